@@ -1,0 +1,119 @@
+"""Settings of congdoantkv.vn for a preview build (``invoke build`` / ``invoke serve``)."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from newsroom import dates  # noqa: E402
+
+AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
+SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
+SITENAME_SHORT = "Công đoàn TKV"
+SITE_DESCRIPTION = ("Trang thông tin điện tử của Công đoàn Than – Khoáng sản Việt Nam: tin tức, "
+                    "chiến dịch, gương điển hình và tư vấn pháp luật cho đoàn viên, người lao động.")
+SITE_SLOGAN = "Công đoàn Việt Nam: Chủ động - Tích cực - Sáng tạo - Trách nhiệm"
+SITEURL = os.environ.get("SITEURL", "http://localhost:8000")
+PUBLISHER = {"name": "Công đoàn Than – Khoáng sản Việt Nam", "email": "toasoan@congdoantkv.vn"}
+
+PATH = "content"
+ARTICLE_PATHS = ["bai-viet"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["bai-viet", "images", "extra"]
+STATIC_EXCLUDES = []
+IGNORE_FILES = [".*", "*.receipt.txt", "~$*"]
+THEME = "theme"
+OUTPUT_PATH = "output"
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_LANG = "vi"
+LOCALE = ("C.UTF-8",)  # dates are written by newsroom.dates, never by the OS locale
+DEFAULT_DATE_FORMAT = "%d/%m/%Y"
+DEFAULT_CATEGORY = "Tin tức"
+DEFAULT_PAGINATION = 12
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
+                       "period_archives": None, "unit": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
+)
+
+# Readable ASCII URLs ending in "/" (đ → d through python-slugify's unidecode).
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
+DRAFT_URL = "ban-nhap/{slug}/"
+DRAFT_SAVE_AS = "ban-nhap/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "chuyen-muc/{slug}/"
+CATEGORY_SAVE_AS = "chuyen-muc/{slug}/index.html"
+CATEGORIES_URL = "chuyen-muc/"
+CATEGORIES_SAVE_AS = "chuyen-muc/index.html"
+TAG_URL = "the/{slug}/"
+TAG_SAVE_AS = "the/{slug}/index.html"
+TAGS_URL = "the/"
+TAGS_SAVE_AS = "the/index.html"
+AUTHOR_URL = "tac-gia/{slug}/"
+AUTHOR_SAVE_AS = "tac-gia/{slug}/index.html"
+AUTHORS_URL = "tac-gia/"
+AUTHORS_SAVE_AS = "tac-gia/index.html"
+ARCHIVES_URL = "luu-tru/"
+ARCHIVES_SAVE_AS = "luu-tru/index.html"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+YEAR_ARCHIVE_URL = "{date:%Y}/"
+INDEX_SAVE_AS = "index.html"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
+TEMPLATE_PAGES = {"404.html": "404.html"}
+SLUGIFY_SOURCE = "title"
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/tat-ca.atom.xml"
+CATEGORY_FEED_ATOM = "chuyen-muc/{slug}/feed.xml"
+TAG_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 20
+
+PLUGINS = ["plugins.schema", "plugins.taxonomies"]
+TAXONOMIES = {
+    "unit": {
+        "plural": "units",
+        "data": "units",
+        "title": "Đơn vị",
+        "url": "don-vi/{slug}/",
+        "save_as": "don-vi/{slug}/index.html",
+        "index_url": "don-vi/",
+        "index_save_as": "don-vi/index.html",
+        "feed_save_as": "don-vi/{slug}/feed.xml",
+    },
+}
+NEWSROOM_STRICT = False
+
+JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.smarty": {"smart_quotes": False},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+MENU = [
+    ("Tin tức", "chuyen-muc/tin-tuc/"),
+    ("Bài viết - Phóng sự", "chuyen-muc/bai-viet-phong-su/"),
+    ("Gương điển hình", "chuyen-muc/guong-dien-hinh/"),
+    ("Tư vấn pháp luật", "chuyen-muc/tu-van-phap-luat/"),
+    ("Ảnh", "chuyen-muc/anh/"),
+    ("Video", "chuyen-muc/video/"),
+    ("Đơn vị", "don-vi/"),
+]
+DISPLAY_PAGES_ON_MENU = False
+DISPLAY_CATEGORIES_ON_MENU = False
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = False
+RELATIVE_URLS = False

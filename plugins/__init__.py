@@ -1,0 +1,1 @@
+"""The Công đoàn TKV site's own Pelican plugins, one folder each."""

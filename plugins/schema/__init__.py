@@ -1,0 +1,1 @@
+from .schema import register  # noqa: F401

@@ -1,0 +1,143 @@
+"""Pelican hook for the article schema (``newsroom.schema``).
+
+Replaces Pelican's Markdown reader with one that decodes whatever encoding a reporter's machine
+wrote, normalises to NFC, reads day-first Vietnamese dates in Asia/Ho_Chi_Minh and checks every
+field. Problems ride along in each item's metadata (so Pelican's content cache keeps them); when
+all content is read they are reported together. ``NEWSROOM_STRICT = True`` (the publish build and
+the tests) turns any error into a failed build listing every problem at once; a preview build
+logs them as warnings and goes on, with a broken item kept out as a draft.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from markdown import Markdown
+from pelican import signals
+from pelican.readers import MarkdownReader
+
+from newsroom import schema
+from newsroom.dates import TZ
+
+logger = logging.getLogger(__name__)
+
+# Fields whose clean value from the schema replaces Pelican's own processing of the raw text.
+_CLEAN = {"date", "modified", "category", "featured", "unit", "campaign", "theme", "sent_to",
+          "laws", "video", "image", "tags"}
+
+
+class ContentErrors(Exception):
+    """Raised by a strict build when content has errors; the message lists them all."""
+
+
+class NewsroomMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader, with the newsroom schema in front of it."""
+
+    def _kind(self, path: Path) -> str:
+        root = Path(self.settings["PATH"]).resolve()
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return "article"
+        for prefix in self.settings.get("PAGE_PATHS", ()):
+            if rel == prefix or rel.startswith(prefix.rstrip("/") + "/"):
+                return "page"
+        return "article"
+
+    def read(self, source_path):
+        path = Path(source_path)
+        content_root = Path(self.settings["PATH"])
+        self._source_path = source_path
+        try:
+            text = schema.read_source(path)
+        except UnicodeDecodeError:
+            problem = schema.Problem(
+                str(path), 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
+                "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8")
+            return "", {"title": path.stem, "status": "draft", "problems": [problem],
+                        "date": _mtime(path)}
+        kind = self._kind(path)
+        header = schema.split(text)
+        values, problems = schema.validate(header, path, kind=kind, content_root=content_root)
+
+        self._md = Markdown(**self.settings["MARKDOWN"])
+        if "meta" in self._md.preprocessors:
+            self._md.preprocessors.deregister("meta")
+        content = self._md.convert(header.body)
+
+        metadata = {}
+        formatted = self.settings["FORMATTED_FIELDS"]
+        for name, raw in header.fields.items():
+            if name in _CLEAN or name == "author":
+                continue
+            if name in formatted:
+                self._md.reset()
+                metadata[name] = self.process_metadata(name, self._md.convert(raw))
+            else:
+                metadata[name] = self.process_metadata(name, raw)
+        for name in _CLEAN & values.keys():
+            value = values[name]
+            if name in ("category", "tags"):
+                value = self.process_metadata(name, ", ".join(value) if name == "tags" else value)
+            metadata[name] = value
+        if values.get("authors"):
+            metadata["authors"] = self.process_metadata("authors", ", ".join(values["authors"]))
+
+        if kind == "article" and "date" not in values:
+            metadata["date"] = _mtime(path)
+            metadata["status"] = "draft"
+        if "title" not in values:
+            metadata["title"] = path.stem
+            metadata["status"] = "draft"
+        if any(p.severity == schema.ERROR for p in problems) and metadata.get("status") != "draft":
+            metadata["has_errors"] = True
+        metadata["problems"] = problems
+        return content, metadata
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
+
+
+def add_reader(readers):
+    for ext in NewsroomMarkdownReader.file_extensions:
+        readers.reader_classes[ext] = NewsroomMarkdownReader
+
+
+_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+          "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
+
+
+def collect_problems(generators) -> list[schema.Problem]:
+    """Every problem recorded on any item the generators read, each source once."""
+    seen, problems = set(), []
+    for generator in generators:
+        for name in _LISTS:
+            for item in getattr(generator, name, None) or ():
+                if item.source_path in seen:
+                    continue
+                seen.add(item.source_path)
+                problems.extend(item.metadata.get("problems", ()))
+    return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+def report(generators):
+    problems = collect_problems(generators)
+    if not problems:
+        return
+    settings = generators[0].settings
+    errors = [p for p in problems if p.severity == schema.ERROR]
+    if settings.get("NEWSROOM_STRICT") and errors:
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise ContentErrors(
+            f"Nội dung có {len(errors)} lỗi, {len(problems) - len(errors)} cảnh báo; "
+            f"bản dựng dừng lại:\n{listing}"
+        )
+    for problem in problems:
+        logger.warning("%s", problem)
+
+
+def register():
+    signals.readers_init.connect(add_reader)
+    signals.all_generators_finalized.connect(report)

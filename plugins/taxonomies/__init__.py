@@ -1,0 +1,1 @@
+from .taxonomies import register  # noqa: F401

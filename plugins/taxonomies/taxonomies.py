@@ -1,0 +1,151 @@
+"""Hugo-style taxonomies for Pelican: units now, campaigns and themes through the same door.
+
+A taxonomy is configuration (``TAXONOMIES`` in the settings): the metadata field (singular),
+the plural name, the data file that describes its terms, URLs and templates. For each taxonomy
+the generator writes a page listing its terms and, for each term, a paginated page and a feed,
+through Pelican's writer so pagination, ``RELATIVE_URLS`` and feeds keep working.
+
+Every article gets ``article.<plural>``: the list of :class:`Term` objects it belongs to, and
+the context gets ``<plural>`` (all terms with articles) and ``taxonomies``.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from pelican import signals
+from pelican.generators import Generator
+
+from newsroom import data
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "data": None,  # name of data/<name>.yml describing the terms (slug, name, ...)
+    "url": "{plural}/{slug}/",
+    "save_as": "{plural}/{slug}/index.html",
+    "index_url": "{plural}/",
+    "index_save_as": "{plural}/index.html",
+    "feed_save_as": "{plural}/{slug}/feed.xml",
+    "template": None,  # defaults to the singular name
+    "index_template": None,  # defaults to the plural name
+    "title": None,  # Vietnamese name of the taxonomy, for headings
+}
+
+
+def taxonomy_settings(settings) -> dict[str, dict]:
+    """The ``TAXONOMIES`` setting merged over the defaults, checked once."""
+    result = {}
+    for name, conf in (settings.get("TAXONOMIES") or {}).items():
+        if "plural" not in conf:
+            raise ValueError(f"TAXONOMIES[{name!r}]: thiếu khóa 'plural'")
+        merged = {**DEFAULTS, **conf}
+        merged["template"] = merged["template"] or name
+        merged["index_template"] = merged["index_template"] or merged["plural"]
+        merged["title"] = merged["title"] or name
+        result[name] = merged
+    return result
+
+
+class Term:
+    """One term of a taxonomy (a unit, a campaign, a theme) and the articles it holds."""
+
+    def __init__(self, taxonomy: str, slug: str, info: dict, conf: dict, settings):
+        self.taxonomy = taxonomy
+        self.slug = slug
+        self.info = info
+        self.name = info.get("name", slug)
+        self.short = info.get("short", self.name)
+        self.articles: list = []
+        fmt = {"slug": slug, "plural": conf["plural"]}
+        self.url = conf["url"].format(**fmt)
+        self.save_as = conf["save_as"].format(**fmt)
+        self.feed_save_as = conf["feed_save_as"].format(**fmt) if conf["feed_save_as"] else ""
+        self.feed_url = self.feed_save_as
+        self.page_name = self.save_as.rsplit("/", 1)[0] + "/index"
+
+    def __getattr__(self, key):
+        try:
+            return self.__dict__["info"][key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __str__(self):
+        return self.name
+
+    def __repr__(self):
+        return f"<Term {self.taxonomy}:{self.slug}>"
+
+
+def term_slugs(article, field: str) -> list[str]:
+    value = getattr(article, field, None)
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    return [str(v) for v in value if str(v).strip() and str(v).lower() != "none"]
+
+
+class TaxonomyGenerator(Generator):
+    """Groups articles by each taxonomy once, then writes term and index pages."""
+
+    def generate_context(self):
+        self.confs = taxonomy_settings(self.settings)
+        self.terms: dict[str, list[Term]] = {}
+        articles = self.context.get("articles", [])
+        for name, conf in self.confs.items():
+            known = data.load(conf["data"]) if conf["data"] else []
+            infos = {entry["slug"]: entry for entry in known or []}
+            terms: dict[str, Term] = {}
+            grouped = defaultdict(list)
+            for article in articles:
+                found = []
+                for slug in term_slugs(article, name):
+                    if slug not in infos and conf["data"]:
+                        continue  # unknown slugs are reported by the schema
+                    if slug not in terms:
+                        terms[slug] = Term(name, slug, infos.get(slug, {}), conf, self.settings)
+                    grouped[slug].append(article)
+                    found.append(terms[slug])
+                setattr(article, conf["plural"], found)
+            for slug, term in terms.items():
+                term.articles = grouped[slug]  # already newest first
+            # Terms in data-file order, then any without data.
+            order = {slug: i for i, slug in enumerate(infos)}
+            self.terms[name] = sorted(terms.values(), key=lambda t: order.get(t.slug, 1 << 30))
+            self.context[conf["plural"]] = self.terms[name]
+        self.context["taxonomies"] = {
+            name: {"conf": conf, "terms": self.terms[name]} for name, conf in self.confs.items()
+        }
+
+    def generate_output(self, writer):
+        for name, conf in self.confs.items():
+            terms = self.terms[name]
+            for term in terms:
+                writer.write_file(
+                    term.save_as, self.get_template(conf["template"]), self.context,
+                    self.settings["RELATIVE_URLS"],
+                    paginated={"articles": term.articles, "dates": term.articles},
+                    template_name=conf["template"], page_name=term.page_name, url=term.url,
+                    term=term, **{name: term},
+                )
+                if term.feed_save_as:
+                    writer.write_feed(
+                        term.articles[: self.settings.get("FEED_MAX_ITEMS") or 20],
+                        self.context, term.feed_save_as, term.feed_url,
+                        feed_title=term.name,
+                    )
+            writer.write_file(
+                conf["index_save_as"], self.get_template(conf["index_template"]), self.context,
+                self.settings["RELATIVE_URLS"], template_name=conf["index_template"],
+                url=conf["index_url"].format(plural=conf["plural"]), terms=terms,
+                taxonomy=conf,
+            )
+
+
+def get_generators(pelican):
+    return TaxonomyGenerator
+
+
+def register():
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,83 @@
+"""Shared fixtures: one strict build of the bundled sample site per test worker, and a
+factory that builds small sites from articles written by a test."""
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newsroom import site  # noqa: E402
+
+
+class BuiltSite:
+    """The output folder of a build, with helpers to read it as a user would."""
+
+    def __init__(self, output: Path, settings: dict):
+        self.output = Path(output)
+        self.settings = settings
+
+    def path(self, url: str) -> Path:
+        url = url.split("#")[0].split("?")[0].lstrip("/")
+        target = self.output / url
+        return target / "index.html" if url.endswith("/") or not url else target
+
+    def exists(self, url: str) -> bool:
+        return self.path(url).is_file()
+
+    def text(self, url: str) -> str:
+        return self.path(url).read_text(encoding="utf-8")
+
+    def html(self, url: str) -> BeautifulSoup:
+        return BeautifulSoup(self.text(url), "lxml")
+
+    def xml(self, url: str) -> BeautifulSoup:
+        return BeautifulSoup(self.text(url), "xml")
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> BuiltSite:
+    """The bundled sample content, built strictly with every project plugin."""
+    out = tmp_path_factory.mktemp("sample-output")
+    settings = site.build("pelicanconf.py", OUTPUT_PATH=out, NEWSROOM_STRICT=True)
+    return BuiltSite(out, settings)
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    """Build a small site: ``make_site({"bai-viet/x/2020/a.md": "Title: ..."}, strict=...)``.
+
+    Files are written under a fresh content folder (text is dedented; bytes are written as
+    they are); the project's data, theme and plugins are used. Returns a :class:`BuiltSite`.
+    """
+
+    def build(files: dict[str, str | bytes], strict: bool = False, **overrides) -> BuiltSite:
+        content = tmp_path / "content"
+        for rel, body in files.items():
+            target = content / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(body, bytes):
+                target.write_bytes(body)
+            else:
+                target.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
+        (content / "pages").mkdir(parents=True, exist_ok=True)
+        out = tmp_path / "output"
+        settings = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out,
+                              NEWSROOM_STRICT=strict, **overrides)
+        return BuiltSite(out, settings)
+
+    return build
+
+
+def article(title="Tin thử nghiệm", date="2020-06-10 09:00", unit="than-ha-lam",
+            author="Nguyễn Văn An", category="Tin tức", body="Nội dung tin.", **extra) -> str:
+    """Markdown source of an article; ``None`` drops a field."""
+    fields = {"Title": title, "Date": date, "Unit": unit, "Author": author,
+              "Category": category, **{k.capitalize(): v for k, v in extra.items()}}
+    header = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    return f"{header}\n\n{body}\n"
