@@ -37,7 +37,7 @@ PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": N
                        "period_archives": None, "unit": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
-    (2, "{base_url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
+    (2, "{url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
 )
 
 # Readable ASCII URLs ending in "/" (đ → d through python-slugify's unidecode).
@@ -77,7 +77,9 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies"]
+PLUGINS = ["plugins.schema", "plugins.taxonomies",
+           # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
+           "plugins.reading", "plugins.sitemaps", "plugins.search"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
