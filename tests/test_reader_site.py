@@ -1,0 +1,294 @@
+"""What readers, search engines and social networks get: search index, sitemaps, feeds,
+canonical URLs, Open Graph, JSON-LD, share links, video, related stories. Real strict builds of a
+small site written here, checked in the output."""
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+import urllib.parse
+
+import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
+
+from newsroom import site
+from newsroom.text import fold
+from plugins.search.search import folded_words
+from tests.conftest import BuiltSite
+from tests.helpers import article
+
+SITEURL = "https://congdoantkv.vn"
+VIDEO_ID = "dQw4w9WgXcQ"
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 450), (90, 100, 110)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+FILES = {
+    "bai-viet/than-ha-lam/2020/doi-thoai.md": article(
+        title="Công đoàn Than Hà Lầm đối thoại với người lao động", date="2020-05-06 08:30",
+        modified="2020-05-08 10:00", tags="đối thoại, an toàn lao động",
+        summary="Hội nghị đối thoại giải đáp 17 kiến nghị của thợ lò.",
+        image="doi-thoai/anh-bia.jpg", image_alt="Công nhân phát biểu tại hội nghị",
+        body="Đại diện người lao động nêu kiến nghị về nhà tắm và bữa ăn ca ATVSLĐ."),
+    "bai-viet/than-ha-lam/2020/doi-thoai/anh-bia.jpg": _jpeg(),
+    "bai-viet/than-ha-lam/2020/bua-an-ca.md": article(
+        title="Than Hà Lầm nâng chất lượng bữa ăn ca", date="2020-05-20 09:00",
+        tags="an toàn lao động", body="Bữa ăn giữa ca trong lò có thêm rau, hoa quả."),
+    "bai-viet/co-quan-cong-doan-tkv/2020/phep-nam.md": article(
+        title="Nghỉ việc có được trả lương ngày phép chưa nghỉ?", date="2020-06-20 09:00",
+        unit="co-quan-cong-doan-tkv", category="Tư vấn pháp luật",
+        question="Anh Đ.V.H hỏi: tôi còn 6 ngày phép năm chưa nghỉ thì có được trả lương?",
+        laws="Bộ luật Lao động 2019, Điều 113; Nghị định 145/2020/NĐ-CP",
+        body="Theo khoản 3 Điều 113, người lao động được thanh toán tiền lương."),
+    "bai-viet/than-cao-son/2020/video-thi-dua.md": article(
+        title="Video: công nhân Cao Sơn thi đua", date="2020-05-15 07:00", unit="than-cao-son",
+        category="Video", video=f"https://www.youtube.com/watch?v={VIDEO_ID}",
+        body="Không khí thi đua trên công trường."),
+}
+NOW = "2020-06-21 10:00"  # the news sitemap keeps the last two days: only the legal item
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> BuiltSite:
+    root = tmp_path_factory.mktemp("reader-site")
+    content = root / "content"
+    for rel, body in FILES.items():
+        target = content / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
+    (content / "pages").mkdir()
+    settings = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=root / "output",
+                          NEWSROOM_STRICT=True, SITEURL=SITEURL, FEED_DOMAIN=SITEURL,
+                          SITEMAPS={"now": NOW})
+    return BuiltSite(root / "output", settings)
+
+
+def _ld(page: BeautifulSoup) -> dict[str, dict]:
+    found = {}
+    for script in page.select('script[type="application/ld+json"]'):
+        data = json.loads(script.string)
+        found[data["@type"]] = data
+    return found
+
+
+def _meta(page: BeautifulSoup, prop: str) -> str:
+    tag = page.select_one(f'meta[property="{prop}"], meta[name="{prop}"]')
+    assert tag is not None, f"thiếu thẻ meta {prop}"
+    return tag["content"]
+
+
+# --- search -------------------------------------------------------------------------------
+
+def test_folded_words_keep_only_words_with_d_bar():
+    assert folded_words("Công <b>đoàn</b> ATVSLĐ, Đông Triều; đoàn") == "doan atvsld dong"
+    assert folded_words("Thợ mỏ nhận quà") == ""
+    assert fold("ĐOÀN") == "doan"
+
+
+def test_article_pages_are_marked_for_pagefind(built):
+    page = built.html("2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/")
+    body = page.select_one("[data-pagefind-body]")
+    assert body is not None and body.name == "article"
+    assert body.select_one('[data-pagefind-filter="category"]').get_text() == "Tin tức"
+    assert body.select_one('[data-pagefind-filter="unit"]').get_text() == "Than Hà Lầm"
+    assert body.select_one('[data-pagefind-sort="date"]').get_text() == "2020-05-06T08:30:00+07:00"
+    assert body.select_one('[data-pagefind-meta="title"]').get_text().startswith("Công đoàn")
+    hidden = body.select_one("p[hidden]").get_text().split()
+    # đ-words of the title, text and tags, folded: what an accent-free query is matched against
+    assert {"doan", "doi", "dai", "dong", "atvsld"} <= set(hidden)
+    assert body.select_one(".share")["data-pagefind-ignore"] == "all"
+    # Lists, the home page and the search page itself are not indexed
+    assert built.html("").select_one("[data-pagefind-body]") is None
+
+
+def test_search_page_and_index(built):
+    page = built.html("tim-kiem/")
+    form = page.select_one("#search-form")
+    assert form["data-bundle"] == f"{SITEURL}/pagefind/"
+    labels = {page.select_one(f'label[for="{s["id"]}"]').get_text() for s in form.select("select")}
+    assert labels == {"Chuyên mục", "Chiến dịch", "Chủ đề", "Đơn vị", "Sắp xếp"}
+    assert {s["data-filter"] for s in form.select("select[data-filter]")} == {
+        "category", "campaign", "theme", "unit"}
+    assert page.select_one('script[type="module"]')["src"] == f"{SITEURL}/theme/js/search.js"
+    assert built.exists("pagefind/pagefind.js")
+    assert list((built.output / "pagefind").glob("pagefind.vi_*.pf_meta")), "chỉ mục tiếng Việt"
+    # Every page's header has a search box that leads to the search page
+    header_form = built.html("").select_one(".site-header form[role=search]")
+    assert header_form["action"] == f"{SITEURL}/tim-kiem/"
+    assert header_form.select_one("input")["name"] == "q"
+
+
+def test_bad_search_setting_stops_the_build(make_site):
+    with pytest.raises(ValueError, match="plugins.search: SEARCH có khóa lạ"):
+        make_site({"bai-viet/than-ha-lam/2020/a.md": article()}, SEARCH={"urll": "tim/"})
+
+
+# --- sitemaps, robots.txt, feeds -------------------------------------------------------------
+
+def test_sitemap_lists_pages_with_lastmod(built):
+    xml = built.xml("sitemap.xml")
+    entries = {u.loc.get_text(): u.lastmod.get_text() if u.lastmod else None
+               for u in xml.find_all("url")}
+    assert entries[f"{SITEURL}/"] == "2020-06-20T09:00:00+07:00"
+    assert entries[f"{SITEURL}/2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/"] == \
+        "2020-05-08T10:00:00+07:00"  # Modified wins over Date
+    assert entries[f"{SITEURL}/chuyen-muc/tin-tuc/"] == "2020-05-20T09:00:00+07:00"
+    assert entries[f"{SITEURL}/don-vi/than-ha-lam/"] == "2020-05-20T09:00:00+07:00"
+    assert f"{SITEURL}/don-vi/" in entries
+    assert not [u for u in entries if "404" in u or "tim-kiem" in u or "pagefind" in u]
+    assert len(xml.find_all("url")) == len(entries)  # each URL once
+
+
+def test_news_sitemap_keeps_the_last_two_days(built):
+    xml = built.xml("sitemap-tin-moi.xml")
+    urls = xml.find_all("url")
+    assert [u.loc.get_text() for u in urls] == [
+        f"{SITEURL}/2020/06/nghi-viec-co-duoc-tra-luong-ngay-phep-chua-nghi/"]
+    news = urls[0].find("news")
+    assert news.find("language").get_text() == "vi"
+    assert news.find("publication_date").get_text() == "2020-06-20T09:00:00+07:00"
+    assert news.find("title").get_text() == "Nghỉ việc có được trả lương ngày phép chưa nghỉ?"
+
+
+def test_robots_txt(built):
+    lines = built.text("robots.txt").splitlines()
+    assert lines[:2] == ["User-agent: *", "Disallow: /ban-nhap/"]
+    assert f"Sitemap: {SITEURL}/sitemap.xml" in lines
+    assert f"Sitemap: {SITEURL}/sitemap-tin-moi.xml" in lines
+
+
+@pytest.mark.parametrize("url, feed", [
+    ("", "feeds/tat-ca.atom.xml"),
+    ("chuyen-muc/tu-van-phap-luat/", "chuyen-muc/tu-van-phap-luat/feed.xml"),
+    ("don-vi/than-ha-lam/", "don-vi/than-ha-lam/feed.xml"),
+])
+def test_each_list_links_its_feed(built, url, feed):
+    links = [a["href"] for a in built.html(url).select('link[rel=alternate][type="application/atom+xml"]')]
+    assert f"{SITEURL}/{feed}" in links
+    entries = built.xml(feed).find_all("entry")
+    assert entries, f"{feed} không có mục nào"
+
+
+# --- metadata -------------------------------------------------------------------------------
+
+def test_open_graph_twitter_and_canonical(built):
+    url = "2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/"
+    page = built.html(url)
+    assert page.select_one("link[rel=canonical]")["href"] == f"{SITEURL}/{url}"
+    assert _meta(page, "og:locale") == "vi_VN"
+    assert _meta(page, "og:type") == "article"
+    assert _meta(page, "og:url") == f"{SITEURL}/{url}"
+    assert _meta(page, "og:title") == "Công đoàn Than Hà Lầm đối thoại với người lao động"
+    assert _meta(page, "og:image") == \
+        f"{SITEURL}/bai-viet/than-ha-lam/2020/doi-thoai/anh-bia.jpg"
+    assert _meta(page, "og:image:alt") == "Công nhân phát biểu tại hội nghị"
+    assert _meta(page, "twitter:card") == "summary_large_image"
+    assert _meta(page, "article:published_time") == "2020-05-06T08:30:00+07:00"
+    # No cover: the site's card, with its size
+    other = built.html("2020/05/than-ha-lam-nang-chat-luong-bua-an-ca/")
+    assert _meta(other, "og:image") == f"{SITEURL}/theme/img/chia-se.png"
+    assert (_meta(other, "og:image:width"), _meta(other, "og:image:height")) == ("1200", "630")
+    assert built.exists("theme/img/chia-se.png") and built.exists("theme/img/logo.png")
+    # A list page: its own canonical URL, a website
+    unit = built.html("don-vi/than-ha-lam/")
+    assert unit.select_one("link[rel=canonical]")["href"] == f"{SITEURL}/don-vi/than-ha-lam/"
+    assert _meta(unit, "og:type") == "website"
+    # The 404 page is not indexed and claims no URL
+    missing = built.html("404.html")
+    assert missing.select_one("link[rel=canonical]") is None
+    assert missing.select_one('meta[name="robots"]')["content"] == "noindex"
+
+
+def test_json_ld_news_article_and_breadcrumbs(built):
+    url = "2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/"
+    ld = _ld(built.html(url))
+    news = ld["NewsArticle"]
+    assert news["headline"] == "Công đoàn Than Hà Lầm đối thoại với người lao động"
+    assert news["image"] == [f"{SITEURL}/bai-viet/than-ha-lam/2020/doi-thoai/anh-bia.jpg"]
+    assert news["datePublished"] == "2020-05-06T08:30:00+07:00"
+    assert news["dateModified"] == "2020-05-08T10:00:00+07:00"
+    assert news["author"] == [{"@type": "Person", "name": "Nguyễn Văn An"}]
+    assert news["publisher"]["name"] == "Công đoàn Than – Khoáng sản Việt Nam"
+    assert news["publisher"]["logo"]["url"] == f"{SITEURL}/theme/img/logo.png"
+    assert news["mainEntityOfPage"]["@id"] == f"{SITEURL}/{url}"
+    crumbs = ld["BreadcrumbList"]["itemListElement"]
+    assert [(c["position"], c["name"]) for c in crumbs] == [
+        (1, "Trang chủ"), (2, "Tin tức"),
+        (3, "Công đoàn Than Hà Lầm đối thoại với người lao động")]
+    assert crumbs[1]["item"] == f"{SITEURL}/chuyen-muc/tin-tuc/"
+    assert "FAQPage" not in ld
+
+
+def test_legal_advice_is_question_answer_with_laws_and_faq(built):
+    page = built.html("2020/06/nghi-viec-co-duoc-tra-luong-ngay-phep-chua-nghi/")
+    assert page.select_one(".qa-question").get_text(strip=True).startswith("Anh Đ.V.H hỏi")
+    assert [h.get_text() for h in page.select(".qa-label")] == ["Hỏi", "Trả lời"]
+    assert [li.get_text() for li in page.select(".laws li")] == [
+        "Bộ luật Lao động 2019, Điều 113", "Nghị định 145/2020/NĐ-CP"]
+    faq = _ld(page)["FAQPage"]["mainEntity"][0]
+    assert faq["name"].startswith("Anh Đ.V.H hỏi: tôi còn 6 ngày phép năm")
+    assert faq["acceptedAnswer"]["text"].startswith("Theo khoản 3 Điều 113")
+
+
+# --- reading and sharing ----------------------------------------------------------------------
+
+def test_share_links_load_no_third_party_script(built):
+    url = "2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/"
+    share = built.html(url).select_one(".share")
+    fb = share.select_one("a.share-fb")
+    parsed = urllib.parse.urlparse(fb["href"])
+    assert parsed.netloc == "www.facebook.com"
+    assert urllib.parse.parse_qs(parsed.query)["u"] == [f"{SITEURL}/{url}"]
+    assert fb["rel"] == ["noopener", "noreferrer"]
+    assert share.select_one("[data-share=zalo]")["data-url"] == f"{SITEURL}/{url}"
+    assert share.select_one("[data-share=copy]")["data-url"] == f"{SITEURL}/{url}"
+    for html_file in built.output.rglob("*.html"):
+        page = BeautifulSoup(html_file.read_text(encoding="utf-8"), "lxml")
+        for script in page.select("script[src]"):
+            assert script["src"].startswith(f"{SITEURL}/theme/"), (html_file, script["src"])
+        assert not page.select("iframe"), html_file
+
+
+def test_video_is_click_to_load(built):
+    page = built.html("2020/05/video-cong-nhan-cao-son-thi-dua/")
+    box = page.select_one(".video")
+    assert box["data-video"] == VIDEO_ID
+    assert box.select_one("a.video-start")["href"] == f"https://www.youtube.com/watch?v={VIDEO_ID}"
+    assert page.select_one("iframe") is None
+
+
+def test_related_previous_next_and_breadcrumbs(built):
+    page = built.html("2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/")
+    related = [a["href"] for a in page.select(".related .card-title a")]
+    # Same unit and a shared tag comes first
+    assert related[0] == f"{SITEURL}/2020/05/than-ha-lam-nang-chat-luong-bua-an-ca/"
+    assert f"{SITEURL}/2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/" not in related
+    assert page.select_one(".prev-next a[rel=prev]") is None  # the oldest article
+    assert page.select_one(".prev-next a[rel=next]")["href"] == \
+        f"{SITEURL}/2020/05/video-cong-nhan-cao-son-thi-dua/"
+    crumbs = page.select(".breadcrumbs li")
+    assert crumbs[-1].select_one("[aria-current=page]") is not None
+
+
+def test_phone_first_and_accessible_markup(built):
+    page = built.html("2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/")
+    assert page.html["lang"] == "vi"
+    assert page.select_one("a.skip-link")["href"] == "#noi-dung"
+    assert page.select_one("main#noi-dung") is not None
+    toggle = page.select_one("button.menu-toggle")
+    assert toggle["aria-controls"] == "menu-chinh" and toggle["aria-expanded"] == "false"
+    assert page.select_one("nav#menu-chinh a") is not None  # the menu is in the page without JS
+    assert len(page.select("h1")) == 1
+    for img in page.select("img"):
+        assert img.has_attr("alt"), img
+    css = (built.output / "theme/css/site.css").stat().st_size
+    js = (built.output / "theme/js/site.js").stat().st_size
+    assert css < 16_000 and js < 6_000, (css, js)
