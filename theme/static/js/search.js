@@ -107,11 +107,12 @@ async function search(push) {
   if (mine !== serial) return; // a newer search has started
   results = found.results;
   shown = 0;
+  await render();
+  if (mine !== serial) return;
   const said = input.value.trim() ? ` cho “${input.value.trim()}”` : "";
   status.textContent = results.length
     ? `Tìm thấy ${results.length} tin bài${said}.`
     : `Không tìm thấy tin bài nào${said}. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.`;
-  await render();
 }
 
 form.addEventListener("submit", (e) => { e.preventDefault(); search(true); });
