@@ -49,3 +49,16 @@ def test(c, workers="auto"):
 
     system.ensure_packages()
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
+
+
+@task(help={"conf": "tệp cấu hình (mặc định publishconf.py, như khi xuất bản)"})
+def audit(c, conf="publishconf.py"):
+    """Đo Lighthouse (điện thoại) và axe trên trang chủ, bài viết, chiến dịch, tìm kiếm."""
+    from newsroom import audit as audit_module
+
+    try:
+        results = audit_module.run(conf)
+    except audit_module.AuditError as exc:
+        raise SystemExit(f"Không chạy được audit: {exc}") from None
+    print(audit_module.table(results))
+    print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")

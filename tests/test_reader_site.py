@@ -114,9 +114,15 @@ def test_search_page_and_index(built):
     form = page.select_one("#search-form")
     assert form["data-bundle"] == f"{SITEURL}/pagefind/"
     labels = {page.select_one(f'label[for="{s["id"]}"]').get_text() for s in form.select("select")}
-    assert labels == {"Chuyên mục", "Chiến dịch", "Chủ đề", "Đơn vị", "Sắp xếp"}
-    assert {s["data-filter"] for s in form.select("select[data-filter]")} == {
-        "category", "campaign", "theme", "unit"}
+    assert {"Chuyên mục", "Đơn vị", "Sắp xếp"} <= labels
+    # Options are written at build time, with the values the article pages give Pagefind
+    options = {s["data-filter"]: {o["value"]: o.get_text() for o in s.select("option")}
+               for s in form.select("select[data-filter]")}
+    assert options["category"] == {"": "Tất cả", "Tin tức": "Tin tức (2)",
+                                   "Tư vấn pháp luật": "Tư vấn pháp luật (1)", "Video": "Video (1)"}
+    assert options["unit"]["Than Hà Lầm"] == "Than Hà Lầm (2)"
+    sort = [o["value"] for o in form.select("#sap-xep option")]
+    assert sort == ["", "moi", "cu"]
     assert page.select_one('script[type="module"]')["src"] == f"{SITEURL}/theme/js/search.js"
     assert built.exists("pagefind/pagefind.js")
     assert list((built.output / "pagefind").glob("pagefind.vi_*.pf_meta")), "chỉ mục tiếng Việt"

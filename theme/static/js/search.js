@@ -6,7 +6,6 @@ const input = document.getElementById("search-q");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
-const filters = form.querySelector(".search-filters");
 const selects = Array.from(form.querySelectorAll("select[data-filter]"));
 const sortSelect = document.getElementById("sap-xep");
 const PAGE = 10;
@@ -32,23 +31,11 @@ async function load() {
 function params() {
   const p = new URLSearchParams(location.search);
   input.value = p.get("q") || "";
-  selects.forEach((s) => { s.dataset.want = p.get(s.name) || ""; });
-  sortSelect.value = p.get("sort") || "";
-}
-
-async function fillFilters(pf) {
-  const available = await pf.filters();
-  selects.forEach((select) => {
-    const values = available[select.dataset.filter] || {};
-    const names = Object.keys(values).sort((a, b) => a.localeCompare(b, "vi"));
-    for (const name of names) {
-      const option = new Option(`${name} (${values[name]})`, name);
-      select.add(option);
-    }
-    select.value = names.includes(select.dataset.want) ? select.dataset.want : "";
-    select.closest(".filter").hidden = names.length === 0;
+  selects.forEach((s) => {
+    const want = p.get(s.name) || "";
+    s.value = Array.from(s.options).some((o) => o.value === want) ? want : "";
   });
-  filters.hidden = false;
+  sortSelect.value = p.get("sort") || "";
 }
 
 function chosen() {
@@ -122,6 +109,6 @@ input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(
 more.addEventListener("click", () => render());
 
 params();
-load().then(fillFilters).then(() => search(false)).catch(() => {
+load().then(() => search(false)).catch(() => {
   status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
 });
