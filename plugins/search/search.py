@@ -86,7 +86,7 @@ def add_folded_words(generators) -> None:
     for generator in generators:
         for article in getattr(generator, "articles", None) or ():
             names = [str(getattr(article, "category", "") or "")]
-            for plural in ("units", "campaigns", "themes", "tags"):
+            for plural in ("units", "campaigns", "themes", "tags", "authors"):
                 names += [getattr(t, "name", str(t)) for t in getattr(article, plural, None) or ()]
             article.search_folded = folded_words(
                 article.title, article.metadata.get("summary", ""), article._content,

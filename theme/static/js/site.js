@@ -44,11 +44,17 @@
       if (ok) { resolve(); } else { reject(new Error("copy")); }
     });
   }
+  function absolute(url) { return new URL(url, location.href).href; }
+  d.querySelectorAll(".share-fb[data-url]").forEach(function (link) {
+    /* a preview build has root-relative URLs: give Facebook the full address */
+    link.href = "https://www.facebook.com/sharer/sharer.php?u=" +
+      encodeURIComponent(absolute(link.getAttribute("data-url")));
+  });
   d.querySelectorAll("[data-share]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
       var box = button.closest(".share");
-      var url = button.getAttribute("data-url");
+      var url = absolute(button.getAttribute("data-url"));
       if (button.getAttribute("data-share") === "zalo" && navigator.share) {
         navigator.share({ title: button.getAttribute("data-title") || d.title, url: url })
           .catch(function () { /* the reader closed the share sheet */ });
