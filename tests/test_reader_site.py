@@ -298,3 +298,31 @@ def test_phone_first_and_accessible_markup(built):
     css = (built.output / "theme/css/site.css").stat().st_size
     js = (built.output / "theme/js/site.js").stat().st_size
     assert css < 16_000 and js < 6_000, (css, js)
+
+
+# --- the bundled sample site (a preview build: links from the root) ---------------------------
+
+def _sample_articles(sample_site):
+    return sorted(p.parent.relative_to(sample_site.output).as_posix() + "/"
+                  for p in sample_site.output.glob("[12][0-9][0-9][0-9]/[01][0-9]/*/index.html"))
+
+
+def test_sample_site_every_article_is_in_the_sitemap_and_has_metadata(sample_site):
+    urls = _sample_articles(sample_site)
+    assert len(urls) >= 40
+    listed = {u.loc.get_text().split("/", 3)[-1] for u in sample_site.xml("sitemap.xml").find_all("url")}
+    legal = 0
+    for url in urls:
+        assert url in listed, url
+        page = sample_site.html(url)
+        canonical = page.select_one("link[rel=canonical]")["href"]
+        assert canonical.startswith("http") and canonical.endswith("/" + url)
+        ld = _ld(page)
+        assert ld["NewsArticle"]["url"] == canonical
+        assert ld["BreadcrumbList"]["itemListElement"][-1]["item"] == canonical
+        assert _meta(page, "og:image").startswith("http")
+        if page.select_one(".qa-question"):
+            legal += 1
+            assert ld["FAQPage"]["mainEntity"][0]["acceptedAnswer"]["text"]
+    assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
+    assert sample_site.exists("pagefind/pagefind.js") and sample_site.exists("tim-kiem/")

@@ -147,8 +147,16 @@ def render_news(articles, siteurl: str, publication: str, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def absolute_siteurl(settings) -> str:
+    """Sitemaps need absolute URLs; a preview build links from the root (``SITEURL`` empty),
+    so its ``FEED_DOMAIN`` is used."""
+    siteurl = settings.get("SITEURL") or ""
+    return siteurl if siteurl.startswith(("http://", "https://")) else \
+        (settings.get("FEED_DOMAIN") or siteurl)
+
+
 def render_robots(settings, conf) -> str:
-    siteurl = settings["SITEURL"]
+    siteurl = absolute_siteurl(settings)
     lines = ["User-agent: *"]
     draft_prefix = (settings.get("DRAFT_URL") or "").split("{")[0]
     lines.append(f"Disallow: /{draft_prefix}" if draft_prefix else "Disallow:")
@@ -173,7 +181,7 @@ class SitemapGenerator(Generator):
         logger.info("Writing %s", path)
 
     def generate_output(self, writer):
-        siteurl = self.settings["SITEURL"]
+        siteurl = absolute_siteurl(self.settings)
         self._write(self.conf["sitemap"],
                     render_sitemap(sitemap_entries(self.context, self.settings), siteurl))
         if self.conf["news"]:
