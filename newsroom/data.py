@@ -5,6 +5,7 @@ through this module, so a unit or a category is added in one file and nowhere el
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -112,3 +113,96 @@ def find_outlet(value: str, data_dir=None) -> dict | None:
         if key in (entry["slug"], slugify(entry["name"])):
             return entry
     return None
+
+
+#: Recurring kinds of campaign (``family`` in data/campaigns.yml).
+CAMPAIGN_FAMILIES = {
+    "thang-cong-nhan": "Tháng Công nhân",
+    "ky-niem-cong-doan": "Kỷ niệm Ngày thành lập Công đoàn Việt Nam",
+    "tet": "Tết Nguyên đán",
+    "dien-hinh-tien-tien": "Điển hình tiên tiến",
+}
+
+#: Groups of themes (``group`` in data/themes.yml), in the plan's order (section II).
+THEME_GROUPS = {
+    "noi-dung-chuyen-sau": "Nội dung chuyên sâu",
+    "thong-tin-thuong-xuyen": "Thông tin thường xuyên",
+    "su-kien": "Sự kiện truyền thông",
+    "nguoi-tot-viec-tot": "Người tốt, việc tốt",
+    "thong-diep": "Thông điệp truyền thông",
+}
+
+
+def _as_date(value, where: str):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DataError(f"{where}: ngày “{value}” phải viết dạng YYYY-MM-DD") from None
+
+
+def _words(entry: dict, key: str, where: str) -> list[str]:
+    value = entry.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise DataError(f"{where}: “{key}” phải là danh sách")
+    return [nfc(str(v)).strip() for v in value if str(v).strip()]
+
+
+def themes(data_dir=None) -> dict[str, dict]:
+    """Content themes by slug (data/themes.yml): name, group, parent, description, keywords."""
+    result = {}
+    raw = _by_slug("themes", data_dir, required=("slug", "name", "group"))
+    for slug, entry in raw.items():
+        where = f"data/themes.yml, chủ đề “{slug}”"
+        if slugify(slug) != slug:
+            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
+        if entry["group"] not in THEME_GROUPS:
+            raise DataError(f"{where}: nhóm “{entry['group']}” không có; chọn một trong: "
+                            + ", ".join(THEME_GROUPS))
+        parent = entry.get("parent") or None
+        if parent and parent not in raw:
+            raise DataError(f"{where}: chủ đề cha “{parent}” không có trong tệp")
+        result[slug] = {**entry, "parent": parent, "description": entry.get("description", ""),
+                        "keywords": _words(entry, "keywords", where)}
+    return result
+
+
+def campaigns(data_dir=None) -> dict[str, dict]:
+    """Communication campaigns by slug (data/campaigns.yml), dates as ``datetime.date``:
+    name, family, year, start, end (inclusive, Vietnam time), slogan, description, banner,
+    keywords, themes."""
+    known_themes = themes(data_dir)
+    result = {}
+    raw = _by_slug("campaigns", data_dir,
+                   required=("slug", "name", "family", "year", "start", "end"))
+    for slug, entry in raw.items():
+        where = f"data/campaigns.yml, chiến dịch “{slug}”"
+        if slugify(slug) != slug:
+            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
+        if entry["family"] not in CAMPAIGN_FAMILIES:
+            raise DataError(f"{where}: loại “{entry['family']}” không có; chọn một trong: "
+                            + ", ".join(CAMPAIGN_FAMILIES))
+        start = _as_date(entry["start"], where)
+        end = _as_date(entry["end"], where)
+        if end < start:
+            raise DataError(f"{where}: ngày kết thúc {end} sớm hơn ngày bắt đầu {start}")
+        try:
+            year = int(entry["year"])
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: năm “{entry['year']}” không phải số") from None
+        served = _words(entry, "themes", where)
+        unknown = [t for t in served if t not in known_themes]
+        if unknown:
+            raise DataError(f"{where}: chủ đề {', '.join(unknown)} không có trong "
+                            "data/themes.yml")
+        result[slug] = {**entry, "year": year, "start": start, "end": end,
+                        "slogan": entry.get("slogan") or "",
+                        "description": entry.get("description") or "",
+                        "banner": entry.get("banner") or "",
+                        "keywords": _words(entry, "keywords", where), "themes": served}
+    return result
