@@ -84,9 +84,19 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text and go through
+    :func:`newsroom.dates.parse_date`, so "2020-05-32" is a clear message, not a crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _parse(text: str):
     """The YAML document and the line of each item of its top-level list."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -198,7 +208,11 @@ def read_file(path: Path, data_dir=None):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        return [], [Problem(shown, line, "tệp", f"tệp YAML sai cú pháp ({exc.problem or exc})",
+        context = getattr(exc, "context_mark", None)
+        where = (f", phần bắt đầu ở dòng {context.line + 1}"
+                 if context and context.line + 1 != line else "")
+        return [], [Problem(shown, line, "tệp",
+                            f"tệp YAML sai cú pháp ({getattr(exc, 'problem', None) or exc}{where})",
                             "kiểm tra thụt lề (2 dấu cách) và dấu “:” sau mỗi khóa; "
                             "tiêu đề có dấu “:” thì đặt trong ngoặc kép")]
     if document is None:
@@ -260,7 +274,7 @@ def add(fields: dict, data_dir=None) -> tuple[Path, Clipping]:
     if item.url and any(old.url == item.url for old in existing):
         raise ClippingError([Problem(_shown(path), 1, "url", "tin này đã được ghi (trùng đường dẫn)",
                                      "không cần ghi lại")])
-    stamp = (f"{item.date:%Y-%m-%d}" if (item.date.hour, item.date.minute) == (0, 0)
+    stamp = (item.date.date() if (item.date.hour, item.date.minute) == (0, 0)
              else f"{item.date:%Y-%m-%d %H:%M}")
     entry["date"] = stamp
     entry["tone"] = item.tone

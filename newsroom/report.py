@@ -398,7 +398,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
 
     portal = [o for o in sections["sent"]["outlets"] if o["minimum"]]
     summary = {
-        "items": len(items),
+        "articles": len(items),
         "weeks": len(weeks),
         "units": len(unit_rows),
         "units_ok": sum(1 for row in unit_rows if row["ok"]),
@@ -481,6 +481,8 @@ def write(report: Report, out: Path | str | None = None, content_dir=None) -> Pa
 def run(start=None, end=None, out=None, *, content_dir=None, data_dir=None,
         silent_days=SILENT_DAYS, today=None) -> tuple[Report, Path]:
     """Build and write the report (what ``invoke report`` calls)."""
+    if out:
+        check_out_dir(Path(out), content_dir)
     report = build(start, end, content_dir=content_dir, data_dir=data_dir,
                    silent_days=silent_days, today=today)
     return report, write(report, out, content_dir)
@@ -491,7 +493,7 @@ def describe(report: Report, path: Path) -> str:
     s = report.summary
     lines = [f"Báo cáo {report.period.start:%d/%m/%Y} – {report.period.end:%d/%m/%Y} "
              f"({s['weeks']} tuần ISO): {path}",
-             f"  {s['items']} tin, bài; {s['units_ok']}/{s['units']} đơn vị đạt hạn mức mọi tuần; "
+             f"  {s['articles']} tin, bài; {s['units_ok']}/{s['units']} đơn vị đạt hạn mức mọi tuần; "
              f"{s['units_silent']} đơn vị im lặng quá {report.silent_days} ngày"]
     for outlet in report.sections["sent"]["outlets"]:
         if outlet["minimum"]:
