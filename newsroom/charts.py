@@ -49,7 +49,7 @@ def columns(labels: list[str], series: list[tuple[str, str, list[int]]], *, titl
     count = max(1, len(labels))
     left, right, top, bottom = 30, 8, 10, 34
     legend = 18 if len(series) > 1 or target else 0
-    slot = max(8, min(48, 560 // count))
+    slot = max(6, min(48, 400 // count))
     width = left + right + slot * count
     plot_h = 150
     height = top + plot_h + bottom + legend
@@ -63,7 +63,7 @@ def columns(labels: list[str], series: list[tuple[str, str, list[int]]], *, titl
                     f'stroke="{GRID}" stroke-width="0.6"/>'
                     f'<text x="{left - 4}" y="{y + 3.5:.1f}" text-anchor="end" '
                     f'fill="{TEXT}">{tick}</text>')
-    every = max(1, (count * 28) // 560 + 1) if count > 20 else 1
+    every = 1 if slot >= 18 else -(-18 // slot)
     for i, label in enumerate(labels):
         x = left + i * slot + slot * 0.15
         w = slot * 0.7

@@ -253,6 +253,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                           "last": last, "silent_for": silent_for, "silent": silent,
                           "months": month_cells, "counts": counts})
     sections["units"] = unit_rows
+    sections["unit_names"] = {slug: unit["short"] for slug, unit in units.items()}
     sections["silent"] = sorted((row for row in unit_rows if row["silent"]),
                                 key=lambda r: -(r["silent_for"] if r["silent_for"] is not None
                                                 else 10**6))
@@ -311,7 +312,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
         total = sum(monthly)
         theme_table.rows.append([slug, theme["name"], group, total, *monthly])
         theme_rows.append({"slug": slug, "name": theme["name"], "group": group,
-                           "total": total, "months": monthly})
+                           "parent": theme.get("parent"), "total": total, "months": monthly})
     sections["themes"] = theme_rows
 
     # --- items sent to the portal and the press
@@ -348,7 +349,10 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                      "missed": missed.get(s, []), "chart": sent_charts.get(s, "")}
                     for s in watched],
         "weeks": [{"week": w, "counts": [sent_weeks[(s, w)] for s in watched]} for w in weeks],
-        "articles": [item for item in items if item.sent_to],
+        "articles": [{"date": local(item.date), "title": item.title,
+                      "unit": units[item.unit]["short"],
+                      "outlets": [outlets[o]["name"] for o in item.sent_to]}
+                     for item in items if item.sent_to],
     }
 
     # --- press and social-media monitoring
