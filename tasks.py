@@ -52,14 +52,16 @@ def test(c, workers="auto"):
 
 
 @task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
-            "json": "in dạng JSON (cho báo cáo, công cụ khác)"})
-def tags(c, only=None, json=False):
+            "json": "in dạng JSON (cho báo cáo, công cụ khác)",
+            "content": "thư mục nội dung (mặc định content/)",
+            "data": "thư mục dữ liệu (mặc định data/)"})
+def tags(c, only=None, json=False, content=None, data=None):
     """Kiểm tra việc gắn chiến dịch, chủ đề: mỗi bài được gắn gì, vì sao."""
     import json as _json
 
     from newsroom import tagging
 
-    rows = tagging.audit(ROOT / "content", only=only)
+    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
     if json:
         for row in rows:
             row["date"] = row["date"].isoformat() if row["date"] else None

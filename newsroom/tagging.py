@@ -132,12 +132,18 @@ def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
         for word, pattern in rule.keywords:
             if pattern.search(fields[name]):
                 return f"từ khóa “{word}” trong {FIELD_LABELS[name]}"
-    total, first = 0, None
+    spans, first = [], None
     for word, pattern in rule.keywords:
-        found = len(pattern.findall(fields["body"]))
+        found = [m.span() for m in pattern.finditer(fields["body"])]
         if found and first is None:
             first = word
-        total += found
+        spans.extend(found)
+    # Overlapping keywords ("Bộ luật Lao động", "luật lao động") count as one mention.
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        if start >= reach:
+            total += 1
+        reach = max(reach, end)
     if first and total >= body_hits:
         times = f" ({total} lần)" if body_hits > 1 else ""
         return f"từ khóa “{first}” trong {FIELD_LABELS['body']}{times}"
