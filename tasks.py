@@ -51,6 +51,39 @@ def test(c, workers="auto"):
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
 
 
+@task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
+            "json": "in dạng JSON (cho báo cáo, công cụ khác)",
+            "content": "thư mục nội dung (mặc định content/)",
+            "data": "thư mục dữ liệu (mặc định data/)"})
+def tags(c, only=None, json=False, content=None, data=None):
+    """Kiểm tra việc gắn chiến dịch, chủ đề: mỗi bài được gắn gì, vì sao."""
+    import json as _json
+
+    from newsroom import tagging
+
+    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    if json:
+        for row in rows:
+            row["date"] = row["date"].isoformat() if row["date"] else None
+            for key in ("campaign", "theme"):
+                row[key] = [{"slug": d.slug, "reason": d.reason, "explicit": d.explicit}
+                            for d in row[key]]
+        print(_json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(tagging.format_audit(rows))
+
+
+@task(help={"force": "vẽ lại cả banner đã có"})
+def banners(c, force=False):
+    """Vẽ banner cho các chiến dịch trong data/campaigns.yml chưa có ảnh."""
+    from newsroom import banners as drawing
+
+    written = drawing.make_banners(ROOT / "content", force=force)
+    for path in written:
+        print(f"Đã vẽ {path.relative_to(ROOT)}")
+    print(f"{len(written)} banner mới." if written else "Mọi chiến dịch đã có banner.")
+
+
 @task(help={"from_": "ngày đầu kỳ báo cáo (2020-05-01 hoặc 01/05/2020; mặc định: 4 tuần gần nhất)",
             "to": "ngày cuối kỳ (mặc định: hôm nay)",
             "out": "thư mục ghi báo cáo (mặc định reports/<từ>_<đến>/)",

@@ -132,12 +132,18 @@ def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
         for word, pattern in rule.keywords:
             if pattern.search(fields[name]):
                 return f"từ khóa “{word}” trong {FIELD_LABELS[name]}"
-    total, first = 0, None
+    spans, first = [], None
     for word, pattern in rule.keywords:
-        found = len(pattern.findall(fields["body"]))
+        found = [m.span() for m in pattern.finditer(fields["body"])]
         if found and first is None:
             first = word
-        total += found
+        spans.extend(found)
+    # Overlapping keywords ("Bộ luật Lao động", "luật lao động") count as one mention.
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        if start >= reach:
+            total += 1
+        reach = max(reach, end)
     if first and total >= body_hits:
         times = f" ({total} lần)" if body_hits > 1 else ""
         return f"từ khóa “{first}” trong {FIELD_LABELS['body']}{times}"
@@ -203,3 +209,66 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
 def opted_out(values: dict, key: str) -> bool:
     """Whether the article wrote ``none`` for ``campaign`` or ``theme``."""
     return _explicit(values.get(key)) == []
+
+
+def audit(content: Path | str, data_dir=None, only: str | None = None) -> list[dict]:
+    """Per article under ``content/bai-viet`` (or ``content`` if it has no such folder): its
+    campaigns and themes and why, as ``invoke tags`` shows them.
+
+    Each row: ``path`` (relative to ``content``), ``title``, ``date``, ``campaign`` and
+    ``theme`` (lists of :class:`Decision`), ``opted_out`` (fields written ``none``),
+    ``errors`` (schema errors about Campaign/Theme). ``only`` keeps the rows of one campaign
+    or theme slug.
+    """
+    from . import schema
+
+    content = Path(content)
+    root = content / "bai-viet" if (content / "bai-viet").is_dir() else content
+    rows = []
+    for path in sorted(root.rglob("*.md")):
+        try:
+            header = schema.split(schema.read_source(path))
+        except (OSError, UnicodeDecodeError):
+            continue
+        values, problems = schema.validate(header, path, content_root=content,
+                                           data_dir=data_dir)
+        result = tag_article(values, header.body, data_dir)
+        row = {
+            "path": path.relative_to(content).as_posix(),
+            "title": values.get("title", path.stem),
+            "date": values.get("date"),
+            "campaign": result["campaign"],
+            "theme": result["theme"],
+            "opted_out": [k for k in ("campaign", "theme") if opted_out(values, k)],
+            "errors": [str(p) for p in problems if p.field.lower() in ("campaign", "theme")],
+        }
+        if only and only not in {d.slug for d in row["campaign"] + row["theme"]}:
+            continue
+        rows.append(row)
+    return rows
+
+
+def format_audit(rows: list[dict]) -> str:
+    """The audit as text for an editor: one block per article, with how to correct it."""
+    out = []
+    for row in rows:
+        when = f"{row['date']:%d/%m/%Y %H:%M}" if row["date"] else "chưa có ngày"
+        out.append(f"{row['path']}  ({when})\n  {row['title']}")
+        for key, label in (("campaign", "Chiến dịch"), ("theme", "Chủ đề")):
+            if key in row["opted_out"]:
+                out.append(f"  {label}: không gắn ({key.capitalize()}: none)")
+            elif not row[key]:
+                out.append(f"  {label}: (không có)")
+            for decision in row[key]:
+                out.append(f"  {label}: {decision.slug} — {decision.reason}")
+        for error in row["errors"]:
+            out.append(f"  ! {error}")
+    if rows:
+        out.append("")
+        out.append("Sửa một lựa chọn sai: thêm ở đầu bài một dòng “Campaign: <slug>” hoặc "
+                   "“Theme: <slug>, <slug>” (ghi đè việc tự gắn), hoặc “Campaign: none” / "
+                   "“Theme: none” để không gắn.")
+    auto = sum(1 for r in rows for d in r["campaign"] if not d.explicit)
+    out.append(f"{len(rows)} bài; {sum(bool(r['campaign']) for r in rows)} bài có chiến dịch "
+               f"({auto} tự gắn); {sum(bool(r['theme']) for r in rows)} bài có chủ đề.")
+    return "\n".join(out)
