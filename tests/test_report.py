@@ -729,3 +729,25 @@ def test_sample_clippings_are_valid_and_cover_2020_and_later_years():
     assert len(in_2020) >= 30
     assert {c.tone for c in in_2020} == set(clippings.TONES)
     assert {c.kind for c in in_2020} >= {"press", "social"}
+
+
+def test_report_counts_match_the_built_campaign_page(make_site, tmp_path):
+    """The same content, built by Pelican with the project's plugins and read by the report:
+    the campaign page and the report give each unit the same number of items."""
+    data_dir = write_data(tmp_path / "data")
+    files = {}
+    for index, (unit, date, category, extra) in enumerate(ARTICLES):
+        extra = dict(extra)
+        title = extra.pop("Title", f"Tin số {index} của {unit}")
+        files[f"bai-viet/{unit}/{date[:4]}/tin-{index:02d}.md"] = article(
+            title=title, date=date, unit=unit, category=category, **extra)
+    site = make_site(files, strict=True, NEWSROOM_DATA=data_dir, NEWSROOM_TODAY="2020-06-15")
+    page = site.html("chien-dich/thang-cong-nhan-2020/")
+    built = {row.select("td")[0].get_text(strip=True): row.select("td")[1].get_text(strip=True)
+             for row in page.select(".unit-counts tbody tr")}
+    made = report.build(*PERIOD, content_dir=tmp_path / "content", data_dir=data_dir,
+                        today=TODAY)
+    rows = made.tables["campaign_units"].rows
+    reported = {data.units(data_dir)[row[1]]["short"]: str(row[3]) for row in rows
+                if row[0] == "thang-cong-nhan-2020"}
+    assert reported == built == {"Than A": "2", "Than B": "1"}
