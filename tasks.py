@@ -124,3 +124,11 @@ def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, 
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")
+
+
+@task(help={"articles": "số bài giả lập (mặc định 5000)", "clips": "số tin báo chí (mặc định 2000)"})
+def report_bench(c, articles=5000, clips=2000):
+    """Đo thời gian lập báo cáo trên một kho bài giả lập lớn."""
+    from newsroom import report_bench as bench
+
+    print(bench.run(int(articles), int(clips)))

@@ -84,9 +84,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without implicit timestamps: dates stay text and go through
-    :func:`newsroom.dates.parse_date`, so "2020-05-32" is a clear message, not a crash."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml when present) without implicit timestamps: dates stay text and go
+    through :func:`newsroom.dates.parse_date`, so "2020-05-32" is a clear message, not a crash."""
 
 
 _Loader.yaml_implicit_resolvers = {
