@@ -751,3 +751,19 @@ def test_report_counts_match_the_built_campaign_page(make_site, tmp_path):
     reported = {data.units(data_dir)[row[1]]["short"]: str(row[3]) for row in rows
                 if row[0] == "thang-cong-nhan-2020"}
     assert reported == built == {"Than A": "2", "Than B": "1"}
+
+
+def test_readme_example_report_draws_real_charts(tmp_path):
+    """``invoke report --from 2020-01-01 --to 2020-12-31`` on the project's own content and
+    sample clippings: the monitoring trend chart has data in most months."""
+    made, index = report.run("2020-01-01", "2020-12-31", tmp_path / "nam-2020")
+    soup = BeautifulSoup(index.read_text("utf-8"), "lxml")
+    trend = soup.select("#bao-chi svg g.column")
+    assert len(trend) == 53
+    filled = [g for g in trend if g["data-value"] != "0"]
+    assert len(filled) >= 25
+    assert {rect["data-series"] for g in filled for rect in g.select("rect")} == {
+        "Tích cực", "Trung lập", "Tiêu cực"}
+    assert sum(int(g["data-value"]) for g in trend) == made.summary["clippings"] >= 30
+    assert soup.select_one("#danh-sach-bao-chi li")["data-tone"] == "negative"
+    assert soup.select("#gui-di div.outlet[data-outlet=cong-doan-viet-nam] svg g.column")
