@@ -31,9 +31,12 @@ def _ticks(top: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def _svg(width: int, height: int, title: str, body: list[str], kind: str) -> str:
+def _svg(width: int, height: int, title: str, body: list[str], kind: str,
+         fixed: bool = False) -> str:
+    """``fixed``: drawn at its own size (the page scrolls sideways) instead of fitting."""
+    size = f'width="{width}" height="{height}"' if fixed else 'width="100%"'
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
-            f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+            f'viewBox="0 0 {width} {height}" {size} preserveAspectRatio="xMinYMin meet" '
             f'aria-label="{escape(title)}" {FONT} font-size="11">'
             f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
@@ -126,3 +129,35 @@ def bars(labels: list[str], values: list[int], *, title: str, colour: str = "#1f
                     f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" fill="{TEXT}">{value}</text>'
                     "</g>")
     return _svg(width, height, title, body, "bars")
+
+
+def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
+         values: list[list[int]], *, title: str) -> str:
+    """A heat grid: one row per unit (``(key, label, quota)``), one cell per week
+    (``(key, short label)``); green when the count reaches the quota, amber when some items
+    came but too few, red when none came."""
+    cell, gap, label_w, top = 12, 2, 178, 16
+    width = label_w + len(columns) * (cell + gap) + 4
+    height = top + len(rows) * (cell + gap) + 4
+    every = max(1, -(-16 // (cell + gap)))
+    body = []
+    for j, (key, short) in enumerate(columns):
+        if j % every == 0:
+            x = label_w + j * (cell + gap) + cell / 2
+            body.append(f'<text x="{x:.1f}" y="{top - 5}" text-anchor="middle" font-size="9" '
+                        f'fill="{TEXT}">{escape(short)}</text>')
+    for i, (row_key, label, quota) in enumerate(rows):
+        y = top + i * (cell + gap)
+        text = label if len(label) <= 28 else label[:27] + "…"
+        parts = [f'<text x="{label_w - 6}" y="{y + cell - 2}" text-anchor="end" font-size="10" '
+                 f'fill="{TEXT}">{escape(text)}</text>']
+        for j, (key, _) in enumerate(columns):
+            value = values[i][j]
+            colour = ("#2e8b57" if value >= quota else "#e6a23c" if value else "#e4b7b2")
+            parts.append(f'<rect x="{label_w + j * (cell + gap)}" y="{y}" width="{cell}" '
+                         f'height="{cell}" rx="2" fill="{colour}" data-week="{escape(key)}" '
+                         f'data-value="{value}"><title>{escape(label)}, {escape(key)}: '
+                         f"{value}/{quota}</title></rect>")
+        body.append(f'<g class="grid-row" data-unit="{escape(row_key)}" data-quota="{quota}">'
+                    + "".join(parts) + "</g>")
+    return _svg(width, height, title, body, "grid", fixed=True)

@@ -416,6 +416,10 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
         "reference": reference,
     }
     chart_map = {
+        "unit_weeks": charts.grid(
+            [(row["slug"], row["short"], row["quota"]) for row in unit_rows],
+            [(w.key, str(w.number)) for w in weeks], [row["counts"] for row in unit_rows],
+            title="Số tin, bài mỗi tuần của từng đơn vị so với hạn mức"),
         "units": charts.bars([row["short"] for row in unit_rows], [row["total"] for row in
                                                                      unit_rows],
                              title="Số tin, bài của từng đơn vị trong kỳ (đỏ: chưa đạt hạn mức)",

@@ -279,6 +279,23 @@ def slug_short(slug):
     return {"than-a": "Than A", "than-b": "Than B", "than-c": "Than C", "than-d": "Than Đ"}[slug]
 
 
+def test_week_grid_shows_each_unit_against_its_quota(made):
+    soup = made["html"]
+    colours = {"#2e8b57": "đạt", "#e6a23c": "thiếu", "#e4b7b2": "không có"}
+    expected = {"than-a": (["2", "2", "1", "3"], ["đạt", "đạt", "thiếu", "đạt"]),
+                "than-b": (["1"] * 4, ["đạt"] * 4),
+                "than-c": (["0"] * 4, ["không có"] * 4),
+                "than-d": (["0"] * 4, ["không có"] * 4)}
+    rows = soup.select("#don-vi svg.chart-grid g.grid-row")
+    assert [g["data-unit"] for g in rows] == list(expected)
+    for row in rows:
+        cells = row.select("rect")
+        assert [c["data-week"] for c in cells] == [f"2020-W{n}" for n in range(19, 23)]
+        values, states = expected[row["data-unit"]]
+        assert [c["data-value"] for c in cells] == values
+        assert [colours[c["fill"]] for c in cells] == states
+
+
 def test_silent_units_are_listed_longest_first(made):
     soup = made["html"]
     listed = [(li["data-unit"], li["data-days"]) for li in soup.select("#im-lang li")]
@@ -499,7 +516,9 @@ def test_page_is_vietnamese_phone_ready_and_printable(made):
     assert not soup.select("script")
     assert {a["href"] for a in soup.select("footer a")} == set(made["csv"])
     for svg in soup.select("svg"):
-        assert svg["viewbox"] and svg["width"] == "100%"
+        fits = "chart-grid" not in svg["class"]          # the week grid scrolls sideways
+        assert svg["viewbox"] and (svg["width"] == "100%") == fits
+        assert svg.find("title").get_text(strip=True)
 
 
 def test_partial_weeks_count_and_are_named(tmp_path):
