@@ -351,7 +351,10 @@ def test_campaign_coverage_uses_the_build_tagging(made):
     # "Campaign: none" (20/5) and 31/5 (after the window) are not tagged
     rows = made["csv"]["chien-dich.csv"]
     row = by(rows, **{"Chiến dịch": "thang-cong-nhan-2020"})
-    assert (row["Tổng"], row["Tin tức"], row["Ảnh"], row["Video"]) == ("3", "2", "1", "0")
+    assert row == {"Chiến dịch": "thang-cong-nhan-2020", "Tên chiến dịch": "Tháng Công nhân năm 2020",
+                   "Từ ngày": "2020-05-01", "Đến ngày": "2020-05-30", "Tổng": "3",
+                   "Tin tức": "2", "Bài viết - Phóng sự": "0", "Ảnh": "1", "Video": "0",
+                   "Tư vấn pháp luật": "0", "Gương điển hình": "0"}
     assert (row["Từ ngày"], row["Đến ngày"]) == ("2020-05-01", "2020-05-30")
     # the July campaign has no item and no day in the period
     assert [r["Chiến dịch"] for r in rows] == ["thang-cong-nhan-2020"]
@@ -359,9 +362,12 @@ def test_campaign_coverage_uses_the_build_tagging(made):
     units = made["csv"]["chien-dich-don-vi.csv"]
     assert len(units) == 2
     a = by(units, **{"Chiến dịch": "thang-cong-nhan-2020", "Đơn vị": "than-a"})
-    assert (a["Tổng"], a["Tin tức"], a["Ảnh"]) == ("2", "1", "1")
+    assert list(a.values())[2:] == ["Công đoàn Công ty Than A", "2", "1", "0", "1", "0", "0",
+                                    "0"]
     b = by(units, **{"Chiến dịch": "thang-cong-nhan-2020", "Đơn vị": "than-b"})
-    assert (b["Tổng"], b["Tin tức"], b["Ảnh"]) == ("1", "1", "0")
+    assert list(b.values())[2:] == ["Công đoàn Công ty Than B", "1", "1", "0", "0", "0", "0",
+                                    "0"]
+    assert [u["Đơn vị"] for u in units] == ["than-a", "than-b"]      # most items first
 
     soup = made["html"]
     section = "#chien-dich article[data-campaign=thang-cong-nhan-2020]"
@@ -419,6 +425,11 @@ def test_weeks_without_a_portal_item(made):
         {"2020-W19": "1", "2020-W20": "1", "2020-W21": "0", "2020-W22": "1"}
     assert [w for w, r in portal.items() if r["Đạt"] == "Không"] == ["2020-W21"]
     assert all(r["Tối thiểu"] == "1" for r in portal.values())
+    assert all(r["Tên nơi nhận"] == "Cổng Thông tin điện tử Công đoàn Việt Nam"
+               for r in portal.values())
+    assert (portal["2020-W21"]["Từ ngày"], portal["2020-W21"]["Đến ngày"]) == \
+        ("2020-05-18", "2020-05-24")
+    assert len(rows) == 8                                    # 2 outlets x 4 weeks
     press = {r["Tuần"]: r["Số bài"] for r in rows if r["Nơi nhận"] == "bao-lao-dong"}
     assert press == {"2020-W19": "0", "2020-W20": "2", "2020-W21": "0", "2020-W22": "0"}
     assert not [r for r in rows if r["Nơi nhận"] == "facebook"]   # nothing sent, no minimum
@@ -490,9 +501,15 @@ def test_negative_items_are_listed_first(made):
         "Clip thợ lò được chia sẻ",
         "Than A thi đua sản xuất",
     ]
-    first = rows[0]
-    assert (first["Sắc thái"], first["Đáng chú ý"], first["Đơn vị"], first["Nguồn"]) == \
-        ("Tiêu cực", "Có", "than-b", "Facebook")
+    assert rows[0] == {"Ngày": "2020-05-12", "Tuần": "2020-W20", "Nguồn": "Facebook",
+                       "Loại nguồn": "mạng xã hội", "Sắc thái": "Tiêu cực", "Đáng chú ý": "Có",
+                       "Đơn vị": "than-b", "Tiêu đề": "Phản ánh chậm trả tiền bồi dưỡng",
+                       "Đường dẫn": "https://www.facebook.com/p/2",
+                       "Ghi chú": "Đã chuyển Ban Chính sách pháp luật"}
+    assert [r["Tuần"] for r in rows] == ["2020-W20", "2020-W22", "2020-W22", "2020-W19",
+                                         "2020-W20", "2020-W19", "2020-W19"]
+    assert [r["Sắc thái"] for r in rows] == ["Tiêu cực"] * 2 + ["Trung lập"] * 2 + \
+        ["Tích cực"] * 3
     assert by(rows, **{"Tiêu đề": "Than B đối thoại với công nhân"})["Đơn vị"] == "than-b"
     items = made["html"].select("#danh-sach-bao-chi li")
     assert [li["data-tone"] for li in items] == ["negative", "negative", "neutral", "neutral",
