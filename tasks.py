@@ -82,3 +82,13 @@ def banners(c, force=False):
     for path in written:
         print(f"Đã vẽ {path.relative_to(ROOT)}")
     print(f"{len(written)} banner mới." if written else "Mọi chiến dịch đã có banner.")
+
+
+@task(help={"n": "số bài đem đo (mặc định 2000)"})
+def bench_tags(c, n=2000):
+    """Đo tốc độ gắn chiến dịch, chủ đề (đọc, kiểm tra và gắn từng bài)."""
+    from newsroom import tagging
+
+    figures = tagging.benchmark(ROOT / "content", int(n))
+    print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
+          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài")

@@ -65,7 +65,7 @@ def normalize(text: str) -> str:
 @dataclass(frozen=True)
 class _Rule:
     slug: str
-    keywords: tuple[tuple[str, re.Pattern], ...]  # (as written in data, pattern)
+    keywords: tuple[tuple[str, str], ...]  # (as written in data, " folded words ")
     entry: dict
 
 
@@ -74,8 +74,17 @@ def _compile(entry: dict) -> _Rule:
     for word in entry.get("keywords", ()):
         folded = normalize(word)
         if folded:
-            keywords.append((word, re.compile(rf"(?<!\S){re.escape(folded)}(?!\S)")))
+            keywords.append((word, f" {folded} "))
     return _Rule(entry["slug"], tuple(keywords), entry)
+
+
+def _spans(needle: str, text: str) -> list[tuple[int, int]]:
+    """Where the space-padded ``needle`` occurs in the space-padded ``text``."""
+    found, start = [], text.find(needle)
+    while start >= 0:
+        found.append((start, start + len(needle) - 1))
+        start = text.find(needle, start + 1)
+    return found
 
 
 def _mtime(path: Path) -> int:
@@ -105,11 +114,13 @@ def _fields(values: dict, body: str) -> dict[str, str]:
     tags = values.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
+    # Padded with spaces so that " keyword " finds whole words only (normalized text has
+    # single spaces between words); tags are kept apart by a separator no keyword holds.
     return {
-        "title": normalize(str(values.get("title", ""))),
-        "summary": normalize(str(values.get("summary", ""))),
-        "tags": " , ".join(normalize(str(t)) for t in tags),
-        "body": normalize(_MD_NOISE.sub(" ", body or "")),
+        "title": f" {normalize(str(values.get('title', '')))} ",
+        "summary": f" {normalize(str(values.get('summary', '')))} ",
+        "tags": " " + " | ".join(normalize(str(t)) for t in tags) + " ",
+        "body": f" {normalize(_MD_NOISE.sub(' ', body or ''))} ",
     }
 
 
@@ -129,12 +140,12 @@ def _explicit(value) -> list[str] | None:
 
 def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
     for name in ("title", "summary", "tags"):
-        for word, pattern in rule.keywords:
-            if pattern.search(fields[name]):
+        for word, needle in rule.keywords:
+            if needle in fields[name]:
                 return f"từ khóa “{word}” trong {FIELD_LABELS[name]}"
     spans, first = [], None
-    for word, pattern in rule.keywords:
-        found = [m.span() for m in pattern.finditer(fields["body"])]
+    for word, needle in rule.keywords:
+        found = _spans(needle, fields["body"]) if needle in fields["body"] else []
         if found and first is None:
             first = word
         spans.extend(found)
@@ -272,3 +283,28 @@ def format_audit(rows: list[dict]) -> str:
     out.append(f"{len(rows)} bài; {sum(bool(r['campaign']) for r in rows)} bài có chiến dịch "
                f"({auto} tự gắn); {sum(bool(r['theme']) for r in rows)} bài có chủ đề.")
     return "\n".join(out)
+
+
+def benchmark(content: Path | str, n: int = 2000, data_dir=None) -> dict:
+    """Time :func:`tag_article` (and reading + checking each source, as the build does) over
+    ``n`` articles cycled from ``content``; figures for ``invoke bench-tags``."""
+    import time
+
+    from . import schema
+
+    content = Path(content)
+    paths = sorted(content.rglob("*.md"))
+    if not paths:
+        raise ValueError(f"{content}: không có bài nào để đo")
+    sources = [(p, schema.split(schema.read_source(p))) for p in paths]
+    rules(data_dir)  # compile once, as a build does
+    started = time.perf_counter()
+    tagged = 0
+    for i in range(n):
+        path, header = sources[i % len(sources)]
+        values, _ = schema.validate(header, path, content_root=content, data_dir=data_dir)
+        result = tag_article(values, header.body, data_dir)
+        tagged += bool(result["campaign"] or result["theme"])
+    elapsed = time.perf_counter() - started
+    return {"articles": n, "sources": len(sources), "tagged": tagged,
+            "seconds": round(elapsed, 3), "ms_per_article": round(1000 * elapsed / n, 3)}

@@ -466,3 +466,9 @@ def test_sample_exercises_every_2020_campaign_and_a_later_year(sample_site):
     for slug in PLAN_2020 | later:
         page = sample_site.html(f"chien-dich/{slug}/")
         assert page.select(".campaign-articles .card"), slug
+
+
+def test_a_wrong_build_date_setting_stops_the_build_at_once(make_site):
+    with pytest.raises(Exception, match="plugin campaigns: NEWSROOM_TODAY = '15/05/2020'.*"
+                                        "YYYY-MM-DD"):
+        make_site({"bai-viet/than-ha-lam/2020/a.md": article()}, NEWSROOM_TODAY="15/05/2020")
