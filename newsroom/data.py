@@ -136,6 +136,15 @@ def _stamp(data_dir, *names) -> tuple:
     return (str(folder), *stamps)
 
 
+def _body_hits(entry: dict, where: str):
+    value = entry.get("body_hits")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DataError(f"{where}: body_hits phải là số nguyên từ 1 trở lên")
+    return value
+
+
 def themes(data_dir=None) -> dict[str, dict]:
     """Content themes by slug (data/themes.yml): name, group, parent, description, keywords.
     Checked once per version of the file; treat the result as read-only."""
@@ -165,7 +174,8 @@ def _themes(stamp) -> dict[str, dict]:
         if parent and parent not in raw:
             raise DataError(f"{where}: chủ đề cha “{parent}” không có trong tệp")
         result[slug] = {**entry, "parent": parent, "description": entry.get("description", ""),
-                        "keywords": _words(entry, "keywords", where)}
+                        "keywords": _words(entry, "keywords", where),
+                        "body_hits": _body_hits(entry, where)}
     return result
 
 
@@ -200,5 +210,6 @@ def _campaigns(stamp) -> dict[str, dict]:
                         "slogan": entry.get("slogan") or "",
                         "description": entry.get("description") or "",
                         "banner": entry.get("banner") or "",
-                        "keywords": _words(entry, "keywords", where), "themes": served}
+                        "keywords": _words(entry, "keywords", where), "themes": served,
+                        "body_hits": _body_hits(entry, where)}
     return result

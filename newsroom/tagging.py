@@ -12,7 +12,8 @@ Rules, for campaigns and themes alike:
 2. Otherwise a campaign is given when the article's date (Vietnam time) lies in the campaign's
    window, ends included, and one of its keywords appears in the title, summary, tags or body.
    A theme is given when one of its keywords appears in the title, summary or tags, or at
-   least :data:`THEME_BODY_HITS` times in the body.
+   least :data:`THEME_BODY_HITS` times in the body. An entry's ``body_hits`` changes how many
+   mentions in the body alone it needs (campaigns: 1 unless set; long windows want 2).
 3. An article in a sub-theme is in its parent theme too.
 
 Matching ignores case and accents and folds đ/Đ (``ATVSLĐ`` = ``atvsld``), on NFC or NFD text;
@@ -187,7 +188,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
         for rule in campaign_rules:
             if when is None or not in_window(rule.entry, when):
                 continue
-            why = _first_match(rule, fields, 1)
+            why = _first_match(rule, fields, rule.entry.get("body_hits") or 1)
             if why:
                 entry = rule.entry
                 result["campaign"].append(Decision(
@@ -201,7 +202,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
                   for s in dict.fromkeys(written) if s in themes]
     else:
         for rule in theme_rules:
-            why = _first_match(rule, fields, THEME_BODY_HITS)
+            why = _first_match(rule, fields, rule.entry.get("body_hits") or THEME_BODY_HITS)
             if why:
                 chosen.append(Decision(rule.slug, why))
     seen = {d.slug for d in chosen}

@@ -472,3 +472,13 @@ def test_a_wrong_build_date_setting_stops_the_build_at_once(make_site):
     with pytest.raises(Exception, match="plugin campaigns: NEWSROOM_TODAY = '15/05/2020'.*"
                                         "YYYY-MM-DD"):
         make_site({"bai-viet/than-ha-lam/2020/a.md": article()}, NEWSROOM_TODAY="15/05/2020")
+
+
+def test_year_long_campaigns_need_two_mentions_in_the_body():
+    once = "Tổ lò chợ số 2 được nêu là điển hình tiên tiến của phân xưởng."
+    twice = once + " Công ty sẽ nhân rộng điển hình tiên tiến này."
+    values = _values("Một ca sản xuất ở lò chợ", "2021-08-10 09:00")
+    assert "dien-hinh-tien-tien-2021" not in _slugs(tagging.tag_article(values, once))
+    result = tagging.tag_article(values, twice)
+    assert _slugs(result) == ["dien-hinh-tien-tien-2021"]
+    assert "(2 lần)" in result["campaign"][0].reason
