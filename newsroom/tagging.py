@@ -280,9 +280,10 @@ def format_audit(rows: list[dict]) -> str:
         out.append("Sửa một lựa chọn sai: thêm ở đầu bài một dòng “Campaign: <slug>” hoặc "
                    "“Theme: <slug>, <slug>” (ghi đè việc tự gắn), hoặc “Campaign: none” / "
                    "“Theme: none” để không gắn.")
-    auto = sum(1 for r in rows for d in r["campaign"] if not d.explicit)
+    auto = sum(any(not d.explicit for d in r["campaign"]) for r in rows)
     out.append(f"{len(rows)} bài; {sum(bool(r['campaign']) for r in rows)} bài có chiến dịch "
-               f"({auto} tự gắn); {sum(bool(r['theme']) for r in rows)} bài có chủ đề.")
+               f"({auto} bài được tự gắn); {sum(bool(r['theme']) for r in rows)} bài có chủ đề; "
+               f"{sum(bool(r['opted_out']) for r in rows)} bài ghi “none”.")
     return "\n".join(out)
 
 
