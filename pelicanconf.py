@@ -112,8 +112,10 @@ TAXONOMIES = {
         "all_terms": True,
     },
 }
-NEWSROOM_DATA = None  # folder of the data files (None: data/ of the project)
-NEWSROOM_TODAY = None  # build date YYYY-MM-DD for campaign status (None: today, Vietnam time)
+# Folder of the data files (None: data/ of the project) and build date YYYY-MM-DD for the
+# status of campaigns (None: today, Vietnam time); both can come from the environment.
+NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
+NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 
 JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}

@@ -84,6 +84,16 @@ def banners(c, force=False):
     print(f"{len(written)} banner mới." if written else "Mọi chiến dịch đã có banner.")
 
 
+@task(help={"n": "số bài đem đo (mặc định 2000)"})
+def bench_tags(c, n=2000):
+    """Đo tốc độ gắn chiến dịch, chủ đề (đọc, kiểm tra và gắn từng bài)."""
+    from newsroom import tagging
+
+    figures = tagging.benchmark(ROOT / "content", int(n))
+    print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
+          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài")
+
+
 @task(help={"from_": "ngày đầu kỳ báo cáo (2020-05-01 hoặc 01/05/2020; mặc định: 4 tuần gần nhất)",
             "to": "ngày cuối kỳ (mặc định: hôm nay)",
             "out": "thư mục ghi báo cáo (mặc định reports/<từ>_<đến>/)",

@@ -14,6 +14,7 @@ import yaml
 from .text import nfc, slugify
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 
 class DataError(ValueError):
@@ -27,7 +28,7 @@ def _load(path: Path, mtime_ns: int):
     except OSError as exc:
         raise DataError(f"{path}: không đọc được tệp dữ liệu ({exc.strerror})") from None
     try:
-        return yaml.safe_load(nfc(raw))
+        return yaml.load(nfc(raw), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: tệp YAML sai cú pháp: {exc}") from None
 
@@ -153,8 +154,42 @@ def _words(entry: dict, key: str, where: str) -> list[str]:
     return [nfc(str(v)).strip() for v in value if str(v).strip()]
 
 
+def _stamp(data_dir, *names) -> tuple:
+    folder = Path(data_dir or DATA_DIR)
+    stamps = []
+    for name in names:
+        try:
+            stamps.append((folder / f"{name}.yml").stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return (str(folder), *stamps)
+
+
+def _body_hits(entry: dict, where: str):
+    value = entry.get("body_hits")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DataError(f"{where}: body_hits phải là số nguyên từ 1 trở lên")
+    return value
+
+
 def themes(data_dir=None) -> dict[str, dict]:
-    """Content themes by slug (data/themes.yml): name, group, parent, description, keywords."""
+    """Content themes by slug (data/themes.yml): name, group, parent, description, keywords.
+    Checked once per version of the file; treat the result as read-only."""
+    return _themes(_stamp(data_dir, "themes"))
+
+
+def campaigns(data_dir=None) -> dict[str, dict]:
+    """Communication campaigns by slug (data/campaigns.yml), dates as ``datetime.date``:
+    name, family, year, start, end (inclusive, Vietnam time), slogan, description, banner,
+    keywords, themes. Checked once per version of the files; treat the result as read-only."""
+    return _campaigns(_stamp(data_dir, "campaigns", "themes"))
+
+
+@functools.lru_cache(maxsize=16)
+def _themes(stamp) -> dict[str, dict]:
+    data_dir = stamp[0]
     result = {}
     raw = _by_slug("themes", data_dir, required=("slug", "name", "group"))
     for slug, entry in raw.items():
@@ -168,14 +203,14 @@ def themes(data_dir=None) -> dict[str, dict]:
         if parent and parent not in raw:
             raise DataError(f"{where}: chủ đề cha “{parent}” không có trong tệp")
         result[slug] = {**entry, "parent": parent, "description": entry.get("description", ""),
-                        "keywords": _words(entry, "keywords", where)}
+                        "keywords": _words(entry, "keywords", where),
+                        "body_hits": _body_hits(entry, where)}
     return result
 
 
-def campaigns(data_dir=None) -> dict[str, dict]:
-    """Communication campaigns by slug (data/campaigns.yml), dates as ``datetime.date``:
-    name, family, year, start, end (inclusive, Vietnam time), slogan, description, banner,
-    keywords, themes."""
+@functools.lru_cache(maxsize=16)
+def _campaigns(stamp) -> dict[str, dict]:
+    data_dir = stamp[0]
     known_themes = themes(data_dir)
     result = {}
     raw = _by_slug("campaigns", data_dir,
@@ -204,5 +239,6 @@ def campaigns(data_dir=None) -> dict[str, dict]:
                         "slogan": entry.get("slogan") or "",
                         "description": entry.get("description") or "",
                         "banner": entry.get("banner") or "",
-                        "keywords": _words(entry, "keywords", where), "themes": served}
+                        "keywords": _words(entry, "keywords", where), "themes": served,
+                        "body_hits": _body_hits(entry, where)}
     return result

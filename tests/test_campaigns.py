@@ -231,6 +231,10 @@ def test_wrong_slug_fails_a_strict_build_and_not_a_preview(make_site):
     with pytest.raises(Exception, match=r"sai\.md:\d+: Campaign: lỗi: không có chiến dịch "
                                         r"“thang-cong-nhan-2002”.*“thang-cong-nhan-2020”"):
         make_site(files, strict=True)
+    preview = make_site(files, strict=False)
+    page = preview.html("2020/05/tin-sai-chien-dich/")
+    assert page.select_one("article h1").get_text(strip=True) == "Tin sai chiến dịch"
+    assert not page.select(".article-campaigns")  # the unknown slug gives no campaign link
 
 
 # --- The pages ------------------------------------------------------------------------------
@@ -400,6 +404,7 @@ def test_a_2027_campaign_in_the_data_file_alone_gets_its_landing_page(make_site,
     assert page.select_one("h1").get_text(strip=True) == "Tháng Công nhân năm 2027"
     assert page.select_one(".campaign-status").get_text(strip=True) == "Đang diễn ra"
     assert _titles(page) == ["Ra quân Tháng Công nhân 2027"]
+    assert not page.select("img.campaign-banner")  # no banner drawn yet: a text banner
     assert site.exists("chien-dich/thang-cong-nhan-2027/feed.xml")
     index = site.html("chien-dich/")
     assert index.select(".campaign-year h2")[0].get_text(strip=True) == "Năm 2027"
@@ -466,3 +471,34 @@ def test_sample_exercises_every_2020_campaign_and_a_later_year(sample_site):
     for slug in PLAN_2020 | later:
         page = sample_site.html(f"chien-dich/{slug}/")
         assert page.select(".campaign-articles .card"), slug
+
+
+def test_a_wrong_build_date_setting_stops_the_build_at_once(make_site):
+    with pytest.raises(Exception, match="plugin campaigns: NEWSROOM_TODAY = '15/05/2020'.*"
+                                        "YYYY-MM-DD"):
+        make_site({"bai-viet/than-ha-lam/2020/a.md": article()}, NEWSROOM_TODAY="15/05/2020")
+
+
+def test_year_long_campaigns_need_two_mentions_in_the_body():
+    once = "Tổ lò chợ số 2 được nêu là điển hình tiên tiến của phân xưởng."
+    twice = once + " Công ty sẽ nhân rộng điển hình tiên tiến này."
+    values = _values("Một ca sản xuất ở lò chợ", "2021-08-10 09:00")
+    assert "dien-hinh-tien-tien-2021" not in _slugs(tagging.tag_article(values, once))
+    result = tagging.tag_article(values, twice)
+    assert _slugs(result) == ["dien-hinh-tien-tien-2021"]
+    assert "(2 lần)" in result["campaign"][0].reason
+
+
+def test_nfd_file_from_a_mac_is_tagged_in_a_real_build(make_site):
+    text = article(title="Thợ lò kiểm tra chéo ATVSLĐ", date="30/05/2020 23:59",
+                   body="Đoàn kiểm tra đi các công trường.")
+    nfd = unicodedata.normalize("NFD", text).encode("utf-8")
+    assert nfd != text.encode("utf-8")
+    site = make_site({"bai-viet/than-ha-lam/2020/nfd.md": nfd}, strict=True,
+                     NEWSROOM_TODAY="2020-06-01")
+    page = site.html("chien-dich/thang-cong-nhan-2020/")
+    assert page.select_one(".campaign-status").get_text(strip=True) == "Đã kết thúc"
+    assert _titles(page) == ["Thợ lò kiểm tra chéo ATVSLĐ"]
+    art = site.html("2020/05/tho-lo-kiem-tra-cheo-atvsld/")
+    assert [a.get_text(strip=True) for a in art.select(".article-campaigns a")] == [
+        "Tháng Công nhân năm 2020"]
