@@ -99,14 +99,15 @@ def bench_tags(c, n=2000):
             "out": "thư mục ghi báo cáo (mặc định reports/<từ>_<đến>/)",
             "silent_days": "số ngày không có bài thì coi là im lặng (mặc định 14)",
             "content": "thư mục nội dung (mặc định content/)",
-            "data_dir": "thư mục dữ liệu (mặc định data/)"})
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
 def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_dir=None):
     """Lập báo cáo nội bộ cho Ban Tuyên giáo: hạn mức đơn vị, chiến dịch, gửi Cổng TTĐT, báo chí."""
     from newsroom import report as reports
 
     try:
         made, path = reports.run(from_, to, out, silent_days=int(silent_days),
-                                 content_dir=content, data_dir=data_dir)
+                                 content_dir=content,
+                                 data_dir=data_dir or os.environ.get("NEWSROOM_DATA") or None)
     except (reports.ReportError, ValueError) as exc:
         raise SystemExit(f"Không lập được báo cáo: {exc}") from None
     print(reports.describe(made, path))
@@ -119,7 +120,7 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
             "tone": "sắc thái: positive/neutral/negative (tích cực/trung lập/tiêu cực)",
             "note": "ghi chú", "notable": "tin đáng chú ý (đưa lên đầu báo cáo)",
             "kind": "loại nguồn khi nguồn chưa có trong outlets.yml: press/social/portal",
-            "data_dir": "thư mục dữ liệu (mặc định data/)"})
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
          notable=False, kind=None, data_dir=None):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
@@ -129,7 +130,7 @@ def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, 
               "tone": tone, "note": note, "notable": notable, "kind": kind}
     try:
         path, item = clippings.add(clippings.ask(fields) if sys.stdin.isatty() else fields,
-                                   data_dir)
+                                   data_dir or os.environ.get("NEWSROOM_DATA") or None)
     except clippings.ClippingError as exc:
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
