@@ -3,7 +3,7 @@ campaign and theme coverage, items sent to the national union portal and the pre
 press and social-media monitoring, as one HTML page (inline SVG charts, phone-readable,
 printable) plus CSV files for spreadsheets.
 
-Articles are read by :mod:`newsroom.corpus` (the build's own schema and tagging), clippings by
+Articles are read by :mod:`newsroom.articles` (the build's own schema and tagging), clippings by
 :mod:`newsroom.clippings`, the lists (units and their quota, outlets, campaigns, themes,
 categories) through :mod:`newsroom.data`. :func:`build` computes every table once; the CSV files
 and the HTML are both written from those rows, so their figures cannot disagree.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, clippings, corpus, data
+from . import articles, charts, clippings, data
 from .dates import TZ, local, parse_date, vn_date, vn_datetime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,7 +178,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
     categories = data.categories(data_dir)
     campaigns = data.campaigns(data_dir)
     themes = data.themes(data_dir)
-    read = corpus.read(content_dir, data_dir)
+    read = articles.read(content_dir, data_dir)
     clips, clip_problems = clippings.load(data_dir)
     items = [item for item in read.items if span.contains(item.date)]
     weeks = span.weeks

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from newsroom import clippings, corpus, data, report
+from newsroom import articles, clippings, data, report
 from newsroom.site import ROOT
 from tests.helpers import article
 
@@ -389,7 +389,7 @@ def test_report_tags_exactly_as_the_tagging_module(made, tmp_path):
     data_dir = write_data(tmp_path / "data")
     content = write_content(tmp_path / "content")
     items = {item.path.rsplit("/", 1)[-1]: item for item in
-             corpus.read(content, data_dir).items}
+             articles.read(content, data_dir).items}
     for path in sorted(content.rglob("*.md")):
         header = schema.split(schema.read_source(path))
         values, _ = schema.validate(header, path, content_root=content, data_dir=data_dir)
