@@ -326,3 +326,19 @@ def test_sample_site_every_article_is_in_the_sitemap_and_has_metadata(sample_sit
             assert ld["FAQPage"]["mainEntity"][0]["acceptedAnswer"]["text"]
     assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
     assert sample_site.exists("pagefind/pagefind.js") and sample_site.exists("tim-kiem/")
+
+
+def test_sample_site_search_filters_match_the_article_pages(sample_site):
+    """Each filter option of the search page is a value some article page gives Pagefind,
+    with the right count; campaigns and themes are there once articles carry them."""
+    given: dict[str, dict[str, int]] = {}
+    for url in _sample_articles(sample_site):
+        for tag in sample_site.html(url).select("[data-pagefind-filter]"):
+            values = given.setdefault(tag["data-pagefind-filter"], {})
+            values[tag.get_text()] = values.get(tag.get_text(), 0) + 1
+    assert {"category", "unit", "campaign", "theme"} <= set(given)
+    form = sample_site.html("tim-kiem/").select_one("#search-form")
+    for select in form.select("select[data-filter]"):
+        options = {o["value"]: o.get_text() for o in select.select("option") if o["value"]}
+        assert options == {value: f"{value} ({count})"
+                           for value, count in given[select["data-filter"]].items()}, select["id"]

@@ -51,7 +51,7 @@ function element(tag, cls, text) {
   return el;
 }
 
-async function render() {
+async function render(focus) {
   const batch = results.slice(shown, shown + PAGE);
   const items = await Promise.all(batch.map((r) => r.data()));
   for (const item of items) {
@@ -67,6 +67,7 @@ async function render() {
     li.append(element("p", "search-summary", item.meta.summary || item.excerpt.replace(/<[^>]+>/g, "")));
     list.append(li);
   }
+  if (focus && batch.length) list.children[shown].querySelector("a").focus();
   shown += batch.length;
   more.hidden = shown >= results.length;
 }
@@ -106,7 +107,7 @@ form.addEventListener("submit", (e) => { e.preventDefault(); search(true); });
 selects.concat(sortSelect).forEach((s) => s.addEventListener("change", () => search(true)));
 let timer;
 input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => search(true), 250); });
-more.addEventListener("click", () => render());
+more.addEventListener("click", () => render(true)); // keyboard users land on the first new result
 
 params();
 load().then(() => search(false)).catch(() => {
