@@ -319,3 +319,25 @@ def test_keyboard_skip_link_and_focus(phone):
     assert outline != "none"
     phone.page.keyboard.press("Enter")
     expect(phone.page.locator("main")).to_be_focused()
+
+
+def test_reading_needs_no_javascript(browser, server, sample_site):
+    videos = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".video")]
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], java_script_enabled=False,
+                    **PHONE)
+    try:
+        reader.goto("")
+        expect(reader.page.locator("button.menu-toggle")).to_be_hidden()
+        expect(reader.page.locator("#menu-chinh").get_by_role("link", name="Video")).to_be_visible()
+        reader.goto(videos[0])
+        expect(reader.page.locator("h1")).to_be_visible()
+        expect(reader.page.locator(".article-body")).to_be_visible()
+        start = reader.page.locator(".video-start")
+        assert start.get_attribute("href").startswith("https://www.youtube.com/watch?v=")
+        expect(reader.page.locator("a.share-fb")).to_be_visible()
+        expect(reader.page.locator("[data-share=copy]")).to_be_hidden()  # needs the clipboard
+        width = reader.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        assert reader.outside == []
+    finally:
+        reader.close()
