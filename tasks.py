@@ -155,3 +155,13 @@ def audit(c, conf="publishconf.py"):
         raise SystemExit(f"Không chạy được audit: {exc}") from None
     print(audit_module.table(results))
     print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")
+
+
+@task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})
+def bench_reader(c, copies=20):
+    """Đo chi phí của tìm kiếm và tin liên quan trên trang lớn (chép nội dung mẫu nhiều lần)."""
+    from newsroom import reader_bench
+
+    figures = reader_bench.run(int(copies))
+    for key, value in figures.items():
+        print(f"{key:>24}: {value}")
