@@ -77,6 +77,32 @@ FIELDS: dict[str, Field] = {
     )
 }
 
+#: Vietnamese labels a reporter may write instead of the field names (accents and case are
+#: ignored), e.g. in a Word document: "Tiêu đề: ...", "Tác giả: ...".
+ALIASES = {
+    "tieu de": "title", "ten bai": "title", "ngay": "date", "ngay dang": "date",
+    "ngay viet": "date", "thoi gian": "date", "ngay sua": "modified", "don vi": "unit",
+    "tac gia": "author", "nguoi viet": "author", "but danh": "author", "chuyen muc": "category",
+    "tom tat": "summary", "sapo": "summary", "anh dai dien": "image", "anh bia": "image",
+    "mo ta anh": "image_alt", "mo ta anh dai dien": "image_alt", "mo ta anh bia": "image_alt",
+    "tu khoa": "tags", "the": "tags", "noi bat": "featured", "trang thai": "status",
+    "chien dich": "campaign", "chu de": "theme", "cau hoi": "question",
+    "van ban phap luat": "laws", "can cu phap ly": "laws", "da gui": "sent_to",
+    "gui toi": "sent_to", "duong dan": "slug",
+}
+
+
+def field_for(label: str) -> str | None:
+    """The field a header label names: the field itself (``Title``, ``image-alt``) or one of
+    its Vietnamese :data:`ALIASES` (``Tiêu đề``); None when it names no field."""
+    from .text import fold
+
+    key = label.strip().lower().replace("-", "_")
+    if key in FIELDS:
+        return key
+    return ALIASES.get(" ".join(fold(label).replace("_", " ").split()))
+
+
 PAGE_FIELDS = {"title", "slug", "summary", "status", "template", "image", "image_alt",
                "date", "modified", "lang", "order"}
 
