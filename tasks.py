@@ -51,17 +51,19 @@ def test(c, workers="auto"):
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
 
 
-@task(positional=["paths"], iterable=["paths"], help={
-    "paths": "tệp hoặc thư mục cần kiểm tra (mặc định: content/)",
+@task(help={
+    "paths": "tệp hoặc thư mục cần kiểm tra, cách nhau dấu cách (mặc định: content/)",
     "changed": "chỉ các bài khác với nhánh main",
     "staged": "chỉ các bài sắp commit (hook pre-commit dùng)"})
-def check(c, paths=None, changed=False, staged=False):
+def check(c, paths="", changed=False, staged=False):
     """Kiểm tra bài viết: mọi lỗi dạng tệp:dòng: trường: lời nhắn và cách sửa."""
     from invoke import Exit
 
     from newsroom import check as checker
 
-    argv = list(paths or []) + (["--changed"] if changed else []) + (["--staged"] if staged else [])
+    import shlex
+
+    argv = shlex.split(paths or "") + (["--changed"] if changed else []) + (["--staged"] if staged else [])
     code = checker.main(argv)
     if code:
         raise Exit(code=code)

@@ -366,7 +366,11 @@ def install_hook(repo: Path = ROOT, python: str = sys.executable, force: bool = 
         "#!/bin/sh\n"
         f"{HOOK_MARK}: kiểm tra bài viết trước khi commit (invoke install-hooks).\n"
         "# Bỏ qua một lần: git commit --no-verify\n"
-        f'cd "$(git rev-parse --show-toplevel)" && exec "{python}" -m newsroom.check --staged\n',
+        'top="$(git rev-parse --show-toplevel)" || exit 1\n'
+        '# the checked-out tree\'s own code when it has it\n'
+        f'code="{ROOT}"; [ -f "$top/newsroom/check.py" ] && code="$top"\n'
+        'cd "$top" && PYTHONPATH="$code${PYTHONPATH:+:$PYTHONPATH}" '
+        f'exec "{python}" -m newsroom.check --staged --content "$top/content"\n',
         encoding="utf-8")
     hook.chmod(0o755)
     return hook

@@ -535,11 +535,14 @@ class Ingest:
                 header.body_line += 1 + (len(rest) - len(rest.lstrip("\n")))
                 notes.append("đã lấy dòng đầu của bài làm tiêu đề")
         outcome.title = fields.get("title", "")
-        if not unit:
-            self.refuse(outcome, f"thư mục “{nfc(sub.unit_dir.name)}” không phải tên một đơn vị",
-                        "đặt bài vào thư mục mang tên đơn vị (slug như “than-ha-lam” hoặc tên "
-                        "như “Than Hà Lầm”), theo danh sách data/units.yml")
-        if not fields.get("unit"):
+        early = []  # problems found before the schema runs; all are reported together
+        own = data.find_unit(fields["unit"], self.data_dir) if fields.get("unit") else None
+        if not unit and not own:
+            early.append(f"thư mục “{nfc(sub.unit_dir.name)}” không phải tên một đơn vị. Cách "
+                         "sửa: đặt bài vào thư mục mang tên đơn vị (slug như “than-ha-lam” hoặc "
+                         "tên như “Than Hà Lầm”), theo danh sách data/units.yml")
+            unit = {"slug": "khong-ro-don-vi"}
+        if not fields.get("unit") and not early:
             fields["unit"] = unit["slug"]
             notes.append(f"Unit: {unit['slug']} (theo thư mục {nfc(sub.unit_dir.name)})")
         if not fields.get("date"):
@@ -557,9 +560,10 @@ class Ingest:
         # Where it goes.
         try:
             when = schema.parse_date(fields["date"])
-        except ValueError as exc:
-            self.refuse(outcome, f"Date: {exc}", f"viết lại theo dạng {schema.ACCEPTED}")
-        article_unit = (data.find_unit(fields["unit"], self.data_dir) or unit)["slug"]
+        except ValueError:  # the schema reports it below, with the line
+            when = self.now
+        article_unit = (own or unit)["slug"]
+        outcome.unit = article_unit
         key = self.key(sub)
         previous = self.state.sources.get(key)
         if previous and (self.content / previous["target"]).parent.parent.name == article_unit:
@@ -613,13 +617,13 @@ class Ingest:
                             "ngoài thư mục bài", "chép ảnh vào cùng thư mục với tệp bài và chỉ "
                             "ghi tên ảnh, ví dụ ![mô tả](anh-1.jpg)")
             path = doc.parent / clean.replace("\\", "/")
+            if path.is_symlink():
+                self.refuse(outcome, f"{where}: ảnh “{ref}” là liên kết, không phải tệp thật",
+                            "chép chính tệp ảnh vào thư mục bài")
             if not _inside(path, base) or not _inside(path, self.dir):
                 self.refuse(outcome, f"{where}: ảnh “{ref}” trỏ ra ngoài thư mục bài",
                             "chép ảnh vào cùng thư mục với tệp bài và chỉ ghi tên ảnh, ví dụ "
                             "![mô tả](anh-1.jpg)")
-            if path.is_symlink():
-                self.refuse(outcome, f"{where}: ảnh “{ref}” là liên kết, không phải tệp thật",
-                            "chép chính tệp ảnh vào thư mục bài")
             match = next((p for p in pool if p.resolve() == path.resolve()), None)
             if match is None:  # same name, other case or accents
                 wanted = fold(nfc(PurePosixPath(clean).name))
@@ -666,7 +670,7 @@ class Ingest:
         stage_root = Path(tempfile.mkdtemp(prefix="tiep-nhan-"))
         try:
             self.stage_and_store(sub, outcome, header, fields, images, target, stage_root,
-                                 lines_meaningful, previous, digest, key, used)
+                                 lines_meaningful, previous, digest, key, used, early)
         finally:
             shutil.rmtree(stage_root, ignore_errors=True)
 
@@ -676,7 +680,7 @@ class Ingest:
         return _sha("\n".join(sorted(_sha(path) for path in sub.files)).encode())
 
     def stage_and_store(self, sub, outcome, header, fields, images, target, stage_root,
-                        lines_meaningful, previous, digest, key, used):
+                        lines_meaningful, previous, digest, key, used, early=()):
         rel = target.relative_to(self.content)
         staged = stage_root / rel
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -705,14 +709,15 @@ class Ingest:
         problems += [p for p in checker.collisions([item], others)]
         outcome.url = item.url
         if target.exists() and not previous:
-            problems.append(schema.Problem(shown, 1, "Title", "đã có bài cùng tên tệp "
+            problems.append(schema.Problem(shown, 1, "Title", "tiêu đề trùng với bài đã có "
                                            f"{_shown(target, self.content.parent)}",
                                            "đổi tiêu đề cho khác; nếu là bản sửa của bài đã "
                                            "gửi thì gửi lại đúng tên tệp cũ", schema.ERROR))
         errors = [p for p in problems if p.severity == schema.ERROR]
         warnings = [p for p in problems if p.severity != schema.ERROR]
         outcome.notes.extend(_say(p, lines_meaningful) for p in warnings)
-        if errors:
+        if errors or early:
+            outcome.problems.extend(early)
             outcome.problems.extend(_say(p, lines_meaningful) for p in errors)
             raise _Refuse()
 
