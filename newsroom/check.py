@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -110,10 +111,23 @@ class Report:
                 + (" Sửa các lỗi trên rồi chạy lại “invoke check”." if self.errors else ""))
 
 
+def _abs(path) -> str:
+    """Absolute path as a string, without touching the disk (``resolve()`` costs a stat per
+    part, and Path objects are slow to build: this runs for every file on every commit)."""
+    return os.path.abspath(path)
+
+
+def _under(path, root) -> str | None:
+    """``path`` relative to ``root`` (POSIX), or None when it is not inside."""
+    path, root = _abs(path), _abs(root)
+    if path.startswith(root.rstrip(os.sep) + os.sep):
+        return path[len(root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    return None
+
+
 def _kind(path: Path, content_root: Path, conf: Conf) -> str:
-    try:
-        rel = path.resolve().relative_to(content_root.resolve()).as_posix()
-    except ValueError:
+    rel = _under(path, content_root)
+    if rel is None:
         return "article"
     for prefix in conf.page_paths:
         if rel == prefix or rel.startswith(prefix.rstrip("/") + "/"):
@@ -121,11 +135,10 @@ def _kind(path: Path, content_root: Path, conf: Conf) -> str:
     return "article"
 
 
-def _ignored(path: Path, conf: Conf) -> bool:
+def _ignored_name(name: str, conf: Conf) -> bool:
     from fnmatch import fnmatch
 
-    return any(fnmatch(path.name, pattern) for pattern in conf.ignore) or \
-        path.name.startswith(".")
+    return name.startswith(".") or any(fnmatch(name, pattern) for pattern in conf.ignore)
 
 
 def _place(item: Item, fields: dict, status: str, conf: Conf) -> None:
@@ -144,10 +157,8 @@ def _place(item: Item, fields: dict, status: str, conf: Conf) -> None:
 
 
 def _shown(path: Path, content_root: Path) -> str:
-    try:
-        return path.resolve().relative_to(content_root.resolve().parent).as_posix()
-    except ValueError:
-        return str(path)
+    rel = _under(path, os.path.dirname(_abs(content_root)))
+    return str(path) if rel is None else rel
 
 
 def read_item(path: Path, content_root: Path, conf: Conf, data_dir=None) -> Item:
@@ -181,11 +192,7 @@ def read_item(path: Path, content_root: Path, conf: Conf, data_dir=None) -> Item
 
 
 def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+    return _under(path, root) is not None
 
 
 def _peek(path: Path, content_root: Path, conf: Conf) -> Item | None:
@@ -206,19 +213,21 @@ def _peek(path: Path, content_root: Path, conf: Conf) -> Item | None:
 
 
 def sources(paths, conf: Conf) -> list[Path]:
-    """The Markdown files named by ``paths`` (folders are searched), sorted, each once."""
-    found: dict[Path, None] = {}
+    """The Markdown files named by ``paths`` (folders are searched, hidden ones skipped),
+    sorted, each once."""
+    found: dict[str, None] = {}
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for ext in MARKDOWN_EXTENSIONS:
-                for file in path.rglob(f"*{ext}"):
-                    if not _ignored(file, conf) and not any(
-                            part.startswith(".") for part in file.relative_to(path).parts):
-                        found[file] = None
-        elif path.suffix.lower() in MARKDOWN_EXTENSIONS and not _ignored(path, conf):
+        path = str(raw)
+        if os.path.isdir(path):
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    if name.lower().endswith(MARKDOWN_EXTENSIONS) and not _ignored_name(name, conf):
+                        found[os.path.join(folder, name)] = None
+        elif path.lower().endswith(MARKDOWN_EXTENSIONS) and not _ignored_name(
+                os.path.basename(path), conf):
             found[path] = None
-    return sorted(found)
+    return [Path(p) for p in sorted(found)]
 
 
 def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
@@ -228,7 +237,7 @@ def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
     by_slug: dict[str, list[Item]] = {}
     seen = set()
     for item in [*items, *existing]:
-        key = item.path.resolve()
+        key = _abs(item.path)
         if key in seen:
             continue
         seen.add(key)
@@ -239,7 +248,8 @@ def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
     problems = []
     for item in items:
         line = 1
-        same = [o for o in by_url.get(item.url, ()) if o.path.resolve() != item.path.resolve()]
+        here = _abs(item.path)
+        same = [o for o in by_url.get(item.url, ()) if _abs(o.path) != here]
         if same:
             others = ", ".join(o.shown for o in same)
             problems.append(schema.Problem(
@@ -248,7 +258,7 @@ def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
                 f"đổi tiêu đề cho khác, hoặc thêm dòng “Slug: {item.slug}-2”; nếu đây là bản "
                 "sửa của bài kia thì sửa vào tệp cũ thay vì gửi tệp mới"))
             continue
-        near = [o for o in by_slug.get(item.slug, ()) if o.path.resolve() != item.path.resolve()]
+        near = [o for o in by_slug.get(item.slug, ()) if _abs(o.path) != here]
         if item.kind == "article" and near:
             others = ", ".join(o.shown for o in near)
             problems.append(schema.Problem(
@@ -260,10 +270,10 @@ def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
 
 def existing_items(content_root: Path, conf: Conf, skip=()) -> list[Item]:
     """Every item already in the content folder, read from its header only."""
-    skip = {Path(p).resolve() for p in skip}
+    skip = {_abs(p) for p in skip}
     items = []
     for path in sources([content_root], conf):
-        if path.resolve() in skip:
+        if _abs(path) in skip:
             continue
         item = _peek(path, content_root, conf)
         if item:
