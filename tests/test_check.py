@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import ROOT, article
 from newsroom import check, schema, site
+from newsroom.site import ROOT
+from tests.helpers import article
 
 UNIT_DIR = "bai-viet/than-ha-lam/2020"
 

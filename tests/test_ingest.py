@@ -17,8 +17,10 @@ import pytest
 from docx.shared import Cm
 from PIL import Image
 
-from conftest import ROOT, BuiltSite, article
 from newsroom import check, ingest, site
+from newsroom.site import ROOT
+from tests.conftest import BuiltSite
+from tests.helpers import article
 
 TODAY = "26/11/2026 08:00"
 
