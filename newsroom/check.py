@@ -85,6 +85,7 @@ class Item:
     date: object = None
     slug: str = ""
     url: str | None = None
+    line: int = 1  # where the address comes from: the Slug line, else the Title line
     problems: list = field(default_factory=list)
 
 
@@ -188,6 +189,7 @@ def read_item(path: Path, content_root: Path, conf: Conf, data_dir=None) -> Item
     item.problems.extend(problems)
     item.date = values.get("date")
     _place(item, header.fields, values.get("status", "published"), conf)
+    item.line = header.lines.get("slug", header.lines.get("title", 1))
     return item
 
 
@@ -247,7 +249,7 @@ def collisions(items: list[Item], existing: list[Item]) -> list[schema.Problem]:
             by_slug.setdefault(item.slug, []).append(item)
     problems = []
     for item in items:
-        line = 1
+        line = item.line
         here = _abs(item.path)
         same = [o for o in by_url.get(item.url, ()) if _abs(o.path) != here]
         if same:
