@@ -138,8 +138,8 @@ def _normal(text: str) -> str:
     return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-_LABEL = re.compile(r"^\s*(?:\*\*)?(?P<key>[^\W\d][\w \-]{0,40}?)\s*(?:\*\*)?\s*:\s*(?:\*\*)?"
-                    r"\s*(?P<value>.*)$")
+_LABEL = re.compile(r"^\s*(?:\*\*|__)?(?P<key>[^\W\d_][\w \-]{0,40}?)\s*(?:\*\*|__)?\s*:"
+                    r"\s*(?:\*\*|__)?\s*(?P<value>.*?)\s*(?:\*\*|__)?\s*$")
 
 
 def read_header(text: str) -> schema.Header:
@@ -166,7 +166,7 @@ def read_header(text: str) -> schema.Header:
             key = plain["key"].lower().replace("-", "_")  # unknown: the schema will say so
             match = plain
         if key:
-            value = match["value"].strip().removesuffix("**").strip()
+            value = match["value"].strip()
             if key in header.fields:
                 header.duplicates.append((key, index + 1))
             else:
@@ -534,6 +534,14 @@ class Ingest:
                 header.body = rest.lstrip("\n")
                 header.body_line += 1 + (len(rest) - len(rest.lstrip("\n")))
                 notes.append("đã lấy dòng đầu của bài làm tiêu đề")
+                more = read_header(header.body)  # fields may follow a title line
+                for name, value in more.fields.items():
+                    if name not in fields:
+                        fields[name] = value
+                        header.lines[name] = header.body_line + more.lines[name] - 1
+                if more.fields:
+                    header.body_line += more.body_line - 1
+                    header.body = more.body
         outcome.title = fields.get("title", "")
         early = []  # problems found before the schema runs; all are reported together
         own = data.find_unit(fields["unit"], self.data_dir) if fields.get("unit") else None

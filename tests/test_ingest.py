@@ -197,6 +197,25 @@ def test_word_document_with_photos(shared, tmp_path):
         "Chủ tịch công đoàn trao quà cho thợ mỏ", "Thợ mỏ vui nhận quà Tết"]
 
 
+def test_word_with_heading_title_and_bold_labels(shared):
+    document = docx.Document()
+    document.add_heading("Công đoàn Than Cao Sơn trao quà Tết cho thợ mỏ", level=1)
+    label = document.add_paragraph()
+    label.add_run("Tác giả:").bold = True
+    label.add_run(" Phạm Thu Trang")
+    document.add_paragraph().add_run("Ngày: 12/01/2021 09:15").bold = True
+    document.add_paragraph("Sáng 12/1, Công đoàn Công ty trao 300 suất quà.")
+    path = shared.src / "Than Cao Sơn" / "qua-tet.docx"
+    path.parent.mkdir(parents=True)
+    document.save(path)
+    outcome = only(shared(), ingest.INGESTED)
+    assert outcome.target == (shared.content / "bai-viet/than-cao-son/2021/"
+                              "cong-doan-than-cao-son-trao-qua-tet-cho-tho-mo.md")
+    text = outcome.target.read_text(encoding="utf-8")
+    assert "Author: Phạm Thu Trang\n" in text and "Date: 12/01/2021 09:15\n" in text
+    assert text.endswith("\n\nSáng 12/1, Công đoàn Công ty trao 300 suất quà.\n")
+
+
 def test_word_photo_without_alt_or_caption_is_refused_with_how_to(shared):
     word(shared.src / "than-nui-beo" / "khong-mo-ta.docx",
          ["Tiêu đề: Ảnh không có mô tả", "Tác giả: Trần Văn Bình", "Nội dung."],
