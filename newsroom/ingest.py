@@ -47,6 +47,7 @@ STATE_DIR = ".tiep-nhan"
 RECEIPT = ".receipt.txt"
 JUNK = {"thumbs.db", "desktop.ini", ".ds_store"}
 DEFAULT_CATEGORY = "Tin tức"
+DOC_MAX_BYTES = 100 * 1024 * 1024
 _IMAGE_EXTS = schema.IMAGE_EXTENSIONS | {".heic", ".heif", ".bmp", ".tif", ".tiff", ".emf",
                                          ".wmf"}
 
@@ -499,6 +500,11 @@ class Ingest:
         if not _inside(doc, self.dir):
             self.refuse(outcome, "tệp nằm ngoài thư mục chung", "chép tệp thật vào thư mục")
         ext = doc.suffix.lower()
+        if doc.stat().st_size > DOC_MAX_BYTES:
+            self.refuse(outcome, f"tệp bài nặng {doc.stat().st_size / 1048576:.0f} MB, quá "
+                        f"giới hạn {DOC_MAX_BYTES // 1048576} MB",
+                        "gửi ảnh thành tệp riêng trong thư mục bài thay vì chèn ảnh rất lớn "
+                        "vào Word")
         images: dict[str, dict] = {}  # new name -> {"src": Path | None, "data": bytes | None}
         notes = outcome.notes
         if ext == ".docx":
@@ -721,6 +727,7 @@ class Ingest:
                                            f"{_shown(target, self.content.parent)}",
                                            "đổi tiêu đề cho khác; nếu là bản sửa của bài đã "
                                            "gửi thì gửi lại đúng tên tệp cũ", schema.ERROR))
+        problems.sort(key=lambda p: p.line)
         errors = [p for p in problems if p.severity == schema.ERROR]
         warnings = [p for p in problems if p.severity != schema.ERROR]
         outcome.notes.extend(_say(p, lines_meaningful) for p in warnings)
@@ -788,6 +795,8 @@ class Ingest:
     def write_receipt(self, outcome: Outcome) -> None:
         if outcome.receipt is None:
             return
+        if outcome.receipt.is_symlink():  # never write through a link planted in DIR
+            outcome.receipt.unlink()
         outcome.receipt.write_text(receipt_text(outcome, self.dir, self.content, self.now),
                                    encoding="utf-8")
 

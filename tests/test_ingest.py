@@ -355,6 +355,7 @@ def test_symlinks_and_paths_leading_outside_are_refused(shared, tmp_path):
     (unit / "thu-muc-lien-ket" / "bai.md").write_text(article("Bài có ảnh liên kết",
                                                              body="![Ảnh](anh.jpg)"))
     (unit / "thu-muc-lien-ket" / "anh.jpg").symlink_to(secret)
+    (unit / "tuyet-doi.md.receipt.txt").symlink_to(outside_doc)  # a planted link
     around = sorted(tmp_path.iterdir())
     result = shared()
     problems = {o.source.name: " ".join(o.problems) for o in result.outcomes}
@@ -366,7 +367,9 @@ def test_symlinks_and_paths_leading_outside_are_refused(shared, tmp_path):
     assert "“anh.jpg” là liên kết" in problems["thu-muc-lien-ket"]
     assert all(o.status == ingest.REFUSED for o in result.outcomes)
     assert not list(shared.content.rglob("*.md")) and not list(shared.content.rglob("*.jpg"))
-    assert secret.is_file() and outside_doc.is_file()
+    assert secret.read_bytes()[:2] == b"\xff\xd8"
+    assert outside_doc.read_text(encoding="utf-8") == article("Bài ngoài thư mục")
+    assert not (unit / "tuyet-doi.md.receipt.txt").is_symlink()
     assert sorted(tmp_path.iterdir()) == around  # nothing written through the links
 
 
