@@ -84,6 +84,7 @@ class Outcome:
 class Result:
     outcomes: list[Outcome]
     commit: str | None = None
+    commit_error: str | None = None
 
     def by_status(self, status):
         return [o for o in self.outcomes if o.status == status]
@@ -908,7 +909,12 @@ def ingest(source_dir: Path | str, content_root: Path | str = CONTENT, *, data_d
         job = Ingest(source_dir, Path(content_root), data_dir, now)
         result = Result(job.run())
         if commit_to_git:
-            result.commit = commit(result.outcomes, Path(content_root), data_dir)
+            try:
+                result.commit = commit(result.outcomes, Path(content_root), data_dir)
+            except (subprocess.CalledProcessError, OSError) as exc:
+                detail = getattr(exc, "stderr", "") or str(exc)
+                result.commit_error = (detail.decode(errors="replace") if isinstance(
+                    detail, bytes) else detail).strip()
     return result
 
 
@@ -937,6 +943,10 @@ def main(argv=None, out=None) -> int:
     print(result.summary(), file=out)
     if result.commit:
         print(f"Đã commit {result.commit[:10]}.", file=out)
+    if result.commit_error:
+        print("Bài đã vào content/ nhưng chưa commit được vào git: "
+              f"{result.commit_error}. Hãy commit bằng tay.", file=out)
+        return 4
     return 0
 
 

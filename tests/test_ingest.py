@@ -290,6 +290,24 @@ def test_missing_and_wrong_metadata_are_refused_with_lines(shared):
     assert "dòng 4, Category: không có chuyên mục “Chuyên mục lạ”" in receipt
     assert "Tệp của bạn vẫn ở nguyên chỗ cũ" in receipt
 
+    # the reporter fixes the file in place; the next run takes it and replaces the receipt
+    put(shared.src / "than-ha-lam", {
+        "sai-ngay.md": "Title: Tin sai ngày\nDate: 28/02/2020 08:00\nAuthor: A\n"
+                       "Category: Tin tức\n\nNội dung.\n"})
+    fixed = [o for o in shared().outcomes if o.source.name == "sai-ngay.md"][0]
+    assert fixed.status == ingest.INGESTED
+    assert fixed.receipt.read_text().startswith("ĐÃ NHẬN BÀI")
+
+
+def test_commit_outside_git_keeps_the_articles_and_says_so(shared):
+    put(shared.src / "than-ha-lam", {"tin.md": article("Tin không có kho git")})
+    out = io.StringIO()
+    code = ingest.main(["--source", str(shared.src), "--content", str(shared.content),
+                        "--commit"], out=out)
+    assert code == 4
+    assert "chưa commit được vào git" in out.getvalue()
+    assert (shared.content / "bai-viet/than-ha-lam/2020/tin-khong-co-kho-git.md").is_file()
+
 
 def test_unknown_unit_folder_and_stray_files(shared):
     put(shared.src, {
