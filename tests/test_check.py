@@ -192,6 +192,22 @@ def test_same_address_is_an_error_same_title_elsewhere_a_warning(content):
         in out
 
 
+def test_remembered_headers_follow_edits(content):
+    """The header cache never hides a change: an existing article retitled to collide."""
+    mine = write(content, {f"{UNIT_DIR}/cua-toi.md": article("Tin của tôi",
+                                                            date="2020-05-10")})
+    mine = mine / UNIT_DIR / "cua-toi.md"
+    other = content / UNIT_DIR / "khac.md"
+    other.write_text(article("Tin khác", date="2020-05-11"), encoding="utf-8")
+    assert run([mine], content)[0] == 0
+    assert (content.parent / "cache" / check.CACHE_NAME).is_file()
+    other.write_text(article("Tin của tôi", date="2020-05-11"), encoding="utf-8")
+    code, out = run([mine], content)
+    assert code == 1 and "trùng với content/bai-viet/than-ha-lam/2020/khac.md" in out
+    (content.parent / "cache" / check.CACHE_NAME).write_text("{không phải json")
+    assert run([mine], content)[0] == 1  # a broken cache is rebuilt, never trusted
+
+
 @pytest.mark.parametrize("title", [
     "Công đoàn TKV: “Tháng Công nhân” 2020 – ATVSLĐ",
     "Tết sum vầy, xuân chia sẻ (lần thứ 5) & trao 1.200 suất quà",
