@@ -63,7 +63,8 @@ def check(c, paths="", changed=False, staged=False):
 
     import shlex
 
-    argv = shlex.split(paths or "") + (["--changed"] if changed else []) + (["--staged"] if staged else [])
+    argv = shlex.split(paths or "") + (["--changed"] if changed else []) \
+        + (["--staged"] if staged else [])
     code = checker.main(argv)
     if code:
         raise Exit(code=code)

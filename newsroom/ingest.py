@@ -32,6 +32,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from . import check as checker
 from . import data, schema
@@ -290,7 +291,43 @@ _REF_HTML = re.compile(r"(<img\b[^>]*?\bsrc\s*=\s*[\"'])([^\"']+)([\"'])", re.I)
 
 
 class _Refuse(Exception):
-    pass
+    """Raised by a step that refuses the submission; its reason is already in the outcome."""
+
+
+@dataclass
+class _Draft:
+    """A submission on its way into content/."""
+
+    sub: Submission
+    outcome: Outcome
+    header: schema.Header
+    docx_images: list
+    lines: bool  # line numbers are the reporter's own (text files), not a Word conversion's
+    early: list = field(default_factory=list)  # problems found before the schema runs
+    unit: str = ""
+    key: str = ""
+    target: Path | None = None
+    previous: dict | None = None
+    digest: str = ""
+    used: dict = field(default_factory=dict)  # source photo -> new name
+    taken: set = field(default_factory=set)
+    images: dict = field(default_factory=dict)  # new name -> {"src": Path} | {"data": bytes}
+    staged: Path | None = None
+    item: object = None
+
+    def new_name(self, stem: str, ext: str) -> str:
+        """A slug file name, unique in the article's folder (``Ảnh 1.JPG`` → ``anh-1.jpg``)."""
+        ext = ".jpg" if ext.lower() == ".jpeg" else ext.lower()
+        base = slugify(stem) or "anh"
+        name, n = f"{base}{ext}", 2
+        while name in self.taken:
+            name, n = f"{base}-{n}{ext}", n + 1
+        self.taken.add(name)
+        return name
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 class Ingest:
@@ -333,9 +370,6 @@ class Ingest:
             self.write_receipt(outcome)
         return outcomes
 
-    def key(self, sub: Submission) -> str:
-        return _shown(sub.source, self.dir)
-
     def one(self, sub: Submission) -> Outcome:
         outcome = Outcome(sub.source, list(sub.files), receipt=_receipt_path(sub.source))
         unit = data.find_unit(nfc(sub.unit_dir.name), self.data_dir)
@@ -351,126 +385,139 @@ class Ingest:
         raise _Refuse()
 
     def prepare(self, sub: Submission, outcome: Outcome, unit) -> None:
+        """One submission, step by step; any step may refuse it (:class:`_Refuse`)."""
+        draft = self.read(sub, outcome)
+        self.take_title(draft)
+        self.fill(draft, unit)
+        self.place(draft)
+        if self.duplicate(draft):
+            return
+        self.gather_images(draft)
+        stage_root = Path(tempfile.mkdtemp(prefix="tiep-nhan-"))
+        try:
+            self.stage_and_check(draft, stage_root)
+            self.store(draft, stage_root)
+        finally:
+            shutil.rmtree(stage_root, ignore_errors=True)
+
+    def read(self, sub: Submission, outcome: Outcome) -> _Draft:
+        """The document as Markdown with its header (Word through mammoth)."""
         doc = sub.doc
-        base = sub.folder or sub.unit_dir
         if not _inside(doc, self.dir):
             self.refuse(outcome, "tệp nằm ngoài thư mục chung", "chép tệp thật vào thư mục")
-        ext = doc.suffix.lower()
-        if doc.stat().st_size > DOC_MAX_BYTES:
-            self.refuse(outcome, f"tệp bài nặng {doc.stat().st_size / 1048576:.0f} MB, quá "
-                        f"giới hạn {DOC_MAX_BYTES // 1048576} MB",
+        size = doc.stat().st_size
+        if size > DOC_MAX_BYTES:
+            self.refuse(outcome, f"tệp bài nặng {size / 1048576:.0f} MB, quá giới hạn "
+                        f"{DOC_MAX_BYTES // 1048576} MB",
                         "gửi ảnh thành tệp riêng trong thư mục bài thay vì chèn ảnh rất lớn "
                         "vào Word")
-        images: dict[str, dict] = {}  # new name -> {"src": Path | None, "data": bytes | None}
-        notes = outcome.notes
-        if ext == ".docx":
+        if doc.suffix.lower() == ".docx":
             try:
                 markdown, docx_images = docx_to_markdown(doc)
             except Exception as exc:  # noqa: BLE001 - a broken .docx is the reporter's to fix
                 self.refuse(outcome, f"không mở được tệp Word ({type(exc).__name__})",
                             "mở tệp bằng Word, chọn Lưu thành… → “Word Document (*.docx)” rồi "
                             "gửi lại")
-            header = read_header(markdown)
-            lines_meaningful = False
-        else:
-            try:
-                text, encoding = read_text(doc.read_bytes())
-            except UnicodeDecodeError:
-                self.refuse(outcome, "không đọc được mã hóa chữ của tệp",
-                            "mở tệp bằng Notepad, chọn Lưu thành…, ở ô Mã hóa (Encoding) chọn "
-                            "UTF-8 rồi lưu và gửi lại")
-            if encoding == "Windows-1258":
-                notes.append("tệp dùng mã Windows-1258 cũ, đã chuyển sang UTF-8")
-            header = read_header(text)
-            docx_images = []
-            lines_meaningful = True
-        fields = header.fields
+            return _Draft(sub, outcome, read_header(markdown), docx_images, lines=False)
+        try:
+            text, encoding = read_text(doc.read_bytes())
+        except UnicodeDecodeError:
+            self.refuse(outcome, "không đọc được mã hóa chữ của tệp",
+                        "mở tệp bằng Notepad, chọn Lưu thành…, ở ô Mã hóa (Encoding) chọn UTF-8 "
+                        "rồi lưu và gửi lại")
+        if encoding == "Windows-1258":
+            outcome.notes.append("tệp dùng mã Windows-1258 cũ, đã chuyển sang UTF-8")
+        return _Draft(sub, outcome, read_header(text), [], lines=True)
 
-        # Title: the field, or the first heading or short first line of the body.
-        if not fields.get("title"):
-            first, _, rest = header.body.lstrip("\n").partition("\n")
-            candidate = re.sub(r"^#{1,6}\s*|\*\*", "", first).strip()
-            if candidate and len(candidate) <= 200 and not candidate.startswith("!["):
-                fields["title"] = candidate
-                header.lines["title"] = header.body_line
-                header.body = rest.lstrip("\n")
-                header.body_line += 1 + (len(rest) - len(rest.lstrip("\n")))
-                notes.append("đã lấy dòng đầu của bài làm tiêu đề")
-                more = read_header(header.body)  # fields may follow a title line
-                for name, value in more.fields.items():
-                    if name not in fields:
-                        fields[name] = value
-                        header.lines[name] = header.body_line + more.lines[name] - 1
-                if more.fields:
-                    header.body_line += more.body_line - 1
-                    header.body = more.body
-        outcome.title = fields.get("title", "")
-        early = []  # problems found before the schema runs; all are reported together
+    def take_title(self, d: _Draft) -> None:
+        """No Title field: the first heading or short first line is the title, and fields
+        may follow it."""
+        header, fields = d.header, d.header.fields
+        if fields.get("title"):
+            d.outcome.title = fields["title"]
+            return
+        first, _, rest = header.body.lstrip("\n").partition("\n")
+        candidate = re.sub(r"^#{1,6}\s*|\*\*|__", "", first).strip()
+        if not candidate or len(candidate) > 200 or candidate.startswith("!["):
+            self.refuse(d.outcome, "bài chưa có tiêu đề",
+                        "thêm dòng “Tiêu đề: ...” (hoặc “Title: ...”) ở đầu bài")
+        fields["title"] = d.outcome.title = candidate
+        header.lines["title"] = header.body_line
+        header.body = rest.lstrip("\n")
+        header.body_line += 1 + (len(rest) - len(rest.lstrip("\n")))
+        d.outcome.notes.append("đã lấy dòng đầu của bài làm tiêu đề")
+        more = read_header(header.body)
+        for name, value in more.fields.items():
+            if name not in fields:
+                fields[name] = value
+                header.lines[name] = header.body_line + more.lines[name] - 1
+        if more.fields:
+            header.body_line += more.body_line - 1
+            header.body = more.body
+
+    def fill(self, d: _Draft, unit) -> None:
+        """Unit from the folder, date from the file, the default category; each said in the
+        receipt."""
+        fields, notes, sub = d.header.fields, d.outcome.notes, d.sub
         own = data.find_unit(fields["unit"], self.data_dir) if fields.get("unit") else None
         if not unit and not own:
-            early.append(f"thư mục “{nfc(sub.unit_dir.name)}” không phải tên một đơn vị. Cách "
-                         "sửa: đặt bài vào thư mục mang tên đơn vị (slug như “than-ha-lam” hoặc "
-                         "tên như “Than Hà Lầm”), theo danh sách data/units.yml")
-            unit = {"slug": "khong-ro-don-vi"}
-        if not fields.get("unit") and not early:
+            d.early.append(f"thư mục “{nfc(sub.unit_dir.name)}” không phải tên một đơn vị. "
+                           "Cách sửa: đặt bài vào thư mục mang tên đơn vị (slug như "
+                           "“than-ha-lam” hoặc tên như “Than Hà Lầm”), theo danh sách "
+                           "data/units.yml")
+        elif not fields.get("unit"):
             fields["unit"] = unit["slug"]
             notes.append(f"Unit: {unit['slug']} (theo thư mục {nfc(sub.unit_dir.name)})")
+        d.unit = (own or unit or {"slug": "khong-ro-don-vi"})["slug"]
+        d.outcome.unit = d.unit
         if not fields.get("date"):
-            mtime = dt.datetime.fromtimestamp(doc.stat().st_mtime, TZ).replace(second=0,
-                                                                                microsecond=0)
+            mtime = dt.datetime.fromtimestamp(sub.doc.stat().st_mtime, TZ).replace(
+                second=0, microsecond=0)
             fields["date"] = f"{mtime:%Y-%m-%d %H:%M}"
             notes.append(f"Date: {mtime:%d/%m/%Y %H:%M} (theo thời điểm lưu tệp)")
         if not fields.get("category"):
             fields["category"] = DEFAULT_CATEGORY
             notes.append(f"Category: {DEFAULT_CATEGORY} (chuyên mục mặc định)")
-        if not outcome.title:
-            self.refuse(outcome, "bài chưa có tiêu đề",
-                        "thêm dòng “Tiêu đề: ...” (hoặc “Title: ...”) ở đầu bài")
 
-        # Where it goes.
+    def place(self, d: _Draft) -> None:
+        """Where the article goes: where it went last time when this is a resend, else
+        ``bai-viet/<unit>/<year>/<slug>.md``."""
+        fields = d.header.fields
         try:
             when = schema.parse_date(fields["date"])
-        except ValueError:  # the schema reports it below, with the line
+        except ValueError:  # the schema reports it later, with its line
             when = self.now
-        article_unit = (own or unit)["slug"]
-        outcome.unit = article_unit
-        key = self.key(sub)
-        previous = self.state.sources.get(key)
-        if previous and (self.content / previous["target"]).parent.parent.name == article_unit:
-            target = self.content / previous["target"]
+        d.key = _shown(d.sub.source, self.dir)
+        previous = self.state.sources.get(d.key)
+        if previous and (self.content / previous["target"]).parent.parent.name == d.unit:
+            d.previous = previous
+            d.target = self.content / previous["target"]
         else:
-            previous = None
-            slug = fields.get("slug") or slugify(outcome.title)[:80].rstrip("-")
-            target = self.content / "bai-viet" / article_unit / f"{when:%Y}" / f"{slug}.md"
-        slug = target.stem
+            slug = fields.get("slug") or slugify(d.outcome.title)[:80].rstrip("-")
+            d.target = self.content / "bai-viet" / d.unit / f"{when:%Y}" / f"{slug}.md"
+        d.digest = _sha("\n".join(sorted(_sha(path) for path in d.sub.files)).encode())
 
-        # Duplicate of something already ingested?
-        digest = self.digest(sub)
-        known = self.state.hashes.get(digest)
-        if known and known in self.state.sources:
-            old = self.content / self.state.sources[known]["target"]
-            if old.exists():
-                outcome.status = DUPLICATE
-                outcome.target = old
-                outcome.title = self.state.sources[known].get("title", outcome.title)
-                at = self.state.sources[known].get("at", "")
-                self.remove_sources(sub, outcome, [Path(p) for p in sub.files])
-                notes.append(f"bài này đã được nhận lúc {at}; không nhận lại")
-                return
+    def duplicate(self, d: _Draft) -> bool:
+        """The very same files were ingested before (a resend, or a run that stopped before
+        cleaning up): drop the copies in DIR, point to the article."""
+        known = self.state.hashes.get(d.digest)
+        entry = self.state.sources.get(known) if known else None
+        if not entry or not (self.content / entry["target"]).exists():
+            return False
+        d.outcome.status = DUPLICATE
+        d.outcome.target = self.content / entry["target"]
+        d.outcome.title = entry.get("title", d.outcome.title)
+        self.remove_sources(d.sub, list(d.sub.files))
+        d.outcome.notes.append(f"bài này đã được nhận lúc {entry.get('at', '')}; không nhận lại")
+        return True
 
-        # Images: rewrite every local reference to <slug>/<new-name>.
-        used: dict[Path, str] = {}
-        taken: set[str] = set()
-
-        def new_name(stem: str, ext: str) -> str:
-            ext = ".jpg" if ext.lower() == ".jpeg" else ext.lower()
-            name, n = f"{slugify(stem) or 'anh'}{ext}", 2
-            while name in taken:
-                name, n = f"{slugify(stem) or 'anh'}-{n}{ext}", n + 1
-            taken.add(name)
-            return name
-
-        pool = [Path(p) for p in (sub.files if sub.folder else sub.pool)]
+    def gather_images(self, d: _Draft) -> None:
+        """Every photo the article uses or was sent with, under a slug name in
+        ``<slug>/``; references in the text rewritten to match."""
+        header, fields, sub = d.header, d.header.fields, d.sub
+        slug = d.target.stem
+        base = sub.folder or sub.unit_dir
+        pool = list(sub.files if sub.folder else sub.pool)
 
         def local(ref: str, where: str) -> str:
             raw = ref.strip()
@@ -478,166 +525,159 @@ class Ingest:
                 return ref
             if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", raw, re.I) or raw.startswith("data:"):
                 return ref
-            clean = re.sub(r"^\{(static|attach|filename)\}", "", raw).split("?")[0].split("#")[0]
-            from urllib.parse import unquote
-
-            clean = unquote(clean)
-            if clean.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", clean):
-                self.refuse(outcome, f"{where}: ảnh “{ref}” là đường dẫn trên máy của bạn, nằm "
-                            "ngoài thư mục bài", "chép ảnh vào cùng thư mục với tệp bài và chỉ "
-                            "ghi tên ảnh, ví dụ ![mô tả](anh-1.jpg)")
-            path = doc.parent / clean.replace("\\", "/")
-            if path.is_symlink():
-                self.refuse(outcome, f"{where}: ảnh “{ref}” là liên kết, không phải tệp thật",
-                            "chép chính tệp ảnh vào thư mục bài")
-            if not _inside(path, base) or not _inside(path, self.dir):
-                self.refuse(outcome, f"{where}: ảnh “{ref}” trỏ ra ngoài thư mục bài",
-                            "chép ảnh vào cùng thư mục với tệp bài và chỉ ghi tên ảnh, ví dụ "
-                            "![mô tả](anh-1.jpg)")
-            match = next((p for p in pool if p.resolve() == path.resolve()), None)
-            if match is None:  # same name, other case or accents
-                wanted = fold(nfc(PurePosixPath(clean).name))
-                match = next((p for p in pool if fold(nfc(p.name)) == wanted), None)
-            if match is None:
-                self.refuse(outcome, f"{where}: không tìm thấy ảnh “{ref}” cạnh tệp bài",
-                            "gửi kèm ảnh trong cùng thư mục với tệp bài, đúng tên như trong bài")
-            if match not in used:
-                used[match] = new_name(nfc(match.stem), match.suffix)
-            return f"{{static}}{slug}/{used[match]}" if where != "Image" else \
-                f"{slug}/{used[match]}"
+            match = self.find_photo(d, raw, where, base, pool)
+            if match not in d.used:
+                d.used[match] = d.new_name(nfc(match.stem), match.suffix)
+            return (f"{slug}/{d.used[match]}" if where == "Image"
+                    else f"{{static}}{slug}/{d.used[match]}")
 
         if fields.get("image"):
             fields["image"] = local(fields["image"], "Image")
         header.body = _REF_MD.sub(lambda m: m[1] + local(m[2], "Nội dung") + m[3], header.body)
         header.body = _REF_HTML.sub(lambda m: m[1] + local(m[2], "Nội dung") + m[3], header.body)
-        for image in docx_images:
-            name = new_name(f"anh-{len(taken) + 1}", image["ext"])
-            images[name] = {"data": image["data"]}
+        for image in d.docx_images:
+            name = d.new_name(f"anh-{len(d.taken) + 1}", image["ext"])
+            d.images[name] = {"data": image["data"]}
             header.body = header.body.replace(image["token"], f"{{static}}{slug}/{name}")
             if image.get("from_caption"):
-                notes.append(f"ảnh {name}: lấy chú thích bên dưới làm mô tả (alt)")
-        for path, name in used.items():
-            images[name] = {"src": path}
-        if sub.folder:  # photos sent with the article but not placed in it
-            extra = [p for p in sub.files if p not in used and p != doc
-                     and p.suffix.lower() in schema.IMAGE_EXTENSIONS]
-            for path in extra:
-                name = new_name(nfc(path.stem), path.suffix)
-                images[name] = {"src": path}
-            if extra:
-                notes.append("ảnh gửi kèm nhưng chưa chèn vào bài: "
-                             + ", ".join(nfc(p.name) for p in extra)
-                             + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
-            others = [p for p in sub.files if p not in used and p != doc and p not in extra]
-            if others:
-                self.refuse(outcome, "thư mục bài có tệp không nhận được: "
-                            + ", ".join(_shown(p, sub.folder) for p in others),
-                            "chỉ để một tệp bài và các ảnh .jpg/.png; bỏ các tệp khác ra")
-        self.claimed.update(used)
-        outcome.files.extend(p for p in used if p not in outcome.files)
+                d.outcome.notes.append(f"ảnh {name}: lấy chú thích bên dưới làm mô tả (alt)")
+        for path, name in d.used.items():
+            d.images[name] = {"src": path}
+        self.claimed.update(d.used)
+        d.outcome.files.extend(p for p in d.used if p not in d.outcome.files)
+        if not sub.folder:
+            return
+        rest = [p for p in sub.files if p not in d.used and p != sub.doc]
+        extra = [p for p in rest if p.suffix.lower() in schema.IMAGE_EXTENSIONS]
+        for path in extra:  # sent with the article but not placed in it: kept beside it
+            d.images[d.new_name(nfc(path.stem), path.suffix)] = {"src": path}
+        if extra:
+            d.outcome.notes.append(
+                "ảnh gửi kèm nhưng chưa chèn vào bài: " + ", ".join(nfc(p.name) for p in extra)
+                + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
+        others = [p for p in rest if p not in extra]
+        if others:
+            self.refuse(d.outcome, "thư mục bài có tệp không nhận được: "
+                        + ", ".join(_shown(p, sub.folder) for p in others),
+                        "chỉ để một tệp bài và các ảnh .jpg/.png; bỏ các tệp khác ra")
 
-        # Stage, validate with the one schema, check the address against the site.
-        stage_root = Path(tempfile.mkdtemp(prefix="tiep-nhan-"))
-        try:
-            self.stage_and_store(sub, outcome, header, fields, images, target, stage_root,
-                                 lines_meaningful, previous, digest, key, used, early)
-        finally:
-            shutil.rmtree(stage_root, ignore_errors=True)
+    def find_photo(self, d: _Draft, ref: str, where: str, base: Path, pool) -> Path:
+        """The file a reference in the article names: inside the submission, never a link."""
+        clean = unquote(re.sub(r"^\{(static|attach|filename)\}", "", ref)
+                        .split("?")[0].split("#")[0])
+        if clean.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", clean):
+            self.refuse(d.outcome, f"{where}: ảnh “{ref}” là đường dẫn trên máy của bạn, nằm "
+                        "ngoài thư mục bài", "chép ảnh vào cùng thư mục với tệp bài và chỉ ghi "
+                        "tên ảnh, ví dụ ![mô tả](anh-1.jpg)")
+        path = d.sub.doc.parent / clean.replace("\\", "/")
+        if path.is_symlink():
+            self.refuse(d.outcome, f"{where}: ảnh “{ref}” là liên kết, không phải tệp thật",
+                        "chép chính tệp ảnh vào thư mục bài")
+        if not _inside(path, base) or not _inside(path, self.dir):
+            self.refuse(d.outcome, f"{where}: ảnh “{ref}” trỏ ra ngoài thư mục bài",
+                        "chép ảnh vào cùng thư mục với tệp bài và chỉ ghi tên ảnh, ví dụ "
+                        "![mô tả](anh-1.jpg)")
+        match = next((p for p in pool if p.resolve() == path.resolve()), None)
+        if match is None:  # the same name in other case or accents
+            wanted = fold(nfc(PurePosixPath(clean).name))
+            match = next((p for p in pool if fold(nfc(p.name)) == wanted), None)
+        if match is None:
+            self.refuse(d.outcome, f"{where}: không tìm thấy ảnh “{ref}” cạnh tệp bài",
+                        "gửi kèm ảnh trong cùng thư mục với tệp bài, đúng tên như trong bài")
+        return match
 
-    def digest(self, sub: Submission) -> str:
-        """The submission's content hash (file names left out: the same article sent again
-        under another name is still the same article)."""
-        return _sha("\n".join(sorted(_sha(path) for path in sub.files)).encode())
-
-    def stage_and_store(self, sub, outcome, header, fields, images, target, stage_root,
-                        lines_meaningful, previous, digest, key, used, early=()):
-        rel = target.relative_to(self.content)
-        staged = stage_root / rel
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        folder = staged.with_suffix("")
-        for name, image in images.items():
+    def stage_and_check(self, d: _Draft, stage_root: Path) -> None:
+        """Write the article and its photos to a scratch folder laid out like content/, and
+        check them there with the one schema and against the site's addresses."""
+        fields, header = d.header.fields, d.header
+        d.staged = stage_root / d.target.relative_to(self.content)
+        d.staged.parent.mkdir(parents=True, exist_ok=True)
+        folder = d.staged.with_suffix("")
+        for name, image in d.images.items():
             folder.mkdir(exist_ok=True)
             if image.get("src"):
                 shutil.copyfile(image["src"], folder / name)
             else:
                 (folder / name).write_bytes(image["data"])
         text = render(fields, header.body)
-        staged.write_text(text, encoding="utf-8")
-
-        shown = _shown(outcome.source, self.dir)
-        check_header = schema.Header(dict(fields), dict(header.lines), header.body,
-                                     header.body_line, list(header.duplicates))
-        if not lines_meaningful:
-            check_header = schema.split(text)
-        values, problems = schema.validate(check_header, staged, content_root=stage_root,
+        d.staged.write_text(text, encoding="utf-8")
+        # Lines of a text file are the reporter's own; a Word file's are the Markdown's.
+        checked = (schema.Header(dict(fields), dict(header.lines), header.body,
+                                 header.body_line, list(header.duplicates))
+                   if d.lines else schema.split(text))
+        values, problems = schema.validate(checked, d.staged, content_root=stage_root,
                                            data_dir=self.data_dir)
-        item = checker.Item(target, _shown(target, self.content.parent), "article",
-                            date=values.get("date"))
-        checker._place(item, fields, values.get("status", "published"), self.conf)
+        d.item = checker.Item(d.target, _shown(d.target, self.content.parent), "article",
+                              date=values.get("date"))
+        checker._place(d.item, fields, values.get("status", "published"), self.conf)
+        d.outcome.url = d.item.url
         others = [o for o in self.existing()
-                  if not (previous and o.path.resolve() == target.resolve())]
-        problems += [p for p in checker.collisions([item], others)]
-        outcome.url = item.url
-        if target.exists() and not previous:
-            problems.append(schema.Problem(shown, 1, "Title", "tiêu đề trùng với bài đã có "
-                                           f"{_shown(target, self.content.parent)}",
-                                           "đổi tiêu đề cho khác; nếu là bản sửa của bài đã "
-                                           "gửi thì gửi lại đúng tên tệp cũ", schema.ERROR))
+                  if not (d.previous and _same(o.path, d.target))]
+        problems += checker.collisions([d.item], others)
+        if d.target.exists() and not d.previous:
+            problems.append(schema.Problem(
+                d.key, 1, "Title",
+                f"tiêu đề trùng với bài đã có {_shown(d.target, self.content.parent)}",
+                "đổi tiêu đề cho khác; nếu là bản sửa của bài đã gửi thì gửi lại đúng tên "
+                "tệp cũ"))
         problems.sort(key=lambda p: p.line)
         errors = [p for p in problems if p.severity == schema.ERROR]
-        warnings = [p for p in problems if p.severity != schema.ERROR]
-        outcome.notes.extend(_say(p, lines_meaningful) for p in warnings)
-        if errors or early:
-            outcome.problems.extend(early)
-            outcome.problems.extend(_say(p, lines_meaningful) for p in errors)
+        d.outcome.notes.extend(_say(p, d.lines) for p in problems if p not in errors)
+        if errors or d.early:
+            d.outcome.problems.extend(d.early)
+            d.outcome.problems.extend(_say(p, d.lines) for p in errors)
             raise _Refuse()
 
-        # Copy into content/, verify every byte, record, then remove the sources.
-        written = []
-        old_files = set(previous["files"]) if previous else set()
+    def store(self, d: _Draft, stage_root: Path) -> None:
+        """Copy into content/, verify every byte, record in the state file, and only then
+        remove the sources from DIR."""
+        folder = d.staged.with_suffix("")
+        written: list[Path] = []
         try:
-            for src in [staged, *sorted(folder.glob("*"))] if folder.exists() else [staged]:
+            for src in [d.staged, *sorted(folder.glob("*"))]:
                 dest = self.content / src.relative_to(stage_root)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 tmp = dest.with_name(f".{dest.name}.tmp")
-                shutil.copyfile(src, tmp)
-                if _sha(tmp) != _sha(src):
-                    tmp.unlink()
-                    raise OSError(f"bản chép của {src.name} không khớp bản gốc")
-                os.replace(tmp, dest)
+                try:
+                    shutil.copyfile(src, tmp)
+                    if _sha(tmp) != _sha(src):
+                        raise OSError(f"bản chép của {src.name} không khớp bản gốc")
+                    os.replace(tmp, dest)
+                finally:
+                    tmp.unlink(missing_ok=True)
                 written.append(dest)
-            for name, image in images.items():
-                if image.get("src") and _sha(image["src"]) != _sha(target.with_suffix("") / name):
+            for name, image in d.images.items():
+                if image.get("src") and _sha(image["src"]) != _sha(
+                        d.target.with_suffix("") / name):
                     raise OSError(f"ảnh {name} chép vào không khớp ảnh gốc")
         except OSError as exc:
-            for path in written:
-                if not previous:
+            if not d.previous:
+                for path in written:
                     path.unlink(missing_ok=True)
-            self.refuse(outcome, f"chép vào content/ không thành công ({exc})",
+            self.refuse(d.outcome, f"chép vào content/ không thành công ({exc})",
                         "báo cho Ban Tuyên giáo; tệp của bạn vẫn còn nguyên")
-        new_rel = {p.relative_to(self.content).as_posix() for p in written}
-        for stale in sorted(old_files - new_rel):
-            path = self.content / stale
+        new = {p.relative_to(self.content).as_posix() for p in written}
+        for stale in sorted(set(d.previous["files"] if d.previous else ()) - new):
+            path = self.content / stale  # photos the resent version no longer has
             if path.is_file():
                 path.unlink()
-                outcome.removed.append(path)
-        outcome.written = written
-        outcome.target = target
-        outcome.status = UPDATED if previous else INGESTED
-        if previous:
-            self.state.hashes.pop(previous.get("hash"), None)
-        self.state.sources[key] = {
-            "hash": digest, "target": rel.as_posix(), "files": sorted(new_rel),
-            "title": outcome.title, "at": vn_datetime(self.now)}
-        self.state.hashes[digest] = key
+                d.outcome.removed.append(path)
+        d.outcome.written, d.outcome.target = written, d.target
+        d.outcome.status = UPDATED if d.previous else INGESTED
+        if d.previous:
+            self.state.hashes.pop(d.previous.get("hash"), None)
+        self.state.sources[d.key] = {
+            "hash": d.digest, "target": d.target.relative_to(self.content).as_posix(),
+            "files": sorted(new), "title": d.outcome.title, "at": vn_datetime(self.now)}
+        self.state.hashes[d.digest] = d.key
         self.state.save()
         if self._existing is not None:
-            self._existing.append(item)
-        self.remove_sources(sub, outcome, [sub.doc, *used, *[
-            p for p in sub.files if p.suffix.lower() in schema.IMAGE_EXTENSIONS and
-            sub.folder is not None]])
+            self._existing.append(d.item)
+        copied = [*d.used, *(p for p in d.sub.files if d.sub.folder
+                               and p.suffix.lower() in schema.IMAGE_EXTENSIONS)]
+        self.remove_sources(d.sub, [d.sub.doc, *copied])
 
-    def remove_sources(self, sub: Submission, outcome: Outcome, paths) -> None:
+    def remove_sources(self, sub: Submission, paths) -> None:
         """Remove what is now safe in content/; then the submission's folder if empty."""
         for path in dict.fromkeys(paths):
             if path.exists() and not path.is_symlink():

@@ -122,7 +122,8 @@ FORBIDDEN_TAGS = {"script", "style", "object", "embed", "applet", "form", "input
                   "textarea", "select", "link", "meta", "base", "frame", "frameset"}
 #: The only iframes allowed in a body: YouTube video embeds.
 ALLOWED_EMBED = re.compile(
-    r"^https://(?:www\.)?(?:youtube\.com|youtube-nocookie\.com)/embed/[A-Za-z0-9_-]{11}(?:[?#].*)?$")
+    r"^https://(?:www\.)?(?:youtube\.com|youtube-nocookie\.com)/embed/[A-Za-z0-9_-]{11}"
+    r"(?:[?#].*)?$")
 _KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*:\s?(?P<value>.*)$")
 SUMMARY_MAX = 300
 

@@ -143,7 +143,8 @@ def docx_to_markdown(path: Path) -> tuple[str, list[dict]]:
     for image in images:
         if image["alt"]:
             continue
-        match = re.search(r"!\[\]\(" + image["token"] + r"\)\s*\n\s*\n\s*(?:\*|_)(?P<cap>[^*_\n]{3,300})"
+        match = re.search(r"!\[\]\(" + image["token"]
+                          + r"\)\s*\n\s*\n\s*(?:\*|_)(?P<cap>[^*_\n]{3,300})"
                           r"(?:\*|_)\s*(?:\n|$)", markdown)
         if match:
             image["alt"] = re.sub(r"^\s*(?:Ảnh|Hình)\s*\d*\s*:\s*", "", match["cap"]).strip()

@@ -145,7 +145,8 @@ def test_markdown_folder_with_photos_is_ingested_and_builds(shared, tmp_path):
         "Ảnh Bìa.JPG": photo, "Ảnh 2.png": extra, "Ảnh thêm.jpg": jpeg(color=(9, 9, 9)),
     })
     outcome = only(shared(now=None), ingest.INGESTED)
-    target = shared.content / "bai-viet/than-ha-lam/2020/cong-doan-than-ha-lam-doi-thoai-voi-tho-lo.md"
+    target = (shared.content
+              / "bai-viet/than-ha-lam/2020/cong-doan-than-ha-lam-doi-thoai-voi-tho-lo.md")
     assert outcome.target == target
     text = target.read_text(encoding="utf-8")
     assert text.startswith("Title: Công đoàn Than Hà Lầm đối thoại với thợ lò\n"
@@ -393,7 +394,8 @@ def test_symlinks_and_paths_leading_outside_are_refused(shared, tmp_path):
 
 def test_duplicate_title_of_an_existing_article(shared):
     title = "Công đoàn Than Hà Lầm tổ chức đối thoại"
-    existing = shared.content / "bai-viet/than-ha-lam/2020/cong-doan-than-ha-lam-to-chuc-doi-thoai.md"
+    existing = (shared.content
+                / "bai-viet/than-ha-lam/2020/cong-doan-than-ha-lam-to-chuc-doi-thoai.md")
     put(existing.parent, {existing.name: article(title, date="2020-05-06 08:30")})
     put(shared.src / "Than Hà Lầm", {"doi-thoai.md": article(title, date="2020-05-20 09:00")})
     outcome = only(shared(), ingest.REFUSED)
