@@ -173,6 +173,29 @@ def test_markdown_folder_with_photos_is_ingested_and_builds(shared, tmp_path):
     assert img is not None and img["alt"] == "Thợ lò đặt câu hỏi"
 
 
+def test_git_template_sent_through_the_folder(shared):
+    """The README's template as is, photos in a sub-folder, plus an <img> tag."""
+    cover, second = jpeg(), jpeg(color=(90, 10, 10))
+    put(shared.src / "than-ha-lam" / "doi-thoai", {
+        "doi-thoai-ha-lam.md": article(
+            "Đối thoại tại Hà Lầm", image="doi-thoai-ha-lam/anh-bia.jpg",
+            image_alt="Hội trường",
+            body="![Công nhân phát biểu]({static}doi-thoai-ha-lam/anh-2.jpg)\n\n"
+                 '<img src="doi-thoai-ha-lam/ANH-BIA.JPG" alt="Bìa nhắc lại">'),
+        "doi-thoai-ha-lam/anh-bia.jpg": cover,
+        "doi-thoai-ha-lam/anh-2.jpg": second,
+    })
+    outcome = only(shared(), ingest.INGESTED)
+    text = outcome.target.read_text(encoding="utf-8")
+    assert "Image: doi-thoai-tai-ha-lam/anh-bia.jpg\n" in text
+    assert "![Công nhân phát biểu]({static}doi-thoai-tai-ha-lam/anh-2.jpg)" in text
+    assert '<img src="{static}doi-thoai-tai-ha-lam/anh-bia.jpg" alt="Bìa nhắc lại">' in text
+    folder = outcome.target.with_suffix("")
+    assert sorted(p.name for p in folder.iterdir()) == ["anh-2.jpg", "anh-bia.jpg"]
+    assert (folder / "anh-2.jpg").read_bytes() == second
+    assert not (shared.src / "than-ha-lam" / "doi-thoai").exists()
+
+
 def test_word_document_with_photos(shared, tmp_path):
     first, second = jpeg(color=(200, 150, 20)), png((640, 480))
     word(shared.src / "than-nui-beo" / "Tin Núi Béo.docx", [
@@ -263,6 +286,8 @@ def test_encodings_from_windows_and_mac(shared, name, encode):
     assert written == unicodedata.normalize("NFC", written)
     assert "kiểm tra bệnh nghề nghiệp cho 1.500 thợ lò." in written
     assert "Unit: than-mao-khe" in written
+    if name == "windows-1258.txt":
+        assert "mã Windows-1258 cũ" in outcome.receipt.read_text()
 
 
 def test_western_legacy_text_is_not_mistaken_for_vietnamese(shared):
@@ -491,3 +516,21 @@ def test_commit_names_unit_and_titles(shared, monkeypatch):
                            capture_output=True, text=True, check=True).stdout.split()
     assert sorted(files) == ["content/bai-viet/than-ha-lam/2020/tin-thu-nhat-cua-ha-lam.md",
                              "content/bai-viet/than-nui-beo/2020/tin-cua-nui-beo.md"]
+
+
+def test_a_failed_copy_loses_nothing(shared):
+    """content/ cannot take the photos (a file sits where their folder must go): the article
+    is taken back out, the sources stay, and the receipt says what happened."""
+    put(shared.src / "than-ha-lam" / "bai-anh", {
+        "bai.md": article("Bài có ảnh không chép được", body="![Ảnh](anh.jpg)"),
+        "anh.jpg": jpeg()})
+    blocker = shared.content / "bai-viet/than-ha-lam/2020/bai-co-anh-khong-chep-duoc"
+    put(blocker.parent, {blocker.name: b"not a folder"})
+    outcome = only(shared(), ingest.REFUSED)
+    assert "chép vào content/ không thành công" in outcome.problems[0]
+    assert not blocker.with_suffix(".md").exists()
+    assert not list(shared.content.rglob(".*.tmp"))
+    assert (shared.src / "than-ha-lam" / "bai-anh" / "anh.jpg").is_file()
+
+    blocker.unlink()
+    assert only(shared(), ingest.INGESTED).target == blocker.with_suffix(".md")
