@@ -556,6 +556,10 @@ class Ingest:
                 "ảnh gửi kèm nhưng chưa chèn vào bài: " + ", ".join(nfc(p.name) for p in extra)
                 + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
         others = [p for p in rest if p not in extra]
+        for photo in (p for p in others if p.suffix.lower() in _IMAGE_EXTS):
+            message, fix = schema.image_problem(photo)
+            d.early.append(f"ảnh “{_shown(photo, sub.folder)}”: {message}. Cách sửa: {fix}")
+        others = [p for p in others if p.suffix.lower() not in _IMAGE_EXTS]
         if others:
             self.refuse(d.outcome, "thư mục bài có tệp không nhận được: "
                         + ", ".join(_shown(p, sub.folder) for p in others),

@@ -369,6 +369,9 @@ def test_corrupt_truncated_and_oversized_images(shared):
         put(shared.src / "than-ha-lam" / f"bai-{name}", {
             "bai.md": article(f"Bài có ảnh {name}", body=f"![Ảnh {name}](anh.{ext})"),
             f"anh.{ext}": data})
+    put(shared.src / "than-ha-lam" / "bai-iphone", {
+        "bai.md": article("Bài kèm ảnh iPhone", body="Ảnh gửi kèm."),
+        "IMG_0001.HEIC": b"\x00\x00\x00\x18ftypheic" + os.urandom(64)})
     put(shared.src / "than-ha-lam" / "bai-tot", {
         "bai.md": article("Bài tốt giữa các bài lỗi", body="![Ảnh tốt](anh.jpg)"),
         "anh.jpg": whole})
@@ -377,6 +380,7 @@ def test_corrupt_truncated_and_oversized_images(shared):
     assert "bị hỏng hoặc chưa chép hết" in problems["bai-hong"]
     assert "bị hỏng hoặc chưa chép hết" in problems["bai-cat-do"]
     assert "9000×6000" in problems["bai-qua-lon"] and "thu nhỏ ảnh" in problems["bai-qua-lon"]
+    assert "HEIC" in problems["bai-iphone"] and "Tương thích nhất" in problems["bai-iphone"]
     good = [o for o in result.outcomes if o.source.name == "bai-tot"][0]
     assert good.status == ingest.INGESTED  # bad files never stop the run
     assert not list(shared.content.rglob("anh*.png"))
