@@ -418,7 +418,10 @@ class Ingest:
                 self.refuse(outcome, f"không mở được tệp Word ({type(exc).__name__})",
                             "mở tệp bằng Word, chọn Lưu thành… → “Word Document (*.docx)” rồi "
                             "gửi lại")
-            return _Draft(sub, outcome, read_header(markdown), docx_images, lines=False)
+            header = read_header(markdown)
+            for name, value in header.fields.items():  # header values are plain text
+                header.fields[name] = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|~])", r"\1", value)
+            return _Draft(sub, outcome, header, docx_images, lines=False)
         try:
             text, encoding = read_text(doc.read_bytes())
         except UnicodeDecodeError:
