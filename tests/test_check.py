@@ -320,3 +320,12 @@ def test_sample_content_passes_check(sample_site):
     report = check.check(None, ROOT / "content")
     assert not report.errors, "\n".join(map(str, report.errors))
     assert site.ROOT == ROOT
+
+
+def test_benchmark_corpus_is_valid_content(capsys):
+    """The benchmark measures clean articles (no timing asserted here: see invoke bench-check)."""
+    from newsroom import bench_check
+
+    result = bench_check.run(40, repeat=1)
+    assert result["articles"] == 40 and result["errors"] == 0 and result["warnings"] == 0
+    assert "invoke check trên 40 bài" in capsys.readouterr().out
