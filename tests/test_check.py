@@ -88,6 +88,16 @@ def test_metadata_problems_are_listed_as_file_line_field_with_fix(content):
     assert "Đã kiểm tra 1 tệp: 3 lỗi, 1 cảnh báo" in lines[-1]
 
 
+def test_campaign_and_theme_slugs_come_from_the_schema(content):
+    path = content / UNIT_DIR / "chien-dich.md"
+    path.write_text(article("Tin có chiến dịch lạ", campaign="thang-cong-nhan-2019x",
+                            theme="chu-de-la"), encoding="utf-8")
+    code, out = run([path], content)
+    assert code == 1
+    assert "chien-dich.md:6: Campaign: lỗi: không có chiến dịch “thang-cong-nhan-2019x”" in out
+    assert "chien-dich.md:7: Theme: lỗi: không có chủ đề “chu-de-la”" in out
+
+
 def test_warnings_alone_do_not_fail(content):
     path = content / UNIT_DIR / "canh-bao.md"
     path.write_text(article("Tin có cảnh báo", featured="co le"), encoding="utf-8")
