@@ -91,4 +91,5 @@ def bench_tags(c, n=2000):
 
     figures = tagging.benchmark(ROOT / "content", int(n))
     print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
-          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài")
+          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài "
+          f"(gắn {figures['ms_tag_article']} ms, kiểm tra {figures['ms_validate']} ms)")
