@@ -15,8 +15,8 @@ from lunardate import LunarDate
 from PIL import Image
 
 from newsroom import banners, campaigns as cal, data, schema, tagging
-from newsroom.dates import TZ, parse_date
-from newsroom.site import ROOT, BuildError
+from newsroom.dates import parse_date
+from newsroom.site import ROOT
 from newsroom.text import slugify
 
 from tests.helpers import article
