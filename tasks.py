@@ -81,7 +81,7 @@ def banners(c, force=False):
     written = drawing.make_banners(ROOT / "content", force=force)
     for path in written:
         print(f"Đã vẽ {path.relative_to(ROOT)}")
-    print(f"{len(written)} banner mới." if written else "Mọi chiến dịch đã có banner.")
+    print(f"Đã vẽ {len(written)} banner." if written else "Mọi chiến dịch đã có banner.")
 
 
 @task(help={"n": "số bài đem đo (mặc định 2000)"})
