@@ -6,7 +6,7 @@ holds what can be computed rather than typed: the anniversary number of the Viet
 (can chi) name of a lunar year, and whether a campaign is upcoming, running or over on a day.
 
 Lunar dates come from ``lunardate``, which follows the Chinese calendar (UTC+8). Vietnam's
-calendar (UTC+7) agrees with it for every Tết from 2021 to 2027 written in the data, but in rare
+calendar (UTC+7) agrees with it for every Tết in the data (2021–2026), but in rare
 years the two differ by a day (Tết 2007 fell on 17/2 in Vietnam, 18/2 in China): when adding a
 Tết campaign, compare with the Vietnamese calendar published for that year.
 """
