@@ -87,6 +87,35 @@ def find_unit(value: str, data_dir=None) -> dict | None:
     return None
 
 
+OUTLET_KINDS = {"portal": "cổng thông tin", "press": "báo chí", "social": "mạng xã hội"}
+
+
+def outlets(data_dir=None) -> dict[str, dict]:
+    """Outlets an article is also sent to (``Sent_to:``) and clipping sources, by slug:
+    name, url, kind (portal/press/social), optional weekly_min (items the plan asks per week)."""
+    result = _by_slug("outlets", data_dir, required=("slug", "name", "kind"))
+    for slug, entry in result.items():
+        if entry["kind"] not in OUTLET_KINDS:
+            raise DataError(f"data/outlets.yml, mục “{slug}”: loại “{entry['kind']}” không hợp lệ;"
+                            f" chọn một trong: {', '.join(OUTLET_KINDS)}")
+        minimum = entry.get("weekly_min", 0) or 0
+        if not isinstance(minimum, int) or minimum < 0:
+            raise DataError(f"data/outlets.yml, mục “{slug}”: weekly_min phải là số nguyên ≥ 0")
+    return result
+
+
+def find_outlet(value: str, data_dir=None) -> dict | None:
+    """The outlet whose slug or name matches ``value`` (accents and case ignored)."""
+    all_outlets = outlets(data_dir)
+    if value in all_outlets:
+        return all_outlets[value]
+    key = slugify(value)
+    for entry in all_outlets.values():
+        if key in (entry["slug"], slugify(entry["name"])):
+            return entry
+    return None
+
+
 #: Recurring kinds of campaign (``family`` in data/campaigns.yml).
 CAMPAIGN_FAMILIES = {
     "thang-cong-nhan": "Tháng Công nhân",

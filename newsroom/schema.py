@@ -320,9 +320,11 @@ def _check_article(check, fields, values, data_dir):
             check.add("category", f"không có chuyên mục “{category}”",
                       f"chọn một trong: {names}")
 
-    for key in ("tags", "campaign", "theme", "sent_to"):
+    for key in ("tags", "campaign", "theme"):
         if key in fields:
             values[key] = split_list(fields[key])
+    if "sent_to" in fields:
+        values["sent_to"] = _check_sent_to(check, split_list(fields["sent_to"]), data_dir)
     _check_terms(check, values, data_dir)
     if "laws" in fields:
         values["laws"] = split_list(fields["laws"], ";")
@@ -346,6 +348,24 @@ def _check_article(check, fields, values, data_dir):
         else:
             check.add("video", f"“{video}” không phải đường dẫn YouTube",
                       "dán đường dẫn dạng https://www.youtube.com/watch?v=... ")
+
+
+def _check_sent_to(check, names, data_dir):
+    """Canonical outlet slugs for ``Sent_to:``; unknown ones are errors naming the closest."""
+    slugs = []
+    for name in names:
+        found = data.find_outlet(name, data_dir)
+        if found:
+            if found["slug"] not in slugs:
+                slugs.append(found["slug"])
+            continue
+        known = data.outlets(data_dir)
+        near = _closest(name, known)
+        check.add("sent_to", f"không có nơi nhận “{name}” trong danh sách data/outlets.yml",
+                  (f"có phải là {near}? " if near else "")
+                  + "Viết slug của nơi nhận, cách nhau dấu phẩy, ví dụ "
+                  "“Sent_to: cong-doan-viet-nam, bao-lao-dong”")
+    return slugs
 
 
 def _check_terms(check, values, data_dir):
