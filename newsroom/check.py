@@ -15,29 +15,22 @@ import argparse
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from markupsafe import Markup
-from unidecode import unidecode
-
 from . import schema
 from .dates import parse_date
+from .text import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 HOOK_MARK = "# newsroom pre-commit hook"
 CACHE_NAME = "newsroom-check.json"
-CACHE_VERSION = 1
-
-_DEFAULT_SLUG_SUBS = [(r"[^\w\s-]", ""), (r"(?u)\A\s*", ""), (r"(?u)\s*\Z", ""),
-                      (r"[-\s]+", "-")]
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -48,7 +41,6 @@ class Conf:
     draft_url: str = "ban-nhap/{slug}/"
     page_url: str = "{slug}/"
     page_paths: tuple = ("pages",)
-    slug_subs: list = field(default_factory=lambda: list(_DEFAULT_SLUG_SUBS))
     ignore: tuple = ()
 
 
@@ -62,19 +54,8 @@ def load_conf(path: Path = ROOT / "pelicanconf.py") -> Conf:
         draft_url=getattr(module, "DRAFT_URL", Conf.draft_url),
         page_url=getattr(module, "PAGE_URL", Conf.page_url),
         page_paths=tuple(getattr(module, "PAGE_PATHS", ("pages",))),
-        slug_subs=list(getattr(module, "SLUG_REGEX_SUBSTITUTIONS", _DEFAULT_SLUG_SUBS)),
         ignore=tuple(getattr(module, "IGNORE_FILES", ())),
     )
-
-
-def pelican_slug(text: str, subs=_DEFAULT_SLUG_SUBS) -> str:
-    """The slug Pelican gives a title (``pelican.utils.slugify`` with the site's settings)."""
-    value = unicodedata.normalize("NFKC", Markup(text).striptags())
-    value = unidecode(value)
-    for src, dst in subs:
-        value = re.sub(unicodedata.normalize("NFKC", src), unicodedata.normalize("NFKC", dst),
-                       value, flags=re.IGNORECASE)
-    return value.lower().strip()
 
 
 @dataclass
@@ -148,7 +129,8 @@ def _ignored_name(name: str, conf: Conf) -> bool:
 def _place(item: Item, fields: dict, status: str, conf: Conf) -> None:
     """Fill the item's slug and the URL the build would publish it at."""
     item.title = fields.get("title", "")
-    slug = fields.get("slug") or (pelican_slug(item.title, conf.slug_subs) if item.title else "")
+    # The build's rule (plugins/schema): the Slug field, else the title's slug, else the name's.
+    slug = fields.get("slug") or slugify(item.title or item.path.stem) or slugify(item.path.stem)
     item.slug = slug
     if not slug:
         return
@@ -285,7 +267,7 @@ def existing_items(content_root: Path, conf: Conf, skip=(), cache: Path | None =
     skip = {_abs(p) for p in skip}
     cache = Path(cache) if cache else Path(_abs(content_root)).parent / "cache" / CACHE_NAME
     signature = repr((conf.article_url, conf.draft_url, conf.page_url, conf.page_paths,
-                      conf.slug_subs, CACHE_VERSION))
+                      CACHE_VERSION))
     try:
         saved = json.loads(cache.read_text(encoding="utf-8"))
         known = saved["files"] if saved.get("signature") == signature else {}
