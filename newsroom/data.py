@@ -66,6 +66,28 @@ def categories(data_dir=None) -> dict[str, dict]:
     return _by_slug("categories", data_dir)
 
 
+def _memoized(name: str):
+    """Remember lookups in ``data/<name>.yml`` until the file changes (``invoke check`` asks
+    the same few questions for every article)."""
+    def wrap(func):
+        cache: dict = {}
+
+        @functools.wraps(func)
+        def lookup(value: str, data_dir=None):
+            path = Path(data_dir or DATA_DIR) / f"{name}.yml"
+            try:
+                key = (value, str(path), path.stat().st_mtime_ns)
+            except OSError:
+                return func(value, data_dir)
+            if key not in cache:
+                if len(cache) > 4096:
+                    cache.clear()
+                cache[key] = func(value, data_dir)
+            return cache[key]
+        return lookup
+    return wrap
+
+
 def _find(entries: dict[str, dict], value: str, names=("name",)) -> dict | None:
     """The entry whose slug or one of ``names`` matches ``value`` (accents, case ignored)."""
     if value in entries:
@@ -77,11 +99,13 @@ def _find(entries: dict[str, dict], value: str, names=("name",)) -> dict | None:
     return None
 
 
+@_memoized("categories")
 def find_category(value: str, data_dir=None) -> dict | None:
     """The category whose name or slug matches ``value``."""
     return _find(categories(data_dir), value)
 
 
+@_memoized("units")
 def find_unit(value: str, data_dir=None) -> dict | None:
     """The unit whose slug, short name or full name matches ``value``."""
     return _find(units(data_dir), value, ("short", "name"))
