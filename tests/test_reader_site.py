@@ -344,3 +344,51 @@ def test_sample_site_search_filters_match_the_article_pages(sample_site):
         options = {o["value"]: o.get_text() for o in select.select("option") if o["value"]}
         assert options == {value: f"{value} ({count})"
                            for value, count in given[select["data-filter"]].items()}, select["id"]
+
+
+def test_sample_site_every_list_links_a_feed_that_exists(sample_site):
+    """The whole site, each category, unit, campaign and theme: a feed, linked from its page."""
+    pages = ["", *(p.parent.relative_to(sample_site.output).as_posix() + "/"
+                   for folder in ("chuyen-muc", "don-vi", "chien-dich", "chu-de")
+                   for p in (sample_site.output / folder).glob("*/index.html"))]
+    kinds = {url.split("/")[0] for url in pages if url}
+    assert kinds == {"chuyen-muc", "don-vi", "chien-dich", "chu-de"}
+    for url in pages:
+        links = sample_site.html(url).select('link[rel=alternate][type="application/atom+xml"]')
+        own = [a["href"] for a in links if url and a["href"].split("/", 3)[-1].startswith(url)]
+        feed = own[0] if url else links[0]["href"]
+        assert url == "" or own, f"{url}: không có <link rel=alternate> tới feed của trang"
+        path = feed.split("/", 3)[-1]
+        entries = sample_site.xml(path).find_all("entry")
+        term_articles = sample_site.html(url).select(".card")
+        assert entries or not term_articles, f"{path}: feed rỗng"
+
+
+def test_related_ranking_prefers_shared_campaigns_then_themes():
+    from datetime import datetime
+    from types import SimpleNamespace as Item
+
+    from plugins.reading.reading import RelatedIndex
+
+    def term(slug):
+        return Item(slug=slug)
+
+    def item(name, day, campaigns=(), themes=(), tags=(), units=("a",), category="Tin tức"):
+        return Item(name=name, date=datetime(2020, 5, day), category=category,
+                    campaigns=[term(s) for s in campaigns], themes=[term(s) for s in themes],
+                    tags=[term(s) for s in tags], units=[term(s) for s in units])
+
+    me = item("me", 10, campaigns=["tcn"], themes=["atvsld"], tags=["x"])
+    same_campaign = item("campaign", 1, campaigns=["tcn"], units=["b"], category="Ảnh")
+    same_theme_newer = item("theme-new", 9, themes=["atvsld"], units=["b"])
+    same_theme_older = item("theme-old", 2, themes=["atvsld"], units=["b"])
+    same_unit = item("unit", 8)
+    other_category = item("other", 7, units=["c"], category="Video")
+    newest_same_category = item("news", 11, units=["c"])
+    index = RelatedIndex([newest_same_category, me, same_theme_newer, same_unit,
+                          other_category, same_theme_older, same_campaign])
+    assert [a.name for a in index.related(me, 4)] == [
+        "campaign", "theme-new", "theme-old", "unit"]
+    # Too few neighbours: the newest of the same category fill the list; never another category
+    assert [a.name for a in index.related(me, 6)] == [
+        "campaign", "theme-new", "theme-old", "unit", "news"]
