@@ -6,7 +6,9 @@ on a free port of 127.0.0.1 with gzip like the real server, then:
 - Lighthouse (pinned in ``tools/audit/package.json``, run with Debian's Chromium) scores the home
   page, an article, a campaign page (when the site has campaigns) and the search page on a
   throttled phone: performance, accessibility, best practices, SEO;
-- axe-core (the same pinned package, injected with Playwright) lists WCAG 2.2 A/AA violations.
+- axe-core (the same pinned package, injected with Playwright) lists WCAG 2.2 A/AA violations
+  on those pages and on one page of every other kind (lists, terms, archives, pages, 404), on a
+  phone and a desktop screen.
 
 Targets: performance ≥ 95, accessibility 100, best practices ≥ 95, SEO 100, no axe violation.
 They are figures to watch, not a test: a slow machine lowers the performance score.
@@ -124,6 +126,26 @@ def pages(output: Path) -> dict[str, str]:
     return chosen
 
 
+#: One page of every other kind, checked by axe only (Lighthouse is slow).
+OTHER_KINDS = ("chuyen-muc/", "chuyen-muc/*/", "don-vi/", "don-vi/*/", "chien-dich/", "chu-de/",
+               "chu-de/*/", "the/", "the/*/", "tac-gia/", "tac-gia/*/", "luu-tru/", "[12]*/",
+               "trang/2/", "gioi-thieu/", "lien-he/", "404.html")
+
+
+def other_pages(output: Path) -> list[str]:
+    """The first existing page of each kind in :data:`OTHER_KINDS`."""
+    found = []
+    for pattern in OTHER_KINDS:
+        if pattern.endswith(".html"):
+            matches = [output / pattern] if (output / pattern).is_file() else []
+        else:
+            matches = sorted(output.glob(pattern + "index.html"))
+        if matches:
+            rel = matches[0].relative_to(output).as_posix()
+            found.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return found
+
+
 def lighthouse(command: Path, url: str, report: Path) -> dict[str, int]:
     """Lighthouse scores (0–100) of one URL, a throttled phone as Lighthouse defines it."""
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
@@ -185,9 +207,11 @@ def run(conf: str = "publishconf.py", report_dir: Path | None = None) -> dict:
                 slug = path.split("?")[0].strip("/").replace("/", "_") or "trang-chu"
                 scores = lighthouse(command, url, report_dir / f"{slug}.json")
                 results[name] = {"url": url, **scores}
-            violations = axe([r["url"] for r in results.values()])
+            others = [f"{base}/{path}" for path in other_pages(output)]
+            violations = axe([r["url"] for r in results.values()] + others)
         for entry in results.values():
             entry["axe"] = violations.get(entry["url"], [])
+        results["_axe_others"] = {url[len(base):]: violations.get(url, []) for url in others}
     (report_dir / "tong-hop.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     return results
@@ -197,6 +221,8 @@ def table(results: dict) -> str:
     """The scores as a text table, with the targets."""
     head = f"{'Trang':<12} {'Hiệu năng':>9} {'Tiếp cận':>9} {'Thực hành':>9} {'SEO':>5} {'axe':>4}"
     lines = [head, "-" * len(head)]
+    others = results.get("_axe_others", {})
+    results = {k: v for k, v in results.items() if not k.startswith("_")}
     for name, r in results.items():
         lines.append(f"{name:<12} {r['performance']:>9} {r['accessibility']:>9} "
                      f"{r['best-practices']:>9} {r['seo']:>5} {len(r['axe']):>4}")
@@ -206,4 +232,7 @@ def table(results: dict) -> str:
         if misses or r["axe"] or r["_failing"]:
             lines.append(f"{name}: {', '.join(misses) or 'đạt'}; chưa đạt: "
                          f"{', '.join(r['_failing']) or '-'}; axe: {', '.join(r['axe']) or '-'}")
+    bad = {url: found for url, found in others.items() if found}
+    lines.append(f"axe trên {len(others)} trang loại khác: "
+                 + ("; ".join(f"{u}: {', '.join(f)}" for u, f in bad.items()) if bad else "0 lỗi"))
     return "\n".join(lines)

@@ -297,7 +297,7 @@ def test_phone_first_and_accessible_markup(built):
         assert img.has_attr("alt"), img
     css = (built.output / "theme/css/site.css").stat().st_size
     js = (built.output / "theme/js/site.js").stat().st_size
-    assert css < 16_000 and js < 6_000, (css, js)
+    assert css < 20_000 and js < 6_000, (css, js)  # budget: small CSS, little JS
 
 
 # --- the bundled sample site (a preview build: links from the root) ---------------------------
