@@ -341,3 +341,29 @@ def test_reading_needs_no_javascript(browser, server, sample_site):
         assert reader.outside == []
     finally:
         reader.close()
+
+
+def test_no_accessibility_violations(phone, sample_site):
+    """axe-core (WCAG 2.2 A and AA rules) finds nothing on one page of every kind, on a phone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from newsroom.audit import AXE_TAGS, other_pages
+
+    urls = ["", sorted(_articles(sample_site))[0], "tim-kiem/?q=cong+doan",
+            *other_pages(sample_site.output)]
+    legal = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".qa-question")]
+    videos = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".video")]
+    urls += legal[:1] + videos[:1]
+    assert len(urls) >= 15
+    axe = Axe()
+    found = {}
+    for url in urls:
+        phone.goto(url)
+        phone.page.wait_for_load_state("load")
+        if url.startswith("tim-kiem/"):
+            _wait_results(phone.page)
+        result = axe.run(phone.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        violations = result.response["violations"]
+        if violations:
+            found[url] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in violations]
+    assert not found, found
