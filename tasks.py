@@ -49,3 +49,30 @@ def test(c, workers="auto"):
 
     system.ensure_packages()
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
+
+
+@task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
+            "force": "xuất bản cả khi còn thay đổi chưa commit"})
+def publish(c, dry_run=False, force=False):
+    """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
+
+
+@task(help={"to": "tên bản muốn quay về (mặc định: bản ngay trước bản đang chạy)"})
+def rollback(c, to=None):
+    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.rollback(to=to, say=print))
+
+
+def _report(publishing, action):
+    try:
+        report = action()
+    except publishing.PublishError as exc:
+        raise SystemExit(f"Không thực hiện: {exc}") from None
+    print(report.summary())
+    if not report.ok:
+        raise SystemExit(1)

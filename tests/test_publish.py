@@ -1,0 +1,397 @@
+"""``invoke publish`` end to end: a real OpenSSH server and rsync on 127.0.0.1, a small real
+site built with publishconf.py, and nginx serving what was published with the shipped config."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, article
+from newsroom import publish as publishing
+
+SSHD = "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{what} did not listen on {port}")
+
+
+@dataclass
+class SshServer:
+    port: int
+    user: str
+    known_hosts: Path
+    client_key: Path
+    home: Path  # where test sites are published
+
+    def target(self, name: str) -> str:
+        return f"{self.user}@127.0.0.1:{self.port}{self.home / name}"
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    """A real OpenSSH server on 127.0.0.1, its own host key, a key for the test user."""
+    base = tmp_path_factory.mktemp("sshd")
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test",
+                        "-f", str(base / name)], check=True)
+    (base / "authorized_keys").write_text((base / "client_key.pub").read_text())
+    user = getpass.getuser()
+    port = free_port()
+    config = base / "sshd_config"
+    config.write_text(textwrap.dedent(f"""\
+        Port {port}
+        ListenAddress 127.0.0.1
+        HostKey {base / 'host_key'}
+        PidFile {base / 'sshd.pid'}
+        AuthorizedKeysFile {base / 'authorized_keys'}
+        PubkeyAuthentication yes
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        PermitRootLogin prohibit-password
+        AllowUsers {user}
+        UsePAM no
+        StrictModes no
+        MaxStartups 100
+        LogLevel ERROR
+        """))
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation folder
+    subprocess.run([SSHD, "-t", "-f", str(config)], check=True)
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        wait_for_port(port, proc, "sshd")
+        host_key = (base / "host_key.pub").read_text().split()
+        known_hosts = base / "known_hosts"
+        known_hosts.write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+        home = base / "srv"
+        home.mkdir()
+        yield SshServer(port, user, known_hosts, base / "client_key", home)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+MENU_ARTICLES = {
+    "tin-tuc": dict(title="Công đoàn Than Hà Lầm đối thoại với người lao động", category="Tin tức"),
+    "phong-su": dict(title="Một ngày dưới lò cùng thợ mỏ Hà Lầm", category="Bài viết - Phóng sự"),
+    "dien-hinh": dict(title="Thợ lò giỏi Nguyễn Văn Bình", category="Gương điển hình"),
+    "tu-van": dict(title="Nghỉ ốm có được hưởng lương không", category="Tư vấn pháp luật",
+                   question="Anh T. hỏi: nghỉ ốm 3 ngày có được trả lương không?"),
+    "anh": dict(title="Ảnh: Tháng Công nhân ở Hà Lầm", category="Ảnh"),
+    "video": dict(title="Video: An toàn lao động trong hầm lò", category="Video"),
+}
+
+
+class SiteRepo:
+    """A small content folder under git, published with publishconf.py to the test server."""
+
+    def __init__(self, tmp: Path, server: SshServer, name: str = "site"):
+        self.tmp, self.server = tmp, server
+        self.content = tmp / "content"
+        self.output = tmp / "output"
+        self.remote = server.home / f"{name}-{tmp.name}"
+        self.lock = tmp / "publish.lock"
+        self.log = tmp / "publish.log"
+        self.known_hosts = server.known_hosts
+        self.ssh_program = "ssh"
+        for i, (slug, fields) in enumerate(MENU_ARTICLES.items()):
+            self.write(f"bai-viet/than-ha-lam/2020/{slug}.md",
+                       article(date=f"2020-05-{10 + i:02d} 08:30", body=f"Nội dung bài {slug}.",
+                               **fields))
+        (self.content / "pages").mkdir(parents=True, exist_ok=True)
+        self.write("pages/gioi-thieu.md", "Title: Giới thiệu\n\nCông đoàn Than – Khoáng sản Việt Nam.\n")
+        self.git("init", "-q")
+        self.commit("Nội dung đầu tiên")
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=Ban Tuyên giáo", "-c",
+                               "user.email=toasoan@congdoantkv.vn", "-C", str(self.content), *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def write(self, rel: str, text: str | bytes) -> None:
+        path = self.content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def settings(self, **extra) -> dict:
+        return {"PATH": self.content, "OUTPUT_PATH": self.output,
+                "PUBLISH_TARGETS": [self.server.target(self.remote.name)],
+                "PUBLISH_KNOWN_HOSTS": self.known_hosts, "PUBLISH_SSH_KEY": self.server.client_key,
+                "PUBLISH_SSH_CONFIG": "/dev/null", "PUBLISH_SSH_PROGRAM": self.ssh_program,
+                "PUBLISH_LOCK": self.lock, "PUBLISH_LOG": self.log,
+                "PUBLISH_COMPRESS_CACHE": self.tmp / "compress-cache", "PUBLISH_CLEAN_PATHS": [],
+                **extra}
+
+    def publish(self, **kw) -> publishing.Report:
+        flags = {k: kw.pop(k) for k in ("dry_run", "force") if k in kw}
+        return publishing.publish("publishconf.py", **flags, **self.settings(**kw))
+
+    def rollback(self, **kw) -> publishing.Report:
+        return publishing.rollback("publishconf.py", **self.settings(**kw))
+
+    # what the server holds
+    def live(self) -> dict[str, bytes]:
+        return tree(self.remote / "current")
+
+    def current(self) -> str:
+        return os.readlink(self.remote / "current")
+
+    def releases(self) -> list[str]:
+        return sorted(os.listdir(self.remote / "releases"))
+
+    def server_log(self) -> list[dict]:
+        return [json.loads(line) for line in (self.remote / "publish.log").read_text().splitlines()]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def repo(tmp_path, sshd) -> SiteRepo:
+    return SiteRepo(tmp_path, sshd)
+
+
+def test_first_publish_then_one_change_travels_alone_then_rollback(repo):
+    first = repo.publish()
+    assert first.ok, first.summary()
+    built_first = tree(repo.output)
+    result = first.results[0]
+    assert repo.current() == f"releases/{result.release}"
+    assert repo.live() == built_first
+    assert result.previous is None
+    assert sorted(result.changes.added) == sorted(built_first)
+    assert repo.live()["index.html.gz"]  # precompressed copies travel with the pages
+    # the hashed stylesheet is what the pages name, and it is there
+    stylesheet = [name for name in built_first if name.startswith("theme/css/site.") and name.endswith(".css")
+                  and name != "theme/css/site.css"]
+    assert len(stylesheet) == 1
+    assert stylesheet[0].encode() in built_first["index.html"].replace(b"https://congdoantkv.vn/", b"")
+
+    # one article changes: only the files that differ travel, the rest is hard-linked
+    path = "bai-viet/than-ha-lam/2020/phong-su.md"
+    source = (repo.content / path).read_text(encoding="utf-8")
+    repo.write(path, source.replace("Nội dung bài phong-su.", "Nội dung bài phong-su, đã bổ sung ảnh và số liệu."))
+    commit = repo.commit("Sửa bài phóng sự")
+    second = repo.publish()
+    assert second.ok, second.summary()
+    built_second = tree(repo.output)
+    differ = sorted(n for n in built_second if built_first.get(n) != built_second[n])
+    gone = sorted(set(built_first) - set(built_second))
+    assert "2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html" in differ
+    assert len(differ) < len(built_second) / 2
+    r2 = second.results[0]
+    assert sorted(r2.transferred) == differ
+    assert sorted(r2.changes.added + r2.changes.changed) == differ
+    assert sorted(r2.changes.removed) == gone
+    assert repo.live() == built_second
+    old_dir, new_dir = repo.remote / "releases" / result.release, repo.remote / "releases" / r2.release
+    assert (old_dir / "404.html").stat().st_ino == (new_dir / "404.html").stat().st_ino  # linked
+    assert (old_dir / differ[0]).stat().st_ino != (new_dir / differ[0]).stat().st_ino
+    log = repo.server_log()
+    assert [e["release"] for e in log] == [result.release, r2.release]
+    assert log[-1]["commit"] == commit and log[-1]["changed"] + log[-1]["added"] == len(differ)
+    local_log = [json.loads(line) for line in repo.log.read_text().splitlines()]
+    assert local_log[-1]["release"] == r2.release and local_log[-1]["error"] is None
+
+    back = repo.rollback()
+    assert back.ok, back.summary()
+    assert (back.results[0].previous, back.results[0].release) == (r2.release, result.release)
+    assert repo.current() == f"releases/{result.release}"
+    assert repo.live() == built_first
+    assert repo.server_log()[-1]["action"] == "rollback"
+
+
+def test_dry_run_lists_changes_and_sends_nothing(repo):
+    assert repo.publish().ok
+    live_before, releases_before, log_before = repo.live(), repo.releases(), repo.server_log()
+    repo.write("bai-viet/than-ha-lam/2020/moi.md",
+               article(title="Tin mới về Tháng Công nhân", date="2020-05-20 07:00"))
+    repo.commit("Thêm tin")
+    report = repo.publish(dry_run=True)
+    assert report.ok and report.action == "dry-run"
+    changes = report.results[0].changes
+    assert "2020/05/tin-moi-ve-thang-cong-nhan/index.html" in changes.added
+    assert "index.html" in changes.changed
+    assert not changes.removed
+    assert "sẽ thêm" in report.summary()
+    assert (repo.live(), repo.releases(), repo.server_log()) == (live_before, releases_before, log_before)
+
+
+def test_a_second_publish_is_refused_while_one_runs(repo):
+    assert repo.publish().ok
+    before = repo.current()
+    # on this machine: the local lock is held by another publish
+    with publishing.local_lock(repo.lock):
+        with pytest.raises(publishing.PublishError, match="đang chạy trên máy này"):
+            repo.publish()
+    # on the server: another machine holds the server's lock
+    ssh = publishing.ssh_from(publishing.options({}, repo.settings()))
+    target = publishing.Target.parse(repo.server.target(repo.remote.name))
+    with publishing.remote_lock(ssh, target):
+        report = repo.publish()
+    assert not report.ok
+    assert "đang chạy trên máy chủ" in report.results[0].error
+    assert "LỖI" in report.summary()
+    assert repo.current() == before
+    # the lock goes with the session: the next publish takes it
+    assert repo.publish().ok
+
+
+CUTTER = """\
+#!{python}
+# ssh that drops the connection once the rsync transfer has sent {limit} bytes
+import os, signal, subprocess, sys
+argv = sys.argv[1:]
+cut = any("--server" in a for a in argv) and not any(" -n" in a or "--dry-run" in a for a in argv)
+if not cut:
+    os.execvp("ssh", ["ssh", *argv])
+child = subprocess.Popen(["ssh", *argv], stdin=subprocess.PIPE)
+sent = 0
+while True:
+    chunk = os.read(0, 65536)
+    if not chunk:
+        break
+    child.stdin.write(chunk)
+    child.stdin.flush()
+    sent += len(chunk)
+    if sent > {limit}:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        sys.exit(255)
+child.stdin.close()
+sys.exit(child.wait())
+"""
+
+
+def test_connection_cut_mid_transfer_keeps_the_live_release(repo):
+    assert repo.publish().ok
+    live_before, current_before = repo.live(), repo.current()
+    # an article with a large photo, so the transfer takes many packets
+    repo.write("bai-viet/than-ha-lam/2020/anh/anh-lon.jpg", os.urandom(3_000_000))
+    path = "bai-viet/than-ha-lam/2020/anh.md"
+    repo.write(path, (repo.content / path).read_text(encoding="utf-8").replace(
+        "Nội dung bài anh.", "Nội dung bài anh.\n\n![Thợ mỏ]({static}anh/anh-lon.jpg)"))
+    repo.commit("Thêm ảnh lớn")
+    cutter = repo.tmp / "ssh-cut"
+    cutter.write_text(CUTTER.format(python=sys.executable, limit=200_000))
+    cutter.chmod(0o755)
+    repo.ssh_program = str(cutter)
+    report = repo.publish()
+    assert not report.ok
+    assert "rsync" in report.results[0].error
+    assert repo.current() == current_before
+    assert repo.live() == live_before
+    assert not [r for r in repo.releases() if r != current_before.split("/")[-1]]
+    repo.ssh_program = "ssh"
+    again = repo.publish()
+    assert again.ok, again.summary()
+    assert repo.live() == tree(repo.output)
+    assert "anh/anh-lon.jpg" in "\n".join(repo.live())
+
+
+def test_a_build_that_fails_verification_is_not_sent(repo):
+    assert repo.publish().ok
+    live_before, releases_before = repo.live(), repo.releases()
+    path = "bai-viet/than-ha-lam/2020/tin-tuc.md"
+    good = (repo.content / path).read_text(encoding="utf-8")
+    repo.write(path, good.replace("Nội dung bài tin-tuc.",
+                                  "Xem thêm [bài cũ](https://congdoantkv.vn/2019/01/bai-da-xoa/)."))
+    repo.commit("Liên kết hỏng")
+    with pytest.raises(publishing.PublishError) as failure:
+        repo.publish()
+    message = str(failure.value)
+    assert "https://congdoantkv.vn/2019/01/bai-da-xoa/" in message
+    assert "trang đang chạy giữ nguyên" in message
+    assert (repo.live(), repo.releases()) == (live_before, releases_before)
+    repo.write(path, good)
+    repo.commit("Sửa liên kết")
+    assert repo.publish().ok
+    assert len(repo.releases()) == len(releases_before) + 1
+
+
+def test_uncommitted_content_is_refused_unless_forced(repo):
+    repo.write("bai-viet/than-ha-lam/2020/nhap.md", article(title="Bài chưa commit"))
+    with pytest.raises(publishing.PublishError, match="chưa commit") as failure:
+        repo.publish()
+    assert "nhap.md" in str(failure.value)
+    assert not (repo.remote / "current").exists()
+    report = repo.publish(force=True)
+    assert report.ok
+    assert report.commit.endswith("+chưa-commit")
+    assert repo.server_log()[-1]["commit"] == report.commit
+
+
+def test_unknown_host_key_is_refused(repo):
+    empty = repo.tmp / "known_hosts"
+    empty.write_text("")
+    repo.known_hosts = empty
+    report = repo.publish()
+    assert not report.ok
+    assert "known_hosts" in report.results[0].error
+    assert not repo.remote.exists() or not (repo.remote / "current").exists()
+
+
+def test_several_targets_are_updated_in_turn_and_a_failure_is_named(repo, sshd):
+    second = sshd.home / f"second-{repo.tmp.name}"
+    broken = f"{sshd.user}@127.0.0.1:{free_port()}/srv/khong-co"
+    report = repo.publish(PUBLISH_TARGETS=[sshd.target(repo.remote.name), broken, str(sshd.target(second.name))])
+    assert [r.error is None for r in report.results] == [True, False, True]
+    assert broken in report.summary() and "LỖI" in report.summary()
+    assert tree(repo.remote / "current") == tree(second / "current") == tree(repo.output)
+
+
+def test_old_releases_are_pruned(repo):
+    for n in range(3):
+        repo.write("pages/lien-he.md", f"Title: Liên hệ\n\nĐiện thoại lần {n}.\n")
+        repo.commit(f"Liên hệ {n}")
+        assert repo.publish(PUBLISH_KEEP_RELEASES=2).ok
+    assert len(repo.releases()) == 2
+    assert repo.current() == f"releases/{repo.releases()[-1]}"
+
+
+def test_targets_come_from_the_environment():
+    opts = publishing.options({"PUBLISH_TARGETS": ["a@b.vn:22/srv/x"]}, environ={
+        "CONGDOANTKV_TARGETS": "deploy@origin1.congdoantkv.vn:2222/srv/congdoantkv,deploy@origin2.congdoantkv.vn:/srv/site"})
+    assert [str(t) for t in opts["PUBLISH_TARGETS"]] == [
+        "deploy@origin1.congdoantkv.vn:2222/srv/congdoantkv", "deploy@origin2.congdoantkv.vn:22/srv/site"]
+    for bad in ("origin1:/srv/x", "deploy@host:22/", "deploy@host:22/srv/../etc", "deploy@host:22/srv/a b"):
+        with pytest.raises(publishing.PublishError, match="máy chủ|Máy chủ"):
+            publishing.options({"PUBLISH_TARGETS": [bad]}, environ={})
+    with pytest.raises(publishing.PublishError, match="PUBLISH_KEEP_RELEASES"):
+        publishing.options({"PUBLISH_KEEP_RELEASES": 1}, environ={})
