@@ -20,14 +20,17 @@ SSH always checks host keys against a known_hosts file; nothing secret lives in 
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import logging
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -109,11 +112,16 @@ class Ssh:
     identity: Path | None = None
     config: Path | None = None
     program: str = "ssh"
+    #: socket of the one connection a publish opens per target (see :func:`remote_lock`)
+    control: Path | None = None
 
-    def argv(self, target: Target) -> list[str]:
+    def argv(self, target: Target, master: bool = False) -> list[str]:
         argv = [self.program]
         if self.config:
             argv += ["-F", str(self.config)]
+        if self.control:
+            argv += ["-o", f"ControlPath={self.control}",
+                     "-o", f"ControlMaster={'yes' if master else 'no'}"]
         argv += ["-p", str(target.port), "-o", "BatchMode=yes",
                  "-o", "StrictHostKeyChecking=yes",
                  "-o", f"UserKnownHostsFile={self.known_hosts}",
@@ -123,8 +131,8 @@ class Ssh:
             argv += ["-i", str(self.identity), "-o", "IdentitiesOnly=yes"]
         return argv
 
-    def command(self, target: Target, script: str) -> list[str]:
-        return self.argv(target) + [target.login, "sh -c " + shlex.quote(script)]
+    def command(self, target: Target, script: str, master: bool = False) -> list[str]:
+        return self.argv(target, master) + [target.login, "sh -c " + shlex.quote(script)]
 
     def run(self, target: Target, script: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(self.command(target, script), capture_output=True, text=True)
@@ -312,12 +320,14 @@ def remote_lock(ssh: Ssh, target: Target) -> Iterator[None]:
     """Hold ``path/.publish.lock`` on the server for the duration.
 
     The lock is an ``flock`` kept by a shell that lives as long as this SSH session: if this
-    machine or the connection dies, the server drops the session and the lock with it.
+    machine or the connection dies, the server drops the session and the lock with it. When
+    ``ssh.control`` is set, this session is also the master connection that every other
+    command of the publish (rsync included) goes through: one handshake per target.
     """
     q = shlex.quote(target.path)
     script = (f"mkdir -p {q} && exec flock -n -E {LOCK_BUSY} {q}/.publish.lock "
               "sh -c 'echo LOCKED; exec cat >/dev/null'")
-    proc = subprocess.Popen(ssh.command(target, script), stdin=subprocess.PIPE,
+    proc = subprocess.Popen(ssh.command(target, script, master=True), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()
@@ -340,6 +350,16 @@ def remote_lock(ssh: Ssh, target: Target) -> Iterator[None]:
             proc.wait()
         for stream in (proc.stdout, proc.stderr):
             stream.close()
+
+
+@contextmanager
+def multiplexed(ssh: Ssh) -> Iterator[Ssh]:
+    """``ssh`` with a fresh control socket: the first connection becomes the master."""
+    folder = tempfile.mkdtemp(prefix="cdtkv-ssh-")  # short: a socket path has ~100 bytes
+    try:
+        yield dataclasses.replace(ssh, control=Path(folder) / "m")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _releases_script(target: Target) -> str:
@@ -444,7 +464,7 @@ def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
            dry_run: bool = False, say: Callable[[str], None] = logger.info) -> TargetResult:
     """Send ``output`` to one target as a new release and make it live (see the module doc)."""
     result = TargetResult(target)
-    with remote_lock(ssh, target):
+    with multiplexed(ssh) as ssh, remote_lock(ssh, target):
         current, _ = server_state(ssh, target)
         result.previous = current
         result.changes = compare(ssh, target, output, current)
@@ -554,8 +574,8 @@ def rollback(conf: str | Path = "publishconf.py", *, to: str | None = None,
         for target in opts["PUBLISH_TARGETS"]:
             result = TargetResult(target)
             try:
-                with remote_lock(ssh, target):
-                    current, releases = server_state(ssh, target)
+                with multiplexed(ssh) as muxed, remote_lock(muxed, target):
+                    current, releases = server_state(muxed, target)
                     if to:
                         if to not in releases:
                             raise PublishError(f"không có bản {to} (có: {', '.join(releases)})")
@@ -566,7 +586,7 @@ def rollback(conf: str | Path = "publishconf.py", *, to: str | None = None,
                             raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại")
                         wanted = older[-1]
                     entry = _entry("rollback", target, "", release=wanted, previous=current)
-                    ssh.run(target, _switch_script(target, wanted, json.dumps(entry, ensure_ascii=False),
+                    muxed.run(target, _switch_script(target, wanted, json.dumps(entry, ensure_ascii=False),
                                                    10 ** 6, partial=False))
                     result.release, result.previous = wanted, current
                     say(f"{target}: {current} → {wanted}")

@@ -275,27 +275,49 @@ def test_a_second_publish_is_refused_while_one_runs(repo):
 
 CUTTER = """\
 #!{python}
-# ssh that drops the connection once the rsync transfer has sent {limit} bytes
-import os, signal, subprocess, sys
+# ssh that drops the connection once an rsync transfer (not a dry run) has sent {limit} bytes
+import os, re, signal, subprocess, sys, threading
 argv = sys.argv[1:]
-cut = any("--server" in a for a in argv) and not any(" -n" in a or "--dry-run" in a for a in argv)
-if not cut:
+server = argv[argv.index("--server"):] if "--server" in argv else []
+dry = any(a.startswith("-") and not a.startswith("--") and "n" in a for a in server)
+if not server or dry:
     os.execvp("ssh", ["ssh", *argv])
 child = subprocess.Popen(["ssh", *argv], stdin=subprocess.PIPE)
-sent = 0
-while True:
-    chunk = os.read(0, 65536)
-    if not chunk:
-        break
-    child.stdin.write(chunk)
-    child.stdin.flush()
-    sent += len(chunk)
-    if sent > {limit}:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        sys.exit(255)
-child.stdin.close()
-sys.exit(child.wait())
+os.close(1)
+
+def cut():
+    # the publish's one TCP connection is its master ssh: kill it, then this session
+    control = [a.split("=", 1)[1] for a in argv if a.startswith("ControlPath=")]
+    if control:
+        check = subprocess.run(["ssh", "-o", "ControlPath=" + control[0], "-O", "check", "x"],
+                               capture_output=True, text=True)
+        pid = re.search(r"pid=(\\d+)", check.stderr)
+        if pid:
+            os.kill(int(pid.group(1)), signal.SIGKILL)
+            with open(sys.argv[0] + ".log", "a") as log:
+                log.write("master " + pid.group(1) + " killed\\n")
+    child.send_signal(signal.SIGKILL)
+
+def pump():
+    sent = 0
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            break
+        try:
+            child.stdin.write(chunk)
+            child.stdin.flush()
+        except BrokenPipeError:
+            return
+        sent += len(chunk)
+        if sent > {limit}:
+            cut()
+            return
+    child.stdin.close()
+
+threading.Thread(target=pump, daemon=True).start()
+code = child.wait()
+os._exit(255 if code < 0 else code)
 """
 
 
@@ -315,6 +337,7 @@ def test_connection_cut_mid_transfer_keeps_the_live_release(repo):
     report = repo.publish()
     assert not report.ok
     assert "rsync" in report.results[0].error
+    assert "killed" in Path(f"{cutter}.log").read_text()  # the TCP connection itself was cut
     assert repo.current() == current_before
     assert repo.live() == live_before
     assert not [r for r in repo.releases() if r != current_before.split("/")[-1]]
