@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import os
 import shutil
 import socket
@@ -418,3 +419,206 @@ def test_targets_come_from_the_environment():
             publishing.options({"PUBLISH_TARGETS": [bad]}, environ={})
     with pytest.raises(publishing.PublishError, match="PUBLISH_KEEP_RELEASES"):
         publishing.options({"PUBLISH_KEEP_RELEASES": 1}, environ={})
+
+
+# --- nginx with the shipped configuration, serving what was published ---------------------
+
+NGINX = "/usr/sbin/nginx"
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
+CONF = ROOT / "deploy" / "nginx" / "congdoantkv.conf"
+
+
+@dataclass
+class Nginx:
+    http: int
+    https: int
+    site: SiteRepo
+    redirects: Path
+
+    def get(self, path: str, host: str = "congdoantkv.vn", tls: bool = True, **headers):
+        import http.client
+        import ssl
+
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection("127.0.0.1", self.https, context=context, timeout=10)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.http, timeout=10)
+        conn.request("GET", path, headers={"Host": host, **headers})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+
+def templated_config(published: Path, http: int, https: int, tmp: Path, redirects: Path) -> str:
+    """The shipped configuration with this machine's ports, root, certificate and map."""
+    text = CONF.read_text()
+    swaps = {
+        "listen 80;": f"listen 127.0.0.1:{http};",
+        "listen [::]:80;": "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;",
+        "listen [::]:443 ssl http2;": "",
+        "/srv/congdoantkv/current": str(published),
+        "/etc/letsencrypt/live/congdoantkv.vn/fullchain.pem": str(tmp / "cert.pem"),
+        "/etc/letsencrypt/live/congdoantkv.vn/privkey.pem": str(tmp / "key.pem"),
+        "/etc/nginx/congdoantkv-redirects.map": str(redirects),
+        "/var/www/letsencrypt": str(tmp / "acme"),
+    }
+    for old, new in swaps.items():
+        assert old in text, f"the shipped nginx configuration no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory, sshd):
+    """nginx on loopback with deploy/nginx/congdoantkv.conf, serving a site published over SSH."""
+    tmp = tmp_path_factory.mktemp("nginx")
+    repo = SiteRepo(tmp_path_factory.mktemp("nginx-site"), sshd)
+    report = repo.publish()
+    assert report.ok, report.summary()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=congdoantkv.vn", "-keyout", str(tmp / "key.pem"), "-out",
+                    str(tmp / "cert.pem")], check=True, capture_output=True)
+    redirects = tmp / "redirects.map"
+    redirects.write_text((ROOT / "deploy/nginx/redirects.map").read_text()
+                         + "/2020/05/bai-cu/ /2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/;\n")
+    http, https = free_port(), free_port()
+    (tmp / "site.conf").write_text(templated_config(repo.remote / "current", http, https, tmp, redirects))
+    main = tmp / "nginx.conf"
+    main.write_text(textwrap.dedent(f"""\
+        {'user root;' if os.geteuid() == 0 else ''}
+        daemon off;
+        worker_processes 1;
+        pid {tmp / 'nginx.pid'};
+        error_log {tmp / 'error.log'} warn;
+        load_module {BROTLI_MODULE};
+        events {{ worker_connections 64; }}
+        http {{
+            include /etc/nginx/mime.types;
+            default_type application/octet-stream;
+            access_log off;
+            client_body_temp_path {tmp / 'body'};
+            proxy_temp_path {tmp / 'proxy'};
+            fastcgi_temp_path {tmp / 'fastcgi'};
+            uwsgi_temp_path {tmp / 'uwsgi'};
+            scgi_temp_path {tmp / 'scgi'};
+            include {tmp / 'site.conf'};
+        }}
+        """))
+    check = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(main)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(main)], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(https, proc, "nginx")
+        wait_for_port(http, proc, "nginx")
+        yield Nginx(http, https, repo, redirects)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_nginx_serves_the_live_release_with_security_and_cache_headers(nginx):
+    response, body = nginx.get("/")
+    assert response.status == 200
+    assert body == (nginx.site.remote / "current" / "index.html").read_bytes()
+    headers = response.headers
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Cache-Control"] == "public, max-age=300"
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    csp = dict((part.strip() + " ").split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+    csp = {k: v.strip() for k, v in csp.items()}
+    assert "upgrade-insecure-requests" in csp
+    assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+    assert csp["object-src"] == "'none'" and csp["frame-ancestors"] == "'self'"
+    # the hashed stylesheet the page names is kept for a year
+    from bs4 import BeautifulSoup
+    href = BeautifulSoup(body, "lxml").select_one("link[rel=stylesheet]")["href"]
+    assert re.search(r"/theme/css/site\.[0-9a-f]{10}\.css$", href)
+    css, css_body = nginx.get(href.replace("https://congdoantkv.vn", ""))
+    assert css.status == 200 and css.headers["Content-Type"] == "text/css"
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert css_body == (nginx.site.output / href.split("congdoantkv.vn/")[1]).read_bytes()
+
+
+def test_nginx_sends_the_precompressed_files(nginx):
+    page = "2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html"
+    live = nginx.site.remote / "current"
+    for encoding, suffix in (("gzip", ".gz"), ("br", ".br")):
+        response, body = nginx.get("/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/",
+                                   **{"Accept-Encoding": encoding})
+        assert response.status == 200
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert body == (live / (page + suffix)).read_bytes()
+    plain, body = nginx.get("/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/")
+    assert plain.headers["Content-Encoding"] is None and body == (live / page).read_bytes()
+    feed, body = nginx.get("/feeds/tat-ca.atom.xml", **{"Accept-Encoding": "gzip"})
+    assert feed.headers["Content-Encoding"] == "gzip"
+    assert gzip_decompress(body) == (live / "feeds/tat-ca.atom.xml").read_bytes()
+
+
+def gzip_decompress(data: bytes) -> bytes:
+    import gzip
+    return gzip.decompress(data)
+
+
+def test_nginx_404_page_and_redirects(nginx):
+    response, body = nginx.get("/2020/05/khong-co-bai-nay/")
+    assert response.status == 404
+    assert body == (nginx.site.remote / "current" / "404.html").read_bytes()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # on errors too
+    expected = {
+        ("/don-vi", "congdoantkv.vn", True): "/don-vi/",
+        ("/2020/index.html", "congdoantkv.vn", True): "/2020/",
+        ("/index.html", "congdoantkv.vn", True): "/",
+        ("/feed", "congdoantkv.vn", True): "/feeds/tat-ca.atom.xml",
+        ("/rss.xml", "congdoantkv.vn", True): "/feeds/tat-ca.atom.xml",
+        ("/2020/05/bai-cu/", "congdoantkv.vn", True): "/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/",
+        ("/don-vi/?x=1", "congdoantkv.vn", False): "https://congdoantkv.vn/don-vi/?x=1",
+        ("/gioi-thieu/", "www.congdoantkv.vn", True): "https://congdoantkv.vn/gioi-thieu/",
+    }
+    for (path, host, tls), location in expected.items():
+        response, _ = nginx.get(path, host=host, tls=tls)
+        assert (response.status, response.headers["Location"]) == (301, location), path
+    for path in ("/feeds/tat-ca.atom.xml", "/don-vi/than-ha-lam/", "/gioi-thieu/"):
+        assert nginx.get(path)[0].status == 200, path
+
+
+def test_nginx_follows_a_publish_and_a_rollback_at_once(nginx):
+    repo = nginx.site
+    url = "/2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/"
+    path = "bai-viet/than-ha-lam/2020/tin-tuc.md"
+    before = nginx.get(url)[1]
+    repo.write(path, (repo.content / path).read_text(encoding="utf-8") + "\nĐoạn mới: 120 ý kiến đã được trả lời.\n")
+    repo.commit("Bổ sung tin")
+    assert repo.publish().ok
+    after = nginx.get(url)[1]
+    assert "120 ý kiến".encode() in after and after != before
+    assert repo.rollback().ok
+    assert nginx.get(url)[1] == before
+
+
+def inline_code(html: bytes) -> list[str]:
+    """What the CSP above would block in a page: inline scripts, style elements/attributes."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(html, "lxml")
+    found = [f"<script>{s.get_text()[:40]}" for s in soup.find_all("script")
+             if not s.get("src") and s.get("type", "text/javascript") in ("text/javascript", "module", "")]
+    found += [f"<style>" for _ in soup.find_all("style")]
+    found += [f"style= on <{t.name}>" for t in soup.find_all(style=True)]
+    found += [f"{a} on <{t.name}>" for t in soup.find_all(True) for a in t.attrs if a.startswith("on")]
+    return found
+
+
+def test_the_theme_satisfies_the_content_security_policy(nginx, sample_site):
+    pages = sorted(sample_site.output.rglob("*.html")) + sorted((nginx.site.remote / "current").rglob("*.html"))
+    assert len(pages) > 20
+    blocked = {str(p): inline_code(p.read_bytes()) for p in pages}
+    assert {p: b for p, b in blocked.items() if b} == {}
