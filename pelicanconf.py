@@ -15,7 +15,7 @@ SITENAME_SHORT = "Công đoàn TKV"
 SITE_DESCRIPTION = ("Trang thông tin điện tử của Công đoàn Than – Khoáng sản Việt Nam: tin tức, "
                     "chiến dịch, gương điển hình và tư vấn pháp luật cho đoàn viên, người lao động.")
 SITE_SLOGAN = "Công đoàn Việt Nam: Chủ động - Tích cực - Sáng tạo - Trách nhiệm"
-SITEURL = os.environ.get("SITEURL", "http://localhost:8000")
+SITEURL = os.environ.get("SITEURL", "")  # root-relative links: the preview works on any port
 PUBLISHER = {"name": "Công đoàn Than – Khoáng sản Việt Nam", "email": "toasoan@congdoantkv.vn"}
 
 PATH = "content"
@@ -34,10 +34,10 @@ DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
-                       "period_archives": None, "unit": None}
+                       "period_archives": None, "unit": None, "campaign": None, "theme": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
-    (2, "{base_url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
+    (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
 )
 
 # Readable ASCII URLs ending in "/" (đ → d through python-slugify's unidecode).
@@ -68,7 +68,7 @@ DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
 TEMPLATE_PAGES = {"404.html": "404.html"}
 SLUGIFY_SOURCE = "title"
 
-FEED_DOMAIN = SITEURL
+FEED_DOMAIN = SITEURL or "http://localhost:8000"
 FEED_ALL_ATOM = "feeds/tat-ca.atom.xml"
 CATEGORY_FEED_ATOM = "chuyen-muc/{slug}/feed.xml"
 TAG_FEED_ATOM = None
@@ -77,7 +77,7 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies"]
+PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
@@ -89,7 +89,33 @@ TAXONOMIES = {
         "index_save_as": "don-vi/index.html",
         "feed_save_as": "don-vi/{slug}/feed.xml",
     },
+    "campaign": {  # data/campaigns.yml; articles tagged by plugins.campaigns
+        "plural": "campaigns",
+        "data": "campaigns",
+        "title": "Chiến dịch",
+        "url": "chien-dich/{slug}/",
+        "save_as": "chien-dich/{slug}/index.html",
+        "index_url": "chien-dich/",
+        "index_save_as": "chien-dich/index.html",
+        "feed_save_as": "chien-dich/{slug}/feed.xml",
+        "all_terms": True,
+    },
+    "theme": {  # data/themes.yml; articles tagged by plugins.campaigns
+        "plural": "themes",
+        "data": "themes",
+        "title": "Chủ đề",
+        "url": "chu-de/{slug}/",
+        "save_as": "chu-de/{slug}/index.html",
+        "index_url": "chu-de/",
+        "index_save_as": "chu-de/index.html",
+        "feed_save_as": "chu-de/{slug}/feed.xml",
+        "all_terms": True,
+    },
 }
+# Folder of the data files (None: data/ of the project) and build date YYYY-MM-DD for the
+# status of campaigns (None: today, Vietnam time); both can come from the environment.
+NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
+NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 
 JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
@@ -110,9 +136,12 @@ MENU = [
     ("Ảnh", "chuyen-muc/anh/"),
     ("Video", "chuyen-muc/video/"),
     ("Đơn vị", "don-vi/"),
+    ("Chiến dịch", "chien-dich/"),
+    ("Chủ đề", "chu-de/"),
 ]
 DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = False
+READERS = {"rst": None}  # articles are Markdown; no docutils warnings
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
