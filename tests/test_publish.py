@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, article
+from newsroom.site import ROOT
+from tests.helpers import article
 from newsroom import publish as publishing
 
 SSHD = "/usr/sbin/sshd"
@@ -326,7 +327,12 @@ def test_connection_cut_mid_transfer_keeps_the_live_release(repo):
     assert repo.publish().ok
     live_before, current_before = repo.live(), repo.current()
     # an article with a large photo, so the transfer takes many packets
-    repo.write("bai-viet/than-ha-lam/2020/anh/anh-lon.jpg", os.urandom(3_000_000))
+    import io
+    from PIL import Image
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (1000, 1000), os.urandom(3_000_000)).save(photo, "JPEG", quality=95)
+    assert photo.tell() > 1_000_000
+    repo.write("bai-viet/than-ha-lam/2020/anh/anh-lon.jpg", photo.getvalue())
     path = "bai-viet/than-ha-lam/2020/anh.md"
     repo.write(path, (repo.content / path).read_text(encoding="utf-8").replace(
         "Nội dung bài anh.", "Nội dung bài anh.\n\n![Thợ mỏ]({static}anh/anh-lon.jpg)"))
