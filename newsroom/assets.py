@@ -136,7 +136,7 @@ def precompress(output: str | Path, cache: str | Path | None = None) -> int:
     """
     output = Path(output)
     cache = Path(cache) if cache else None
-    count = 0
+    count, used = 0, set()
     for path in sorted(output.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES:
             continue
@@ -145,6 +145,7 @@ def precompress(output: str | Path, cache: str | Path | None = None) -> int:
             continue
         gz = br = None
         key = hashlib.sha256(data).hexdigest()
+        used.update((f"{key}.gz", f"{key}.br"))
         if cache:
             hit_gz, hit_br = cache / f"{key}.gz", cache / f"{key}.br"
             if hit_gz.is_file() and hit_br.is_file():
@@ -161,6 +162,10 @@ def precompress(output: str | Path, cache: str | Path | None = None) -> int:
                 path.with_name(path.name + suffix).write_bytes(packed)
                 wrote = True
         count += wrote
+    if cache and cache.is_dir():  # keep only what this site still has
+        for stale in cache.iterdir():
+            if stale.name not in used:
+                stale.unlink()
     return count
 
 

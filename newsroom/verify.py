@@ -64,6 +64,7 @@ class Site:
         self.bases = [urlsplit(b.rstrip("/")) for b in bases if b]
         base = self.bases[0] if self.bases else urlsplit("")
         self.prefix = base.path.rstrip("/")
+        self.absolute = bool(urlsplit(siteurl or "").netloc)
 
     @staticmethod
     def page_url(rel: str) -> str:
@@ -98,6 +99,12 @@ class Site:
         if rel == "" or rel.endswith("/") or target.is_dir():
             return (target / "index.html").is_file()
         return target.is_file()
+
+
+def siteurl_is_absolute(site: Site) -> bool:
+    """A preview built with ``SITEURL = ""`` may use root-relative canonical URLs; the
+    published site (absolute SITEURL) must give full addresses."""
+    return site.absolute
 
 
 def _srcset_urls(value: str) -> list[str]:
@@ -193,7 +200,8 @@ def _check_page(site: Site, file: Path, rel: str, now: datetime) -> list[Finding
                                 "thêm thẻ canonical vào theme/templates/base.html"))
     for href in canonical:
         target = site.internal(href, rel)
-        if not href.startswith(("http://", "https://")) or target is None:
+        absolute = href.startswith(("http://", "https://"))
+        if target is None or not absolute and (siteurl_is_absolute(site) or not href.startswith("/")):
             findings.append(Finding(rel, f"đường dẫn chuẩn không phải địa chỉ đầy đủ của trang: "
                                          f"{href}", "dùng SITEURL trong thẻ canonical"))
         elif not site.resolves(target):
