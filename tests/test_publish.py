@@ -628,3 +628,28 @@ def test_the_theme_satisfies_the_content_security_policy(nginx, sample_site):
     assert len(pages) > 20
     blocked = {str(p): inline_code(p.read_bytes()) for p in pages}
     assert {p: b for p, b in blocked.items() if b} == {}
+
+
+def test_invoke_rollback_and_publish_from_the_command_line(repo, tmp_path):
+    first = repo.publish().results[0].release
+    repo.write("pages/lien-he.md", "Title: Liên hệ\n\nĐiện thoại: 0203 3826 000.\n")
+    repo.commit("Trang liên hệ")
+    second = repo.publish().results[0].release
+    env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
+           "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
+           "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log")}
+    invoke = [sys.executable, "-m", "invoke"]
+    done = subprocess.run(invoke + ["rollback"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"quay lại {first} (trước đó: {second})" in done.stdout
+    assert repo.current() == f"releases/{first}"
+    done = subprocess.run(invoke + ["rollback", "--to", second], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and repo.current() == f"releases/{second}"
+    assert [e["action"] for e in map(json.loads, (tmp_path / "cli.log").read_text().splitlines())] == ["rollback"] * 2
+    env["CONGDOANTKV_TARGETS"] = ""
+    refused = subprocess.run(invoke + ["publish", "--dry-run"], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "Chưa có máy chủ xuất bản" in refused.stderr
