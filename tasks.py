@@ -211,6 +211,18 @@ def rollback(c, to=None):
     _report(publishing, lambda: publishing.rollback(to=to, say=print))
 
 
+@task
+def bench_publish(c):
+    """Đo các bước xuất bản trên máy này (dựng, kiểm tra, nén) với nội dung thật; không gửi gì."""
+    from newsroom import publish as publishing
+
+    f = publishing.benchmark()
+    print(f"{f['files']} tệp ({f['megabytes']:.1f} MB, {f['compressed']} tệp được nén): "
+          f"dựng {f['build']:.2f} s, kiểm tra {f['verify']:.2f} s, nén lần đầu "
+          f"{f['prepare_cold']:.2f} s, nén lại khi đã có bộ nhớ đệm {f['prepare_warm']:.2f} s; "
+          f"{f['findings']} lỗi kiểm tra")
+
+
 def _report(publishing, action):
     try:
         report = action()

@@ -117,6 +117,7 @@ class SiteRepo:
 
     def __init__(self, tmp: Path, server: SshServer, name: str = "site"):
         self.tmp, self.server = tmp, server
+        self.compress_cache = server.home.parent / "compress-cache"  # shared by this worker's tests
         self.content = tmp / "content"
         self.output = tmp / "output"
         self.remote = server.home / f"{name}-{tmp.name}"
@@ -154,7 +155,7 @@ class SiteRepo:
                 "PUBLISH_KNOWN_HOSTS": self.known_hosts, "PUBLISH_SSH_KEY": self.server.client_key,
                 "PUBLISH_SSH_CONFIG": "/dev/null", "PUBLISH_SSH_PROGRAM": self.ssh_program,
                 "PUBLISH_LOCK": self.lock, "PUBLISH_LOG": self.log,
-                "PUBLISH_COMPRESS_CACHE": self.tmp / "compress-cache", "PUBLISH_CLEAN_PATHS": [],
+                "PUBLISH_COMPRESS_CACHE": self.compress_cache, "PUBLISH_CLEAN_PATHS": [],
                 **extra}
 
     def publish(self, **kw) -> publishing.Report:
