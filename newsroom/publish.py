@@ -365,14 +365,16 @@ def multiplexed(ssh: Ssh) -> Iterator[Ssh]:
 
 def _releases_script(target: Target) -> str:
     q = shlex.quote(target.path)
-    return (f"set -eu; mkdir -p {q}/releases; cd {q}; "
+    # under the server's lock: a ".partial" release is what an interrupted publish left
+    return (f"set -eu; mkdir -p {q}/releases; cd {q}; rm -rf releases/*.partial; "
             "if [ -e current ] && [ ! -L current ]; then echo 'NOT_A_LINK' >&2; exit 3; fi; "
             "echo \"CURRENT $(basename \"$(readlink current 2>/dev/null || echo -)\")\"; "
             "for r in releases/*; do [ -d \"$r\" ] && echo \"RELEASE $(basename \"$r\")\"; done; true")
 
 
 def server_state(ssh: Ssh, target: Target) -> tuple[str | None, list[str]]:
-    """(live release or None, every complete release, oldest first) on ``target``."""
+    """(live release or None, every complete release, oldest first) on ``target``; removes
+    what an interrupted publish left (call it holding :func:`remote_lock`)."""
     result = ssh.run(target, _releases_script(target), check=False)
     if result.returncode == 3:
         raise PublishError(f"{target}: {target.path}/current là một thư mục thật, không phải "
@@ -473,8 +475,6 @@ def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
             return result
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
-        q = shlex.quote(target.path)
-        ssh.run(target, f"set -eu; cd {q}/releases; rm -rf -- *.partial")
         say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
             f"{len(result.changes.changed)} tệp sửa)...")
         try:
@@ -520,8 +520,11 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
     output = Path(settings["OUTPUT_PATH"])
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
         commit, dirty = content_state(content, [_project_path(p) for p in opts["PUBLISH_CLEAN_PATHS"]])
-        if dirty and not force:
-            listed = "\n".join(f"  {d}" for d in dirty[:20])
+        listed = "\n".join(f"  {d}" for d in dirty[:20])
+        if dirty and dry_run:
+            say("Lưu ý: có thay đổi chưa commit (thử xuất bản vẫn chạy; xuất bản thật sẽ từ chối):\n"
+                + listed)
+        elif dirty and not force:
             raise PublishError("Có thay đổi chưa commit, không xuất bản:\n" + listed +
                                "\nCách sửa: git add + git commit rồi chạy lại, hoặc "
                                "`invoke publish --force` nếu thật sự muốn xuất bản như vậy.")

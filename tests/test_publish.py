@@ -288,8 +288,14 @@ if not server or dry:
 child = subprocess.Popen(["ssh", *argv], stdin=subprocess.PIPE)
 os.close(1)
 
+for sig in (signal.SIGTERM, signal.SIGUSR1, signal.SIGHUP, signal.SIGINT, signal.SIGPIPE):
+    signal.signal(sig, signal.SIG_IGN)  # rsync may signal us as it fails: finish the record
+
+cutting, done = threading.Event(), threading.Event()
+
 def cut():
     # the publish's one TCP connection is its master ssh: kill it, then this session
+    cutting.set()
     control = [a.split("=", 1)[1] for a in argv if a.startswith("ControlPath=")]
     if control:
         check = subprocess.run(["ssh", "-o", "ControlPath=" + control[0], "-O", "check", "x"],
@@ -300,6 +306,7 @@ def cut():
             with open(sys.argv[0] + ".log", "a") as log:
                 log.write("master " + pid.group(1) + " killed\\n")
     child.send_signal(signal.SIGKILL)
+    done.set()
 
 def pump():
     sent = 0
@@ -320,6 +327,8 @@ def pump():
 
 threading.Thread(target=pump, daemon=True).start()
 code = child.wait()
+if cutting.is_set():
+    done.wait(30)
 os._exit(255 if code < 0 else code)
 """
 
@@ -345,7 +354,8 @@ def test_connection_cut_mid_transfer_keeps_the_live_release(repo):
     report = repo.publish()
     assert not report.ok
     assert "rsync" in report.results[0].error
-    assert "killed" in Path(f"{cutter}.log").read_text()  # the TCP connection itself was cut
+    record = Path(f"{cutter}.log")  # the TCP connection itself was cut
+    assert record.is_file() and "killed" in record.read_text(), report.summary()
     assert repo.current() == current_before
     assert repo.live() == live_before
     assert not [r for r in repo.releases() if r != current_before.split("/")[-1]]
@@ -381,6 +391,9 @@ def test_uncommitted_content_is_refused_unless_forced(repo):
     with pytest.raises(publishing.PublishError, match="chưa commit") as failure:
         repo.publish()
     assert "nhap.md" in str(failure.value)
+    assert not (repo.remote / "current").exists()
+    looked = repo.publish(dry_run=True)  # looking is allowed, and says what would go
+    assert "2020/06/bai-chua-commit/index.html" in looked.results[0].changes.added
     assert not (repo.remote / "current").exists()
     report = repo.publish(force=True)
     assert report.ok
