@@ -159,7 +159,7 @@ class SiteRepo:
                 **extra}
 
     def publish(self, **kw) -> publishing.Report:
-        flags = {k: kw.pop(k) for k in ("dry_run", "force") if k in kw}
+        flags = {k: kw.pop(k) for k in ("dry_run", "force", "say") if k in kw}
         return publishing.publish("publishconf.py", **flags, **self.settings(**kw))
 
     def rollback(self, **kw) -> publishing.Report:
@@ -256,23 +256,41 @@ def test_dry_run_lists_changes_and_sends_nothing(repo):
     assert (repo.live(), repo.releases(), repo.server_log()) == (live_before, releases_before, log_before)
 
 
-def test_a_second_publish_is_refused_while_one_runs(repo):
-    assert repo.publish().ok
-    before = repo.current()
-    # on this machine: the local lock is held by another publish
-    with publishing.local_lock(repo.lock):
+def test_a_second_publish_is_refused_while_one_runs(repo, tmp_path):
+    """Publish A runs in a thread; while it builds, and again while it holds the server, other
+    publishes try: from this machine (same lock) and from another machine (own lock, own
+    output). Both are refused, A is not disturbed, and the next publish goes through."""
+    building, sending, tried_here, tried_there = (threading.Event() for _ in range(4))
+
+    def say(message):
+        if message.startswith("Dựng trang"):
+            building.set()
+            assert tried_here.wait(60)
+        elif "gửi bản" in message:
+            sending.set()
+            assert tried_there.wait(60)
+
+    outcome = {}
+    first = threading.Thread(target=lambda: outcome.setdefault("a", repo.publish(say=say)))
+    first.start()
+    try:
+        assert building.wait(60)
         with pytest.raises(publishing.PublishError, match="đang chạy trên máy này"):
             repo.publish()
-    # on the server: another machine holds the server's lock
-    ssh = publishing.ssh_from(publishing.options({}, repo.settings()))
-    target = publishing.Target.parse(repo.server.target(repo.remote.name))
-    with publishing.remote_lock(ssh, target):
-        report = repo.publish()
-    assert not report.ok
-    assert "đang chạy trên máy chủ" in report.results[0].error
-    assert "LỖI" in report.summary()
-    assert repo.current() == before
-    # the lock goes with the session: the next publish takes it
+        tried_here.set()
+        assert sending.wait(60)
+        other = repo.publish(PUBLISH_LOCK=tmp_path / "other.lock", OUTPUT_PATH=tmp_path / "other-output")
+    finally:
+        tried_here.set()
+        tried_there.set()
+        first.join(120)
+    assert not other.ok
+    assert "đang chạy trên máy chủ" in other.results[0].error
+    assert "LỖI" in other.summary()
+    assert outcome["a"].ok, outcome["a"].summary()
+    assert repo.live() == tree(repo.output)
+    assert len(repo.releases()) == 1
+    # the locks go with the publish (and the server's with its SSH session): the next one runs
     assert repo.publish().ok
 
 
