@@ -1,0 +1,401 @@
+"""Pelican hook of the image pipeline (settings, planning, markup, problems).
+
+When all content is read (``all_generators_finalized``) every photo an item uses (its cover,
+the photos in its body) becomes one job; :mod:`.batch` makes or reuses the files on every core,
+then each item gets ``cover`` (a :class:`Picture` with crops), ``social_image`` and its body
+photos rewritten to ``<picture>`` through the theme's ``partials/picture.html`` macros.
+Original photos are never copied to the output (they may carry GPS). Problems (missing, corrupt,
+HEIC, too large) are reported like the schema's: warnings in a preview build, a failed strict
+build listing them all.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+from bs4 import BeautifulSoup
+from markupsafe import Markup
+from pelican import signals
+
+from newsroom import data
+from newsroom.schema import ERROR, WARNING, Problem, read_source, split
+
+from .batch import Job, run
+from .cache import Cache
+from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "widths": (480, 960, 1600),          # in-body and cover sizes, px wide (never upscaled)
+    "formats": ("webp", "jpeg"),         # the last one is the <img> fallback
+    "quality": {"webp": 78, "jpeg": 82},
+    "crops": {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)},  # cover crops
+    "crop_widths": (480, 960),
+    "card_size": (1200, 630),            # Open Graph image of every item
+    "output_dir": "anh",
+    "cache_dir": None,                   # default: <CACHE_PATH>/images
+    "workers": 0,                        # 0: every core
+    "max_bytes": 30_000_000,
+    "max_pixels": 60_000_000,
+    "sizes": "(min-width: 48rem) 46rem, 100vw",
+    "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
+    "keep_originals": (),                # path prefixes (in content/) published as they are
+}
+_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
+          "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
+_LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
+_FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
+
+
+class ImageErrors(Exception):
+    """Raised by a strict build when photos have problems; the message lists them all."""
+
+
+def config(settings) -> dict:
+    """``IMAGES`` merged over :data:`DEFAULTS`, checked (a wrong setting fails at once)."""
+    given = settings.get("IMAGES") or {}
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"plugins.images: IMAGES có khóa lạ {sorted(unknown)}; "
+                         f"các khóa hợp lệ: {sorted(DEFAULTS)}")
+    conf = {**copy.deepcopy(DEFAULTS), **given}
+    for name in ("widths", "crop_widths"):
+        if not conf[name] or not all(isinstance(w, int) and 16 <= w <= 8000 for w in conf[name]):
+            raise ValueError(f"plugins.images: IMAGES['{name}'] phải là các số nguyên 16–8000")
+    bad = [f for f in conf["formats"] if f not in SUFFIX]
+    if bad or not conf["formats"]:
+        raise ValueError(f"plugins.images: IMAGES['formats'] chỉ nhận {sorted(SUFFIX)}")
+    for name in ("max_bytes", "max_pixels"):
+        if not isinstance(conf[name], int) or conf[name] <= 0:
+            raise ValueError(f"plugins.images: IMAGES['{name}'] phải là số nguyên dương")
+    return conf
+
+
+def check_settings(pelican):
+    config(pelican.settings)
+
+
+# ---------------------------------------------------------------- what templates get
+
+@dataclass(frozen=True)
+class File:
+    url: str
+    width: int
+    height: int
+
+
+@dataclass
+class Source:
+    type: str
+    files: list[File]
+
+
+class Picture:
+    """One photo as templates use it (see ``partials/picture.html``)."""
+
+    def __init__(self, by_format: dict[str, list[File]], fallback: str, crops=None):
+        fallback = fallback if fallback in by_format else next(iter(by_format))
+        self.sources = [Source(MIME[f], files) for f, files in by_format.items() if f != fallback]
+        self.fallback = by_format[fallback]
+        middle = [f for f in self.fallback if f.width <= 960] or self.fallback[:1]
+        chosen = middle[-1]
+        self.src, self.width, self.height = chosen.url, chosen.width, chosen.height
+        self.crops: dict[str, Picture] = crops or {}
+
+    def __repr__(self):
+        return f"<Picture {self.src} {self.width}×{self.height}>"
+
+
+def _picture(manifest, prefix, crop, conf) -> Picture | None:
+    by_format: dict[str, list[File]] = {}
+    for fmt in conf["formats"]:
+        stem = f"{crop}-w" if crop else "w"
+        files = []
+        for name, (width, height) in manifest["files"].items():
+            base, suffix = posixpath.splitext(name)
+            if suffix == SUFFIX[fmt] and re.fullmatch(re.escape(stem) + r"\d+", base):
+                files.append(File(f"{prefix}-{name}", width, height))
+        if files:
+            by_format[fmt] = sorted(files, key=lambda f: f.width)
+    return Picture(by_format, conf["formats"][-1]) if by_format else None
+
+
+# ---------------------------------------------------------------- planning
+
+class Plan:
+    def __init__(self, settings, conf):
+        self.settings = settings
+        self.conf = conf
+        self.content = Path(settings["PATH"]).resolve()
+        self.jobs: dict[str, Job] = {}
+        self.og_names: dict[str, str] = {}
+
+    def photo(self, rel: str) -> Job:
+        job = self.jobs.get(rel)
+        if job is None:
+            stem = posixpath.splitext(rel)[0]
+            job = Job(source=str(self.content / rel),
+                      prefix=f"{self.conf['output_dir']}/{stem}")
+            self.jobs[rel] = job
+        return job
+
+    def sized(self, rel: str) -> Job:
+        job = self.photo(rel)
+        for width in self.conf["widths"]:
+            for fmt in self.conf["formats"]:
+                job.variants.add(Variant(f"w{width}", width, fmt))
+        return job
+
+    def cover(self, rel: str, focus, og_target: str) -> Job:
+        job = self.sized(rel)
+        for name, ratio in self.conf["crops"].items():
+            for width in self.conf["crop_widths"]:
+                for fmt in self.conf["formats"]:
+                    job.variants.add(Variant(f"{name}-w{width}", width, fmt, tuple(ratio), focus))
+        width, height = self.conf["card_size"]
+        job.variants.add(Variant("og", width, "jpeg", (width, height), focus, exact=True))
+        job.aliases.setdefault("og.jpg", []).append(og_target)
+        return job
+
+    def og_target(self, item) -> str:
+        slug = getattr(item, "slug", None) or Path(item.source_path).stem
+        name, n = slug, 1
+        while self.og_names.get(name, item.source_path) != item.source_path:
+            n += 1
+            name = f"{slug}-{n}"
+        self.og_names[name] = item.source_path
+        return f"{self.conf['output_dir']}/og/{name}.jpg"
+
+
+def _theme_static(settings, rel: str) -> str:
+    return str(Path(settings["THEME"]) / "static" / rel)
+
+
+def _card_job(plan: Plan, item, target: str) -> Job:
+    settings = plan.settings
+    footer = []
+    unit = item.metadata.get("unit")
+    if unit:
+        found = data.units().get(unit) if isinstance(unit, str) else None
+        footer.append([found["name"], found["short"]] if found else [str(unit)])
+    campaign = item.metadata.get("campaign")
+    if campaign and campaign != "none":
+        footer.append([_campaign_name(campaign)])
+    fonts = tuple(_theme_static(settings, f) for f in plan.conf["fonts"])
+    site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
+    spec = {"title": str(item.title), "footer": footer, "fonts": fonts,
+            "size": tuple(plan.conf["card_size"]), "site": site if "." in site else "",
+            "brand": settings.get("SITENAME", "")}
+    return Job(source=None, card=spec, aliases={"og.jpg": [target]})
+
+
+def _campaign_name(value) -> str:
+    slug = value[0] if isinstance(value, (list, tuple)) and value else value
+    slug = getattr(slug, "slug", slug)
+    try:
+        for entry in data.load("campaigns") or []:
+            if entry.get("slug") == slug:
+                return entry.get("name") or entry.get("title") or slug
+    except data.DataError:
+        pass
+    return str(getattr(value, "name", slug)).replace("-", " ").capitalize()
+
+
+def _focus(item, problems, source_text_lines):
+    raw = item.metadata.get("image_focus")
+    if not raw:
+        return (0.5, 0.5)
+    match = _FOCUS.match(str(raw))
+    if match:
+        x, y = (float(v.replace(",", ".")) for v in match.groups())
+        if x <= 100 and y <= 100:
+            return (x / 100, y / 100)
+    problems.append(Problem(str(item.source_path), source_text_lines.get("image_focus", 1),
+                            "Image_focus", f"“{raw}” không phải điểm chính hợp lệ",
+                            "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”", WARNING))
+    return (0.5, 0.5)
+
+
+def _resolve(src: str, item) -> str | None:
+    """Path in content/ of an in-body photo, or None for an outside or non-photo link."""
+    match = _LINK.match(src)
+    value = match["v"] if match else src
+    if not match and (re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I) or value.startswith("//")):
+        return None
+    value = unquote(value.split("#")[0].split("?")[0])
+    if PurePosixPath(value).suffix.lower() not in PHOTO_SUFFIXES:
+        return None
+    if value.startswith("/"):
+        return posixpath.normpath(value.lstrip("/"))
+    base = getattr(item, "relative_dir", "") or ""
+    return posixpath.normpath(posixpath.join(base, value))
+
+
+def _items(generators):
+    seen = set()
+    for generator in generators:
+        for name in _LISTS:
+            for item in getattr(generator, name, None) or ():
+                if item.source_path not in seen:
+                    seen.add(item.source_path)
+                    yield item
+
+
+# ---------------------------------------------------------------- the signal
+
+def process(generators):
+    settings = generators[0].settings
+    conf = config(settings)
+    plan = Plan(settings, conf)
+    env = next(g.env for g in generators if hasattr(g, "env"))
+    problems: list[Problem] = []
+    uses = []  # (item, cover job or None, og job, [(img tag, job)], soup, header lines, text)
+
+    for item in _items(generators):
+        try:
+            text = read_source(item.source_path)
+            header = split(text)
+        except (OSError, UnicodeDecodeError):
+            text, header = "", split("")
+        og = plan.og_target(item)
+        cover_job = None
+        image = item.metadata.get("image")
+        if isinstance(image, str) and image:
+            cover_job = plan.cover(image, _focus(item, problems, header.lines), og)
+        og_job = cover_job or _card_job(plan, item, og)
+        body = []
+        soup = None
+        if "<img" in (item._content or ""):
+            soup = BeautifulSoup(item._content, "html.parser")
+            for img in soup.find_all("img"):
+                rel = _resolve(img.get("src", ""), item)
+                if rel is not None:
+                    body.append((img, plan.sized(rel), rel))
+        uses.append((item, og, cover_job, og_job, body, soup, header, text))
+
+    jobs = list(plan.jobs.values()) + [u[3] for u in uses if u[3].source is None]
+    cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
+    limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
+    outcomes, stats = run(jobs, cache, Path(settings["OUTPUT_PATH"]), limits, conf["workers"])
+    logger.info("plugins.images: %s", stats)
+    settings["IMAGES_STATS"] = stats
+    for generator in generators:
+        generator.context["IMAGES_STATS"] = stats
+
+    macros = env.get_template("partials/picture.html").make_module(
+        {"SITEURL": settings.get("SITEURL", "")})
+    for item, og, cover_job, og_job, body, soup, header, text in uses:
+        path = str(item.source_path)
+        item.cover = None
+        if cover_job is not None:
+            outcome = outcomes[id(cover_job)]
+            if outcome.ok:
+                item.cover = _picture(outcome.manifest, cover_job.prefix, None, conf)
+                if item.cover:
+                    item.cover.crops = {name: _picture(outcome.manifest, cover_job.prefix, name,
+                                                       conf) for name in conf["crops"]}
+                    item.cover.crops = {k: v for k, v in item.cover.crops.items() if v}
+            else:
+                problems.append(Problem(path, header.lines.get("image", 1), "Image",
+                                        f"ảnh đại diện “{item.metadata['image']}”: "
+                                        f"{outcome.message}", outcome.fix))
+                og_job = _card_job(plan, item, og)
+                extra, _ = run([og_job], cache, Path(settings["OUTPUT_PATH"]), limits, 1)
+                outcomes.update(extra)
+        if outcomes[id(og_job)].ok:
+            item.social_image = og
+            item.social_image_width, item.social_image_height = conf["card_size"]
+            item.social_image_alt = item.metadata.get("image_alt") if cover_job and item.cover \
+                else str(item.title)
+        if soup is not None and body:
+            _rewrite(item, soup, body, outcomes, macros, conf, problems, text, header)
+    _report(settings, problems)
+
+
+def _line_of(text: str, needle: str, default: int) -> int:
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle and needle in line:
+            return number
+    return default
+
+
+def _rewrite(item, soup, body, outcomes, macros, conf, problems, text, header):
+    """In-body <img> → <picture>; paragraphs of several photos → a gallery."""
+    eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
+    pictures = {}
+    for img, job, rel in body:
+        outcome = outcomes[id(job)]
+        if outcome.ok:
+            pictures[id(img)] = _picture(outcome.manifest, job.prefix, None, conf)
+        else:
+            name = PurePosixPath(rel).name
+            problems.append(Problem(str(item.source_path), _line_of(text, name, header.body_line),
+                                    "Ảnh trong bài", f"ảnh “{rel}”: {outcome.message}",
+                                    outcome.fix))
+            holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
+                                                 "aria-label": img.get("alt", "")})
+            holder.string = f"[Ảnh lỗi: {name}]"
+            img.replace_with(holder)
+    galleries = 0
+    for paragraph in soup.find_all("p"):
+        kids = [k for k in paragraph.children if not (isinstance(k, str) and not k.strip())
+                and getattr(k, "name", None) != "br"]
+        if len(kids) >= 2 and all(getattr(k, "name", None) == "img" and id(k) in pictures
+                                  for k in kids):
+            galleries += 1
+            items = [{"image": pictures[id(k)], "alt": k.get("alt", ""),
+                      "caption": k.get("title") or k.get("alt", "")} for k in kids]
+            html = macros.gallery(items, f"album-{galleries}", eager)
+            eager = False
+            paragraph.replace_with(BeautifulSoup(str(html), "html.parser"))
+    for img in soup.find_all("img"):
+        picture = pictures.get(id(img))
+        if picture is None:
+            continue
+        alt = img.get("alt", "")
+        caption = img.get("title", "")
+        if caption:
+            html = macros.figure(picture, alt, caption, conf["sizes"], eager)
+            target = img.parent if img.parent and img.parent.name == "p" and \
+                len([k for k in img.parent.children if str(k).strip()]) == 1 else img
+        else:
+            html = macros.picture(picture, alt, conf["sizes"], eager)
+            target = img
+        eager = False
+        target.replace_with(BeautifulSoup(str(html), "html.parser"))
+    item._content = str(soup)
+
+
+def _report(settings, problems):
+    if not problems:
+        return
+    errors = [p for p in problems if p.severity == ERROR]
+    if settings.get("NEWSROOM_STRICT") and errors:
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise ImageErrors(f"Ảnh có {len(errors)} lỗi; bản dựng dừng lại:\n{listing}")
+    for problem in problems:
+        logger.warning("%s", problem)
+
+
+def drop_originals(generator):
+    """Photos are published only as processed files: drop the originals from static output."""
+    conf = config(generator.settings)
+    keep = tuple(p.rstrip("/") + "/" for p in conf["keep_originals"])
+    kept = [sc for sc in generator.staticfiles
+            if PurePosixPath(sc.source_path).suffix.lower() not in PHOTO_SUFFIXES
+            or sc.relative_source_path.startswith(keep)]
+    generator.staticfiles[:] = kept
+    if generator.context.get("staticfiles") is not generator.staticfiles:
+        generator.context["staticfiles"] = kept
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.static_generator_finalized.connect(drop_originals)
+    signals.all_generators_finalized.connect(process)
