@@ -113,6 +113,7 @@ MENU = [
 ]
 DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = False
+READERS = {"rst": None}  # articles are Markdown; no docutils warnings
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
