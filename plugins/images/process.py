@@ -196,7 +196,10 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
         out = pixels.resize((width, height), Image.Resampling.LANCZOS, box=box,
                             reducing_gap=3.0 if box_w > 2 * width else None)
         out.info = {}
-        name = variant.name + SUFFIX[variant.format]
+        name = variant.name
+        if name.endswith(f"w{variant.width}"):  # files are named by the width they really have
+            name = name[: -len(str(variant.width))] + str(width)
+        name += SUFFIX[variant.format]
         _save(out, Path(dest) / name, variant.format, quality[variant.format])
         files[name] = [width, height]
     return {"size": list(full), "files": files}
