@@ -19,7 +19,6 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from bs4 import BeautifulSoup
-from markupsafe import Markup
 from pelican import signals
 
 from newsroom import data
@@ -207,7 +206,7 @@ def _campaign_name(value) -> str:
     return str(getattr(value, "name", slug)).replace("-", " ").capitalize()
 
 
-def _focus(item, problems, source_text_lines):
+def _focus(item, path, problems, lines):
     raw = item.metadata.get("image_focus")
     if not raw:
         return (0.5, 0.5)
@@ -216,7 +215,7 @@ def _focus(item, problems, source_text_lines):
         x, y = (float(v.replace(",", ".")) for v in match.groups())
         if x <= 100 and y <= 100:
             return (x / 100, y / 100)
-    problems.append(Problem(str(item.source_path), source_text_lines.get("image_focus", 1),
+    problems.append(Problem(path, lines.get("image_focus", 1),
                             "Image_focus", f"“{raw}” không phải điểm chính hợp lệ",
                             "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”", WARNING))
     return (0.5, 0.5)
@@ -249,72 +248,87 @@ def _items(generators):
 
 # ---------------------------------------------------------------- the signal
 
+@dataclass
+class Use:
+    """What one content item needs: its social card, its cover, its in-body photos."""
+
+    item: object
+    path: str                      # the source as problems name it
+    og: str                        # where its social card goes
+    header: object                 # its parsed header (lines of fields, for problems)
+    text: str
+    cover: Job | None = None
+    card: Job | None = None        # the job whose og.jpg is the social card
+    soup: BeautifulSoup | None = None
+    body: list = None              # [(img tag, job, path in content/)]
+
+
+def _plan_item(plan: Plan, item, problems) -> Use:
+    try:
+        text = read_source(item.source_path)
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    header = split(text)
+    use = Use(item, _shown(item, plan.settings), plan.og_target(item), header, text, body=[])
+    image = item.metadata.get("image")
+    if isinstance(image, str) and image:
+        focus = _focus(item, use.path, problems, header.lines)
+        use.cover = plan.cover(image, focus, use.og)
+    use.card = use.cover or _card_job(plan, item, use.og)
+    if "<img" in (item._content or ""):
+        use.soup = BeautifulSoup(item._content, "html.parser")
+        for img in use.soup.find_all("img"):
+            rel = _resolve(img.get("src", ""), item)
+            if rel is not None:
+                use.body.append((img, plan.sized(rel), rel))
+    return use
+
+
 def process(generators):
+    """Plan every item's photos, make them (cache, every core), then give the items their
+    pictures, social card and rewritten body; report the problems."""
     settings = generators[0].settings
     conf = config(settings)
     plan = Plan(settings, conf)
-    env = next(g.env for g in generators if hasattr(g, "env"))
     problems: list[Problem] = []
-    uses = []  # (item, cover job or None, og job, [(img tag, job)], soup, header lines, text)
+    uses = [_plan_item(plan, item, problems) for item in _items(generators)]
 
-    for item in _items(generators):
-        try:
-            text = read_source(item.source_path)
-            header = split(text)
-        except (OSError, UnicodeDecodeError):
-            text, header = "", split("")
-        og = plan.og_target(item)
-        cover_job = None
-        image = item.metadata.get("image")
-        if isinstance(image, str) and image:
-            cover_job = plan.cover(image, _focus(item, problems, header.lines), og)
-        og_job = cover_job or _card_job(plan, item, og)
-        body = []
-        soup = None
-        if "<img" in (item._content or ""):
-            soup = BeautifulSoup(item._content, "html.parser")
-            for img in soup.find_all("img"):
-                rel = _resolve(img.get("src", ""), item)
-                if rel is not None:
-                    body.append((img, plan.sized(rel), rel))
-        uses.append((item, og, cover_job, og_job, body, soup, header, text))
-
-    jobs = list(plan.jobs.values()) + [u[3] for u in uses if u[3].source is None]
+    jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
     limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
-    outcomes, stats = run(jobs, cache, Path(settings["OUTPUT_PATH"]), limits, conf["workers"])
+    output = Path(settings["OUTPUT_PATH"])
+    outcomes, stats = run(jobs, cache, output, limits, conf["workers"])
     logger.info("plugins.images: %s", stats)
-    settings["IMAGES_STATS"] = stats
-    for generator in generators:
-        generator.context["IMAGES_STATS"] = stats
+    settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
 
+    env = next(g.env for g in generators if hasattr(g, "env"))
     macros = env.get_template("partials/picture.html").make_module(
         {"SITEURL": settings.get("SITEURL", "")})
-    for item, og, cover_job, og_job, body, soup, header, text in uses:
-        path = str(item.source_path)
+    for use in uses:
+        item = use.item
         item.cover = None
-        if cover_job is not None:
-            outcome = outcomes[id(cover_job)]
+        if use.cover is not None:
+            outcome = outcomes[id(use.cover)]
             if outcome.ok:
-                item.cover = _picture(outcome.manifest, cover_job.prefix, None, conf)
-                if item.cover:
-                    item.cover.crops = {name: _picture(outcome.manifest, cover_job.prefix, name,
-                                                       conf) for name in conf["crops"]}
-                    item.cover.crops = {k: v for k, v in item.cover.crops.items() if v}
+                item.cover = _picture(outcome.manifest, use.cover.prefix, None, conf)
+                crops = {name: _picture(outcome.manifest, use.cover.prefix, name, conf)
+                         for name in conf["crops"]}
+                item.cover.crops = {name: crop for name, crop in crops.items() if crop}
             else:
-                problems.append(Problem(path, header.lines.get("image", 1), "Image",
-                                        f"ảnh đại diện “{item.metadata['image']}”: "
-                                        f"{outcome.message}", outcome.fix))
-                og_job = _card_job(plan, item, og)
-                extra, _ = run([og_job], cache, Path(settings["OUTPUT_PATH"]), limits, 1)
+                written = use.header.fields.get("image") or item.metadata["image"]
+                problems.append(Problem(use.path, use.header.lines.get("image", 1), "Image",
+                                        f"ảnh đại diện “{written}”: {outcome.message}",
+                                        outcome.fix))
+                use.card = _card_job(plan, item, use.og)  # a drawn card instead
+                extra, _ = run([use.card], cache, output, limits, 1)
                 outcomes.update(extra)
-        if outcomes[id(og_job)].ok:
-            item.social_image = og
+        if outcomes[id(use.card)].ok:
+            item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]
-            item.social_image_alt = item.metadata.get("image_alt") if cover_job and item.cover \
-                else str(item.title)
-        if soup is not None and body:
-            _rewrite(item, soup, body, outcomes, macros, conf, problems, text, header)
+            item.social_image_alt = (item.metadata.get("image_alt") if item.cover
+                                     else str(item.title))
+        if use.body:
+            _rewrite(use, outcomes, macros, conf, problems)
     _report(settings, problems)
 
 
@@ -325,18 +339,29 @@ def _line_of(text: str, needle: str, default: int) -> int:
     return default
 
 
-def _rewrite(item, soup, body, outcomes, macros, conf, problems, text, header):
+def _shown(item, settings) -> str:
+    """The source as the schema names it: ``content/bai-viet/...``."""
+    source = Path(item.source_path)
+    try:
+        return str(source.relative_to(Path(settings["PATH"]).parent))
+    except ValueError:
+        return str(source)
+
+
+def _rewrite(use: Use, outcomes, macros, conf, problems):
     """In-body <img> → <picture>; paragraphs of several photos → a gallery."""
+    item, soup, text, header = use.item, use.soup, use.text, use.header
     eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
     pictures = {}
-    for img, job, rel in body:
+    for img, job, rel in use.body:
         outcome = outcomes[id(job)]
         if outcome.ok:
             pictures[id(img)] = _picture(outcome.manifest, job.prefix, None, conf)
         else:
             name = PurePosixPath(rel).name
-            problems.append(Problem(str(item.source_path), _line_of(text, name, header.body_line),
-                                    "Ảnh trong bài", f"ảnh “{rel}”: {outcome.message}",
+            written = _LINK.sub(r"\g<v>", img.get("src", ""))
+            problems.append(Problem(use.path, _line_of(text, written, header.body_line),
+                                    "Ảnh trong bài", f"ảnh “{written}”: {outcome.message}",
                                     outcome.fix))
             holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
                                                  "aria-label": img.get("alt", "")})

@@ -62,7 +62,8 @@ def check_file(path: Path, limits: Limits) -> None:
         raise ImageProblem("không tìm thấy tệp ảnh",
                            "kiểm tra tên tệp (cả chữ hoa, chữ thường) và đặt ảnh vào thư mục "
                            "cùng tên bài viết, cạnh tệp bài") from None
-    if path.suffix.lower() in HEIC_SUFFIXES or (head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS):
+    heic = head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS
+    if path.suffix.lower() in HEIC_SUFFIXES or heic:
         raise ImageProblem(
             "ảnh HEIC của iPhone, trình duyệt và máy dựng trang không đọc được",
             "trên iPhone vào Cài đặt > Camera > Định dạng, chọn “Tương thích nhất” rồi chụp lại; "
@@ -179,9 +180,11 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
     quality = dict(limits.quality)
     os.makedirs(dest, exist_ok=True)
     files: dict[str, list] = {}
-    seen: set[tuple] = set()
+    resized: dict[tuple, Image.Image] = {}
+    chain: dict[tuple, Image.Image] = {}  # per crop, the last (smallest) image made so far
     scale_back = full[0] / pixels.width  # size of the photo before draft decoding
-    for variant in sorted(variants, key=lambda v: (v.ratio or (0, 0), v.format, v.width)):
+    # Largest first: each smaller size is resized from the one before (cheaper, as sharp).
+    for variant in sorted(variants, key=lambda v: (repr(v.ratio), v.focus, -v.width, v.format)):
         box = _crop_box(pixels.size, variant.ratio, variant.focus)
         box_w, box_h = box[2] - box[0], box[3] - box[1]
         width = variant.width if variant.exact else min(variant.width,
@@ -189,17 +192,23 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
         height = max(1, round(width * box_h / box_w))
         if variant.exact and variant.ratio:
             height = round(variant.width * variant.ratio[1] / variant.ratio[0])
-        key = (variant.ratio, variant.format, width)
-        if key in seen:
-            continue
-        seen.add(key)
-        out = pixels.resize((width, height), Image.Resampling.LANCZOS, box=box,
-                            reducing_gap=3.0 if box_w > 2 * width else None)
-        out.info = {}
         name = variant.name
         if name.endswith(f"w{variant.width}"):  # files are named by the width they really have
             name = name[: -len(str(variant.width))] + str(width)
         name += SUFFIX[variant.format]
+        if name in files:  # a small photo: this size would only repeat a smaller one
+            continue
+        crop = (variant.ratio, variant.focus)
+        out = resized.get((crop, width, height))
+        if out is None:
+            base = chain.get(crop)
+            if base is not None and base.width >= width:
+                out = base.resize((width, height), Image.Resampling.LANCZOS)
+            else:
+                out = pixels.resize((width, height), Image.Resampling.LANCZOS, box=box,
+                                    reducing_gap=3.0 if box_w > 2 * width else None)
+            out.info = {}
+            resized[(crop, width, height)] = chain[crop] = out
         _save(out, Path(dest) / name, variant.format, quality[variant.format])
         files[name] = [width, height]
     return {"size": list(full), "files": files}
