@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from newsroom.site import ROOT
 from plugins.images import card
@@ -21,7 +21,8 @@ FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
 RED, BLUE = (220, 20, 20), (20, 40, 220)
 
 
-def photo(size=(2000, 1500), orientation=None, gps=False, fmt="JPEG", mode="RGB") -> bytes:
+def photo(size=(2000, 1500), orientation=None, gps=False, fmt="JPEG", mode="RGB",
+          icc=False) -> bytes:
     """A camera-like photo: red top-left quarter on blue, so orientation shows in pixels."""
     width, height = size
     image = Image.new("RGB", size, BLUE)
@@ -36,7 +37,9 @@ def photo(size=(2000, 1500), orientation=None, gps=False, fmt="JPEG", mode="RGB"
     buffer = io.BytesIO()
     if mode == "CMYK":
         image = image.convert("CMYK")
-    image.save(buffer, fmt, exif=exif.tobytes(), quality=90)
+    extra = {"icc_profile": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+             } if icc else {}
+    image.save(buffer, fmt, exif=exif.tobytes(), quality=90, **extra)
     return buffer.getvalue()
 
 
@@ -76,7 +79,7 @@ def photo_site(make_site, tmp_path):
         f"{DIR}/anh-xoay.md": article(title="Thợ mỏ Hà Lầm đón Tháng Công nhân", slug="anh-xoay",
                                       image="anh-xoay/bia.jpg", image_alt="Thợ mỏ ở cửa lò",
                                       body=body),
-        f"{DIR}/anh-xoay/bia.jpg": photo(orientation=6, gps=True),
+        f"{DIR}/anh-xoay/bia.jpg": photo(orientation=6, gps=True, icc=True),
         f"{DIR}/anh-xoay/ca-sang.jpg": photo(orientation=8, gps=True),
         f"{DIR}/anh-xoay/ca-chieu.jpg": photo((8000, 6000)),
         f"{DIR}/anh-xoay/logo.png": png_alpha(),
@@ -306,3 +309,35 @@ def test_bad_photos_fail_the_strict_build_listing_all(make_site, tmp_path):
 def test_wrong_setting_fails_at_once(make_site, tmp_path):
     with pytest.raises(ValueError, match="plugins.images"):
         make_site({f"{DIR}/a.md": article(slug="a")}, IMAGES={"widht": (480,)})
+
+
+def test_draft_mode_decodes_no_more_than_needed(tmp_path):
+    from plugins.images.process import Variant, _draft
+
+    source = tmp_path / "lon.jpg"
+    source.write_bytes(photo((8000, 6000)))
+    with Image.open(source) as image:
+        _draft(image, [Variant("w1600", 1600, "webp"), Variant("w480", 480, "jpeg")])
+        assert image.size == (2000, 1500)  # libjpeg decodes at 1/4 scale, still ≥ 1600 wide
+    with Image.open(source) as image:
+        _draft(image, [Variant("og", 1200, "jpeg", (1200, 630), exact=True),
+                       Variant("1x1-w960", 960, "webp", (1, 1))])
+        assert image.size == (2000, 1500)  # the 1:1 crop needs 6000 px → 960, 1/4 still enough
+
+
+def test_focus_point_moves_the_crop(make_site, tmp_path):
+    wide = io.BytesIO()
+    image = Image.new("RGB", (1600, 800), BLUE)
+    image.paste(RED, (1200, 0, 1600, 800))  # the subject stands at the right
+    image.save(wide, "JPEG", quality=90)
+    site = make_site({
+        f"{DIR}/f.md": article(slug="f", image="f/bia.jpg", image_alt="Bìa", image_focus="95, 50"),
+        f"{DIR}/f/bia.jpg": wide.getvalue(),
+        f"{DIR}/g.md": article(slug="g", image="g/bia.jpg", image_alt="Bìa",
+                               date="2020-06-12 09:00"),
+        f"{DIR}/g/bia.jpg": wide.getvalue(),
+    }, strict=True, **settings(tmp_path))
+    with Image.open(site.output / "anh" / DIR / "f/bia-1x1-w480.jpg") as image:
+        assert image.getpixel((400, 240))[0] > 180  # right part kept: red
+    with Image.open(site.output / "anh" / DIR / "g/bia-1x1-w480.jpg") as image:
+        assert image.getpixel((400, 240))[2] > 180  # centred crop: blue there
