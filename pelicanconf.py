@@ -15,7 +15,7 @@ SITENAME_SHORT = "Công đoàn TKV"
 SITE_DESCRIPTION = ("Trang thông tin điện tử của Công đoàn Than – Khoáng sản Việt Nam: tin tức, "
                     "chiến dịch, gương điển hình và tư vấn pháp luật cho đoàn viên, người lao động.")
 SITE_SLOGAN = "Công đoàn Việt Nam: Chủ động - Tích cực - Sáng tạo - Trách nhiệm"
-SITEURL = os.environ.get("SITEURL", "http://localhost:8000")
+SITEURL = os.environ.get("SITEURL", "")  # root-relative links: the preview works on any port
 PUBLISHER = {"name": "Công đoàn Than – Khoáng sản Việt Nam", "email": "toasoan@congdoantkv.vn"}
 
 PATH = "content"
@@ -37,7 +37,7 @@ PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": N
                        "period_archives": None, "unit": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
-    (2, "{base_url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
+    (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
 )
 
 # Readable ASCII URLs ending in "/" (đ → d through python-slugify's unidecode).
@@ -68,7 +68,7 @@ DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
 TEMPLATE_PAGES = {"404.html": "404.html"}
 SLUGIFY_SOURCE = "title"
 
-FEED_DOMAIN = SITEURL
+FEED_DOMAIN = SITEURL or "http://localhost:8000"
 FEED_ALL_ATOM = "feeds/tat-ca.atom.xml"
 CATEGORY_FEED_ATOM = "chuyen-muc/{slug}/feed.xml"
 TAG_FEED_ATOM = None
