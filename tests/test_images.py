@@ -83,7 +83,10 @@ def settings(tmp_path, **extra):
 def photo_site(make_site, tmp_path):
     body = ("Mở đầu.\n\n![Ca sáng](anh-xoay/ca-sang.jpg \"Ca sáng ở lò chợ\")\n"
             "![Ca chiều]({static}anh-xoay/ca-chieu.jpg)\n![Logo](anh-xoay/logo.png)\n\n"
-            "Ảnh nhỏ: ![Nhỏ](anh-xoay/nho.jpg)\n\nẢnh in: ![In](anh-xoay/cmyk.jpg)\n")
+            "Ảnh nhỏ: ![Nhỏ](anh-xoay/nho.jpg)\n\nẢnh in: ![In](anh-xoay/cmyk.jpg)\n\n"
+            "![Thợ lò](anh-xoay/nho.jpg)\n*Thợ lò giao ca.*\n\n"
+            "![Nhà tắm](anh-xoay/cmyk.jpg)\n*Nhà tắm mới.*\n\nHết.\n\n"
+            "![Một mình](anh-xoay/nho.jpg)\n*Ảnh lẻ có chú thích.*\n")
     return make_site({
         f"{DIR}/anh-xoay.md": article(title="Thợ mỏ Hà Lầm đón Tháng Công nhân", slug="anh-xoay",
                                       image="anh-xoay/bia.jpg", image_alt="Thợ mỏ ở cửa lò",
@@ -164,6 +167,12 @@ def test_picture_markup(photo_site):
                 assert image.width == int(width[:-1])
         with Image.open(local(photo_site, img["src"])) as image:
             assert (str(image.width), str(image.height)) == (img["width"], img["height"])
+    second = body.select_one("#album-2")  # photo + italic caption paragraphs in a row
+    assert [f.get_text() for f in second.select(".gallery-grid figcaption")] == [
+        "Thợ lò giao ca.", "Nhà tắm mới."]
+    single = body.select("figure.photo")
+    assert [f.figcaption.get_text() for f in single] == ["Ảnh lẻ có chú thích."]
+    assert not body.select("p > em")  # captions moved into the markup, not left behind
     gallery = body.select_one(".gallery")
     thumbs = gallery.select(".gallery-grid li")
     assert len(thumbs) == 3

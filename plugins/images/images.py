@@ -24,6 +24,7 @@ from pelican import signals
 from newsroom import data
 from newsroom.schema import ERROR, WARNING, Problem, read_source, split
 
+from .body import rewrite as rewrite_body
 from .batch import Job, run
 from .cache import Cache
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
@@ -349,7 +350,7 @@ def _shown(item, settings) -> str:
 
 
 def _rewrite(use: Use, outcomes, macros, conf, problems):
-    """In-body <img> → <picture>; paragraphs of several photos → a gallery."""
+    """Report the body's bad photos, then rewrite it (see :mod:`.body`)."""
     item, soup, text, header = use.item, use.soup, use.text, use.header
     eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
     pictures = {}
@@ -367,33 +368,7 @@ def _rewrite(use: Use, outcomes, macros, conf, problems):
                                                  "aria-label": img.get("alt", "")})
             holder.string = f"[Ảnh lỗi: {name}]"
             img.replace_with(holder)
-    galleries = 0
-    for paragraph in soup.find_all("p"):
-        kids = [k for k in paragraph.children if not (isinstance(k, str) and not k.strip())
-                and getattr(k, "name", None) != "br"]
-        if len(kids) >= 2 and all(getattr(k, "name", None) == "img" and id(k) in pictures
-                                  for k in kids):
-            galleries += 1
-            items = [{"image": pictures[id(k)], "alt": k.get("alt", ""),
-                      "caption": k.get("title") or k.get("alt", "")} for k in kids]
-            html = macros.gallery(items, f"album-{galleries}", eager)
-            eager = False
-            paragraph.replace_with(BeautifulSoup(str(html), "html.parser"))
-    for img in soup.find_all("img"):
-        picture = pictures.get(id(img))
-        if picture is None:
-            continue
-        alt = img.get("alt", "")
-        caption = img.get("title", "")
-        if caption:
-            html = macros.figure(picture, alt, caption, conf["sizes"], eager)
-            target = img.parent if img.parent and img.parent.name == "p" and \
-                len([k for k in img.parent.children if str(k).strip()]) == 1 else img
-        else:
-            html = macros.picture(picture, alt, conf["sizes"], eager)
-            target = img
-        eager = False
-        target.replace_with(BeautifulSoup(str(html), "html.parser"))
+    rewrite_body(soup, pictures, macros, conf["sizes"], eager)
     item._content = str(soup)
 
 
