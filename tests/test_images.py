@@ -359,3 +359,58 @@ def test_focus_point_moves_the_crop(make_site, tmp_path):
         assert image.getpixel((400, 240))[0] > 180  # right part kept: red
     with Image.open(site.output / "anh" / DIR / "g/bia-1x1-w480.jpg") as image:
         assert image.getpixel((400, 240))[2] > 180  # centred crop: blue there
+
+
+# ------------------------------------------------------------------ in a real browser
+
+@pytest.fixture
+def served(tmp_path):
+    """Serve a built output folder over HTTP on a free port; yields a function url(path)."""
+    import functools
+    import http.server
+    import threading
+
+    folder = {}
+
+    def start(output: Path):
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+        handler.log_message = lambda *args: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        folder["server"] = server
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    if "server" in folder:
+        folder["server"].shutdown()
+        folder["server"].server_close()
+
+
+def test_gallery_larger_view_works_without_javascript(make_site, tmp_path, served):
+    from playwright.sync_api import sync_playwright
+
+    site = make_site({
+        f"{DIR}/album.md": article(slug="album", body=(
+            "Mở đầu.\n\n![Một](album/1.jpg)\n*Ảnh một.*\n\n![Hai](album/2.jpg)\n*Ảnh hai.*\n")),
+        f"{DIR}/album/1.jpg": photo((1600, 1200)), f"{DIR}/album/2.jpg": photo((1200, 1600)),
+    }, strict=True, **settings(tmp_path))
+    base = served(site.output)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page(java_script_enabled=False,
+                                    viewport={"width": 390, "height": 844})
+            page.goto(f"{base}/2020/06/album/")
+            first, second = page.locator("#album-1-1"), page.locator("#album-1-2")
+            assert not first.is_visible()
+            page.locator('a.gallery-thumb[href="#album-1-1"]').click()
+            assert first.is_visible() and not second.is_visible()
+            box = first.locator("img").bounding_box()
+            assert box and box["width"] > 300  # the large photo fills the phone's width
+            first.locator(".lightbox-next").click()
+            assert second.is_visible() and not first.is_visible()
+            second.locator(".lightbox-close").click()
+            assert not second.is_visible()
+            assert page.locator(".gallery-grid img").first.is_visible()
+        finally:
+            browser.close()
