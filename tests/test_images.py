@@ -414,3 +414,20 @@ def test_gallery_larger_view_works_without_javascript(make_site, tmp_path, serve
             assert page.locator(".gallery-grid img").first.is_visible()
         finally:
             browser.close()
+
+
+def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sample_site):
+    pages = sorted(p for p in sample_site.output.glob("20[0-9][0-9]/[0-9][0-9]/*/index.html"))
+    assert len(pages) >= 40
+    for page in pages:
+        url = "/" + page.parent.relative_to(sample_site.output).as_posix() + "/"
+        og = sample_site.html(url).select_one('meta[property="og:image"]')
+        assert og is not None, url
+        with Image.open(local(sample_site, og["content"])) as image:
+            assert image.size == (1200, 630), url
+    photos = [p for p in sample_site.output.rglob("*")
+              if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".heic")
+              and "anh" not in p.relative_to(sample_site.output).parts[:1]]
+    assert photos == []
+    for path in (sample_site.output / "anh").rglob("*.*"):
+        assert_clean(path)
