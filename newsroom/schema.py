@@ -321,9 +321,12 @@ def _check_article(check, fields, values, data_dir):
             check.add("category", f"không có chuyên mục “{category}”",
                       f"chọn một trong: {names}")
 
-    for key in ("tags", "campaign", "theme", "sent_to"):
+    for key in ("tags", "campaign", "theme"):
         if key in fields:
             values[key] = split_list(fields[key])
+    if "sent_to" in fields:
+        values["sent_to"] = _check_sent_to(check, split_list(fields["sent_to"]), data_dir)
+    _check_terms(check, values, data_dir)
     if "laws" in fields:
         values["laws"] = split_list(fields["laws"], ";")
     if "question" in fields:
@@ -346,3 +349,72 @@ def _check_article(check, fields, values, data_dir):
         else:
             check.add("video", f"“{video}” không phải đường dẫn YouTube",
                       "dán đường dẫn dạng https://www.youtube.com/watch?v=... ")
+
+
+def _check_sent_to(check, names, data_dir):
+    """Canonical outlet slugs for ``Sent_to:``; unknown ones are errors naming the closest."""
+    slugs = []
+    for name in names:
+        found = data.find_outlet(name, data_dir)
+        if found:
+            if found["slug"] not in slugs:
+                slugs.append(found["slug"])
+            continue
+        known = data.outlets(data_dir)
+        near = _closest(name, known)
+        check.add("sent_to", f"không có nơi nhận “{name}” trong danh sách data/outlets.yml",
+                  (f"có phải là {near}? " if near else "")
+                  + "Viết slug của nơi nhận, cách nhau dấu phẩy, ví dụ "
+                  "“Sent_to: cong-doan-viet-nam, bao-lao-dong”")
+    return slugs
+
+
+def _check_terms(check, values, data_dir):
+    """``Campaign:`` and ``Theme:`` name slugs of data/campaigns.yml and data/themes.yml, or
+    ``none``; an unknown slug is an error naming the closest known ones."""
+    for key, load, what, source in (
+            ("campaign", data.campaigns, "chiến dịch", "data/campaigns.yml"),
+            ("theme", data.themes, "chủ đề", "data/themes.yml")):
+        slugs = values.get(key)
+        if not slugs:
+            continue
+        known = load(data_dir)
+        if any(s.lower() == "none" for s in slugs):
+            values[key] = ["none"]
+            if len(slugs) > 1:
+                check.add(key, f"“none” (không gắn {what}) đi cùng slug khác; chỉ “none” "
+                               "được dùng", f"hoặc chỉ viết “{key.capitalize()}: none”, hoặc "
+                               "xóa “none”", WARNING)
+            continue
+        for slug in slugs:
+            if slug in known:
+                continue
+            near = _closest_terms(slug, known, values.get("date"))
+            check.add(key, f"không có {what} “{slug}” trong {source}",
+                      (f"có phải là {near}? " if near else "")
+                      + f"Viết đúng slug trong {source}, hoặc “none” để không gắn {what}")
+        if key == "campaign" and "date" in values:
+            day = values["date"].date()
+            for slug in slugs:
+                entry = known.get(slug)
+                if entry and not entry["start"] <= day <= entry["end"]:
+                    check.add(key, f"bài đăng ngày {day:%d/%m/%Y}, ngoài thời gian chiến dịch "
+                                   f"“{slug}” ({entry['start']:%d/%m/%Y}–"
+                                   f"{entry['end']:%d/%m/%Y})",
+                              "kiểm tra lại ngày đăng hoặc slug chiến dịch", WARNING)
+
+
+def _closest_terms(value: str, known: dict, date=None) -> str:
+    """The three known slugs closest to ``value``; among equals, those of the article's year
+    (a campaign's ``year``, or a window holding the date) come first."""
+    def score(slug):
+        ratio = difflib.SequenceMatcher(None, value, slug).ratio()
+        entry = known[slug]
+        if date is not None and "start" in entry:
+            day = date.date()
+            if entry["start"] <= day <= entry["end"] or entry.get("year") == day.year:
+                ratio += 0.1
+        return ratio
+    ranked = sorted(known, key=score, reverse=True)
+    found = [s for s in ranked if difflib.SequenceMatcher(None, value, s).ratio() >= 0.5][:3]
+    return ", ".join(f"“{c}”" for c in found)

@@ -3,6 +3,7 @@ GPS, CMYK, alpha, tiny, huge, broken), checked in the output files and the HTML.
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def photo_site(make_site, tmp_path):
         f"{DIR}/anh-xoay/cmyk.jpg": photo((1200, 900), mode="CMYK"),
         f"{DIR}/khong-anh.md": article(title="Đối thoại: Quyền lợi người lao động – “Ổn định” "
                                              "việc làm, thu nhập của thợ lò năm 2020",
-                                       slug="khong-anh", date="2020-06-11 09:00"),
+                                       slug="khong-anh", date="2020-05-11 09:00",
+                                       campaign="thang-cong-nhan-2020"),
     }, strict=True, **settings(tmp_path))
 
 
@@ -197,8 +199,8 @@ def test_first_body_photo_is_eager_without_cover(make_site, tmp_path):
 
 
 def test_social_cards(photo_site):
-    for slug in ("anh-xoay", "khong-anh"):
-        page = photo_site.html(f"/2020/06/{slug}/")
+    for slug, month in (("anh-xoay", "06"), ("khong-anh", "05")):
+        page = photo_site.html(f"/2020/{month}/{slug}/")
         og = page.select_one('meta[property="og:image"]')["content"]
         assert og.endswith(f"/anh/og/{slug}.jpg")
         assert page.select_one('meta[property="og:image:width"]')["content"] == "1200"
@@ -211,6 +213,14 @@ def test_social_cards(photo_site):
                 title_area = image.crop((72, 120, 1128, 470)).convert("L")
                 assert title_area.getextrema()[1] > 240
         assert_clean(local(photo_site, og))
+    drawn = [json.loads(p.read_text(encoding="utf-8"))["card"]
+             for p in (photo_site.output.parent / "image-cache").rglob("manifest.json")
+             if "card" in p.read_text(encoding="utf-8")]
+    assert len(drawn) == 1
+    # the unit's full name does not fit on one line: its short name is drawn, never a cut one
+    assert drawn[0]["footer"] == ["Than Hà Lầm", "Tháng Công nhân năm 2020"]
+    assert " ".join(drawn[0]["title_lines"]) == (
+        "Đối thoại: Quyền lợi người lao động – “Ổn định” việc làm, thu nhập của thợ lò năm 2020")
 
 
 def test_card_title_fits_whole_words_and_has_every_glyph(tmp_path):
@@ -427,7 +437,7 @@ def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sampl
             assert image.size == (1200, 630), url
     photos = [p for p in sample_site.output.rglob("*")
               if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".heic")
-              and "anh" not in p.relative_to(sample_site.output).parts[:1]]
-    assert photos == []
+              and p.relative_to(sample_site.output).parts[0] not in ("anh", "images")]
+    assert photos == []  # images/ holds the site's own graphics (campaign banners)
     for path in (sample_site.output / "anh").rglob("*.*"):
         assert_clean(path)

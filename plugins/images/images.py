@@ -45,7 +45,9 @@ DEFAULTS = {
     "max_pixels": 60_000_000,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
     "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
-    "keep_originals": (),                # path prefixes (in content/) published as they are
+    # Path prefixes (in content/) published as they are: site graphics drawn by the project
+    # or a designer (campaign banners), never reporters' photos.
+    "keep_originals": ("images",),
 }
 _LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
           "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
@@ -180,13 +182,15 @@ def _theme_static(settings, rel: str) -> str:
 def _card_job(plan: Plan, item, target: str) -> Job:
     settings = plan.settings
     footer = []
+    data_dir = settings.get("NEWSROOM_DATA")
     unit = item.metadata.get("unit")
     if unit:
-        found = data.units().get(unit) if isinstance(unit, str) else None
+        found = data.units(data_dir).get(unit) if isinstance(unit, str) else None
         footer.append([found["name"], found["short"]] if found else [str(unit)])
-    campaign = item.metadata.get("campaign")
-    if campaign and campaign != "none":
-        footer.append([_campaign_name(campaign)])
+    campaign = getattr(item, "campaign", None) or item.metadata.get("campaign")
+    name = _campaign_name(campaign, data_dir) if campaign and campaign != "none" else ""
+    if name:
+        footer.append([name])
     fonts = tuple(_theme_static(settings, f) for f in plan.conf["fonts"])
     site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
     spec = {"title": str(item.title), "footer": footer, "fonts": fonts,
@@ -195,16 +199,15 @@ def _card_job(plan: Plan, item, target: str) -> Job:
     return Job(source=None, card=spec, aliases={"og.jpg": [target]})
 
 
-def _campaign_name(value) -> str:
+def _campaign_name(value, data_dir=None) -> str:
+    """Name of an item's (first) campaign, from data/campaigns.yml (one owner of that list)."""
     slug = value[0] if isinstance(value, (list, tuple)) and value else value
-    slug = getattr(slug, "slug", slug)
+    slug = str(getattr(slug, "slug", slug))
     try:
-        for entry in data.load("campaigns") or []:
-            if entry.get("slug") == slug:
-                return entry.get("name") or entry.get("title") or slug
+        found = data.campaigns(data_dir).get(slug)
     except data.DataError:
-        pass
-    return str(getattr(value, "name", slug)).replace("-", " ").capitalize()
+        found = None
+    return found["name"] if found else ""
 
 
 def _focus(item, path, problems, lines):

@@ -59,7 +59,8 @@ class NewsroomMarkdownReader(MarkdownReader):
                         "date": _mtime(path)}
         kind = self._kind(path)
         header = schema.split(text)
-        values, problems = schema.validate(header, path, kind=kind, content_root=content_root)
+        values, problems = schema.validate(header, path, kind=kind, content_root=content_root,
+                                           data_dir=self.settings.get("NEWSROOM_DATA"))
 
         self._md = Markdown(**self.settings["MARKDOWN"])
         if "meta" in self._md.preprocessors:
