@@ -87,7 +87,8 @@ def photo_site(make_site, tmp_path):
             "Ảnh nhỏ: ![Nhỏ](anh-xoay/nho.jpg)\n\nẢnh in: ![In](anh-xoay/cmyk.jpg)\n\n"
             "![Thợ lò](anh-xoay/nho.jpg)\n*Thợ lò giao ca.*\n\n"
             "![Nhà tắm](anh-xoay/cmyk.jpg)\n*Nhà tắm mới.*\n\nHết.\n\n"
-            "![Một mình](anh-xoay/nho.jpg)\n*Ảnh lẻ có chú thích.*\n")
+            "![Một mình](anh-xoay/nho.jpg)\n*Ảnh lẻ có chú thích.*\n\n"
+            "[Tải ảnh bìa]({static}anh-xoay/bia.jpg)\n")
     return make_site({
         f"{DIR}/anh-xoay.md": article(title="Thợ mỏ Hà Lầm đón Tháng Công nhân", slug="anh-xoay",
                                       image="anh-xoay/bia.jpg", image_alt="Thợ mỏ ở cửa lò",
@@ -175,6 +176,8 @@ def test_picture_markup(photo_site):
     single = body.select("figure.photo")
     assert [f.figcaption.get_text() for f in single] == ["Ảnh lẻ có chú thích."]
     assert not body.select("p > em")  # captions moved into the markup, not left behind
+    download = body.find("a", string="Tải ảnh bìa")["href"]  # never the original (GPS)
+    assert download.endswith("/anh-xoay/bia-w1500.jpg") and local(photo_site, download).is_file()
     gallery = body.select_one(".gallery")
     thumbs = gallery.select(".gallery-grid li")
     assert len(thumbs) == 3

@@ -264,7 +264,7 @@ class Use:
     cover: Job | None = None
     card: Job | None = None        # the job whose og.jpg is the social card
     soup: BeautifulSoup | None = None
-    body: list = None              # [(img tag, job, path in content/)]
+    body: list = None              # [(img or a tag, job, path in content/)]
 
 
 def _plan_item(plan: Plan, item, problems) -> Use:
@@ -279,12 +279,12 @@ def _plan_item(plan: Plan, item, problems) -> Use:
         focus = _focus(item, use.path, problems, header.lines)
         use.cover = plan.cover(image, focus, use.og)
     use.card = use.cover or _card_job(plan, item, use.og)
-    if "<img" in (item._content or ""):
+    if "<img" in (item._content or "") or "<a" in (item._content or ""):
         use.soup = BeautifulSoup(item._content, "html.parser")
-        for img in use.soup.find_all("img"):
-            rel = _resolve(img.get("src", ""), item)
-            if rel is not None:
-                use.body.append((img, plan.sized(rel), rel))
+        for tag in use.soup.find_all(["img", "a"]):
+            rel = _resolve(tag.get("src" if tag.name == "img" else "href", ""), item)
+            if rel is not None:  # a link to a photo leads to its largest published size
+                use.body.append((tag, plan.sized(rel), rel))
     return use
 
 
@@ -353,24 +353,30 @@ def _shown(item, settings) -> str:
 
 
 def _rewrite(use: Use, outcomes, macros, conf, problems):
-    """Report the body's bad photos, then rewrite it (see :mod:`.body`)."""
+    """Report the body's bad photos, point links to photos at their largest published size,
+    then rewrite the photos (see :mod:`.body`)."""
     item, soup, text, header = use.item, use.soup, use.text, use.header
     eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
+    siteurl = item.settings.get("SITEURL", "")
     pictures = {}
-    for img, job, rel in use.body:
+    for tag, job, rel in use.body:
         outcome = outcomes[id(job)]
         if outcome.ok:
-            pictures[id(img)] = _picture(outcome.manifest, job.prefix, None, conf)
-        else:
-            name = PurePosixPath(rel).name
-            written = _LINK.sub(r"\g<v>", img.get("src", ""))
-            problems.append(Problem(use.path, _line_of(text, written, header.body_line),
-                                    "Ảnh trong bài", f"ảnh “{written}”: {outcome.message}",
-                                    outcome.fix))
+            picture = _picture(outcome.manifest, job.prefix, None, conf)
+            if tag.name == "a":
+                tag["href"] = f"{siteurl}/{picture.fallback[-1].url}"
+            else:
+                pictures[id(tag)] = picture
+            continue
+        written = _LINK.sub(r"\g<v>", tag.get("src") or tag.get("href", ""))
+        problems.append(Problem(use.path, _line_of(text, written, header.body_line),
+                                "Ảnh trong bài", f"ảnh “{written}”: {outcome.message}",
+                                outcome.fix))
+        if tag.name == "img":
             holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
-                                                 "aria-label": img.get("alt", "")})
-            holder.string = f"[Ảnh lỗi: {name}]"
-            img.replace_with(holder)
+                                                 "aria-label": tag.get("alt", "")})
+            holder.string = f"[Ảnh lỗi: {PurePosixPath(rel).name}]"
+            tag.replace_with(holder)
     rewrite_body(soup, pictures, macros, conf["sizes"], eager)
     item._content = str(soup)
 
