@@ -81,7 +81,7 @@ def banners(c, force=False):
     written = drawing.make_banners(ROOT / "content", force=force)
     for path in written:
         print(f"Đã vẽ {path.relative_to(ROOT)}")
-    print(f"{len(written)} banner mới." if written else "Mọi chiến dịch đã có banner.")
+    print(f"Đã vẽ {len(written)} banner." if written else "Mọi chiến dịch đã có banner.")
 
 
 @task(help={"n": "số bài đem đo (mặc định 2000)"})
@@ -91,7 +91,8 @@ def bench_tags(c, n=2000):
 
     figures = tagging.benchmark(ROOT / "content", int(n))
     print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
-          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài")
+          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài "
+          f"(gắn {figures['ms_tag_article']} ms, kiểm tra {figures['ms_validate']} ms)")
 
 
 @task(help={"from_": "ngày đầu kỳ báo cáo (2020-05-01 hoặc 01/05/2020; mặc định: 4 tuần gần nhất)",
@@ -143,6 +144,56 @@ def report_bench(c, articles=5000, clips=2000):
     from newsroom import report_bench as bench
 
     print(bench.run(int(articles), int(clips)))
+
+
+@task(help={
+    "paths": "tệp hoặc thư mục cần kiểm tra, cách nhau dấu cách (mặc định: content/)",
+    "changed": "chỉ các bài khác với nhánh main",
+    "staged": "chỉ các bài sắp commit (hook pre-commit dùng)"})
+def check(c, paths="", changed=False, staged=False):
+    """Kiểm tra bài viết: mọi lỗi dạng tệp:dòng: trường: lời nhắn và cách sửa."""
+    from invoke import Exit
+
+    from newsroom import check as checker
+
+    import shlex
+
+    argv = shlex.split(paths or "") + (["--changed"] if changed else []) \
+        + (["--staged"] if staged else [])
+    code = checker.main(argv)
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"force": "thay cả hook pre-commit khác đang có"})
+def install_hooks(c, force=False):
+    """Cài hook git pre-commit chạy “invoke check” trên các bài sắp commit."""
+    from newsroom import check as checker
+
+    print(f"Đã cài hook: {checker.install_hook(ROOT, force=force)}")
+
+
+@task(help={"source": "thư mục chung, mỗi đơn vị một thư mục con",
+            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề"})
+def ingest(c, source, commit=False):
+    """Tiếp nhận bài từ thư mục chung vào content/ (để lại phiếu báo cạnh từng tệp)."""
+    from invoke import Exit
+
+    from newsroom import ingest as intake
+
+    code = intake.main(["--source", source] + (["--commit"] if commit else []))
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"count": "số bài sinh ra (mặc định 1000)"})
+def bench_check(c, count=1000):
+    """Đo thời gian “invoke check” trên N bài sinh ngẫu nhiên (mục tiêu: dưới 2 giây)."""
+    from newsroom import bench_check as bench
+
+    bench.run(int(count))
+
+
 @task(help={"count": "số ảnh (mặc định 1000)", "size": "kích thước, ví dụ 4000x3000",
             "workers": "số tiến trình (mặc định: mọi lõi)"})
 def bench_images(c, count=1000, size="4000x3000", workers=0):

@@ -80,7 +80,7 @@ def draw_banner(campaign: dict) -> Image.Image:
         subtitle = f"Mùng 1 Tết: {dt.date.fromisoformat(str(campaign['tet'])):%d/%m/%Y}"
     if subtitle:
         y += 6
-        for line in _wrap(draw, subtitle, _font(False, 30), room + 120)[:2]:
+        for line in _wrap(draw, subtitle, _font(False, 30), room)[:2]:
             draw.text((x, y), line, font=_font(False, 30), fill=ink)
             y += 38
     window = f"{campaign['start']:%d/%m/%Y} – {campaign['end']:%d/%m/%Y}"

@@ -4,6 +4,11 @@ The list itself lives in ``data/campaigns.yml`` (read through :mod:`newsroom.dat
 holds what can be computed rather than typed: the anniversary number of the Vietnam Trade Union
 (founded 28/7/1929), the Lunar New Year (Tết) of a year and its campaign window, the sexagenary
 (can chi) name of a lunar year, and whether a campaign is upcoming, running or over on a day.
+
+Lunar dates come from ``lunardate``, which follows the Chinese calendar (UTC+8). Vietnam's
+calendar (UTC+7) agrees with it for every Tết in the data (2021–2026), but in rare
+years the two differ by a day (Tết 2007 fell on 17/2 in Vietnam, 18/2 in China): when adding a
+Tết campaign, compare with the Vietnamese calendar published for that year.
 """
 from __future__ import annotations
 

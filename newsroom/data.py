@@ -66,25 +66,49 @@ def categories(data_dir=None) -> dict[str, dict]:
     return _by_slug("categories", data_dir)
 
 
-def find_category(value: str, data_dir=None) -> dict | None:
-    """The category whose name or slug matches ``value`` (accents and case ignored)."""
+def _memoized(name: str):
+    """Remember lookups in ``data/<name>.yml`` until the file changes (``invoke check`` asks
+    the same few questions for every article)."""
+    def wrap(func):
+        cache: dict = {}
+
+        @functools.wraps(func)
+        def lookup(value: str, data_dir=None):
+            path = Path(data_dir or DATA_DIR) / f"{name}.yml"
+            try:
+                key = (value, str(path), path.stat().st_mtime_ns)
+            except OSError:
+                return func(value, data_dir)
+            if key not in cache:
+                if len(cache) > 4096:
+                    cache.clear()
+                cache[key] = func(value, data_dir)
+            return cache[key]
+        return lookup
+    return wrap
+
+
+def _find(entries: dict[str, dict], value: str, names=("name",)) -> dict | None:
+    """The entry whose slug or one of ``names`` matches ``value`` (accents, case ignored)."""
+    if value in entries:
+        return entries[value]
     key = slugify(value)
-    for entry in categories(data_dir).values():
-        if key in (entry["slug"], slugify(entry["name"])):
+    for entry in entries.values():
+        if key == entry["slug"] or any(key == slugify(entry.get(n) or "") for n in names):
             return entry
     return None
 
 
+@_memoized("categories")
+def find_category(value: str, data_dir=None) -> dict | None:
+    """The category whose name or slug matches ``value``."""
+    return _find(categories(data_dir), value)
+
+
+@_memoized("units")
 def find_unit(value: str, data_dir=None) -> dict | None:
     """The unit whose slug, short name or full name matches ``value``."""
-    all_units = units(data_dir)
-    if value in all_units:
-        return all_units[value]
-    key = slugify(value)
-    for entry in all_units.values():
-        if key in (entry["slug"], slugify(entry["short"]), slugify(entry["name"])):
-            return entry
-    return None
+    return _find(units(data_dir), value, ("short", "name"))
 
 
 OUTLET_KINDS = {"portal": "cổng thông tin", "press": "báo chí", "social": "mạng xã hội"}
@@ -106,14 +130,7 @@ def outlets(data_dir=None) -> dict[str, dict]:
 
 def find_outlet(value: str, data_dir=None) -> dict | None:
     """The outlet whose slug or name matches ``value`` (accents and case ignored)."""
-    all_outlets = outlets(data_dir)
-    if value in all_outlets:
-        return all_outlets[value]
-    key = slugify(value)
-    for entry in all_outlets.values():
-        if key in (entry["slug"], slugify(entry["name"])):
-            return entry
-    return None
+    return _find(outlets(data_dir), value)
 
 
 #: Recurring kinds of campaign (``family`` in data/campaigns.yml).

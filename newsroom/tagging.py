@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,15 +59,31 @@ class Decision:
         return f"{self.slug}: {self.reason}"
 
 
+#: Combining marks of the Unicode block Vietnamese uses, removed in one regex pass.
+_MARKS = re.compile("[" + "".join(chr(c) for c in range(0x300, 0x370)
+                                  if unicodedata.combining(chr(c))) + "]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _fold(text: str) -> str:
+    """:func:`newsroom.text.fold`, done block-wise: the same result, many times faster on a
+    long body (``fold`` looks at every character in Python)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = _MARKS.sub("", text)
+    return _NON_ASCII.sub(lambda m: fold(m.group()), text).lower()
+
+
 def normalize(text: str) -> str:
-    """Folded text for matching: lowercase ASCII words separated by single spaces."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text or "")).split())
+    """Folded text for matching: lowercase ASCII words separated by single spaces
+    (the same result as :func:`newsroom.text.fold`, faster on long text)."""
+    return " ".join(_NOT_WORD.sub(" ", _fold(text or "")).split())
 
 
 @dataclass(frozen=True)
 class _Rule:
     slug: str
-    keywords: tuple[tuple[str, str], ...]  # (as written in data, " folded words ")
+    keywords: tuple[tuple[str, str, frozenset], ...]  # (as written, " folded words ", words)
     entry: dict
 
 
@@ -75,7 +92,7 @@ def _compile(entry: dict) -> _Rule:
     for word in entry.get("keywords", ()):
         folded = normalize(word)
         if folded:
-            keywords.append((word, f" {folded} "))
+            keywords.append((word, f" {folded} ", frozenset(folded.split())))
     return _Rule(entry["slug"], tuple(keywords), entry)
 
 
@@ -117,12 +134,14 @@ def _fields(values: dict, body: str) -> dict[str, str]:
         tags = [tags]
     # Padded with spaces so that " keyword " finds whole words only (normalized text has
     # single spaces between words); tags are kept apart by a separator no keyword holds.
-    return {
+    fields = {
         "title": f" {normalize(str(values.get('title', '')))} ",
         "summary": f" {normalize(str(values.get('summary', '')))} ",
         "tags": " " + " | ".join(normalize(str(t)) for t in tags) + " ",
         "body": f" {normalize(_MD_NOISE.sub(' ', body or ''))} ",
     }
+    fields["body_words"] = frozenset(fields["body"].split())
+    return fields
 
 
 def _explicit(value) -> list[str] | None:
@@ -141,12 +160,13 @@ def _explicit(value) -> list[str] | None:
 
 def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
     for name in ("title", "summary", "tags"):
-        for word, needle in rule.keywords:
+        for word, needle, _ in rule.keywords:
             if needle in fields[name]:
                 return f"từ khóa “{word}” trong {FIELD_LABELS[name]}"
-    spans, first = [], None
-    for word, needle in rule.keywords:
-        found = _spans(needle, fields["body"]) if needle in fields["body"] else []
+    spans, first, words = [], None, fields["body_words"]
+    for word, needle, needed in rule.keywords:
+        # A keyword whose words are not all in the body cannot be there: skip the scan.
+        found = _spans(needle, fields["body"]) if needed <= words else []
         if found and first is None:
             first = word
         spans.extend(found)
@@ -159,12 +179,6 @@ def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
     if first and total >= body_hits:
         times = f" ({total} lần)" if body_hits > 1 else ""
         return f"từ khóa “{first}” trong {FIELD_LABELS['body']}{times}"
-    return None
-
-
-def _local_day(value) -> dt.date | None:
-    if isinstance(value, dt.datetime) or isinstance(value, dt.date):
-        return value
     return None
 
 
@@ -184,7 +198,9 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
         result["campaign"] = [Decision(s, "khai báo trong bài (Campaign)", True)
                               for s in dict.fromkeys(written) if s in campaigns]
     else:
-        when = _local_day(values.get("date"))
+        when = values.get("date")  # an aware datetime; the window is read in Vietnam time
+        if not isinstance(when, dt.date):
+            when = None
         for rule in campaign_rules:
             if when is None or not in_window(rule.entry, when):
                 continue
@@ -288,7 +304,7 @@ def format_audit(rows: list[dict]) -> str:
 
 
 def benchmark(content: Path | str, n: int = 2000, data_dir=None) -> dict:
-    """Time :func:`tag_article` (and reading + checking each source, as the build does) over
+    """CPU time of :func:`tag_article` (and of checking each source, as the build does) over
     ``n`` articles cycled from ``content``; figures for ``invoke bench-tags``."""
     import time
 
@@ -300,13 +316,19 @@ def benchmark(content: Path | str, n: int = 2000, data_dir=None) -> dict:
         raise ValueError(f"{content}: không có bài nào để đo")
     sources = [(p, schema.split(schema.read_source(p))) for p in paths]
     rules(data_dir)  # compile once, as a build does
-    started = time.perf_counter()
+    checking = tagging = 0.0
     tagged = 0
     for i in range(n):
         path, header = sources[i % len(sources)]
+        started = time.process_time()
         values, _ = schema.validate(header, path, content_root=content, data_dir=data_dir)
+        middle = time.process_time()
         result = tag_article(values, header.body, data_dir)
+        tagging += time.process_time() - middle
+        checking += middle - started
         tagged += bool(result["campaign"] or result["theme"])
-    elapsed = time.perf_counter() - started
+    elapsed = checking + tagging
     return {"articles": n, "sources": len(sources), "tagged": tagged,
-            "seconds": round(elapsed, 3), "ms_per_article": round(1000 * elapsed / n, 3)}
+            "seconds": round(elapsed, 3), "ms_per_article": round(1000 * elapsed / n, 3),
+            "ms_tag_article": round(1000 * tagging / n, 3),
+            "ms_validate": round(1000 * checking / n, 3)}

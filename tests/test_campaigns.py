@@ -15,8 +15,8 @@ from lunardate import LunarDate
 from PIL import Image
 
 from newsroom import banners, campaigns as cal, data, schema, tagging
-from newsroom.dates import TZ, parse_date
-from newsroom.site import ROOT, BuildError
+from newsroom.dates import parse_date
+from newsroom.site import ROOT
 from newsroom.text import slugify
 
 from tests.helpers import article
@@ -502,3 +502,17 @@ def test_nfd_file_from_a_mac_is_tagged_in_a_real_build(make_site):
     art = site.html("2020/05/tho-lo-kiem-tra-cheo-atvsld/")
     assert [a.get_text(strip=True) for a in art.select(".article-campaigns a")] == [
         "Tháng Công nhân năm 2020"]
+
+
+def test_fast_folding_equals_newsroom_text_fold_for_every_character():
+    import re
+
+    from newsroom.text import fold
+
+    def reference(text):
+        return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
+
+    chars = (chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+    assert [c for c in chars if tagging.normalize(f"a{c}b") != reference(f"a{c}b")] == []
+    sample = unicodedata.normalize("NFD", "“Tết” ĐOÀN VIÊN – Người lao động ATVSLĐ")
+    assert tagging.normalize(sample) == reference(sample) == "tet doan vien nguoi lao dong atvsld"
