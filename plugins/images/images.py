@@ -1,12 +1,14 @@
 """Pelican hook of the image pipeline (settings, planning, markup, problems).
 
-When all content is read (``all_generators_finalized``) every photo an item uses (its cover,
-the photos in its body) becomes one job; :mod:`.batch` makes or reuses the files on every core,
-then each item gets ``cover`` (a :class:`Picture` with crops), ``social_image`` and its body
-photos rewritten to ``<picture>`` through the theme's ``partials/picture.html`` macros.
-Original photos are never copied to the output (they may carry GPS). Problems (missing, corrupt,
-HEIC, too large) are reported like the schema's: warnings in a preview build, a failed strict
-build listing them all.
+When all content is read (``static_generator_finalized``: the static generator runs last)
+every photo an item uses (its cover, the photos in its body) becomes one job; :mod:`.batch`
+makes or reuses the files on every core, then each item gets ``cover`` (a :class:`Picture` with
+crops), ``social_image`` and its body photos rewritten to ``<picture>`` through the theme's
+``partials/picture.html`` macros. Original photos are never copied to the output (they may carry
+GPS). Problems (missing, corrupt, HEIC, too large) ride on the item as the schema's do, so the
+schema plugin reports them with the rest: warnings in a preview build, a failed strict build
+listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``), which
+``invoke check`` applies before a photo ever reaches the build.
 """
 from __future__ import annotations
 
@@ -14,15 +16,17 @@ import copy
 import logging
 import posixpath
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from bs4 import BeautifulSoup
+from PIL import Image
 from pelican import signals
 
-from newsroom import data
-from newsroom.schema import ERROR, WARNING, Problem, read_source, split
+from newsroom import data, schema
+from newsroom.schema import WARNING, Problem, read_source, split
 
 from .body import rewrite as rewrite_body
 from .batch import Job, run
@@ -41,22 +45,17 @@ DEFAULTS = {
     "output_dir": "anh",
     "cache_dir": None,                   # default: <CACHE_PATH>/images
     "workers": 0,                        # 0: every core
-    "max_bytes": 30_000_000,
-    "max_pixels": 60_000_000,
+    "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
+    "max_pixels": schema.IMAGE_MAX_PIXELS,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
     "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
     # Path prefixes (in content/) published as they are: site graphics drawn by the project
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
-_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-          "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
+_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
 _FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
-
-
-class ImageErrors(Exception):
-    """Raised by a strict build when photos have problems; the message lists them all."""
 
 
 def config(settings) -> dict:
@@ -210,8 +209,9 @@ def _campaign_name(value, data_dir=None) -> str:
     return found["name"] if found else ""
 
 
-def _focus(item, path, problems, lines):
-    raw = item.metadata.get("image_focus")
+def _focus(use) -> tuple[float, float]:
+    """The cover's focal point from ``Image_focus: 50, 30`` (percent across, down)."""
+    raw = use.item.metadata.get("image_focus")
     if not raw:
         return (0.5, 0.5)
     match = _FOCUS.match(str(raw))
@@ -219,9 +219,10 @@ def _focus(item, path, problems, lines):
         x, y = (float(v.replace(",", ".")) for v in match.groups())
         if x <= 100 and y <= 100:
             return (x / 100, y / 100)
-    problems.append(Problem(path, lines.get("image_focus", 1),
-                            "Image_focus", f"“{raw}” không phải điểm chính hợp lệ",
-                            "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”", WARNING))
+    use.item.metadata["problems"] = [*(use.item.metadata.get("problems") or []), Problem(
+        use.path, use.header.lines.get("image_focus", 1), "Image_focus",
+        f"“{raw}” không phải điểm chính hợp lệ", "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”",
+        WARNING)]
     return (0.5, 0.5)
 
 
@@ -240,17 +241,31 @@ def _resolve(src: str, item) -> str | None:
     return posixpath.normpath(posixpath.join(base, value))
 
 
-def _items(generators):
+def _items(context):
+    """Every item the build writes (translations too), each once."""
     seen = set()
-    for generator in generators:
-        for name in _LISTS:
-            for item in getattr(generator, name, None) or ():
-                if item.source_path not in seen:
-                    seen.add(item.source_path)
-                    yield item
+    for name in _LISTS:
+        for item in context.get(name) or ():
+            for one in (item, *(getattr(item, "translations", None) or ())):
+                if one.source_path not in seen:
+                    seen.add(one.source_path)
+                    yield one
 
 
-# ---------------------------------------------------------------- the signal
+def _problem(use, line, field, written, outcome, source: str | None, shown=True) -> None:
+    """Put a photo's problem on its item, unless the schema has already said it: it checks
+    every image a header or body shows (missing file, HEIC, over the limits, truncated) when
+    it reads the item, with :func:`newsroom.schema.image_problem`."""
+    if shown and source:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if not Path(source).is_file() or schema.image_problem(Path(source)):
+                return
+    item = use.item
+    item.metadata["problems"] = [*(item.metadata.get("problems") or []),
+                                 Problem(use.path, line, field,
+                                         f"ảnh “{written}”: {outcome.message}", outcome.fix)]
+
 
 @dataclass
 class Use:
@@ -267,7 +282,7 @@ class Use:
     body: list = None              # [(img or a tag, job, path in content/)]
 
 
-def _plan_item(plan: Plan, item, problems) -> Use:
+def _plan_item(plan: Plan, item) -> Use:
     try:
         text = read_source(item.source_path)
     except (OSError, UnicodeDecodeError):
@@ -276,7 +291,7 @@ def _plan_item(plan: Plan, item, problems) -> Use:
     use = Use(item, _shown(item, plan.settings), plan.og_target(item), header, text, body=[])
     image = item.metadata.get("image")
     if isinstance(image, str) and image:
-        focus = _focus(item, use.path, problems, header.lines)
+        focus = _focus(use)
         use.cover = plan.cover(image, focus, use.og)
     use.card = use.cover or _card_job(plan, item, use.og)
     if "<img" in (item._content or "") or "<a" in (item._content or ""):
@@ -288,14 +303,14 @@ def _plan_item(plan: Plan, item, problems) -> Use:
     return use
 
 
-def process(generators):
+def process(generator):
     """Plan every item's photos, make them (cache, every core), then give the items their
-    pictures, social card and rewritten body; report the problems."""
-    settings = generators[0].settings
+    pictures, social card and rewritten body, and their problems."""
+    drop_originals(generator)
+    settings = generator.settings
     conf = config(settings)
     plan = Plan(settings, conf)
-    problems: list[Problem] = []
-    uses = [_plan_item(plan, item, problems) for item in _items(generators)]
+    uses = [_plan_item(plan, item) for item in _items(generator.context)]
 
     jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
@@ -305,8 +320,7 @@ def process(generators):
     logger.info("plugins.images: %s", stats)
     settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
 
-    env = next(g.env for g in generators if hasattr(g, "env"))
-    macros = env.get_template("partials/picture.html").make_module(
+    macros = generator.env.get_template("partials/picture.html").make_module(
         {"SITEURL": settings.get("SITEURL", "")})
     for use in uses:
         item = use.item
@@ -320,9 +334,8 @@ def process(generators):
                 item.cover.crops = {name: crop for name, crop in crops.items() if crop}
             else:
                 written = use.header.fields.get("image") or item.metadata["image"]
-                problems.append(Problem(use.path, use.header.lines.get("image", 1), "Image",
-                                        f"ảnh đại diện “{written}”: {outcome.message}",
-                                        outcome.fix))
+                _problem(use, use.header.lines.get("image", 1), "Image", written, outcome,
+                         use.cover.source)
                 use.card = _card_job(plan, item, use.og)  # a drawn card instead
                 extra, _ = run([use.card], cache, output, limits, 1)
                 outcomes.update(extra)
@@ -332,8 +345,7 @@ def process(generators):
             item.social_image_alt = (item.metadata.get("image_alt") if item.cover
                                      else str(item.title))
         if use.body:
-            _rewrite(use, outcomes, macros, conf, problems)
-    _report(settings, problems)
+            _rewrite(use, outcomes, macros, conf)
 
 
 def _line_of(text: str, needle: str, default: int) -> int:
@@ -352,7 +364,7 @@ def _shown(item, settings) -> str:
         return str(source)
 
 
-def _rewrite(use: Use, outcomes, macros, conf, problems):
+def _rewrite(use: Use, outcomes, macros, conf):
     """Report the body's bad photos, point links to photos at their largest published size,
     then rewrite the photos (see :mod:`.body`)."""
     item, soup, text, header = use.item, use.soup, use.text, use.header
@@ -369,9 +381,8 @@ def _rewrite(use: Use, outcomes, macros, conf, problems):
                 pictures[id(tag)] = picture
             continue
         written = _LINK.sub(r"\g<v>", tag.get("src") or tag.get("href", ""))
-        problems.append(Problem(use.path, _line_of(text, written, header.body_line),
-                                "Ảnh trong bài", f"ảnh “{written}”: {outcome.message}",
-                                outcome.fix))
+        _problem(use, _line_of(text, written, header.body_line), "Nội dung", written, outcome,
+                 job.source, shown=tag.name == "img")
         if tag.name == "img":
             holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
                                                  "aria-label": tag.get("alt", "")})
@@ -379,17 +390,6 @@ def _rewrite(use: Use, outcomes, macros, conf, problems):
             tag.replace_with(holder)
     rewrite_body(soup, pictures, macros, conf["sizes"], eager)
     item._content = str(soup)
-
-
-def _report(settings, problems):
-    if not problems:
-        return
-    errors = [p for p in problems if p.severity == ERROR]
-    if settings.get("NEWSROOM_STRICT") and errors:
-        listing = "\n".join(f"  {p}" for p in problems)
-        raise ImageErrors(f"Ảnh có {len(errors)} lỗi; bản dựng dừng lại:\n{listing}")
-    for problem in problems:
-        logger.warning("%s", problem)
 
 
 def drop_originals(generator):
@@ -406,5 +406,4 @@ def drop_originals(generator):
 
 def register():
     signals.initialized.connect(check_settings)
-    signals.static_generator_finalized.connect(drop_originals)
-    signals.all_generators_finalized.connect(process)
+    signals.static_generator_finalized.connect(process)
