@@ -88,7 +88,8 @@ def open_checked(path: Path, limits: Limits) -> Image.Image:
         raise ImageProblem("tệp không phải ảnh, hoặc ở định dạng không đọc được",
                            "gửi ảnh JPEG (.jpg) hoặc PNG chụp từ máy ảnh, điện thoại") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageProblem(f"tệp ảnh hỏng ({exc})", "chép lại ảnh gốc từ máy chụp") from None
+        raise ImageProblem("tệp ảnh hỏng, không mở được",
+                           "chép lại ảnh gốc từ máy chụp rồi gửi lại") from exc
     pixels = image.width * image.height
     if pixels > limits.max_pixels:
         image.close()
@@ -175,8 +176,8 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
         except Image.DecompressionBombError:
             raise _bomb(image.size, limits) from None
         except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageProblem(f"tệp ảnh hỏng hoặc chép chưa hết ({exc})",
-                               "chép lại ảnh gốc từ máy chụp rồi gửi lại") from None
+            raise ImageProblem("tệp ảnh hỏng hoặc chép chưa hết",
+                               "chép lại ảnh gốc từ máy chụp rồi gửi lại") from exc
     quality = dict(limits.quality)
     os.makedirs(dest, exist_ok=True)
     files: dict[str, list] = {}
