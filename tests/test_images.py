@@ -447,3 +447,14 @@ def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sampl
     assert photos == []  # images/ holds the site's own graphics (campaign banners)
     for path in (sample_site.output / "anh").rglob("*.*"):
         assert_clean(path)
+
+
+def test_alt_and_caption_text_are_escaped(make_site, tmp_path):
+    site = make_site({
+        f"{DIR}/q.md": article(slug="q", body=(
+            '![Anh "Tuấn" & tổ <3>](q/1.jpg)\n*Tổ trưởng nói: "An toàn là trên hết" & 3 < 5*\n')),
+        f"{DIR}/q/1.jpg": photo((800, 600)),
+    }, strict=True, **settings(tmp_path))
+    figure = site.html("/2020/06/q/").select_one(".article-body figure.photo")
+    assert figure.img["alt"] == 'Anh "Tuấn" & tổ <3>'
+    assert figure.figcaption.get_text() == 'Tổ trưởng nói: "An toàn là trên hết" & 3 < 5'
