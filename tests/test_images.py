@@ -458,3 +458,17 @@ def test_alt_and_caption_text_are_escaped(make_site, tmp_path):
     figure = site.html("/2020/06/q/").select_one(".article-body figure.photo")
     assert figure.img["alt"] == 'Anh "Tuấn" & tổ <3>'
     assert figure.figcaption.get_text() == 'Tổ trưởng nói: "An toàn là trên hết" & 3 < 5'
+
+
+def test_tiny_cover_gets_a_drawn_card_not_a_blurred_one(make_site, tmp_path):
+    site = make_site({
+        f"{DIR}/t.md": article(slug="t", image="t/bia.jpg", image_alt="Bìa nhỏ"),
+        f"{DIR}/t/bia.jpg": photo((400, 300)),
+    }, strict=True, **settings(tmp_path))
+    page = site.html("/2020/06/t/")
+    assert page.select_one("figure.cover img")["width"] == "400"  # the cover itself is shown
+    og = page.select_one('meta[property="og:image"]')["content"]
+    with Image.open(local(site, og)) as image:
+        assert image.size == (1200, 630)
+        assert image.getpixel((600, 20)) == pytest.approx(card.BRAND, abs=6)
+    assert page.select_one('meta[property="og:image:alt"]')["content"] == "Tin thử nghiệm"

@@ -50,6 +50,10 @@ class Stats:
     written: int = 0
     seconds: float = 0.0
 
+    def add(self, other: "Stats") -> None:
+        for name in ("jobs", "made", "cached", "failed", "written", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def __str__(self) -> str:
         return (f"{self.jobs} ảnh: {self.made} xử lý mới, {self.cached} lấy từ bộ nhớ đệm, "
                 f"{self.failed} lỗi; {self.written} tệp được ghi; {self.seconds:.2f} giây")

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 #: Bump when the way files are made changes: every cached entry is then redone.
-VERSION = "1"
+VERSION = "2"
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -317,8 +317,19 @@ def process(generator):
     limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
     output = Path(settings["OUTPUT_PATH"])
     outcomes, stats = run(jobs, cache, output, limits, conf["workers"])
-    logger.info("plugins.images: %s", stats)
     settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
+
+    # A cover that could not be read, or too small for a sharp card: a drawn card instead.
+    redraw = []
+    for use in uses:
+        outcome = outcomes[id(use.card)]
+        if use.card is use.cover and not (outcome.ok and "og.jpg" in outcome.manifest["files"]):
+            use.card = _card_job(plan, use.item, use.og)
+            redraw.append(use.card)
+    if redraw:
+        extra, more = run(redraw, cache, output, limits, conf["workers"])
+        outcomes.update(extra)
+        stats.add(more)
 
     macros = generator.env.get_template("partials/picture.html").make_module(
         {"SITEURL": settings.get("SITEURL", "")})
@@ -336,16 +347,14 @@ def process(generator):
                 written = use.header.fields.get("image") or item.metadata["image"]
                 _problem(use, use.header.lines.get("image", 1), "Image", written, outcome,
                          use.cover.source)
-                use.card = _card_job(plan, item, use.og)  # a drawn card instead
-                extra, _ = run([use.card], cache, output, limits, 1)
-                outcomes.update(extra)
         if outcomes[id(use.card)].ok:
             item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]
-            item.social_image_alt = (item.metadata.get("image_alt") if item.cover
-                                     else str(item.title))
+            item.social_image_alt = (item.metadata.get("image_alt")
+                                     if use.card is use.cover else str(item.title))
         if use.body:
             _rewrite(use, outcomes, macros, conf)
+    logger.info("plugins.images: %s", stats)
 
 
 def _line_of(text: str, needle: str, default: int) -> int:

@@ -162,7 +162,8 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
     """Make every variant of ``source`` into the folder ``dest`` (``<name><suffix>``).
 
     Returns ``{"size": [w, h], "files": {file name: [width, height]}}``; variants that would
-    only repeat a smaller one (a small photo is never upscaled) are left out. Raises
+    only repeat a smaller one (a small photo is never upscaled) are left out, and so is an
+    ``exact`` one the photo is less than half as wide as. Raises
     :class:`ImageProblem` for a photo that cannot be published.
     """
     path = Path(source)
@@ -193,6 +194,8 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
         height = max(1, round(width * box_h / box_w))
         if variant.exact and variant.ratio:
             height = round(variant.width * variant.ratio[1] / variant.ratio[0])
+        if variant.exact and box_w * scale_back < variant.width / 2:
+            continue  # too small to fill it sharply: the caller makes something else
         name = variant.name
         if name.endswith(f"w{variant.width}"):  # files are named by the width they really have
             name = name[: -len(str(variant.width))] + str(width)
