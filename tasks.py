@@ -194,6 +194,16 @@ def bench_check(c, count=1000):
     bench.run(int(count))
 
 
+@task(help={"count": "số ảnh (mặc định 1000)", "size": "kích thước, ví dụ 4000x3000",
+            "workers": "số tiến trình (mặc định: mọi lõi)"})
+def bench_images(c, count=1000, size="4000x3000", workers=0):
+    """Đo tốc độ xử lý ảnh: lần đầu, lần sau không đổi gì, đổi một ảnh, mỗi lõi."""
+    from newsroom import bench_images as bench
+
+    width, height = (int(v) for v in size.lower().split("x"))
+    print(bench.report(bench.bench(int(count), (width, height), int(workers))))
+
+
 @task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
             "force": "xuất bản cả khi còn thay đổi chưa commit"})
 def publish(c, dry_run=False, force=False):
