@@ -6,7 +6,6 @@ import getpass
 import json
 import re
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -650,7 +649,7 @@ def inline_code(html: bytes) -> list[str]:
     soup = BeautifulSoup(html, "lxml")
     found = [f"<script>{s.get_text()[:40]}" for s in soup.find_all("script")
              if not s.get("src") and s.get("type", "text/javascript") in ("text/javascript", "module", "")]
-    found += [f"<style>" for _ in soup.find_all("style")]
+    found += ["<style>" for _ in soup.find_all("style")]
     found += [f"style= on <{t.name}>" for t in soup.find_all(style=True)]
     found += [f"{a} on <{t.name}>" for t in soup.find_all(True) for a in t.attrs if a.startswith("on")]
     return found
