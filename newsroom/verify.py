@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import posixpath
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -163,6 +164,24 @@ def verify(output: str | Path, settings: dict, now: datetime | None = None) -> l
             findings.extend(_check_page(site, file, rel, now))
         elif rel.endswith(FEED_SUFFIXES):
             findings.extend(_check_xml(site, file, rel, now))
+        elif rel.endswith(".css"):
+            findings.extend(_check_css(site, file, rel))
+    return findings
+
+
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+?)["']?\s*\)""")
+
+
+def _check_css(site: Site, file: Path, rel: str) -> list[Finding]:
+    """Fonts and pictures a style sheet names must be there too."""
+    findings = []
+    for url in sorted(set(_CSS_URL.findall(file.read_text(encoding="utf-8", errors="replace")))):
+        if url.startswith("data:"):
+            continue
+        target = site.internal(url, rel)
+        if target is not None and not site.resolves(target):
+            findings.append(Finding(rel, f"tệp giao diện tới tệp không có: {url}",
+                                    "thêm tệp vào theme/static hoặc sửa đường dẫn trong CSS"))
     return findings
 
 
