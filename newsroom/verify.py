@@ -2,8 +2,9 @@
 
 :func:`verify` reads the output folder as a reader's browser and a feed reader would and returns
 every :class:`Finding`: internal links and images that lead nowhere, pages without a title or a
-canonical URL, feeds and sitemaps that do not parse, drafts or future-dated items, empty pages,
-precompressed copies that differ from their original. An empty list means the site may go out.
+canonical URL, feeds and sitemaps that do not parse, style sheets naming missing files, drafts
+or future-dated items, empty pages, precompressed copies that differ from their original. An
+empty list means the site may go out.
 """
 from __future__ import annotations
 
