@@ -77,7 +77,7 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns",
+PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search"]
 TAXONOMIES = {

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from newsroom.site import ROOT
 from newsroom.text import fold
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,11 +26,29 @@ TIMEOUT = 15_000
 _WORD = re.compile(r"\w+")
 
 
+def _policy() -> str:
+    """The Content-Security-Policy the web server sends (deploy/nginx), so the pages are tried
+    under it; upgrade-insecure-requests is dropped (the test server speaks plain HTTP)."""
+    conf = ROOT / "deploy" / "nginx" / "congdoantkv.conf"
+    found = re.search(r'Content-Security-Policy "([^"]+)"', conf.read_text(encoding="utf-8")) \
+        if conf.is_file() else None
+    assert found, "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
+    return "; ".join(p.strip() for p in found[1].split(";")
+                     if p.strip() and p.strip() != "upgrade-insecure-requests")
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files of the output folder; the site's 404 page for anything missing."""
+    """Static files of the output folder, with the site's Content-Security-Policy; the site's
+    404 page for anything missing."""
+
+    policy = ""
 
     def log_message(self, *args):
         pass
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", self.policy)
+        super().end_headers()
 
     def send_error(self, code, message=None, explain=None):
         page = Path(self.directory) / "404.html"
@@ -47,7 +66,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server(sample_site):
     """The sample site on a free port of 127.0.0.1, stopped after the module."""
-    handler = functools.partial(_Handler, directory=str(sample_site.output))
+    handler = functools.partial(type("Handler", (_Handler,), {"policy": _policy()}),
+                                directory=str(sample_site.output))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -81,6 +101,8 @@ class Reader:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda m: self.errors.append(m.text)
+                     if "Content Security Policy" in m.text else None)
 
     def _route(self, route):
         url = route.request.url
@@ -180,7 +202,7 @@ def test_phone_has_no_horizontal_scroll(phone, sample_site, kind):
 
 def test_phone_menu_opens_and_closes(phone):
     phone.goto("")
-    toggle = phone.page.locator("button.menu-toggle")
+    toggle = phone.page.get_by_role("button", name="Chuyên mục")
     menu = phone.page.locator("#menu-chinh")
     expect(toggle).to_be_visible()
     expect(menu).to_be_hidden()
@@ -327,8 +349,10 @@ def test_reading_needs_no_javascript(browser, server, sample_site):
                     **PHONE)
     try:
         reader.goto("")
-        expect(reader.page.locator("button.menu-toggle")).to_be_hidden()
-        expect(reader.page.locator("#menu-chinh").get_by_role("link", name="Video")).to_be_visible()
+        video_link = reader.page.locator("#menu-chinh").get_by_role("link", name="Video")
+        expect(video_link).to_be_hidden()
+        reader.page.locator("a.menu-toggle").click()  # CSS :target opens it
+        expect(video_link).to_be_visible()
         reader.goto(videos[0])
         expect(reader.page.locator("h1")).to_be_visible()
         expect(reader.page.locator(".article-body")).to_be_visible()

@@ -88,7 +88,13 @@ async function search(push) {
     return;
   }
   status.textContent = "Đang tìm…";
-  const pf = await load();
+  let pf;
+  try {
+    pf = await load();
+  } catch (err) {
+    status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
+    return;
+  }
   const options = { filters: f };
   if (sortSelect.value) options.sort = { date: sortSelect.value === "cu" ? "asc" : "desc" };
   const found = await pf.search(query || null, options);

@@ -4,20 +4,28 @@
   "use strict";
   var d = document;
 
-  /* Phone menu: a button that shows and hides the list of sections. */
+  /* Phone menu: the "Chuyên mục" link (which opens the menu through CSS :target when there is
+     no script) becomes a button that shows and hides the list of sections. */
   var toggle = d.querySelector(".menu-toggle");
   var menu = d.getElementById("menu-chinh");
+  function setMenu(open) {
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  }
   if (toggle && menu) {
-    toggle.hidden = false;
-    toggle.addEventListener("click", function () {
-      var open = toggle.getAttribute("aria-expanded") !== "true";
-      toggle.setAttribute("aria-expanded", String(open));
-      menu.classList.toggle("open", open);
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-controls", "menu-chinh");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", function (e) {
+      e.preventDefault();
+      setMenu(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    toggle.addEventListener("keydown", function (e) {
+      if (e.key === " ") { e.preventDefault(); toggle.click(); }
     });
     d.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
-        toggle.setAttribute("aria-expanded", "false");
-        menu.classList.remove("open");
+        setMenu(false);
         toggle.focus();
       }
     });
