@@ -21,6 +21,7 @@ import gzip
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,12 +41,28 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
 
 
+def content_security_policy() -> str:
+    """The Content-Security-Policy the web server sends (deploy/nginx/congdoantkv.conf), for
+    local servers that try pages under it; upgrade-insecure-requests is dropped (they speak
+    plain HTTP)."""
+    conf = ROOT / "deploy" / "nginx" / "congdoantkv.conf"
+    found = re.search(r'Content-Security-Policy "([^"]+)"', conf.read_text(encoding="utf-8")) \
+        if conf.is_file() else None
+    if not found:
+        return ""
+    return "; ".join(p.strip() for p in found[1].split(";")
+                     if p.strip() and p.strip() != "upgrade-insecure-requests")
+
+
 class AuditError(RuntimeError):
     """The audit could not run (a tool is missing); the message says how to fix it."""
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzipped for text when the browser accepts it, 404.html when missing."""
+    """Static files, gzipped for text when the browser accepts it, 404.html when missing, with
+    the site's Content-Security-Policy."""
+
+    policy = ""
 
     def log_message(self, *args):
         pass
@@ -58,6 +75,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             headers["Content-Encoding"] = "gzip"
         headers["Content-Length"] = str(len(data))
         headers["Cache-Control"] = "max-age=3600" if "/theme/" in str(path) else "no-cache"
+        if self.policy:
+            headers["Content-Security-Policy"] = self.policy
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
@@ -88,7 +107,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def serve(folder: Path, server: http.server.ThreadingHTTPServer | None = None):
     """Serve ``folder`` on 127.0.0.1 (a free port); yields the base URL."""
     httpd = server or http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
-    httpd.RequestHandlerClass = functools.partial(_Handler, directory=str(folder))
+    handler = type("Handler", (_Handler,), {"policy": content_security_policy()})
+    httpd.RequestHandlerClass = functools.partial(handler, directory=str(folder))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -172,7 +192,8 @@ def axe(urls: list[str]) -> dict[str, list[str]]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS, headless=True)
         for viewport in ({"width": 390, "height": 844}, {"width": 1280, "height": 900}):
-            context = browser.new_context(viewport=viewport, locale="vi-VN")
+            # axe is injected as a script: the page's CSP must let it in
+            context = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True)
             page = context.new_page()
             for url in urls:
                 page.goto(url, wait_until="load")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from newsroom.site import ROOT
+from newsroom.audit import content_security_policy
 from newsroom.text import fold
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,20 +26,9 @@ TIMEOUT = 15_000
 _WORD = re.compile(r"\w+")
 
 
-def _policy() -> str:
-    """The Content-Security-Policy the web server sends (deploy/nginx), so the pages are tried
-    under it; upgrade-insecure-requests is dropped (the test server speaks plain HTTP)."""
-    conf = ROOT / "deploy" / "nginx" / "congdoantkv.conf"
-    found = re.search(r'Content-Security-Policy "([^"]+)"', conf.read_text(encoding="utf-8")) \
-        if conf.is_file() else None
-    assert found, "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
-    return "; ".join(p.strip() for p in found[1].split(";")
-                     if p.strip() and p.strip() != "upgrade-insecure-requests")
-
-
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files of the output folder, with the site's Content-Security-Policy; the site's
-    404 page for anything missing."""
+    """Static files of the output folder, with the site's Content-Security-Policy (so the pages
+    are tried under it); the site's 404 page for anything missing."""
 
     policy = ""
 
@@ -66,7 +55,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server(sample_site):
     """The sample site on a free port of 127.0.0.1, stopped after the module."""
-    handler = functools.partial(type("Handler", (_Handler,), {"policy": _policy()}),
+    policy = content_security_policy()
+    assert policy, "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
+    handler = functools.partial(type("Handler", (_Handler,), {"policy": policy}),
                                 directory=str(sample_site.output))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
