@@ -37,7 +37,7 @@ PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": N
                        "period_archives": None, "unit": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
-    (2, "{base_url}trang/{number}/", "{base_name}/trang/{number}/index.html"),
+    (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
 )
 
 # Readable ASCII URLs ending in "/" (đ → d through python-slugify's unidecode).
