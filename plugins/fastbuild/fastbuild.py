@@ -1,0 +1,174 @@
+"""Fast builds of a large site: read once and on every core, group once, write what changed.
+
+Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up):
+
+- ``workers``: processes that read new or changed files (default: every core);
+- ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
+- ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
+  build into the same output folder, do not build again (``stamp``);
+- ``always``: more template names whose pages are rendered on every live update.
+
+The plugin replaces no Pelican code globally except the memo of ``url``/``save_as`` while
+pages are written (see ``writer``); the N² term-page methods are replaced per generator
+(``grouping``).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+
+from pelican import signals
+from pelican.contents import Article, Content, Page
+
+from . import grouping, stamp
+from .readcache import ReadCache
+from .writer import FastWriter
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"workers": 0, "cache": True, "skip_unchanged_build": True, "always": ()}
+_KEY = "_fastbuild"  # per-build state, kept in the build's context dict
+
+
+def options(settings) -> dict:
+    """``FASTBUILD`` merged over the defaults, checked."""
+    given = settings.get("FASTBUILD") or {}
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"FASTBUILD: khóa lạ {', '.join(sorted(unknown))}; "
+                         f"các khóa hợp lệ: {', '.join(DEFAULTS)}")
+    merged = {**DEFAULTS, **given}
+    if not isinstance(merged["workers"], int) or merged["workers"] < 0:
+        raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
+    merged["workers"] = merged["workers"] or os.cpu_count() or 1
+    return merged
+
+
+# One epoch per writing phase: url/save_as are memoised only inside it.
+_epochs = itertools.count(1)
+_epoch = 0
+
+
+def _memo_property(key):
+    def getter(self):
+        if not _epoch or not isinstance(self, (Article, Page)):
+            return self.get_url_setting(key)
+        memo = self.__dict__.get("_fastbuild_urls")
+        if memo is None or memo[0] != _epoch:
+            memo = self.__dict__["_fastbuild_urls"] = [_epoch, {}]
+        value = memo[1].get(key)
+        if value is None:
+            value = memo[1][key] = self.get_url_setting(key)
+        return value
+
+    getter._fastbuild = True
+    return property(getter)
+
+
+def _install_url_memo():
+    """Articles and pages format ``url``/``save_as`` from the settings on every use; while
+    pages are written (one epoch) they cannot change, so each is formatted once."""
+    for key in ("url", "save_as"):
+        if not getattr(Content.__dict__[key].fget, "_fastbuild", False):
+            setattr(Content, key, _memo_property(key))
+
+
+# Receivers ------------------------------------------------------------------------------
+
+def initialized(pelican):
+    opts = options(pelican.settings)
+    if opts["skip_unchanged_build"]:
+        stamp.watch_errors()
+        fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings)
+        if fresh:
+            logger.warning("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
+                           pelican.settings["OUTPUT_PATH"])
+            pelican.run = _nothing_to_do
+
+
+def _nothing_to_do():
+    return None
+
+
+def _state(generator) -> dict:
+    state = generator.context.get(_KEY)
+    if state is None:
+        opts = options(generator.settings)
+        state = generator.context[_KEY] = {
+            "options": opts, "cache": ReadCache(generator.settings) if opts["cache"] else None,
+            "started": time.perf_counter()}
+    return state
+
+
+def _wrap_readers(generator, cache: ReadCache):
+    for reader in generator.readers.readers.values():
+        if getattr(reader.read, "_fastbuild", False):
+            continue
+        original = reader.read
+
+        def read(path, _original=original):
+            found = cache.get(os.path.abspath(path))
+            if found is None:
+                found = _original(path)
+                cache.put(os.path.abspath(path), found)
+            return found
+
+        read._fastbuild = True
+        read.original = original
+        reader.read = read
+
+
+def _prefetch(generator, paths_key, exclude_key):
+    state = _state(generator)
+    cache = state["cache"]
+    if cache is None:
+        return
+    originals = {ext: getattr(r.read, "original", r.read)
+                 for ext, r in generator.readers.readers.items()}
+    _wrap_readers(generator, cache)
+    files = generator.get_files(generator.settings[paths_key],
+                                exclude=generator.settings[exclude_key])
+    paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
+    cache.prefetch(paths, originals, state["options"]["workers"])
+
+
+def article_generator_init(generator):
+    grouping.install(generator)
+    _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+
+
+def page_generator_init(generator):
+    _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+
+
+def generator_finalized(generator):
+    state = generator.context.get(_KEY)
+    if state and state["cache"] is not None:
+        state["cache"].save()
+
+
+def get_writer(pelican):
+    global _epoch
+    _epoch = next(_epochs)
+    return FastWriter
+
+
+def finalized(pelican):
+    global _epoch
+    _epoch = 0
+    opts = options(pelican.settings)
+    if opts["skip_unchanged_build"]:
+        stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))
+
+
+def register():
+    _install_url_memo()
+    signals.initialized.connect(initialized)
+    signals.article_generator_init.connect(article_generator_init)
+    signals.page_generator_init.connect(page_generator_init)
+    signals.article_generator_finalized.connect(generator_finalized)
+    signals.page_generator_finalized.connect(generator_finalized)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(finalized)
