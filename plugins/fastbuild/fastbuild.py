@@ -46,7 +46,7 @@ def options(settings) -> dict:
     return merged
 
 
-# One epoch per writing phase: url/save_as are memoised only inside it.
+# Non-zero while pages are written: url/save_as are memoised only from then on.
 _epochs = itertools.count(1)
 _epoch = 0
 
@@ -56,11 +56,11 @@ def _memo_property(key):
         if not _epoch or not isinstance(self, (Article, Page)):
             return self.get_url_setting(key)
         memo = self.__dict__.get("_fastbuild_urls")
-        if memo is None or memo[0] != _epoch:
-            memo = self.__dict__["_fastbuild_urls"] = [_epoch, {}]
-        value = memo[1].get(key)
+        if memo is None:
+            memo = self.__dict__["_fastbuild_urls"] = {}
+        value = memo.get(key)
         if value is None:
-            value = memo[1][key] = self.get_url_setting(key)
+            value = memo[key] = self.get_url_setting(key)
         return value
 
     getter._fastbuild = True
@@ -68,8 +68,9 @@ def _memo_property(key):
 
 
 def _install_url_memo():
-    """Articles and pages format ``url``/``save_as`` from the settings on every use; while
-    pages are written (one epoch) they cannot change, so each is formatted once."""
+    """Articles and pages format ``url``/``save_as`` from the settings on every use. Once
+    pages are being written they cannot change any more, so from then on each is formatted
+    once per object (a live session keeps unchanged objects, and so their URLs)."""
     for key in ("url", "save_as"):
         if not getattr(Content.__dict__[key].fget, "_fastbuild", False):
             setattr(Content, key, _memo_property(key))
@@ -125,6 +126,10 @@ def _prefetch(generator, paths_key, exclude_key):
     cache = state["cache"]
     if cache is None:
         return
+    if paths_key in state.setdefault("prefetched", set()):
+        _wrap_readers(generator, cache)  # a live session: only changed files are read
+        return
+    state["prefetched"].add(paths_key)
     originals = {ext: getattr(r.read, "original", r.read)
                  for ext, r in generator.readers.readers.items()}
     _wrap_readers(generator, cache)

@@ -99,7 +99,7 @@ class ReadCache:
         self.path = Path(settings["CACHE_PATH"]) / "fastbuild.sqlite"
         self.key = code_key(settings)
         self.rows: dict[str, tuple[str, bytes]] = {}
-        self.fresh: dict[str, tuple] = {}  # path -> (content, metadata), read this build
+        self.fresh: dict[str, tuple] = {}  # path -> (stamp, (content, metadata)) read this build
         self.dirty: dict[str, tuple[str, bytes]] = {}
         self.hits = self.misses = 0
         self._load()
@@ -131,8 +131,13 @@ class ReadCache:
 
     def get(self, path: str):
         """``(content, metadata)`` for the file if the cache holds its current version."""
-        if path in self.fresh:
-            return self.fresh[path]
+        fresh = self.fresh.get(path)
+        if fresh is not None:
+            try:
+                if fresh[0] == stamp(path):
+                    return fresh[1]
+            except OSError:
+                return None
         row = self.rows.get(path)
         if row is None:
             return None
@@ -146,9 +151,10 @@ class ReadCache:
         return value
 
     def put(self, path: str, value, blob: bytes | None = None):
-        self.fresh[path] = value
         try:
-            self.dirty[path] = (stamp(path), blob or dumps(value, self.settings))
+            current = stamp(path)
+            self.fresh[path] = (current, value)
+            self.dirty[path] = (current, blob or dumps(value, self.settings))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             logger.debug("fastbuild: không lưu được %s vào bộ nhớ đệm: %s", path, exc)
 
@@ -196,13 +202,14 @@ class ReadCache:
                     len(todo), workers, time.perf_counter() - started)
 
     def get_stamped(self, path):
-        if path in self.fresh:
-            return True
-        row = self.rows.get(path)
         try:
-            return True if row is not None and row[0] == stamp(path) else None
+            current = stamp(path)
         except OSError:
             return None
+        for found in (self.fresh.get(path), self.rows.get(path)):
+            if found is not None and found[0] == current:
+                return True
+        return None
 
 
 _READERS: dict | None = None  # set in the build process just before forking

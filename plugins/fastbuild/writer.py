@@ -32,6 +32,10 @@ from pelican.writers import FileOverwriteFailedError, Writer
 logger = logging.getLogger(__name__)
 
 _versions = itertools.count(1)
+#: Arguments that do not count as inputs of a page: the item itself (see ``token(deep=True)``)
+#: and the whole article list Pelican hands every term page (``all_articles``): term pages
+#: must not show site-wide lists, or every one of them would change on every publish.
+IGNORED = {"article", "page", "all_articles"}
 
 
 def version(item) -> int:
@@ -158,8 +162,8 @@ class FastWriter(Writer):
         if item is not None:
             parts.append(token(item, deep=True))
         for key, value in sorted(kwargs.items()):
-            if key in ("article", "page") or key.endswith(("_page", "_paginator",
-                                                           "_previous_page", "_next_page")):
+            if key in IGNORED or key.endswith(("_page", "_paginator", "_previous_page",
+                                                "_next_page")):
                 continue
             parts.append((key, token(value)))
         if page is not None:
@@ -176,6 +180,22 @@ class FastWriter(Writer):
             self.stats["skipped"] += 1
             return True
         return False
+
+    def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
+                   override_output=False, feed_title=None):
+        """Pelican's ``write_feed``; skipped when its items and title are the same."""
+        fingerprint = None
+        if self.fingerprints is not None and path:
+            items = elements[: self.settings["FEED_MAX_ITEMS"]]
+            fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
+                           tuple(token(e, deep=True) for e in items))
+            if self._unchanged(path, fingerprint):
+                return None
+        feed = super().write_feed(elements, context, path, url, feed_type, override_output,
+                                  feed_title)
+        if fingerprint is not None:
+            self.fingerprints[path] = fingerprint
+        return feed
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None,
                    template_name=None, override_output=False, url=None, **kwargs):

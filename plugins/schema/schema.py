@@ -45,6 +45,18 @@ class NewsroomMarkdownReader(MarkdownReader):
                 return "page"
         return "article"
 
+    def _markdown(self) -> Markdown:
+        """One Markdown converter per reader, reset between files: building a new one for
+        every file (as Pelican does) costs about a sixth of the reading time."""
+        md = self.__dict__.get("_md_reused")
+        if md is None:
+            md = self._md_reused = Markdown(**self.settings["MARKDOWN"])
+            if "meta" in md.preprocessors:
+                md.preprocessors.deregister("meta")
+        else:
+            md.reset()
+        return md
+
     def read(self, source_path):
         path = Path(source_path)
         content_root = Path(self.settings["PATH"])
@@ -61,9 +73,7 @@ class NewsroomMarkdownReader(MarkdownReader):
         header = schema.split(text)
         values, problems = schema.validate(header, path, kind=kind, content_root=content_root)
 
-        self._md = Markdown(**self.settings["MARKDOWN"])
-        if "meta" in self._md.preprocessors:
-            self._md.preprocessors.deregister("meta")
+        self._md = self._markdown()
         content = self._md.convert(header.body)
 
         metadata = {}
