@@ -15,7 +15,7 @@ SITENAME_SHORT = "Công đoàn TKV"
 SITE_DESCRIPTION = ("Trang thông tin điện tử của Công đoàn Than – Khoáng sản Việt Nam: tin tức, "
                     "chiến dịch, gương điển hình và tư vấn pháp luật cho đoàn viên, người lao động.")
 SITE_SLOGAN = "Công đoàn Việt Nam: Chủ động - Tích cực - Sáng tạo - Trách nhiệm"
-SITEURL = os.environ.get("SITEURL", "http://localhost:8000")
+SITEURL = os.environ.get("SITEURL", "")  # root-relative links: the preview works on any port
 PUBLISHER = {"name": "Công đoàn Than – Khoáng sản Việt Nam", "email": "toasoan@congdoantkv.vn"}
 
 PATH = "content"
@@ -68,7 +68,7 @@ DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
 TEMPLATE_PAGES = {"404.html": "404.html"}
 SLUGIFY_SOURCE = "title"
 
-FEED_DOMAIN = SITEURL
+FEED_DOMAIN = SITEURL or "http://localhost:8000"
 FEED_ALL_ATOM = "feeds/tat-ca.atom.xml"
 CATEGORY_FEED_ATOM = "chuyen-muc/{slug}/feed.xml"
 TAG_FEED_ATOM = None
@@ -113,6 +113,7 @@ MENU = [
 ]
 DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = False
+READERS = {"rst": None}  # articles are Markdown; no docutils warnings
 CACHE_CONTENT = False  # plugins.fastbuild keeps its own per-file cache (FASTBUILD)
 # Build speed (plugins/fastbuild): cache of what was read, workers = every core, skip a build
 # when nothing changed. See README, "Hiệu năng".

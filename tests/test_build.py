@@ -1,0 +1,155 @@
+"""The site as reporters and readers see it: real strict builds, checked in the HTML."""
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from newsroom import schema
+from newsroom.site import ROOT
+
+from tests.helpers import article
+
+CONTENT = ROOT / "content"
+
+
+def sample_articles():
+    """(source path, clean values) of every published sample article."""
+    found = []
+    for path in sorted((CONTENT / "bai-viet").rglob("*.md")):
+        header = schema.split(schema.read_source(path))
+        values, problems = schema.validate(header, path, content_root=CONTENT)
+        assert not [p for p in problems if p.severity == schema.ERROR], problems
+        if values.get("status", "published") == "published":
+            found.append((path, values))
+    return found
+
+
+def test_sample_content_is_rich_enough():
+    items = sample_articles()
+    assert len(items) >= 40
+    assert len({v["unit"] for _, v in items}) >= 12
+    assert {v["date"].year for _, v in items} >= set(range(2020, 2027))
+    categories = {v["category"] for _, v in items}
+    assert {"Tin tức", "Tư vấn pháp luật", "Ảnh", "Video", "Gương điển hình"} <= categories
+    assert sum(v["category"] == "Tư vấn pháp luật" for _, v in items) >= 3
+
+
+def test_every_sample_article_has_its_page_with_nfc_text(sample_site):
+    for path, values in sample_articles():
+        slug = values.get("slug") or schema.slugify(values["title"])
+        url = f"{values['date']:%Y}/{values['date']:%m}/{slug}/"
+        page = sample_site.html(url)
+        h1 = page.select_one("article h1").get_text(strip=True)
+        assert h1 == values["title"]
+        text = sample_site.text(url)
+        assert unicodedata.is_normalized("NFC", text), url
+
+
+def test_urls_are_ascii_and_end_with_a_slash(sample_site):
+    home = sample_site.html("")
+    siteurl = sample_site.settings["SITEURL"]
+    internal = [a["href"] for a in home.select("a[href]")
+                if a["href"].startswith(siteurl + "/") and "//" not in a["href"][len(siteurl):]]
+    assert len(internal) > 20
+    for href in internal:
+        path = href[len(siteurl):]
+        if True:
+            assert path.isascii(), href
+            assert path.endswith("/") or "." in path.rsplit("/", 1)[-1], href
+            assert "đ" not in path
+
+
+def test_unit_pages_list_their_articles(sample_site):
+    by_unit = {}
+    for _, values in sample_articles():
+        by_unit.setdefault(values["unit"], set()).add(values["title"])
+    for unit, titles in by_unit.items():
+        listed = set()
+        url = f"don-vi/{unit}/"
+        while url:
+            page = sample_site.html(url)
+            listed |= {a.get_text(strip=True) for a in page.select(".card-title a")}
+            nxt = page.select_one('a[rel="next"]')
+            url = nxt["href"].replace(sample_site.settings["SITEURL"], "").lstrip("/") if nxt else None
+        assert listed == titles, unit
+    index = sample_site.html("don-vi/")
+    assert len(index.select(".term-list li")) == len(by_unit)
+
+
+def test_dates_are_written_in_vietnamese(sample_site):
+    path, values = sample_articles()[0]
+    slug = values.get("slug") or schema.slugify(values["title"])
+    page = sample_site.html(f"{values['date']:%Y}/{values['date']:%m}/{slug}/")
+    shown = page.select_one(".byline time").get_text()
+    assert re.fullmatch(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ Nhật), \d\d/\d\d/\d{4} \d\d:\d\d", shown)
+    assert shown.endswith(f"{values['date']:%d/%m/%Y %H:%M}")
+
+
+def test_lists_pages_and_404_exist(sample_site):
+    for url in ("", "chuyen-muc/", "chuyen-muc/tin-tuc/", "the/", "tac-gia/", "luu-tru/",
+                "don-vi/", "gioi-thieu/", "lien-he/", "404.html", "feeds/tat-ca.atom.xml"):
+        assert sample_site.exists(url), url
+    assert sample_site.html("").html["lang"] == "vi"
+    assert sample_site.html("404.html").select_one("h1").get_text() == "Không tìm thấy trang"
+
+
+def test_home_is_paginated(sample_site):
+    home = sample_site.html("")
+    nxt = home.select_one('a[rel="next"]')
+    assert nxt is not None and nxt["href"].endswith("/trang/2/")
+    assert sample_site.exists("trang/2/")
+
+
+# --- Bad metadata: every case gives its message; strict builds list them all and fail ---
+
+BAD = {
+    "bai-viet/than-ha-lam/2020/thieu-tieu-de.md": (article(title=None), "Title", "thiếu trường tiêu đề"),
+    "bai-viet/than-ha-lam/2020/sai-don-vi.md": (article(title="Sai đơn vị", unit="than-ha-lamm"),
+                                                 "Unit", "“than-ha-lam”"),
+    "bai-viet/than-ha-lam/2020/sai-ngay.md": (article(title="Sai ngày", date="31/02/2020 08:00"),
+                                               "Date", "không tồn tại"),
+    "bai-viet/than-ha-lam/2020/thieu-anh.md": (
+        article(title="Thiếu ảnh", image="thieu-anh/anh-bia.jpg", image_alt="Ảnh bìa"),
+        "Image", "không tìm thấy ảnh"),
+}
+
+
+def test_strict_build_fails_listing_every_problem_at_once(make_site):
+    files = {rel: text for rel, (text, _, _) in BAD.items()}
+    files["bai-viet/than-ha-lam/2020/tot.md"] = article(title="Bài tốt")
+    with pytest.raises(Exception) as info:
+        make_site(files, strict=True)
+    message = str(info.value)
+    for rel, (_, field, words) in BAD.items():
+        line = next(l for l in message.splitlines() if rel in l and f": {field}:" in l)
+        assert words in line and "Cách sửa" in line, line
+    assert "4 lỗi" in message
+
+
+def test_preview_build_reports_and_goes_on(make_site, caplog):
+    files = {rel: text for rel, (text, _, _) in BAD.items()}
+    files["bai-viet/than-ha-lam/2020/tot.md"] = article(title="Bài tốt")
+    built = make_site(files, strict=False)
+    assert built.exists("2020/06/bai-tot/")
+    assert built.exists("2020/06/sai-don-vi/")  # readable in preview despite the wrong unit
+    warned = "\n".join(r.getMessage() for r in caplog.records)
+    for rel, (_, field, words) in BAD.items():
+        assert rel in warned and words in warned
+    home = built.html("")
+    assert "Sai ngày" not in home.get_text()  # an undatable item stays out of the lists
+
+
+def test_mac_nfd_file_is_published_as_nfc(make_site):
+    nfd = unicodedata.normalize("NFD", article(title="Đoàn viên Hà Lầm nhận quà", body="Chăm lo đời sống."))
+    built = make_site({"bai-viet/than-ha-lam/2020/nfd.md": nfd.encode("utf-8")}, strict=True)
+    text = built.text("2020/06/doan-vien-ha-lam-nhan-qua/")
+    assert "Đoàn viên Hà Lầm nhận quà" in text and "Chăm lo đời sống." in text
+
+
+def test_vietnamese_day_first_date_is_not_read_month_first(make_site):
+    built = make_site({"bai-viet/than-ha-lam/2020/a.md": article(title="Ngày 12 tháng 5",
+                                                                 date="12/05/2020 08:30")},
+                      strict=True)
+    assert built.exists("2020/05/ngay-12-thang-5/")
+    assert "Thứ Ba, 12/05/2020 08:30" in built.html("2020/05/ngay-12-thang-5/").select_one(".byline").get_text()
