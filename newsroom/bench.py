@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,14 +80,20 @@ def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
     Memory is the build process's peak plus the largest peak of the worker processes it
     forked (they share most pages with it, so this errs on the high side)."""
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "newsroom.bench", "_build", variant, str(content), str(output),
-         str(cache)], cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsroom.bench", "_build", variant, str(content),
+             str(output), str(cache)], cwd=ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if proc.returncode:
-        raise RuntimeError(f"bản dựng {variant} lỗi:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"seconds": seconds,
+        raise RuntimeError(f"bản dựng {variant} lỗi:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    info = json.loads(stdout.strip().splitlines()[-1])
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
             "memory_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
 
 
@@ -124,6 +131,7 @@ class Changes:
 def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int) -> dict:
     output, cache = workdir / f"out-{variant}-{n}", workdir / f"cache-{variant}-{n}"
     samples = {step: [] for step in STEPS}
+    cpu = {step: [] for step in STEPS}
     memory = []
     changes = Changes(content, n)
     try:
@@ -137,12 +145,14 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
                     changes.add(round_)
                 result = measure(variant, content, output, cache)
                 samples[step].append(result["seconds"])
+                cpu[step].append(result["cpu"])
                 memory.append(result["memory_mb"])
             changes.restore()
     finally:
         changes.restore()
     figures = {step: statistics.median(values) for step, values in samples.items()}
     figures["memory"] = max(memory)
+    figures["cpu"] = {step: statistics.median(values) for step, values in cpu.items()}
     figures["samples"] = samples
     return figures
 
@@ -173,13 +183,19 @@ def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
 
 
 def table(n: int, result: dict) -> str:
-    rows = [f"{n} bài (trung vị, giây)", f"{'':18}{'dự án':>10}{'Pelican gốc':>13}{'tỉ lệ':>8}"]
+    rows = [f"{n} bài (trung vị; thời gian thực, giây; trong ngoặc: giây CPU)",
+            f"{'':18}{'dự án':>16}{'Pelican gốc':>16}{'tỉ lệ':>8}"]
     project, stock = result.get("project"), result.get("stock")
     for step in (*STEPS, "memory"):
         p = project[step] if project else None
         s = stock[step] if stock else None
         ratio = f"{p / s:.2f}" if p is not None and s else "–"
-        rows.append(f"{LABELS[step]:18}{_fmt(p):>10}{_fmt(s):>13}{ratio:>8}")
+        if step != "memory":
+            p_text = _fmt(p) + (f" ({project['cpu'][step]:.1f})" if project else "")
+            s_text = _fmt(s) + (f" ({stock['cpu'][step]:.1f})" if stock else "")
+        else:
+            p_text, s_text = _fmt(p), _fmt(s)
+        rows.append(f"{LABELS[step]:18}{p_text:>16}{s_text:>16}{ratio:>8}")
     live = result.get("livereload")
     if live:
         rows.append(f"livereload: sửa 1 bài {live['edit']:.2f} s, thêm 1 bài {live['add']:.2f} s"

@@ -88,6 +88,19 @@ class Session:
         pages = tuple(version(p) for p in context.get("pages", ()))
         return hash((templates, pages))
 
+    @staticmethod
+    def _content_token(generators) -> int:
+        """Every item of the site, as it is now (summary pages depend on all of them)."""
+        from plugins.fastbuild.writer import version  # noqa: PLC0415
+
+        found = []
+        for generator in generators:
+            for name in ("articles", "translations", "drafts", "drafts_translations",
+                         "hidden_articles", "hidden_translations", "pages", "hidden_pages",
+                         "draft_pages"):
+                found.append(tuple(version(item) for item in getattr(generator, name, ())))
+        return hash(tuple(found))
+
     def update(self) -> dict:
         """Bring the output up to date; return what was done."""
         started = time.perf_counter()
@@ -122,9 +135,16 @@ class Session:
         writer = p._get_writer()
         writer.fingerprints = self.fingerprints
         writer.site_token = self._site_token(self.context)
-        for generator in generators:
-            if hasattr(generator, "generate_output"):
-                generator.generate_output(writer)
+        writer.content_token = self._content_token(generators)
+        writer.begin()  # every page of this update rendered in one batch, on every core
+        try:
+            for generator in generators:
+                if hasattr(generator, "generate_output"):
+                    generator.generate_output(writer)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.flush()
         signals.finalized.send(p)
         written = set(writer._written_files)
         removed = sorted(self.written - written)
@@ -209,7 +229,7 @@ RESTART = ("data", "newsroom", "plugins")
 
 
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
-          ready=None, **overrides):
+          ready=None, argv=(), **overrides):
     """Build, serve, and update on every change until interrupted."""
     from watchfiles import watch
 
@@ -239,7 +259,10 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                    for name in RESTART) or any(p.suffix == ".py" and p.parent == ROOT
                                                for p in paths):
                 logger.warning("Mã hoặc dữ liệu thay đổi: khởi động lại livereload…")
-                os.execv(sys.executable, [sys.executable, *sys.argv])
+                if server:
+                    server.server_close()
+                os.chdir(ROOT)
+                os.execv(sys.executable, [sys.executable, "-m", "newsroom.livereload", *argv])
             try:
                 info = session.update()
             except Exception as exc:  # keep serving the last good output
@@ -315,7 +338,8 @@ def main(argv=None):
         print(f"Mở trình duyệt tại http://localhost:{args.port}/ (lưu tệp là trang tự cập nhật; "
               "Ctrl+C để dừng)", flush=True)
     try:
-        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit, **overrides)
+        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit,
+              argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -21,6 +21,7 @@ import time
 
 from pelican import signals
 from pelican.contents import Article, Content, Page
+from pelican.generators import ArticlesGenerator
 
 from . import grouping, stamp
 from .readcache import ReadCache
@@ -154,6 +155,35 @@ def generator_finalized(generator):
         state["cache"].save()
 
 
+def _batched(method):
+    """``method(writer)`` with the pages it writes rendered together on every core."""
+
+    def run(writer):
+        if not isinstance(writer, FastWriter):
+            return method(writer)
+        writer.begin()
+        try:
+            result = method(writer)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.flush()
+        return result
+
+    run._fastbuild = True
+    return run
+
+
+def all_generators_finalized(generators):
+    """Each generator's pages are rendered in one batch, finished before the next generator
+    (and before ``article_writer_finalized``) runs."""
+    for generator in generators:
+        name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
+        method = getattr(generator, name, None)
+        if method is not None and not getattr(method, "_fastbuild", False):
+            setattr(generator, name, _batched(method))
+
+
 def get_writer(pelican):
     global _epoch
     _epoch = next(_epochs)
@@ -175,5 +205,6 @@ def register():
     signals.page_generator_init.connect(page_generator_init)
     signals.article_generator_finalized.connect(generator_finalized)
     signals.page_generator_finalized.connect(generator_finalized)
+    signals.all_generators_finalized.connect(all_generators_finalized)
     signals.get_writer.connect(get_writer)
     signals.finalized.connect(finalized)

@@ -29,6 +29,8 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from . import parallel
+
 logger = logging.getLogger(__name__)
 
 _versions = itertools.count(1)
@@ -102,12 +104,18 @@ class FastWriter(Writer):
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings)
         self.fingerprints: dict | None = None  # output name -> inputs, set by livereload
-        self.site_token = None
+        self.site_token = None  # templates and pages (livereload)
+        self.content_token = None  # every item of the site (livereload)
         self.always = set(self.settings.get("DIRECT_TEMPLATES", ()))
         self.always.update((self.settings.get("FASTBUILD") or {}).get("always", ()))
         for conf in (self.settings.get("TAXONOMIES") or {}).values():
             self.always.add(conf.get("index_template") or conf.get("plural"))
+        fast = self.settings.get("FASTBUILD") or {}
+        self.workers = fast.get("workers") or os.cpu_count() or 1
         self.stats = {"rendered": 0, "skipped": 0, "written": 0, "unchanged": 0}
+        self._deep: dict[int, tuple] = {}
+        self._batch: list | None = None
+        self._depth = 0
 
     # Writing only what changed -------------------------------------------------------
 
@@ -125,13 +133,14 @@ class FastWriter(Writer):
         os.replace(tmp, path)
         self.stats["written"] += 1
 
-    def _open_w(self, filename, encoding, override=False):
+    def _claim(self, filename, override=False):
+        """Pelican's overwrite rules: the file to write, or os.devnull to skip it."""
         if filename in self._overridden_files:
             if override:
                 raise FileOverwriteFailedError(
                     f'Failed to overwrite "{filename}" a second time (was previously overwritten)')
             logger.info('Skipping "%s", not overwriting', filename)
-            return open(os.devnull, "w", encoding=encoding)
+            return os.devnull
         if filename in self._written_files:
             if override:
                 logger.info('Overwriting "%s"', filename)
@@ -142,25 +151,37 @@ class FastWriter(Writer):
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        return _ChangedOnly(filename, encoding, self)
+        return filename
+
+    def _open_w(self, filename, encoding, override=False):
+        target = self._claim(filename, override)
+        if target == os.devnull:
+            return open(os.devnull, "w", encoding=encoding)
+        return _ChangedOnly(target, encoding, self)
 
     # Skipping pages whose inputs did not change ---------------------------------------
 
+    def _deep_token(self, item):
+        found = self._deep.get(id(item))
+        if found is None:
+            found = self._deep[id(item)] = token(item, deep=True)
+        return found
+
     def _fingerprint(self, name, template_name, kwargs, page=None):
-        """The inputs of one output page, or None if it must always be rendered."""
+        """The inputs of one output page (``fingerprints`` set), else None."""
         if self.fingerprints is None:
             return None
         item = kwargs.get("article") or kwargs.get("page")
         if not isinstance(item, Content):
             item = None
-        if item is None:
-            if template_name is None:
-                return None  # template pages, 404...
-            if template_name in self.always and (page is None or page.number == 1):
-                return None
         parts = [name, template_name, self.site_token]
         if item is not None:
-            parts.append(token(item, deep=True))
+            parts.append(self._deep_token(item))
+        elif template_name is None or (template_name in self.always
+                                       and (page is None or page.number == 1)):
+            # Summary pages (home, archives, indexes of terms, template pages) may show
+            # anything about any item: they depend on all of them.
+            parts.append(self.content_token)
         for key, value in sorted(kwargs.items()):
             if key in IGNORED or key.endswith(("_page", "_paginator", "_previous_page",
                                                 "_next_page")):
@@ -168,17 +189,18 @@ class FastWriter(Writer):
             parts.append((key, token(value)))
         if page is not None:
             parts.append((page.number, page.paginator.num_pages,
-                          tuple(token(o, deep=False) for o in page.object_list)))
+                          tuple(token(o) for o in page.object_list)))
         return tuple(parts)
 
     def _unchanged(self, name, fingerprint) -> bool:
         if fingerprint is None:
             return False
-        path = sanitised_join(self.output_path, name)
-        if self.fingerprints.get(name) == fingerprint and os.path.exists(path):
-            self._written_files.add(path)
-            self.stats["skipped"] += 1
-            return True
+        if self.fingerprints.get(name) == fingerprint:
+            path = sanitised_join(self.output_path, name)
+            if os.path.exists(path):
+                self._written_files.add(path)
+                self.stats["skipped"] += 1
+                return True
         return False
 
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
@@ -188,7 +210,7 @@ class FastWriter(Writer):
         if self.fingerprints is not None and path:
             items = elements[: self.settings["FEED_MAX_ITEMS"]]
             fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
-                           tuple(token(e, deep=True) for e in items))
+                           tuple(self._deep_token(e) for e in items))
             if self._unchanged(path, fingerprint):
                 return None
         feed = super().write_feed(elements, context, path, url, feed_type, override_output,
@@ -197,6 +219,51 @@ class FastWriter(Writer):
             self.fingerprints[path] = fingerprint
         return feed
 
+    # Rendering on every core -------------------------------------------------------------
+
+    def begin(self):
+        """From now until the matching :meth:`flush`, pages are queued, not rendered."""
+        if self._depth == 0:
+            self._batch = []
+        self._depth += 1
+
+    def abort(self):
+        self._depth -= 1
+        if self._depth <= 0:
+            self._depth, self._batch = 0, None
+
+    def flush(self):
+        """Render the queued pages, split over ``workers`` processes (forked: they share the
+        site in memory), then record them and send ``content_written`` in queue order."""
+        self._depth -= 1
+        if self._depth > 0 or self._batch is None:
+            return
+        jobs, self._batch = self._batch, None
+        if self.workers > 1 and len(jobs) >= 64:
+            parallel.render(self, jobs, self.workers)
+        else:
+            for job in jobs:
+                self._render(*job[:4])
+        for _template, local, _context, path, save_as, fingerprint in jobs:
+            self._done(local, path, save_as, fingerprint)
+
+    def _render(self, template, local, context, path):
+        if local["localsiteurl"]:
+            context["localsiteurl"] = local["localsiteurl"]
+        output = template.render(local)
+        self.stats["rendered"] += 1
+        if path != os.devnull:
+            self._store(path, output.encode("utf-8"))
+        logger.info('Writing "%s"', path)
+
+    def _done(self, local, path, save_as, fingerprint):
+        if self.fingerprints is not None:
+            if fingerprint is None:
+                self.fingerprints.pop(save_as, None)
+            else:
+                self.fingerprints[save_as] = fingerprint
+        signals.content_written.send(path, context=local)
+
     def write_file(self, name, template, context, relative_urls=False, paginated=None,
                    template_name=None, override_output=False, url=None, **kwargs):
         """Pelican's ``write_file`` (same arguments, same pages), with page skipping."""
@@ -204,21 +271,15 @@ class FastWriter(Writer):
             return
 
         def _write(localcontext, save_as, fingerprint):
-            if localcontext["localsiteurl"]:
-                context["localsiteurl"] = localcontext["localsiteurl"]
-            output = template.render(localcontext)
-            self.stats["rendered"] += 1
             path = sanitised_join(self.output_path, save_as)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with self._open_w(path, "utf-8", override=override_output) as f:
-                f.write(output)
-            logger.info('Writing "%s"', path)
-            if self.fingerprints is not None:
-                if fingerprint is None:
-                    self.fingerprints.pop(save_as, None)
-                else:
-                    self.fingerprints[save_as] = fingerprint
-            signals.content_written.send(path, context=localcontext)
+            path = self._claim(path, override_output)
+            job = (template, localcontext, context, path, save_as, fingerprint)
+            if self._batch is not None:
+                self._batch.append(job)
+            else:
+                self._render(*job[:4])
+                self._done(localcontext, path, save_as, fingerprint)
 
         def _localcontext(save_as, values):
             local = context.copy()
