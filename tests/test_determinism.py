@@ -40,10 +40,17 @@ def build(content, out, cache_path, **fast):
                NEWSROOM_STRICT=True, FASTBUILD=options)
 
 
-def test_same_bytes_cold_warm_one_or_two_cores(content, tmp_path):
-    build(content, tmp_path / "cold", tmp_path / "cache")  # read on two processes
-    build(content, tmp_path / "warm", tmp_path / "cache")  # everything from the cache
-    build(content, tmp_path / "plain", tmp_path / "nocache", workers=1, cache=False)
+def build_without_fastbuild(content, out):
+    plugins = [p for p in site.settings_for("pelicanconf.py")["PLUGINS"]
+               if p != "plugins.fastbuild"]
+    site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out, NEWSROOM_STRICT=True,
+               PLUGINS=plugins)
+
+
+def test_same_bytes_cold_warm_and_as_pelican_alone(content, tmp_path):
+    build(content, tmp_path / "cold", tmp_path / "cache")  # read and rendered on two cores
+    build(content, tmp_path / "warm", tmp_path / "cache")  # everything read from the cache
+    build_without_fastbuild(content, tmp_path / "plain")  # Pelican's own code paths
     assert len(list((tmp_path / "cold").rglob("index.html"))) > N
     assert_same(tmp_path / "cold", tmp_path / "warm")
     assert_same(tmp_path / "cold", tmp_path / "plain")
@@ -73,7 +80,7 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     removed = session.update()
     assert removed["removed"] >= 1
 
-    build(work, tmp_path / "full", tmp_path / "cache-full", workers=1, cache=False)
+    build(work, tmp_path / "full", tmp_path / "cache-full", workers=1, cache=False)  # one core
     assert_same(tmp_path / "live", tmp_path / "full")
     new = changes.added[0].stem
     assert any(new in name for name in tree(tmp_path / "live"))

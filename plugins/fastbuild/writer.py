@@ -222,12 +222,17 @@ class FastWriter(Writer):
     # Rendering on every core -------------------------------------------------------------
 
     def begin(self):
-        """From now until the matching :meth:`flush`, pages are queued, not rendered."""
+        """From now until the matching :meth:`flush`, pages are queued, not rendered (with
+        one worker, pages are rendered at once, as Pelican does)."""
+        if self.workers <= 1:
+            return
         if self._depth == 0:
             self._batch = []
         self._depth += 1
 
     def abort(self):
+        if self.workers <= 1:
+            return
         self._depth -= 1
         if self._depth <= 0:
             self._depth, self._batch = 0, None
@@ -235,6 +240,8 @@ class FastWriter(Writer):
     def flush(self):
         """Render the queued pages, split over ``workers`` processes (forked: they share the
         site in memory), then record them and send ``content_written`` in queue order."""
+        if self.workers <= 1:
+            return
         self._depth -= 1
         if self._depth > 0 or self._batch is None:
             return
