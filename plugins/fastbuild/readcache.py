@@ -165,6 +165,9 @@ class ReadCache:
             with self._connect() as db:
                 db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?)",
                                [(p, s, d) for p, (s, d) in sorted(self.dirty.items())])
+                gone = [(p,) for (p,) in db.execute("SELECT path FROM items")
+                        if not os.path.exists(p)]
+                db.executemany("DELETE FROM items WHERE path = ?", gone)
             self.rows.update(self.dirty)
             self.dirty.clear()
         except sqlite3.Error as exc:

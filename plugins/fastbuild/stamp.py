@@ -60,7 +60,10 @@ def _tree(folder) -> list:
 
 
 def compute(settings) -> str:
-    digest = hashlib.sha256()
+    import markdown
+    import pelican
+
+    digest = hashlib.sha256(f"{pelican.__version__} {markdown.__version__}".encode())
     try:
         digest.update(json.dumps({k: v for k, v in settings.items() if k.isupper()},
                                  sort_keys=True, default=_name).encode())
@@ -75,7 +78,18 @@ def compute(settings) -> str:
 
 def _file(settings) -> Path:
     key = hashlib.sha256(os.path.abspath(settings["OUTPUT_PATH"]).encode()).hexdigest()[:16]
-    return Path(settings["CACHE_PATH"]) / f"fastbuild-stamp-{key}.txt"
+    return Path(settings["CACHE_PATH"]) / "fastbuild-stamps" / f"{key}.txt"
+
+
+def _prune(folder: Path):
+    """Forget the stamps of output folders that are gone (temporary builds of the tests)."""
+    for path in folder.glob("*.txt"):
+        try:
+            output = path.read_text(encoding="utf-8").split("\n", 1)[0]
+            if not os.path.isdir(output):
+                path.unlink()
+        except OSError:
+            continue
 
 
 def check(settings) -> tuple[bool, str]:
@@ -83,6 +97,7 @@ def check(settings) -> tuple[bool, str]:
     the settings while they work)."""
     current = compute(settings)
     path = _file(settings)
+    current = f"{os.path.abspath(settings['OUTPUT_PATH'])}\n{current}" if current else ""
     try:
         recorded = path.read_text(encoding="utf-8")
     except OSError:
@@ -99,6 +114,7 @@ def record(settings, current: str):
     path = _file(settings)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _prune(path.parent)
         path.write_text(current, encoding="utf-8")
     except OSError as exc:
         logger.warning("fastbuild: không ghi được dấu bản dựng %s (%s)", path, exc)
