@@ -170,16 +170,21 @@ def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
         for variant in variants:
             log(f"— {n} bài: {variant}…")
             results[n][variant] = run_variant(variant, content, workdir, n, repeat)
+            _save(workdir, results)
         if livereload and "project" in variants:
             from . import livereload as lr
 
             log(f"— {n} bài: livereload…")
             results[n]["livereload"] = lr.bench(content, workdir / f"out-live-{n}",
                                                 workdir / f"cache-project-{n}", n, repeat)
+        _save(workdir, results)
         log(table(n, results[n]))
+    return results
+
+
+def _save(workdir: Path, results: dict):
     (workdir / "results.json").write_text(json.dumps(
         {str(n): r for n, r in results.items()}, indent=1, default=str), encoding="utf-8")
-    return results
 
 
 def table(n: int, result: dict) -> str:

@@ -239,19 +239,23 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
     session = Session(conf, **overrides)
     state = _State()
     info = session.update()
-    emit({**info, "event": "ready"})
     server = None
     if serve_http:
         server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state)
     state.bump(session.count)
-    if ready:
-        ready(session, server)
     content = Path(session.settings["PATH"])
     theme = Path(session.settings["THEME"])
     watched = [content, theme] + [ROOT / name for name in RESTART] + [ROOT / conf]
     output = Path(session.settings["OUTPUT_PATH"]).resolve()
+    watching = False
     try:
-        for changes in watch(*[p for p in watched if p.exists()], debounce=50, step=20):
+        for changes in watch(*[p for p in watched if p.exists()], debounce=50, step=20,
+                             rust_timeout=100, yield_on_timeout=True):
+            if not watching:  # the watcher is running: changes from now on are seen
+                watching = True
+                emit({**info, "event": "ready"})
+                if ready:
+                    ready(session, server)
             paths = [Path(p) for _, p in changes if not Path(p).resolve().is_relative_to(output)]
             if not paths:
                 continue
@@ -277,6 +281,36 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
 
 # Benchmark ----------------------------------------------------------------------------
 
+class _Lines:
+    """JSON lines from a child's stdout (unbuffered, so ``select`` sees every line)."""
+
+    def __init__(self, stream):
+        self.fd = stream.fileno()
+        self.buffer = b""
+
+    def next(self, timeout: float = 900) -> dict:
+        import select
+
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.fd], [], [], max(left, 0))
+            chunk = os.read(self.fd, 65536) if ready else b""
+            if not chunk:
+                raise RuntimeError("livereload không trả lời (đã dừng hoặc quá thời gian chờ)")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def drain(self, quiet: float = 1.0):
+        """Read the lines of updates still under way, until none comes for ``quiet`` s."""
+        while True:
+            try:
+                self.next(timeout=quiet)
+            except RuntimeError:
+                return
+
+
 def bench(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> dict:
     """Start ``python -m newsroom.livereload`` on the corpus, edit and add an article as
     ``newsroom.bench`` does, and time each change until the process reports the output done."""
@@ -288,24 +322,26 @@ def bench(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> 
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsroom.livereload", "--json", "--no-serve",
          "--content", str(content), "--output", str(output), "--cache", str(cache)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    lines = _Lines(proc.stdout)
     changes = Changes(Path(content), n)
     samples = {"edit": [], "add": []}
     memory = 0.0
     try:
         started = time.perf_counter()
-        first = json.loads(proc.stdout.readline())
+        first = lines.next()
         start_seconds = time.perf_counter() - started
         memory = first["memory_mb"]
         for round_ in range(repeat):
             for step in ("edit", "add"):
+                lines.drain(quiet=0.5)
                 began = time.perf_counter()
                 changes.edit(round_) if step == "edit" else changes.add(round_)
-                info = json.loads(proc.stdout.readline())
+                info = lines.next()
                 samples[step].append(time.perf_counter() - began)
                 memory = max(memory, info["memory_mb"])
             changes.restore()
-            json.loads(proc.stdout.readline())  # the update after restoring
+            lines.drain()  # the updates after restoring
     finally:
         changes.restore()
         proc.terminate()
