@@ -192,7 +192,9 @@ class FastWriter(Writer):
                           tuple(token(o) for o in page.object_list)))
         return tuple(parts)
 
-    def _unchanged(self, name, fingerprint) -> bool:
+    def _unchanged(self, name, fingerprint, local=None) -> bool:
+        """True if the page is already in the output as these inputs make it. It still
+        counts as written: ``content_written`` is sent (sitemaps, indexes see every page)."""
         if fingerprint is None:
             return False
         if self.fingerprints.get(name) == fingerprint:
@@ -200,6 +202,8 @@ class FastWriter(Writer):
             if os.path.exists(path):
                 self._written_files.add(path)
                 self.stats["skipped"] += 1
+                if local is not None:
+                    signals.content_written.send(path, context=local)
                 return True
         return False
 
@@ -310,8 +314,6 @@ class FastWriter(Writer):
             for page_num in range(first.num_pages):
                 page = first.page(page_num + 1)
                 fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
-                if self._unchanged(page.save_as, fingerprint):
-                    continue
                 values = kwargs.copy()
                 for key, paginator in paginators.items():
                     this = paginator.page(page_num + 1)
@@ -322,9 +324,11 @@ class FastWriter(Writer):
                         f"{key}_next_page": (paginator.page(page_num + 2)
                                              if page_num + 1 < paginator.num_pages else None),
                     })
-                _write(_localcontext(page.save_as, values), page.save_as, fingerprint)
+                local = _localcontext(page.save_as, values)
+                if not self._unchanged(page.save_as, fingerprint, local):
+                    _write(local, page.save_as, fingerprint)
         else:
             fingerprint = self._fingerprint(name, template_name, kwargs)
-            if self._unchanged(name, fingerprint):
-                return
-            _write(_localcontext(name, kwargs), name, fingerprint)
+            local = _localcontext(name, kwargs)
+            if not self._unchanged(name, fingerprint, local):
+                _write(local, name, fingerprint)
