@@ -229,7 +229,7 @@ RESTART = ("data", "newsroom", "plugins")
 
 
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
-          ready=None, argv=(), **overrides):
+          ready=None, argv=(), stop_event=None, **overrides):
     """Build, serve, and update on every change until interrupted."""
     from watchfiles import watch
 
@@ -250,7 +250,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
     watching = False
     try:
         for changes in watch(*[p for p in watched if p.exists()], debounce=50, step=20,
-                             rust_timeout=100, yield_on_timeout=True):
+                             rust_timeout=100, yield_on_timeout=True, stop_event=stop_event):
             if not watching:  # the watcher is running: changes from now on are seen
                 watching = True
                 emit({**info, "event": "ready"})
