@@ -2,7 +2,8 @@
 
 Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up):
 
-- ``workers``: processes that read new or changed files (default: every core);
+- ``workers``: processes that read new or changed files and render pages (0: every core;
+  1: Pelican's own order, nothing forked);
 - ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
 - ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
   build into the same output folder, do not build again (``stamp``);
@@ -78,8 +79,22 @@ def _install_url_memo():
 
 
 # Receivers ------------------------------------------------------------------------------
+# Pelican's signals are global: once registered, these receivers hear every later build in
+# the process, so each checks that this build lists the plugin.
+
+def enabled(settings) -> bool:
+    for plugin in settings.get("PLUGINS") or ():
+        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+        if name == "fastbuild" or name.endswith(".fastbuild"):
+            return True
+    return False
+
 
 def initialized(pelican):
+    global _epoch
+    _epoch = 0
+    if not enabled(pelican.settings):
+        return
     opts = options(pelican.settings)
     if opts["skip_unchanged_build"]:
         stamp.watch_errors()
@@ -141,12 +156,15 @@ def _prefetch(generator, paths_key, exclude_key):
 
 
 def article_generator_init(generator):
+    if not enabled(generator.settings):
+        return
     grouping.install(generator)
     _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 
 
 def page_generator_init(generator):
-    _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+    if enabled(generator.settings):
+        _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
 def generator_finalized(generator):
@@ -177,6 +195,8 @@ def _batched(method):
 def all_generators_finalized(generators):
     """Each generator's pages are rendered in one batch, finished before the next generator
     (and before ``article_writer_finalized``) runs."""
+    if not generators or not enabled(generators[0].settings):
+        return
     for generator in generators:
         name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
         method = getattr(generator, name, None)
@@ -186,6 +206,8 @@ def all_generators_finalized(generators):
 
 def get_writer(pelican):
     global _epoch
+    if not enabled(pelican.settings):
+        return None
     _epoch = next(_epochs)
     return FastWriter
 
@@ -193,6 +215,8 @@ def get_writer(pelican):
 def finalized(pelican):
     global _epoch
     _epoch = 0
+    if not enabled(pelican.settings):
+        return
     opts = options(pelican.settings)
     if opts["skip_unchanged_build"]:
         stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))

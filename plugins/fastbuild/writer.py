@@ -1,19 +1,20 @@
-"""A Pelican writer that writes only files whose bytes changed, and can skip pages whose
-inputs did not change.
+"""A Pelican writer that renders on every core, writes only files whose bytes changed, and
+can skip pages whose inputs did not change.
 
-- Every page and feed is rendered into memory and compared with the file already in the
-  output; an identical file is left alone (same bytes, same mtime), so rsync and the browser
-  see only real changes.
-- ``url`` and ``save_as`` of every item are computed once per build instead of on every use in a
-  template (Pelican formats them from the settings each time: about a fifth of render time).
+- Pages are queued while a generator writes them and rendered together at the end of its
+  ``generate_output`` (``generate_pages`` for articles), split over ``FASTBUILD["workers"]``
+  forked processes (``parallel``). Template filters must therefore not gather state meant for
+  later (a filter that writes its own file is fine); with ``workers = 1`` nothing is queued.
+- Every page and feed is compared with the file already in the output; an identical file is
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes.
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
-  whose inputs are the same as when it was last written is not rendered at all. The inputs of a
-  page are: its item (and the items it links to through its own attributes: related, previous,
-  next), the items on its page of a list, the number of pages, the term it belongs to, and the
-  site-wide token (templates, pages). Site-wide summary pages (home, archives, term indexes,
-  the first page of each direct template, template pages) are always rendered. Templates must
-  therefore not show site-wide "latest" lists on article or term pages: such a list would
-  make every page change on every publish.
+  whose inputs are the same as when it was last written is not rendered again (it still counts
+  as written: ``content_written`` is sent). The inputs of a page are its item (and the items
+  and terms it links to through its own attributes: related, previous, next, unit...), the
+  items on its page of a list, the number of pages, the term it belongs to, and the site-wide
+  token (templates, pages). Summary pages (direct templates such as home and archives, term
+  indexes, template pages) depend on every item. Article and term pages must therefore not
+  show site-wide "latest" lists: those would make every page change on every publish.
 """
 from __future__ import annotations
 
