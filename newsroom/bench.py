@@ -183,8 +183,14 @@ def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
 
 
 def _save(workdir: Path, results: dict):
-    (workdir / "results.json").write_text(json.dumps(
-        {str(n): r for n, r in results.items()}, indent=1, default=str), encoding="utf-8")
+    """Add this run's figures to ``results.json`` (sizes measured before are kept)."""
+    path = workdir / "results.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    saved.update({str(n): r for n, r in results.items()})
+    path.write_text(json.dumps(saved, indent=1, default=str), encoding="utf-8")
 
 
 def table(n: int, result: dict) -> str:
