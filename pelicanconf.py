@@ -34,7 +34,7 @@ DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
-                       "period_archives": None, "unit": None}
+                       "period_archives": None, "unit": None, "campaign": None, "theme": None}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
@@ -77,7 +77,7 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.fastbuild"]
+PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.fastbuild"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
@@ -89,7 +89,33 @@ TAXONOMIES = {
         "index_save_as": "don-vi/index.html",
         "feed_save_as": "don-vi/{slug}/feed.xml",
     },
+    "campaign": {  # data/campaigns.yml; articles tagged by plugins.campaigns
+        "plural": "campaigns",
+        "data": "campaigns",
+        "title": "Chiến dịch",
+        "url": "chien-dich/{slug}/",
+        "save_as": "chien-dich/{slug}/index.html",
+        "index_url": "chien-dich/",
+        "index_save_as": "chien-dich/index.html",
+        "feed_save_as": "chien-dich/{slug}/feed.xml",
+        "all_terms": True,
+    },
+    "theme": {  # data/themes.yml; articles tagged by plugins.campaigns
+        "plural": "themes",
+        "data": "themes",
+        "title": "Chủ đề",
+        "url": "chu-de/{slug}/",
+        "save_as": "chu-de/{slug}/index.html",
+        "index_url": "chu-de/",
+        "index_save_as": "chu-de/index.html",
+        "feed_save_as": "chu-de/{slug}/feed.xml",
+        "all_terms": True,
+    },
 }
+# Folder of the data files (None: data/ of the project) and build date YYYY-MM-DD for the
+# status of campaigns (None: today, Vietnam time); both can come from the environment.
+NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
+NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 
 JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
@@ -110,6 +136,8 @@ MENU = [
     ("Ảnh", "chuyen-muc/anh/"),
     ("Video", "chuyen-muc/video/"),
     ("Đơn vị", "don-vi/"),
+    ("Chiến dịch", "chien-dich/"),
+    ("Chủ đề", "chu-de/"),
 ]
 DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = False

@@ -63,3 +63,146 @@ def test(c, workers="auto"):
 
     system.ensure_packages()
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
+
+
+@task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
+            "json": "in dạng JSON (cho báo cáo, công cụ khác)",
+            "content": "thư mục nội dung (mặc định content/)",
+            "data": "thư mục dữ liệu (mặc định data/)"})
+def tags(c, only=None, json=False, content=None, data=None):
+    """Kiểm tra việc gắn chiến dịch, chủ đề: mỗi bài được gắn gì, vì sao."""
+    import json as _json
+
+    from newsroom import tagging
+
+    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    if json:
+        for row in rows:
+            row["date"] = row["date"].isoformat() if row["date"] else None
+            for key in ("campaign", "theme"):
+                row[key] = [{"slug": d.slug, "reason": d.reason, "explicit": d.explicit}
+                            for d in row[key]]
+        print(_json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(tagging.format_audit(rows))
+
+
+@task(help={"force": "vẽ lại cả banner đã có"})
+def banners(c, force=False):
+    """Vẽ banner cho các chiến dịch trong data/campaigns.yml chưa có ảnh."""
+    from newsroom import banners as drawing
+
+    written = drawing.make_banners(ROOT / "content", force=force)
+    for path in written:
+        print(f"Đã vẽ {path.relative_to(ROOT)}")
+    print(f"Đã vẽ {len(written)} banner." if written else "Mọi chiến dịch đã có banner.")
+
+
+@task(help={"n": "số bài đem đo (mặc định 2000)"})
+def bench_tags(c, n=2000):
+    """Đo tốc độ gắn chiến dịch, chủ đề (đọc, kiểm tra và gắn từng bài)."""
+    from newsroom import tagging
+
+    figures = tagging.benchmark(ROOT / "content", int(n))
+    print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
+          f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài "
+          f"(gắn {figures['ms_tag_article']} ms, kiểm tra {figures['ms_validate']} ms)")
+
+
+@task(help={"from_": "ngày đầu kỳ báo cáo (2020-05-01 hoặc 01/05/2020; mặc định: 4 tuần gần nhất)",
+            "to": "ngày cuối kỳ (mặc định: hôm nay)",
+            "out": "thư mục ghi báo cáo (mặc định reports/<từ>_<đến>/)",
+            "silent_days": "số ngày không có bài thì coi là im lặng (mặc định 14)",
+            "content": "thư mục nội dung (mặc định content/)",
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
+def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_dir=None):
+    """Lập báo cáo nội bộ cho Ban Tuyên giáo: hạn mức đơn vị, chiến dịch, gửi Cổng TTĐT, báo chí."""
+    from newsroom import report as reports
+
+    try:
+        made, path = reports.run(from_, to, out, silent_days=int(silent_days),
+                                 content_dir=content,
+                                 data_dir=data_dir or os.environ.get("NEWSROOM_DATA") or None)
+    except (reports.ReportError, ValueError) as exc:
+        raise SystemExit(f"Không lập được báo cáo: {exc}") from None
+    print(reports.describe(made, path))
+
+
+@task(help={"date": "ngày đăng (2020-05-04 hoặc 04/05/2020, có thể kèm giờ)",
+            "source": "nguồn: slug trong data/outlets.yml hoặc tên báo, trang",
+            "url": "đường dẫn bài", "title": "tiêu đề bài",
+            "unit": "đơn vị được nhắc tới (slug, tên ngắn); có thể bỏ trống",
+            "tone": "sắc thái: positive/neutral/negative (tích cực/trung lập/tiêu cực)",
+            "note": "ghi chú", "notable": "tin đáng chú ý (đưa lên đầu báo cáo)",
+            "kind": "loại nguồn khi nguồn chưa có trong outlets.yml: press/social/portal",
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
+def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
+         notable=False, kind=None, data_dir=None):
+    """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
+    from newsroom import clippings
+
+    fields = {"date": date, "source": source, "url": url, "title": title, "unit": unit,
+              "tone": tone, "note": note, "notable": notable, "kind": kind}
+    try:
+        path, item = clippings.add(clippings.ask(fields) if sys.stdin.isatty() else fields,
+                                   data_dir or os.environ.get("NEWSROOM_DATA") or None)
+    except clippings.ClippingError as exc:
+        raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
+    print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
+          f"{item.tone_label} · {item.title}")
+
+
+@task(help={"articles": "số bài giả lập (mặc định 5000)", "clips": "số tin báo chí (mặc định 2000)"})
+def report_bench(c, articles=5000, clips=2000):
+    """Đo thời gian lập báo cáo trên một kho bài giả lập lớn."""
+    from newsroom import report_bench as bench
+
+    print(bench.run(int(articles), int(clips)))
+
+
+@task(help={
+    "paths": "tệp hoặc thư mục cần kiểm tra, cách nhau dấu cách (mặc định: content/)",
+    "changed": "chỉ các bài khác với nhánh main",
+    "staged": "chỉ các bài sắp commit (hook pre-commit dùng)"})
+def check(c, paths="", changed=False, staged=False):
+    """Kiểm tra bài viết: mọi lỗi dạng tệp:dòng: trường: lời nhắn và cách sửa."""
+    from invoke import Exit
+
+    from newsroom import check as checker
+
+    import shlex
+
+    argv = shlex.split(paths or "") + (["--changed"] if changed else []) \
+        + (["--staged"] if staged else [])
+    code = checker.main(argv)
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"force": "thay cả hook pre-commit khác đang có"})
+def install_hooks(c, force=False):
+    """Cài hook git pre-commit chạy “invoke check” trên các bài sắp commit."""
+    from newsroom import check as checker
+
+    print(f"Đã cài hook: {checker.install_hook(ROOT, force=force)}")
+
+
+@task(help={"source": "thư mục chung, mỗi đơn vị một thư mục con",
+            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề"})
+def ingest(c, source, commit=False):
+    """Tiếp nhận bài từ thư mục chung vào content/ (để lại phiếu báo cạnh từng tệp)."""
+    from invoke import Exit
+
+    from newsroom import ingest as intake
+
+    code = intake.main(["--source", source] + (["--commit"] if commit else []))
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"count": "số bài sinh ra (mặc định 1000)"})
+def bench_check(c, count=1000):
+    """Đo thời gian “invoke check” trên N bài sinh ngẫu nhiên (mục tiêu: dưới 2 giây)."""
+    from newsroom import bench_check as bench
+
+    bench.run(int(count))

@@ -5,6 +5,7 @@ through this module, so a unit or a category is added in one file and nowhere el
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import yaml
 from .text import nfc, slugify
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 
 
 class DataError(ValueError):
@@ -26,7 +28,7 @@ def _load(path: Path, mtime_ns: int):
     except OSError as exc:
         raise DataError(f"{path}: không đọc được tệp dữ liệu ({exc.strerror})") from None
     try:
-        return yaml.safe_load(nfc(raw))
+        return yaml.load(nfc(raw), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: tệp YAML sai cú pháp: {exc}") from None
 
@@ -64,22 +66,196 @@ def categories(data_dir=None) -> dict[str, dict]:
     return _by_slug("categories", data_dir)
 
 
-def find_category(value: str, data_dir=None) -> dict | None:
-    """The category whose name or slug matches ``value`` (accents and case ignored)."""
+def _memoized(name: str):
+    """Remember lookups in ``data/<name>.yml`` until the file changes (``invoke check`` asks
+    the same few questions for every article)."""
+    def wrap(func):
+        cache: dict = {}
+
+        @functools.wraps(func)
+        def lookup(value: str, data_dir=None):
+            path = Path(data_dir or DATA_DIR) / f"{name}.yml"
+            try:
+                key = (value, str(path), path.stat().st_mtime_ns)
+            except OSError:
+                return func(value, data_dir)
+            if key not in cache:
+                if len(cache) > 4096:
+                    cache.clear()
+                cache[key] = func(value, data_dir)
+            return cache[key]
+        return lookup
+    return wrap
+
+
+def _find(entries: dict[str, dict], value: str, names=("name",)) -> dict | None:
+    """The entry whose slug or one of ``names`` matches ``value`` (accents, case ignored)."""
+    if value in entries:
+        return entries[value]
     key = slugify(value)
-    for entry in categories(data_dir).values():
-        if key in (entry["slug"], slugify(entry["name"])):
+    for entry in entries.values():
+        if key == entry["slug"] or any(key == slugify(entry.get(n) or "") for n in names):
             return entry
     return None
 
 
+@_memoized("categories")
+def find_category(value: str, data_dir=None) -> dict | None:
+    """The category whose name or slug matches ``value``."""
+    return _find(categories(data_dir), value)
+
+
+@_memoized("units")
 def find_unit(value: str, data_dir=None) -> dict | None:
     """The unit whose slug, short name or full name matches ``value``."""
-    all_units = units(data_dir)
-    if value in all_units:
-        return all_units[value]
-    key = slugify(value)
-    for entry in all_units.values():
-        if key in (entry["slug"], slugify(entry["short"]), slugify(entry["name"])):
-            return entry
-    return None
+    return _find(units(data_dir), value, ("short", "name"))
+
+
+OUTLET_KINDS = {"portal": "cổng thông tin", "press": "báo chí", "social": "mạng xã hội"}
+
+
+def outlets(data_dir=None) -> dict[str, dict]:
+    """Outlets an article is also sent to (``Sent_to:``) and clipping sources, by slug:
+    name, url, kind (portal/press/social), optional weekly_min (items the plan asks per week)."""
+    result = _by_slug("outlets", data_dir, required=("slug", "name", "kind"))
+    for slug, entry in result.items():
+        if entry["kind"] not in OUTLET_KINDS:
+            raise DataError(f"data/outlets.yml, mục “{slug}”: loại “{entry['kind']}” không hợp lệ;"
+                            f" chọn một trong: {', '.join(OUTLET_KINDS)}")
+        minimum = entry.get("weekly_min", 0) or 0
+        if not isinstance(minimum, int) or minimum < 0:
+            raise DataError(f"data/outlets.yml, mục “{slug}”: weekly_min phải là số nguyên ≥ 0")
+    return result
+
+
+def find_outlet(value: str, data_dir=None) -> dict | None:
+    """The outlet whose slug or name matches ``value`` (accents and case ignored)."""
+    return _find(outlets(data_dir), value)
+
+
+#: Recurring kinds of campaign (``family`` in data/campaigns.yml).
+CAMPAIGN_FAMILIES = {
+    "thang-cong-nhan": "Tháng Công nhân",
+    "ky-niem-cong-doan": "Kỷ niệm Ngày thành lập Công đoàn Việt Nam",
+    "tet": "Tết Nguyên đán",
+    "dien-hinh-tien-tien": "Điển hình tiên tiến",
+}
+
+#: Groups of themes (``group`` in data/themes.yml), in the plan's order (section II).
+THEME_GROUPS = {
+    "noi-dung-chuyen-sau": "Nội dung chuyên sâu",
+    "thong-tin-thuong-xuyen": "Thông tin thường xuyên",
+    "su-kien": "Sự kiện truyền thông",
+    "nguoi-tot-viec-tot": "Người tốt, việc tốt",
+    "thong-diep": "Thông điệp truyền thông",
+}
+
+
+def _as_date(value, where: str):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DataError(f"{where}: ngày “{value}” phải viết dạng YYYY-MM-DD") from None
+
+
+def _words(entry: dict, key: str, where: str) -> list[str]:
+    value = entry.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise DataError(f"{where}: “{key}” phải là danh sách")
+    return [nfc(str(v)).strip() for v in value if str(v).strip()]
+
+
+def _stamp(data_dir, *names) -> tuple:
+    folder = Path(data_dir or DATA_DIR)
+    stamps = []
+    for name in names:
+        try:
+            stamps.append((folder / f"{name}.yml").stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return (str(folder), *stamps)
+
+
+def _body_hits(entry: dict, where: str):
+    value = entry.get("body_hits")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DataError(f"{where}: body_hits phải là số nguyên từ 1 trở lên")
+    return value
+
+
+def themes(data_dir=None) -> dict[str, dict]:
+    """Content themes by slug (data/themes.yml): name, group, parent, description, keywords.
+    Checked once per version of the file; treat the result as read-only."""
+    return _themes(_stamp(data_dir, "themes"))
+
+
+def campaigns(data_dir=None) -> dict[str, dict]:
+    """Communication campaigns by slug (data/campaigns.yml), dates as ``datetime.date``:
+    name, family, year, start, end (inclusive, Vietnam time), slogan, description, banner,
+    keywords, themes. Checked once per version of the files; treat the result as read-only."""
+    return _campaigns(_stamp(data_dir, "campaigns", "themes"))
+
+
+@functools.lru_cache(maxsize=16)
+def _themes(stamp) -> dict[str, dict]:
+    data_dir = stamp[0]
+    result = {}
+    raw = _by_slug("themes", data_dir, required=("slug", "name", "group"))
+    for slug, entry in raw.items():
+        where = f"data/themes.yml, chủ đề “{slug}”"
+        if slugify(slug) != slug:
+            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
+        if entry["group"] not in THEME_GROUPS:
+            raise DataError(f"{where}: nhóm “{entry['group']}” không có; chọn một trong: "
+                            + ", ".join(THEME_GROUPS))
+        parent = entry.get("parent") or None
+        if parent and parent not in raw:
+            raise DataError(f"{where}: chủ đề cha “{parent}” không có trong tệp")
+        result[slug] = {**entry, "parent": parent, "description": entry.get("description", ""),
+                        "keywords": _words(entry, "keywords", where),
+                        "body_hits": _body_hits(entry, where)}
+    return result
+
+
+@functools.lru_cache(maxsize=16)
+def _campaigns(stamp) -> dict[str, dict]:
+    data_dir = stamp[0]
+    known_themes = themes(data_dir)
+    result = {}
+    raw = _by_slug("campaigns", data_dir,
+                   required=("slug", "name", "family", "year", "start", "end"))
+    for slug, entry in raw.items():
+        where = f"data/campaigns.yml, chiến dịch “{slug}”"
+        if slugify(slug) != slug:
+            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
+        if entry["family"] not in CAMPAIGN_FAMILIES:
+            raise DataError(f"{where}: loại “{entry['family']}” không có; chọn một trong: "
+                            + ", ".join(CAMPAIGN_FAMILIES))
+        start = _as_date(entry["start"], where)
+        end = _as_date(entry["end"], where)
+        if end < start:
+            raise DataError(f"{where}: ngày kết thúc {end} sớm hơn ngày bắt đầu {start}")
+        try:
+            year = int(entry["year"])
+        except (TypeError, ValueError):
+            raise DataError(f"{where}: năm “{entry['year']}” không phải số") from None
+        served = _words(entry, "themes", where)
+        unknown = [t for t in served if t not in known_themes]
+        if unknown:
+            raise DataError(f"{where}: chủ đề {', '.join(unknown)} không có trong "
+                            "data/themes.yml")
+        result[slug] = {**entry, "year": year, "start": start, "end": end,
+                        "slogan": entry.get("slogan") or "",
+                        "description": entry.get("description") or "",
+                        "banner": entry.get("banner") or "",
+                        "keywords": _words(entry, "keywords", where), "themes": served,
+                        "body_hits": _body_hits(entry, where)}
+    return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 from . import data
@@ -76,6 +77,32 @@ FIELDS: dict[str, Field] = {
     )
 }
 
+#: Vietnamese labels a reporter may write instead of the field names (accents and case are
+#: ignored), e.g. in a Word document: "Tiêu đề: ...", "Tác giả: ...".
+ALIASES = {
+    "tieu de": "title", "ten bai": "title", "ngay": "date", "ngay dang": "date",
+    "ngay viet": "date", "thoi gian": "date", "ngay sua": "modified", "don vi": "unit",
+    "tac gia": "author", "nguoi viet": "author", "but danh": "author", "chuyen muc": "category",
+    "tom tat": "summary", "sapo": "summary", "anh dai dien": "image", "anh bia": "image",
+    "mo ta anh": "image_alt", "mo ta anh dai dien": "image_alt", "mo ta anh bia": "image_alt",
+    "tu khoa": "tags", "the": "tags", "noi bat": "featured", "trang thai": "status",
+    "chien dich": "campaign", "chu de": "theme", "cau hoi": "question",
+    "van ban phap luat": "laws", "can cu phap ly": "laws", "da gui": "sent_to",
+    "gui toi": "sent_to", "duong dan": "slug",
+}
+
+
+def field_for(label: str) -> str | None:
+    """The field a header label names: the field itself (``Title``, ``image-alt``) or one of
+    its Vietnamese :data:`ALIASES` (``Tiêu đề``); None when it names no field."""
+    from .text import fold
+
+    key = label.strip().lower().replace("-", "_")
+    if key in FIELDS:
+        return key
+    return ALIASES.get(" ".join(fold(label).replace("_", " ").split()))
+
+
 PAGE_FIELDS = {"title", "slug", "summary", "status", "template", "image", "image_alt",
                "date", "modified", "lang", "order"}
 
@@ -86,6 +113,17 @@ YOUTUBE = re.compile(
     r"^https?://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/)|youtu\.be/)"
     r"(?P<id>[A-Za-z0-9_-]{11})"
 )
+#: Image files an article may use, and the limits beyond which a photo is refused.
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
+IMAGE_MAX_PIXELS = 50_000_000
+#: Raw HTML the site never publishes (besides event-handler attributes and javascript: links).
+FORBIDDEN_TAGS = {"script", "style", "object", "embed", "applet", "form", "input", "button",
+                  "textarea", "select", "link", "meta", "base", "frame", "frameset"}
+#: The only iframes allowed in a body: YouTube video embeds.
+ALLOWED_EMBED = re.compile(
+    r"^https://(?:www\.)?(?:youtube\.com|youtube-nocookie\.com)/embed/[A-Za-z0-9_-]{11}"
+    r"(?:[?#].*)?$")
 _KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*:\s?(?P<value>.*)$")
 SUMMARY_MAX = 300
 
@@ -256,7 +294,161 @@ def validate(header: Header, source: Path | str, *, kind: str = "article",
 
     if kind == "article":
         _check_article(check, fields, values, data_dir)
+    if header.body:
+        _check_body(check, header, source, content_root)
     return values, check.problems
+
+
+def image_problem(path: Path) -> tuple[str, str] | None:
+    """What is wrong with an image file, as ``(message, fix)``, or None when it is usable.
+
+    Cheap enough for every commit: Pillow reads the header only, and a file is decoded (at
+    1/8 scale) only when its end marker is missing, which is how a truncated upload looks.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext in (".heic", ".heif"):
+        return ("ảnh HEIC của iPhone không hiển thị được trên mọi trình duyệt",
+                "xuất ảnh sang JPEG (trên iPhone: Cài đặt → Camera → Định dạng → "
+                "Tương thích nhất) rồi gửi lại")
+    if ext not in IMAGE_EXTENSIONS:
+        return (f"định dạng ảnh “{ext or path.name}” không được nhận",
+                "lưu ảnh dạng JPEG (.jpg) hoặc PNG (.png)")
+    size = path.stat().st_size
+    if size > IMAGE_MAX_BYTES:
+        return (f"ảnh nặng {size / 1048576:.1f} MB, quá giới hạn "
+                f"{IMAGE_MAX_BYTES // 1048576} MB",
+                "giảm kích thước ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
+    broken = ("tệp ảnh bị hỏng hoặc chưa chép hết",
+              "mở thử ảnh trên máy; chép hoặc xuất lại ảnh từ bản gốc rồi gửi lại")
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            if width * height > IMAGE_MAX_PIXELS:
+                return (f"ảnh quá lớn: {width}×{height} điểm ảnh (tối đa "
+                        f"{IMAGE_MAX_PIXELS // 1_000_000} triệu điểm ảnh)",
+                        "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
+            if not _ends_whole(path, im.format, size):
+                if im.format == "JPEG":
+                    im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                im.load()
+    except Image.DecompressionBombError:
+        return ("ảnh quá lớn (số điểm ảnh vượt giới hạn an toàn)",
+                "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return broken
+    return None
+
+
+_END_MARKERS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82", "GIF": b"\x3b"}
+
+
+def _ends_whole(path: Path, fmt: str | None, size: int) -> bool:
+    """True when the file visibly ends where its format says it should."""
+    with open(path, "rb") as handle:
+        if fmt == "WEBP":
+            head = handle.read(8)
+            return int.from_bytes(head[4:8], "little") + 8 <= size
+        marker = _END_MARKERS.get(fmt or "")
+        if marker is None:
+            return False
+        handle.seek(max(0, size - 2048))
+        return marker in handle.read()
+
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1")
+_MD_IMAGE = re.compile(
+    r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\(\s*<?(?P<src>[^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_TAG_HINT = re.compile(r"<[A-Za-z!/]")
+
+
+def _masked_lines(body: str) -> list[str]:
+    """Body lines with fenced code blocks and inline code blanked (shown as text, not run)."""
+    lines, fence = [], None
+    for line in body.split("\n"):
+        match = _FENCE.match(line)
+        if fence:
+            lines.append("")
+            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
+                fence = None
+            continue
+        if match:
+            fence = match[1]
+            lines.append("")
+            continue
+        lines.append(_CODE_SPAN.sub(lambda m: " " * len(m[0]), line))
+    return lines
+
+
+class _HTMLScan(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[int, str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((self.getpos()[0], tag, {k: v or "" for k, v in attrs}))
+
+    handle_startendtag = handle_starttag
+
+
+def _check_body(check, header: Header, source: Path, content_root: Path) -> None:
+    """Body rules: every image exists, opens and has alt text; no raw HTML the site forbids."""
+    lines = _masked_lines(header.body)
+    path = check.path
+
+    def add(line, message, fix):
+        check.problems.append(Problem(path, header.body_line + line - 1, "Nội dung",
+                                      message, fix))
+
+    def image(line, src, alt, how):
+        if not alt.strip():
+            add(line, f"ảnh “{src}” chưa có mô tả (alt) cho người khiếm thị", how)
+        if not src or re.match(r"^(?:[a-z]+:)?//", src, re.I) or src.startswith("data:"):
+            return
+        target = resolve_path(src.split("#")[0].split("?")[0], source, content_root)
+        if not target.is_file():
+            add(line, f"không tìm thấy ảnh “{src}”",
+                "đặt ảnh trong thư mục cùng tên bài, cạnh tệp bài, và viết "
+                "![mô tả]({static}ten-bai/anh-2.jpg)")
+        elif (bad := image_problem(target)) is not None:
+            add(line, f"ảnh “{src}”: {bad[0]}", bad[1])
+
+    for number, line in enumerate(lines, 1):
+        if "![" in line:
+            for match in _MD_IMAGE.finditer(line):
+                image(number, match["src"], match["alt"],
+                      "viết mô tả ngắn trong ngoặc vuông: ![Công nhân nhận quà](...)")
+    text = "\n".join(lines)
+    if not _TAG_HINT.search(text):
+        return
+    scan = _HTMLScan()
+    try:
+        scan.feed(text)
+        scan.close()
+    except Exception:  # noqa: BLE001 - HTMLParser gives up on some broken markup
+        pass
+    for line, tag, attrs in scan.tags:
+        if tag in FORBIDDEN_TAGS:
+            add(line, f"thẻ HTML <{tag}> không được phép trong bài",
+                f"xóa thẻ <{tag}>; bài chỉ viết bằng chữ, ảnh và định dạng Markdown")
+        elif tag == "iframe" and not ALLOWED_EMBED.match(attrs.get("src", "").strip()):
+            add(line, "chỉ được nhúng video YouTube; khung <iframe> này không được phép",
+                "xóa <iframe> và ghi đường dẫn video vào trường “Video: https://www.youtube.com/"
+                "watch?v=...”")
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                add(line, f"thuộc tính “{name}” (chạy mã JavaScript) không được phép",
+                    f"xóa {name}=\"...\" khỏi thẻ <{tag}>")
+            elif name in ("href", "src", "action") and re.match(
+                    r"^\s*(?:javascript|vbscript):", value, re.I):
+                add(line, f"liên kết “{value[:40]}” chạy mã JavaScript, không được phép",
+                    "thay bằng một đường dẫn http(s) thật")
+        if tag == "img":
+            image(line, attrs.get("src", ""), attrs.get("alt", ""),
+                  "thêm alt=\"mô tả ngắn nội dung ảnh\" vào thẻ <img>")
 
 
 def _check_image(check, fields, values, source, content_root):
@@ -271,6 +463,8 @@ def _check_image(check, fields, values, source, content_root):
         check.add("image", f"không tìm thấy ảnh “{image}”",
                   "đặt ảnh vào thư mục cùng tên bài viết, cạnh tệp bài, và ghi đường dẫn "
                   "tính từ tệp bài, ví dụ “ten-bai/anh-bia.jpg”")
+    elif (bad := image_problem(target)) is not None:
+        check.add("image", f"ảnh “{image}”: {bad[0]}", bad[1])
     else:
         try:
             values["image"] = PurePosixPath(target.resolve().relative_to(
@@ -320,9 +514,12 @@ def _check_article(check, fields, values, data_dir):
             check.add("category", f"không có chuyên mục “{category}”",
                       f"chọn một trong: {names}")
 
-    for key in ("tags", "campaign", "theme", "sent_to"):
+    for key in ("tags", "campaign", "theme"):
         if key in fields:
             values[key] = split_list(fields[key])
+    if "sent_to" in fields:
+        values["sent_to"] = _check_sent_to(check, split_list(fields["sent_to"]), data_dir)
+    _check_terms(check, values, data_dir)
     if "laws" in fields:
         values["laws"] = split_list(fields["laws"], ";")
     if "question" in fields:
@@ -345,3 +542,72 @@ def _check_article(check, fields, values, data_dir):
         else:
             check.add("video", f"“{video}” không phải đường dẫn YouTube",
                       "dán đường dẫn dạng https://www.youtube.com/watch?v=... ")
+
+
+def _check_sent_to(check, names, data_dir):
+    """Canonical outlet slugs for ``Sent_to:``; unknown ones are errors naming the closest."""
+    slugs = []
+    for name in names:
+        found = data.find_outlet(name, data_dir)
+        if found:
+            if found["slug"] not in slugs:
+                slugs.append(found["slug"])
+            continue
+        known = data.outlets(data_dir)
+        near = _closest(name, known)
+        check.add("sent_to", f"không có nơi nhận “{name}” trong danh sách data/outlets.yml",
+                  (f"có phải là {near}? " if near else "")
+                  + "Viết slug của nơi nhận, cách nhau dấu phẩy, ví dụ "
+                  "“Sent_to: cong-doan-viet-nam, bao-lao-dong”")
+    return slugs
+
+
+def _check_terms(check, values, data_dir):
+    """``Campaign:`` and ``Theme:`` name slugs of data/campaigns.yml and data/themes.yml, or
+    ``none``; an unknown slug is an error naming the closest known ones."""
+    for key, load, what, source in (
+            ("campaign", data.campaigns, "chiến dịch", "data/campaigns.yml"),
+            ("theme", data.themes, "chủ đề", "data/themes.yml")):
+        slugs = values.get(key)
+        if not slugs:
+            continue
+        known = load(data_dir)
+        if any(s.lower() == "none" for s in slugs):
+            values[key] = ["none"]
+            if len(slugs) > 1:
+                check.add(key, f"“none” (không gắn {what}) đi cùng slug khác; chỉ “none” "
+                               "được dùng", f"hoặc chỉ viết “{key.capitalize()}: none”, hoặc "
+                               "xóa “none”", WARNING)
+            continue
+        for slug in slugs:
+            if slug in known:
+                continue
+            near = _closest_terms(slug, known, values.get("date"))
+            check.add(key, f"không có {what} “{slug}” trong {source}",
+                      (f"có phải là {near}? " if near else "")
+                      + f"Viết đúng slug trong {source}, hoặc “none” để không gắn {what}")
+        if key == "campaign" and "date" in values:
+            day = values["date"].date()
+            for slug in slugs:
+                entry = known.get(slug)
+                if entry and not entry["start"] <= day <= entry["end"]:
+                    check.add(key, f"bài đăng ngày {day:%d/%m/%Y}, ngoài thời gian chiến dịch "
+                                   f"“{slug}” ({entry['start']:%d/%m/%Y}–"
+                                   f"{entry['end']:%d/%m/%Y})",
+                              "kiểm tra lại ngày đăng hoặc slug chiến dịch", WARNING)
+
+
+def _closest_terms(value: str, known: dict, date=None) -> str:
+    """The three known slugs closest to ``value``; among equals, those of the article's year
+    (a campaign's ``year``, or a window holding the date) come first."""
+    def score(slug):
+        ratio = difflib.SequenceMatcher(None, value, slug).ratio()
+        entry = known[slug]
+        if date is not None and "start" in entry:
+            day = date.date()
+            if entry["start"] <= day <= entry["end"] or entry.get("year") == day.year:
+                ratio += 0.1
+        return ratio
+    ranked = sorted(known, key=score, reverse=True)
+    found = [s for s in ranked if difflib.SequenceMatcher(None, value, s).ratio() >= 0.5][:3]
+    return ", ".join(f"“{c}”" for c in found)

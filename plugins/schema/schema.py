@@ -18,6 +18,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from newsroom import schema
+from newsroom.text import slugify
 from newsroom.dates import TZ
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class NewsroomMarkdownReader(MarkdownReader):
                         "date": _mtime(path)}
         kind = self._kind(path)
         header = schema.split(text)
-        values, problems = schema.validate(header, path, kind=kind, content_root=content_root)
+        values, problems = schema.validate(header, path, kind=kind, content_root=content_root,
+                                           data_dir=self.settings.get("NEWSROOM_DATA"))
 
         self._md = self._markdown()
         content = self._md.convert(header.body)
@@ -100,6 +102,8 @@ class NewsroomMarkdownReader(MarkdownReader):
         if "title" not in values:
             metadata["title"] = path.stem
             metadata["status"] = "draft"
+        # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
+        metadata.setdefault("slug", slugify(metadata["title"]) or slugify(path.stem))
         if any(p.severity == schema.ERROR for p in problems) and metadata.get("status") != "draft":
             metadata["has_errors"] = True
         metadata["problems"] = problems

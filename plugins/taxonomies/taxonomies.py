@@ -30,6 +30,7 @@ DEFAULTS = {
     "template": None,  # defaults to the singular name
     "index_template": None,  # defaults to the plural name
     "title": None,  # Vietnamese name of the taxonomy, for headings
+    "all_terms": False,  # a page for every term of the data file, even without articles
 }
 
 
@@ -86,6 +87,19 @@ def term_slugs(article, field: str) -> list[str]:
     return [str(v) for v in value if str(v).strip() and str(v).lower() != "none"]
 
 
+def term_infos(conf: dict, settings) -> dict[str, dict]:
+    """What the data file says about each term, by slug. A list with its own reader in
+    ``newsroom.data`` (units, campaigns, themes) is read through it, checked and with clean
+    values; the data folder is ``NEWSROOM_DATA`` (default: the project's ``data/``)."""
+    if not conf["data"]:
+        return {}
+    data_dir = settings.get("NEWSROOM_DATA")
+    reader = getattr(data, conf["data"], None)
+    if callable(reader):
+        return reader(data_dir)
+    return {entry["slug"]: entry for entry in data.load(conf["data"], data_dir) or []}
+
+
 class TaxonomyGenerator(Generator):
     """Groups articles by each taxonomy once, then writes term and index pages."""
 
@@ -94,8 +108,7 @@ class TaxonomyGenerator(Generator):
         self.terms: dict[str, list[Term]] = {}
         articles = self.context.get("articles", [])
         for name, conf in self.confs.items():
-            known = data.load(conf["data"]) if conf["data"] else []
-            infos = {entry["slug"]: entry for entry in known or []}
+            infos = term_infos(conf, self.settings)
             terms: dict[str, Term] = {}
             grouped = defaultdict(list)
             for article in articles:
@@ -108,6 +121,10 @@ class TaxonomyGenerator(Generator):
                     grouped[slug].append(article)
                     found.append(terms[slug])
                 setattr(article, conf["plural"], found)
+            if conf["all_terms"]:
+                for slug, info in infos.items():
+                    if slug not in terms:
+                        terms[slug] = Term(name, slug, info, conf, self.settings)
             for slug, term in terms.items():
                 term.articles = grouped[slug]  # already newest first
             # Terms in data-file order, then any without data.

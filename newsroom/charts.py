@@ -1,0 +1,163 @@
+"""Small inline SVG charts for the internal reports.
+
+A report must open on a phone, print on A4 and travel as one HTML file by e-mail or Zalo, so the
+charts are plain SVG drawn here (a few dozen lines each) rather than a plotting library and its
+dependencies. Every bar carries ``data-label``/``data-value`` and a ``<title>`` tooltip, so the
+figures can be read back (by tests, by screen readers) exactly as drawn.
+"""
+from __future__ import annotations
+
+from html import escape
+
+FONT = "font-family=\"system-ui, sans-serif\""
+GRID = "#d9d9d9"
+TEXT = "#333"
+
+
+def _nice_max(value: float) -> int:
+    if value <= 5:
+        return max(1, int(value + 0.999))
+    for step in (2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        top = ((int(value) + step - 1) // step) * step
+        if top / step <= 6:
+            return top
+    return int(value)
+
+
+def _ticks(top: int) -> list[int]:
+    step = max(1, top // 5) if top > 5 else 1
+    while top % step:
+        step += 1
+    return list(range(0, top + 1, step))
+
+
+def _svg(width: int, height: int, title: str, body: list[str], kind: str,
+         fixed: bool = False) -> str:
+    """``fixed``: drawn at its own size (the page scrolls sideways) instead of fitting."""
+    size = f'width="{width}" height="{height}"' if fixed else 'width="100%"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
+            f'viewBox="0 0 {width} {height}" {size} preserveAspectRatio="xMinYMin meet" '
+            f'aria-label="{escape(title)}" {FONT} font-size="11">'
+            f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
+
+
+def columns(labels: list[str], series: list[tuple[str, str, list[int]]], *, title: str,
+            target: float | None = None, target_label: str = "", short_labels=None) -> str:
+    """Vertical (stacked) columns, one per label; ``series`` = [(name, colour, values)].
+
+    ``target`` draws a dashed line (a weekly minimum, say); a legend is drawn when there is more
+    than one series. ``short_labels`` are the texts under the columns (every few are shown when
+    the columns are many)."""
+    short_labels = short_labels or labels
+    count = max(1, len(labels))
+    left, right, top, bottom = 30, 8, 10, 34
+    legend = 18 if len(series) > 1 or target else 0
+    slot = max(6, min(48, 400 // count))
+    width = left + right + slot * count
+    plot_h = 150
+    height = top + plot_h + bottom + legend
+    totals = [sum(values[i] for _, _, values in series) for i in range(len(labels))]
+    top_value = _nice_max(max(totals + [target or 0, 1]))
+    scale = plot_h / top_value
+    body = []
+    for tick in _ticks(top_value):
+        y = top + plot_h - tick * scale
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="{GRID}" stroke-width="0.6"/>'
+                    f'<text x="{left - 4}" y="{y + 3.5:.1f}" text-anchor="end" '
+                    f'fill="{TEXT}">{tick}</text>')
+    every = 1 if slot >= 18 else -(-18 // slot)
+    for i, label in enumerate(labels):
+        x = left + i * slot + slot * 0.15
+        w = slot * 0.7
+        y = top + plot_h
+        parts = []
+        for name, colour, values in series:
+            value = values[i]
+            h = value * scale
+            y -= h
+            if value:
+                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                             f'fill="{colour}" data-series="{escape(name)}" '
+                             f'data-value="{value}"><title>{escape(label)}: {escape(name)} '
+                             f"{value}</title></rect>")
+        body.append(f'<g class="column" data-label="{escape(label)}" '
+                    f'data-value="{totals[i]}">' + "".join(parts) + "</g>")
+        if i % every == 0:
+            cx = left + i * slot + slot / 2
+            body.append(f'<text x="{cx:.1f}" y="{top + plot_h + 12}" text-anchor="middle" '
+                        f'fill="{TEXT}">{escape(short_labels[i])}</text>')
+    if target:
+        y = top + plot_h - target * scale
+        body.append(f'<line class="target" x1="{left}" x2="{width - right}" y1="{y:.1f}" '
+                    f'y2="{y:.1f}" stroke="#c0392b" stroke-width="1.4" stroke-dasharray="5 3" '
+                    f'data-value="{target}"/>')
+    x = left
+    legend_y = top + plot_h + bottom + 4
+    for name, colour, _ in series if len(series) > 1 else ():
+        body.append(f'<rect x="{x}" y="{legend_y}" width="10" height="10" fill="{colour}"/>'
+                    f'<text x="{x + 14}" y="{legend_y + 9}" fill="{TEXT}">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    if target:
+        body.append(f'<line x1="{x}" x2="{x + 16}" y1="{legend_y + 5}" y2="{legend_y + 5}" '
+                    f'stroke="#c0392b" stroke-width="1.4" stroke-dasharray="5 3"/>'
+                    f'<text x="{x + 20}" y="{legend_y + 9}" fill="{TEXT}">'
+                    f"{escape(target_label)}</text>")
+    return _svg(width, height, title, body, "columns")
+
+
+def bars(labels: list[str], values: list[int], *, title: str, colour: str = "#1f6f8b",
+         flags: list[bool] | None = None, flag_colour: str = "#c0392b") -> str:
+    """Horizontal bars, one row per label (long Vietnamese names read well on a phone)."""
+    flags = flags or [False] * len(labels)
+    row, label_w, gap = 18, 170, 6
+    width = 420
+    plot_w = width - label_w - 40
+    height = max(1, len(labels)) * row + 8
+    top_value = _nice_max(max(values + [1]))
+    body = []
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = 4 + i * row
+        w = plot_w * value / top_value
+        text = label if len(label) <= 30 else label[:29] + "…"
+        fill = flag_colour if flags[i] else colour
+        body.append(f'<g class="bar" data-label="{escape(label)}" data-value="{value}">'
+                    f'<text x="{label_w - gap}" y="{y + 12}" text-anchor="end" fill="{TEXT}">'
+                    f"{escape(text)}</text>"
+                    f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" '
+                    f'fill="{fill}"><title>{escape(label)}: {value}</title></rect>'
+                    f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" fill="{TEXT}">{value}</text>'
+                    "</g>")
+    return _svg(width, height, title, body, "bars")
+
+
+def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
+         values: list[list[int]], *, title: str) -> str:
+    """A heat grid: one row per unit (``(key, label, quota)``), one cell per week
+    (``(key, short label)``); green when the count reaches the quota, amber when some items
+    came but too few, red when none came."""
+    cell, gap, label_w, top = 12, 2, 178, 16
+    width = label_w + len(columns) * (cell + gap) + 4
+    height = top + len(rows) * (cell + gap) + 4
+    every = max(1, -(-16 // (cell + gap)))
+    body = []
+    for j, (key, short) in enumerate(columns):
+        if j % every == 0:
+            x = label_w + j * (cell + gap) + cell / 2
+            body.append(f'<text x="{x:.1f}" y="{top - 5}" text-anchor="middle" font-size="9" '
+                        f'fill="{TEXT}">{escape(short)}</text>')
+    for i, (row_key, label, quota) in enumerate(rows):
+        y = top + i * (cell + gap)
+        text = label if len(label) <= 28 else label[:27] + "…"
+        parts = [f'<text x="{label_w - 6}" y="{y + cell - 2}" text-anchor="end" font-size="10" '
+                 f'fill="{TEXT}">{escape(text)}</text>']
+        for j, (key, _) in enumerate(columns):
+            value = values[i][j]
+            colour = ("#2e8b57" if value >= quota else "#e6a23c" if value else "#e4b7b2")
+            parts.append(f'<rect x="{label_w + j * (cell + gap)}" y="{y}" width="{cell}" '
+                         f'height="{cell}" rx="2" fill="{colour}" data-week="{escape(key)}" '
+                         f'data-value="{value}"><title>{escape(label)}, {escape(key)}: '
+                         f"{value}/{quota}</title></rect>")
+        body.append(f'<g class="grid-row" data-unit="{escape(row_key)}" data-quota="{quota}">'
+                    + "".join(parts) + "</g>")
+    return _svg(width, height, title, body, "grid", fixed=True)

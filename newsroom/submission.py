@@ -1,0 +1,169 @@
+"""Reading what reporters send: text files in whatever encoding a Windows or Mac machine
+wrote, Word documents (via mammoth, with their images), and a header written with field names
+or their Vietnamese labels. Used by ``newsroom.ingest``; the checking itself is the schema's.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import schema
+from .text import decode, nfc
+
+_VI_SPECIFIC = set("ăâđêôơưĂÂĐÊÔƠƯ") | {chr(c) for c in range(0x1EA0, 0x1EFA)}
+_VI_LETTERS = _VI_SPECIFIC | set("àáãèéìíòóõùúýÀÁÃÈÉÌÍÒÓÕÙÚÝ")
+_PUNCT = set("“”‘’–—…•°±×€«»·§©®™²³½¼¾")
+
+
+def read_text(data_bytes: bytes) -> tuple[str, str]:
+    """Decode a text file from a Windows or Mac machine; returns ``(text, encoding)``.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM first; then UTF-16 without a BOM (NUL
+    bytes in every other place); then Windows-1258 (legacy Vietnamese Windows), accepted only
+    when the result reads as Vietnamese: every tone mark lands on a vowel and at least one
+    letter exists only in Vietnamese. Raises UnicodeDecodeError otherwise.
+    """
+    try:
+        encoding = "UTF-16" if data_bytes.startswith((b"\xff\xfe", b"\xfe\xff")) else "UTF-8"
+        return decode(data_bytes), encoding
+    except UnicodeDecodeError as exc:
+        error = exc
+    if len(data_bytes) >= 4 and len(data_bytes) % 2 == 0:
+        even, odd = data_bytes[0::2], data_bytes[1::2]
+        for zeros, codec in ((odd, "utf-16-le"), (even, "utf-16-be")):
+            if zeros.count(0) > 0.3 * len(zeros):
+                try:
+                    return _normal(data_bytes.decode(codec)), "UTF-16"
+                except UnicodeDecodeError:
+                    pass
+    try:
+        text = _normal(data_bytes.decode("cp1258"))
+    except UnicodeDecodeError:
+        raise error from None
+    letters = [c for c in text if ord(c) > 127]
+    plausible = all(c in _VI_LETTERS or c in _PUNCT or c == "\u00a0" for c in letters)
+    if plausible and any(c in _VI_SPECIFIC for c in letters):
+        return text, "Windows-1258"
+    raise error
+
+
+def _normal(text: str) -> str:
+    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+_LABEL = re.compile(r"^\s*(?:\*\*|__)?(?P<key>[^\W\d_][\w \-]{0,40}?)\s*(?:\*\*|__)?\s*:"
+                    r"\s*(?:\*\*|__)?\s*(?P<value>.*?)\s*(?:\*\*|__)?\s*$")
+
+
+def read_header(text: str) -> schema.Header:
+    """The header of a submission: ``Key: value`` lines at the top, where a key is a field
+    name or its Vietnamese label (:func:`newsroom.schema.field_for`); blank lines between them
+    are allowed (Word puts every line in a paragraph of its own)."""
+    header = schema.Header()
+    lines = text.split("\n")
+    index, last = 0, None
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip():
+            nxt = index + 1
+            while nxt < len(lines) and not lines[nxt].strip():
+                nxt += 1
+            match = _LABEL.match(lines[nxt]) if nxt < len(lines) else None
+            if match and schema.field_for(match["key"]):
+                index = nxt
+                continue
+            break
+        match = _LABEL.match(line)
+        key = schema.field_for(match["key"]) if match else None
+        if not key and header.fields and (plain := _ASCII_KEY.match(line)):
+            key = plain["key"].lower().replace("-", "_")  # unknown: the schema will say so
+            match = plain
+        if key:
+            value = match["value"].strip()
+            if key in header.fields:
+                header.duplicates.append((key, index + 1))
+            else:
+                header.fields[key] = value
+                header.lines[key] = index + 1
+            last = key
+        elif last and line.startswith((" ", "\t")):
+            header.fields[last] = f"{header.fields[last]} {line.strip()}".strip()
+        else:
+            break
+        index += 1
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    header.body = "\n".join(lines[index:]).rstrip() + "\n"
+    header.body_line = index + 1
+    return header
+
+
+_ASCII_KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*:\s?(?P<value>.*)$")
+_MD_ESCAPE = re.compile(r"\\([.\-()!+#>])")
+_PROTECT = re.compile(r"^(\s*\d+\\\.|\s*\\[-+#>])")
+
+
+def _unescape(markdown: str) -> str:
+    """Drop the backslashes mammoth puts before harmless punctuation (keep those that stop a
+    line from becoming a list or a heading)."""
+    out = []
+    for line in markdown.split("\n"):
+        match = _PROTECT.match(line)
+        keep = match[0] if match else ""
+        out.append(keep + _MD_ESCAPE.sub(r"\1", line[len(keep):]))
+    return "\n".join(out)
+
+
+_CONTENT_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+                  "image/webp": ".webp", "image/bmp": ".bmp", "image/tiff": ".tiff",
+                  "image/x-emf": ".emf", "image/x-wmf": ".wmf", "image/heic": ".heic"}
+
+
+def docx_to_markdown(path: Path) -> tuple[str, list[dict]]:
+    """Markdown of a Word document and its images (``{"token", "ext", "data", "alt"}``), in
+    order. Image references in the Markdown are placeholder tokens until the article's slug
+    is known. An image without alt text takes the caption printed just below it."""
+    import mammoth
+
+    images: list[dict] = []
+
+    def convert(image):
+        with image.open() as handle:
+            content = handle.read()
+        token = f"NEWSROOMIMAGE{len(images) + 1}END"
+        ext = _CONTENT_TYPES.get(image.content_type or "", ".bin")
+        images.append({"token": token, "ext": ext, "data": content,
+                       "alt": nfc(image.alt_text or "").strip()})
+        return {"src": token}
+
+    with open(path, "rb") as handle:
+        result = mammoth.convert_to_markdown(
+            handle, convert_image=mammoth.images.img_element(convert))
+    markdown = _unescape(_normal(result.value))
+    for image in images:
+        if image["alt"]:
+            continue
+        match = re.search(r"!\[\]\(" + image["token"]
+                          + r"\)\s*\n\s*\n\s*(?:\*|_)(?P<cap>[^*_\n]{3,300})"
+                          r"(?:\*|_)\s*(?:\n|$)", markdown)
+        if match:
+            image["alt"] = re.sub(r"^\s*(?:Ảnh|Hình)\s*\d*\s*:\s*", "", match["cap"]).strip()
+            image["from_caption"] = True
+    for image in images:
+        alt = image["alt"].replace("]", ")").replace("[", "(")
+        markdown = markdown.replace(f"![]({image['token']})", f"![{alt}]({image['token']})")
+    return markdown, images
+
+
+def render(fields: dict, body: str) -> str:
+    """The article's Markdown: canonical field names in the template's order, then the body."""
+    order = [k for k in schema.FIELDS if k in fields] + [k for k in fields
+                                                         if k not in schema.FIELDS]
+    lines = []
+    for key in order:
+        value = " ".join(str(fields[key]).split())
+        if value:
+            name = "Image_alt" if key == "image_alt" else "Sent_to" if key == "sent_to" else \
+                key.capitalize()
+            lines.append(f"{name}: {value}")
+    return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"

@@ -1,0 +1,1 @@
+from .campaigns import register  # noqa: F401
