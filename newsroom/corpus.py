@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import shutil
 from pathlib import Path
 
 from . import data
 from .text import slugify
 
+ROOT = Path(__file__).resolve().parent.parent
 START = dt.datetime(2020, 1, 2, 7, 0)
 END = dt.datetime(2026, 11, 20, 17, 0)
 
@@ -252,6 +254,9 @@ def generate(folder: Path | str, n: int, seed: int = 2020) -> list[Path]:
     """Write ``n`` articles (and two pages) under ``folder``; return the article paths."""
     folder = Path(folder)
     corpus = Corpus(seed)
+    shared = ROOT / "content" / "images"  # campaign banners and other site images
+    if shared.is_dir():
+        shutil.copytree(shared, folder / "images", dirs_exist_ok=True)
     for rel, text in PAGES.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(text, encoding="utf-8")

@@ -86,7 +86,9 @@ class Session:
         templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
                                  if p.is_file()))
         pages = tuple(version(p) for p in context.get("pages", ()))
-        return hash((templates, pages))
+        from plugins.fastbuild.stamp import today  # noqa: PLC0415
+
+        return hash((templates, pages, today()))  # campaigns running today change with the day
 
     @staticmethod
     def _content_token(generators) -> int:

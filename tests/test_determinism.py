@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,8 +21,13 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_same(left: Path, right: Path):
+EMPTY_FEED_DATE = re.compile(rb"<updated>[^<]*</updated>(?=</feed>)")
+
+
+def assert_same(left: Path, right: Path, clock_in_empty_feeds=False):
     a, b = tree(left), tree(right)
+    if clock_in_empty_feeds:  # Pelican alone dates a feed without entries by the clock
+        a, b = ({k: EMPTY_FEED_DATE.sub(b"", v) for k, v in t.items()} for t in (a, b))
     assert sorted(a) == sorted(b), (set(a) ^ set(b))
     different = [name for name in a if a[name] != b[name]]
     assert not different, different[:10]
@@ -53,7 +59,7 @@ def test_same_bytes_cold_warm_and_as_pelican_alone(content, tmp_path):
     build_without_fastbuild(content, tmp_path / "plain")  # Pelican's own code paths
     assert len(list((tmp_path / "cold").rglob("index.html"))) > N
     assert_same(tmp_path / "cold", tmp_path / "warm")
-    assert_same(tmp_path / "cold", tmp_path / "plain")
+    assert_same(tmp_path / "cold", tmp_path / "plain", clock_in_empty_feeds=True)
     # The pages of a paginated list follow each other.
     assert (tmp_path / "cold" / "trang" / "2" / "index.html").is_file()
 

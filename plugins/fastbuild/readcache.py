@@ -87,7 +87,7 @@ def code_key(settings) -> str:
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
         "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH")}
     parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
-             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(Path(data.DATA_DIR), "*.yml")]
+             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR), "*.yml")]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

@@ -59,6 +59,14 @@ def _tree(folder) -> list:
     return rows
 
 
+def today() -> str:
+    """Today's date in Vietnam."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+
+
 def compute(settings) -> str:
     import markdown
     import pelican
@@ -69,8 +77,10 @@ def compute(settings) -> str:
                                  sort_keys=True, default=_name).encode())
     except (TypeError, ValueError):
         return ""  # settings that cannot be compared: always build
-    folders = [settings["PATH"], settings["THEME"], ROOT / "data", ROOT / "newsroom",
-               ROOT / "plugins"]
+    # Pages may show what is running today (campaigns): a new day is a new build.
+    digest.update(today().encode())
+    data_dir = settings.get("NEWSROOM_DATA") or ROOT / "data"
+    folders = [settings["PATH"], settings["THEME"], data_dir, ROOT / "newsroom", ROOT / "plugins"]
     for folder in folders:
         digest.update(repr(_tree(folder)).encode())
     return digest.hexdigest()

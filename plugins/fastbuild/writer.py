@@ -6,7 +6,8 @@ can skip pages whose inputs did not change.
   forked processes (``parallel``). Template filters must therefore not gather state meant for
   later (a filter that writes its own file is fine); with ``workers = 1`` nothing is queued.
 - Every page and feed is compared with the file already in the output; an identical file is
-  left alone (same bytes, same mtime), so rsync and the browser see only real changes.
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes. A feed
+  without entries is dated by the newest article, not by the clock.
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
   whose inputs are the same as when it was last written is not rendered again (it still counts
   as written: ``content_written`` is sent). The inputs of a page are its item (and the items
@@ -115,6 +116,7 @@ class FastWriter(Writer):
         self.workers = fast.get("workers") or os.cpu_count() or 1
         self.stats = {"rendered": 0, "skipped": 0, "written": 0, "unchanged": 0}
         self._deep: dict[int, tuple] = {}
+        self._newest = None  # date of the newest article, for feeds without entries
         self._batch: list | None = None
         self._depth = 0
 
@@ -208,6 +210,22 @@ class FastWriter(Writer):
                 return True
         return False
 
+    def _site_newest(self, context):
+        if self._newest is None:
+            dates = [a.date for a in context.get("articles") or () if getattr(a, "date", None)]
+            self._newest = max(dates) if dates else False
+        return self._newest
+
+    def _create_new_feed(self, feed_type, feed_title, context):
+        """Pelican's feed, except that a feed with no entry is dated by the newest item of
+        the site instead of the clock (feedgenerator's default), so its bytes do not change
+        from one build to the next."""
+        feed = super()._create_new_feed(feed_type, feed_title, context)
+        newest, latest = self._site_newest(context), feed.latest_post_date
+        if newest:
+            feed.latest_post_date = lambda: latest() if feed.items else newest
+        return feed
+
     def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
                    override_output=False, feed_title=None):
         """Pelican's ``write_feed``; skipped when its items and title are the same."""
@@ -215,7 +233,8 @@ class FastWriter(Writer):
         if self.fingerprints is not None and path:
             items = elements[: self.settings["FEED_MAX_ITEMS"]]
             fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
-                           tuple(self._deep_token(e) for e in items))
+                           tuple(self._deep_token(e) for e in items),
+                           None if items else self._site_newest(context))
             if self._unchanged(path, fingerprint):
                 return None
         feed = super().write_feed(elements, context, path, url, feed_type, override_output,

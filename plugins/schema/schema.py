@@ -17,7 +17,7 @@ from markdown import Markdown
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom import schema
+from newsroom import data, schema, tagging
 from newsroom.text import slugify
 from newsroom.dates import TZ
 
@@ -104,6 +104,15 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["status"] = "draft"
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
         metadata.setdefault("slug", slugify(metadata["title"]) or slugify(path.stem))
+        if kind == "article":
+            # Campaigns and themes are decided here, from what was just read, so the decision
+            # is cached and computed on every core with the rest of the file (plugins/fastbuild)
+            # instead of the file being read and checked again on every build.
+            try:
+                metadata["tagging"] = tagging.tag_article(
+                    values, header.body, self.settings.get("NEWSROOM_DATA"))
+            except data.DataError:
+                pass  # reported by the campaigns plugin at start-up
         if any(p.severity == schema.ERROR for p in problems) and metadata.get("status") != "draft":
             metadata["has_errors"] = True
         metadata["problems"] = problems
