@@ -234,7 +234,8 @@ def image_bytes(index: int) -> bytes:
 
 PAGES = {
     "pages/gioi-thieu.md": "Title: Giới thiệu\n\nTrang thông tin điện tử của Công đoàn TKV.\n",
-    "pages/lien-he.md": "Title: Liên hệ\n\nBan Tuyên giáo Công đoàn TKV, email toasoan@congdoantkv.vn.\n",
+    "pages/lien-he.md": ("Title: Liên hệ\n\nBan Tuyên giáo Công đoàn TKV, "
+                         "email toasoan@congdoantkv.vn.\n"),
 }
 
 

@@ -86,8 +86,9 @@ def code_key(settings) -> str:
         "MARKDOWN", "FORMATTED_FIELDS", "PAGE_PATHS", "ARTICLE_PATHS", "TIMEZONE",
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
         "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH")}
+    data_dir = Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR)
     parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
-             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR), "*.yml")]
+             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(data_dir, "*.yml")]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
