@@ -47,6 +47,7 @@ class Session:
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
         self.envs: dict = {}
+        self.files: dict = {}
         self.written: set[str] = set()
         self.count = 0
         self.last: dict = {}
@@ -103,9 +104,24 @@ class Session:
                 found.append(tuple(version(item) for item in getattr(generator, name, ())))
         return hash(tuple(found))
 
-    def update(self) -> dict:
-        """Bring the output up to date; return what was done."""
+    def _list_once(self, generator):
+        """Keep each generator's list of files until a file is added or removed."""
+        original, kind = generator.get_files, type(generator).__name__
+
+        def get_files(paths, exclude=None, extensions=None):
+            key = (kind, repr(paths), repr(exclude), repr(extensions))
+            if key not in self.files:
+                self.files[key] = original(paths, exclude=exclude, extensions=extensions)
+            return set(self.files[key])
+
+        generator.get_files = get_files
+
+    def update(self, files_changed: bool = True) -> dict:
+        """Bring the output up to date; return what was done. ``files_changed=False`` says
+        that files were only modified (none added or removed): the lists of files are kept."""
         started = time.perf_counter()
+        if files_changed:
+            self.files.clear()
         p = self.pelican
         keep = self.context.get("_fastbuild")
         self.context.clear()
@@ -120,6 +136,7 @@ class Session:
                             theme=p.theme, output_path=p.output_path)
             if isinstance(generator, CachingGenerator):
                 self._remember(generator)
+            self._list_once(generator)
             # Compiled templates are kept (Jinja still reloads a template whose file changed).
             env = self.envs.setdefault(cls, getattr(generator, "env", None))
             if env is not None:
@@ -233,7 +250,7 @@ RESTART = ("data", "newsroom", "plugins")
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
           ready=None, argv=(), stop_event=None, **overrides):
     """Build, serve, and update on every change until interrupted."""
-    from watchfiles import watch
+    from watchfiles import Change, watch
 
     emit = emit or (lambda info: logger.warning(
         "Đã cập nhật trong %.2f s: dựng %d trang, bỏ qua %d, ghi %d tệp, xóa %d",
@@ -270,7 +287,8 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 os.chdir(ROOT)
                 os.execv(sys.executable, [sys.executable, "-m", "newsroom.livereload", *argv])
             try:
-                info = session.update()
+                info = session.update(files_changed=any(
+                    change != Change.modified for change, _ in changes))
             except Exception as exc:  # keep serving the last good output
                 logger.error("Cập nhật lỗi, trang cũ vẫn được phục vụ: %s", exc)
                 continue
