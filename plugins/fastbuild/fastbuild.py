@@ -69,6 +69,19 @@ def _memo_property(key):
     return property(getter)
 
 
+def _relative_source_path(original):
+    def get_relative_source_path(self, source_path=None):
+        if source_path is not None:
+            return original(self, source_path)
+        memo = self.__dict__.get("_fastbuild_source")
+        if memo is None or memo[0] != self.source_path:
+            memo = self.__dict__["_fastbuild_source"] = (self.source_path, original(self))
+        return memo[1]
+
+    get_relative_source_path._fastbuild = True
+    return get_relative_source_path
+
+
 def _install_url_memo():
     """Articles and pages format ``url``/``save_as`` from the settings on every use. Once
     pages are being written they cannot change any more, so from then on each is formatted
@@ -76,6 +89,10 @@ def _install_url_memo():
     for key in ("url", "save_as"):
         if not getattr(Content.__dict__[key].fget, "_fastbuild", False):
             setattr(Content, key, _memo_property(key))
+    # The same holds for the path of an item's source relative to the content folder.
+    original = Content.__dict__["get_relative_source_path"]
+    if not getattr(original, "_fastbuild", False):
+        Content.get_relative_source_path = _relative_source_path(original)
 
 
 # Receivers ------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ can skip pages whose inputs did not change.
 """
 from __future__ import annotations
 
+import datetime
 import io
 import itertools
 import logging
 import os
+from functools import partial
 
 from pelican.contents import Content
 from pelican.paginator import Paginator
@@ -50,19 +52,25 @@ def version(item) -> int:
     return found
 
 
+_PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time, dict)
+
+
 def token(value, deep=False):
     """What a template can see of a value passed to a page, cheaply."""
     if isinstance(value, Content):
         if not deep:
             return ("c", version(value))
         linked = []
-        for key, attr in sorted(value.__dict__.items()):
-            if key.startswith("_") or key in ("metadata", "settings"):
+        for key, attr in value.__dict__.items():
+            if isinstance(attr, _PLAIN) or key[0] == "_" or key == "settings":
                 continue
             if isinstance(attr, (list, tuple)):
-                linked.append((key, tuple(_link(v) for v in attr[:50] if _linkable(v))))
-            elif _linkable(attr):
+                links = tuple(_link(v) for v in attr[:50] if not isinstance(v, _PLAIN))
+                if links:
+                    linked.append((key, links))
+            else:
                 linked.append((key, _link(attr)))
+        linked.sort(key=lambda pair: pair[0])
         return ("c", version(value), tuple(linked))
     if isinstance(value, URLWrapper):
         return ("u", value.name, value.slug)
@@ -77,15 +85,16 @@ def token(value, deep=False):
     return ("o", type(value).__name__)
 
 
-def _linkable(value) -> bool:
-    return isinstance(value, (Content, URLWrapper)) or hasattr(value, "slug")
-
-
 def _link(value):
     """What an item's page shows of an item or term it links to (not the term's size)."""
-    if isinstance(value, (Content, URLWrapper)):
-        return token(value)
-    return ("t", getattr(value, "slug", None), str(value))
+    if isinstance(value, Content):
+        return ("c", version(value))
+    if isinstance(value, URLWrapper):
+        return ("u", value.name, value.slug)
+    slug = getattr(value, "slug", None)
+    if slug is not None:
+        return ("t", slug, str(value))
+    return ("o", type(value).__name__)
 
 
 class _ChangedOnly(io.StringIO):
@@ -197,16 +206,18 @@ class FastWriter(Writer):
 
     def _unchanged(self, name, fingerprint, local=None) -> bool:
         """True if the page is already in the output as these inputs make it. It still
-        counts as written: ``content_written`` is sent (sitemaps, indexes see every page)."""
+        counts as written: ``content_written`` is sent (sitemaps, indexes see every page);
+        ``local`` is the page's context, or a function that makes it."""
         if fingerprint is None:
             return False
         if self.fingerprints.get(name) == fingerprint:
-            path = sanitised_join(self.output_path, name)
+            path = os.path.join(self.output_path, name)
             if os.path.exists(path):
                 self._written_files.add(path)
                 self.stats["skipped"] += 1
-                if local is not None:
-                    signals.content_written.send(path, context=local)
+                if local is not None and signals.content_written.receivers:
+                    signals.content_written.send(path, context=local() if callable(local)
+                                                 else local)
                 return True
         return False
 
@@ -331,24 +342,25 @@ class FastWriter(Writer):
             paginators = {key: Paginator(name, url, val, self.settings, per_page)
                           for key, val in paginated.items()}
             first = next(iter(paginators.values()))
-            for page_num in range(first.num_pages):
-                page = first.page(page_num + 1)
-                fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
+            def _page_context(page_num, save_as):
                 values = kwargs.copy()
                 for key, paginator in paginators.items():
-                    this = paginator.page(page_num + 1)
                     values.update({
                         f"{key}_paginator": paginator,
-                        f"{key}_page": this,
+                        f"{key}_page": paginator.page(page_num + 1),
                         f"{key}_previous_page": paginator.page(page_num) if page_num else None,
                         f"{key}_next_page": (paginator.page(page_num + 2)
                                              if page_num + 1 < paginator.num_pages else None),
                     })
-                local = _localcontext(page.save_as, values)
-                if not self._unchanged(page.save_as, fingerprint, local):
-                    _write(local, page.save_as, fingerprint)
+                return _localcontext(save_as, values)
+
+            for page_num in range(first.num_pages):
+                page = first.page(page_num + 1)
+                fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
+                if not self._unchanged(page.save_as, fingerprint,
+                                       partial(_page_context, page_num, page.save_as)):
+                    _write(_page_context(page_num, page.save_as), page.save_as, fingerprint)
         else:
             fingerprint = self._fingerprint(name, template_name, kwargs)
-            local = _localcontext(name, kwargs)
-            if not self._unchanged(name, fingerprint, local):
-                _write(local, name, fingerprint)
+            if not self._unchanged(name, fingerprint, partial(_localcontext, name, kwargs)):
+                _write(_localcontext(name, kwargs), name, fingerprint)
