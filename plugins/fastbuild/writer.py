@@ -55,21 +55,33 @@ def version(item) -> int:
 _PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time, dict)
 
 
-def token(value, deep=False):
-    """What a template can see of a value passed to a page, cheaply."""
+def token(value, deep=False, links=None):
+    """What a template can see of a value passed to a page, cheaply. ``links`` memoises the
+    tokens of linked objects by id (terms are shared by many items) for one update."""
     if isinstance(value, Content):
         if not deep:
             return ("c", version(value))
+        if links is None:
+            links = {}
         linked = []
         for key, attr in value.__dict__.items():
             if isinstance(attr, _PLAIN) or key[0] == "_" or key == "settings":
                 continue
             if isinstance(attr, (list, tuple)):
-                links = tuple(_link(v) for v in attr[:50] if not isinstance(v, _PLAIN))
-                if links:
-                    linked.append((key, links))
+                found = []
+                for v in attr[:50]:
+                    if not isinstance(v, _PLAIN):
+                        t = links.get(id(v))
+                        if t is None:
+                            t = links[id(v)] = _link(v)
+                        found.append(t)
+                if found:
+                    linked.append((key, tuple(found)))
             else:
-                linked.append((key, _link(attr)))
+                t = links.get(id(attr))
+                if t is None:
+                    t = links[id(attr)] = _link(attr)
+                linked.append((key, t))
         linked.sort(key=lambda pair: pair[0])
         return ("c", version(value), tuple(linked))
     if isinstance(value, URLWrapper):
@@ -125,6 +137,7 @@ class FastWriter(Writer):
         self.workers = fast.get("workers") or os.cpu_count() or 1
         self.stats = {"rendered": 0, "skipped": 0, "written": 0, "unchanged": 0}
         self._deep: dict[int, tuple] = {}
+        self._links: dict[int, tuple] = {}  # objects stay alive while this writer works
         self._newest = None  # date of the newest article, for feeds without entries
         self._batch: list | None = None
         self._depth = 0
@@ -176,7 +189,7 @@ class FastWriter(Writer):
     def _deep_token(self, item):
         found = self._deep.get(id(item))
         if found is None:
-            found = self._deep[id(item)] = token(item, deep=True)
+            found = self._deep[id(item)] = token(item, deep=True, links=self._links)
         return found
 
     def _fingerprint(self, name, template_name, kwargs, page=None):
