@@ -77,7 +77,8 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.fastbuild"]
+PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
+           "plugins.fastbuild"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",

@@ -206,3 +206,13 @@ def bench_check(c, count=1000):
     from newsroom import bench_check as bench
 
     bench.run(int(count))
+
+
+@task(help={"count": "số ảnh (mặc định 1000)", "size": "kích thước, ví dụ 4000x3000",
+            "workers": "số tiến trình (mặc định: mọi lõi)"})
+def bench_images(c, count=1000, size="4000x3000", workers=0):
+    """Đo tốc độ xử lý ảnh: lần đầu, lần sau không đổi gì, đổi một ảnh, mỗi lõi."""
+    from newsroom import bench_images as bench
+
+    width, height = (int(v) for v in size.lower().split("x"))
+    print(bench.report(bench.bench(int(count), (width, height), int(workers))))

@@ -60,6 +60,7 @@ FIELDS: dict[str, Field] = {
         Field("summary", "tóm tắt (1–2 câu)", "Sáng 12/5, Công đoàn Công ty tổ chức..."),
         Field("image", "ảnh đại diện (đường dẫn tính từ tệp bài viết)", "ten-bai/anh-bia.jpg"),
         Field("image_alt", "mô tả ảnh đại diện", "Công nhân nhận quà tại nhà văn hóa"),
+        Field("image_focus", "điểm chính của ảnh đại diện khi cắt (% ngang, % dọc)", "50, 30"),
         Field("tags", "từ khóa, cách nhau dấu phẩy", "đối thoại, an toàn lao động"),
         Field("featured", "bài nổi bật (yes/no)", "yes"),
         Field("status", "trạng thái (published hoặc draft)", "published"),
@@ -104,7 +105,7 @@ def field_for(label: str) -> str | None:
 
 
 PAGE_FIELDS = {"title", "slug", "summary", "status", "template", "image", "image_alt",
-               "date", "modified", "lang", "order"}
+               "image_focus", "date", "modified", "lang", "order"}
 
 STATUSES = {"published", "draft", "hidden"}
 TRUE = {"yes", "true", "1", "co", "x"}

@@ -1,0 +1,93 @@
+"""The image cache under ``cache/images``: work is keyed by the content of the source and the
+recipe (sizes, formats, quality, crop, code version), so a second build with nothing changed
+decodes no photo, and a changed photo is redone alone.
+
+``index.json`` remembers the size, mtime and SHA-256 of every source seen, so an unchanged
+photo is not even read again; ``objects/<key>/`` holds the finished files and ``manifest.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+#: Bump when the way files are made changes: every cached entry is then redone.
+VERSION = "2"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Cache:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.index_path = self.root / "index.json"
+        try:
+            self.index = json.loads(self.index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.index = {}
+        self._dirty = False
+
+    def digest(self, path: Path | str) -> str | None:
+        """SHA-256 of a file, read only when its size or mtime changed; None if missing."""
+        path = str(path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        known = self.index.get(path)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            return known[2]
+        sha = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+        self.index[path] = [stat.st_size, stat.st_mtime_ns, sha.hexdigest()]
+        self._dirty = True
+        return sha.hexdigest()
+
+    @staticmethod
+    def key(*parts) -> str:
+        text = json.dumps([VERSION, *parts], sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def folder(self, key: str) -> Path:
+        return self.root / "objects" / key[:2] / key
+
+    def get(self, key: str) -> dict | None:
+        try:
+            return json.loads((self.folder(key) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, manifest: dict) -> None:
+        _atomic_write(self.folder(key) / "manifest.json", json.dumps(manifest))
+
+    def save(self) -> None:
+        if self._dirty:
+            _atomic_write(self.index_path, json.dumps(self.index))
+            self._dirty = False
+
+
+def publish(source: Path, target: Path) -> bool:
+    """Put a cached file at ``target`` unless the same file (size and mtime, which the copy
+    keeps) is already there. Returns True when a file was written."""
+    made = source.stat()
+    try:
+        there = target.stat()
+        if there.st_size == made.st_size and there.st_mtime_ns == made.st_mtime_ns:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.utime(tmp, ns=(made.st_atime_ns, made.st_mtime_ns))
+    os.replace(tmp, target)
+    return True

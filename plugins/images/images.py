@@ -1,0 +1,418 @@
+"""Pelican hook of the image pipeline (settings, planning, markup, problems).
+
+When all content is read (``static_generator_finalized``: the static generator runs last)
+every photo an item uses (its cover, the photos in its body) becomes one job; :mod:`.batch`
+makes or reuses the files on every core, then each item gets ``cover`` (a :class:`Picture` with
+crops), ``social_image`` and its body photos rewritten to ``<picture>`` through the theme's
+``partials/picture.html`` macros. Original photos are never copied to the output (they may carry
+GPS). Problems (missing, corrupt, HEIC, too large) ride on the item as the schema's do, so the
+schema plugin reports them with the rest: warnings in a preview build, a failed strict build
+listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``), which
+``invoke check`` applies before a photo ever reaches the build.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import posixpath
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
+
+from bs4 import BeautifulSoup
+from PIL import Image
+from pelican import signals
+
+from newsroom import data, schema
+from newsroom.schema import WARNING, Problem, read_source, split
+
+from .body import rewrite as rewrite_body
+from .batch import Job, run
+from .cache import Cache
+from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "widths": (480, 960, 1600),          # in-body and cover sizes, px wide (never upscaled)
+    "formats": ("webp", "jpeg"),         # the last one is the <img> fallback
+    "quality": {"webp": 78, "jpeg": 82},
+    "crops": {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)},  # cover crops
+    "crop_widths": (480, 960),
+    "card_size": (1200, 630),            # Open Graph image of every item
+    "output_dir": "anh",
+    "cache_dir": None,                   # default: <CACHE_PATH>/images
+    "workers": 0,                        # 0: every core
+    "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
+    "max_pixels": schema.IMAGE_MAX_PIXELS,
+    "sizes": "(min-width: 48rem) 46rem, 100vw",
+    "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
+    # Path prefixes (in content/) published as they are: site graphics drawn by the project
+    # or a designer (campaign banners), never reporters' photos.
+    "keep_originals": ("images",),
+}
+_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
+_LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
+_FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
+
+
+def config(settings) -> dict:
+    """``IMAGES`` merged over :data:`DEFAULTS`, checked (a wrong setting fails at once)."""
+    given = settings.get("IMAGES") or {}
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"plugins.images: IMAGES có khóa lạ {sorted(unknown)}; "
+                         f"các khóa hợp lệ: {sorted(DEFAULTS)}")
+    conf = {**copy.deepcopy(DEFAULTS), **given}
+    for name in ("widths", "crop_widths"):
+        if not conf[name] or not all(isinstance(w, int) and 16 <= w <= 8000 for w in conf[name]):
+            raise ValueError(f"plugins.images: IMAGES['{name}'] phải là các số nguyên 16–8000")
+    bad = [f for f in conf["formats"] if f not in SUFFIX]
+    if bad or not conf["formats"]:
+        raise ValueError(f"plugins.images: IMAGES['formats'] chỉ nhận {sorted(SUFFIX)}")
+    for name in ("max_bytes", "max_pixels"):
+        if not isinstance(conf[name], int) or conf[name] <= 0:
+            raise ValueError(f"plugins.images: IMAGES['{name}'] phải là số nguyên dương")
+    return conf
+
+
+def check_settings(pelican):
+    config(pelican.settings)
+
+
+# ---------------------------------------------------------------- what templates get
+
+@dataclass(frozen=True)
+class File:
+    url: str
+    width: int
+    height: int
+
+
+@dataclass
+class Source:
+    type: str
+    files: list[File]
+
+
+class Picture:
+    """One photo as templates use it (see ``partials/picture.html``)."""
+
+    def __init__(self, by_format: dict[str, list[File]], fallback: str, crops=None):
+        fallback = fallback if fallback in by_format else next(iter(by_format))
+        self.sources = [Source(MIME[f], files) for f, files in by_format.items() if f != fallback]
+        self.fallback = by_format[fallback]
+        middle = [f for f in self.fallback if f.width <= 960] or self.fallback[:1]
+        chosen = middle[-1]
+        self.src, self.width, self.height = chosen.url, chosen.width, chosen.height
+        self.crops: dict[str, Picture] = crops or {}
+
+    def __repr__(self):
+        return f"<Picture {self.src} {self.width}×{self.height}>"
+
+
+def _picture(manifest, prefix, crop, conf) -> Picture | None:
+    by_format: dict[str, list[File]] = {}
+    for fmt in conf["formats"]:
+        stem = f"{crop}-w" if crop else "w"
+        files = []
+        for name, (width, height) in manifest["files"].items():
+            base, suffix = posixpath.splitext(name)
+            if suffix == SUFFIX[fmt] and re.fullmatch(re.escape(stem) + r"\d+", base):
+                files.append(File(f"{prefix}-{name}", width, height))
+        if files:
+            by_format[fmt] = sorted(files, key=lambda f: f.width)
+    return Picture(by_format, conf["formats"][-1]) if by_format else None
+
+
+# ---------------------------------------------------------------- planning
+
+class Plan:
+    def __init__(self, settings, conf):
+        self.settings = settings
+        self.conf = conf
+        self.content = Path(settings["PATH"]).resolve()
+        self.jobs: dict[str, Job] = {}
+        self.og_names: dict[str, str] = {}
+
+    def photo(self, rel: str) -> Job:
+        job = self.jobs.get(rel)
+        if job is None:
+            stem = posixpath.splitext(rel)[0]
+            job = Job(source=str(self.content / rel),
+                      prefix=f"{self.conf['output_dir']}/{stem}")
+            self.jobs[rel] = job
+        return job
+
+    def sized(self, rel: str) -> Job:
+        job = self.photo(rel)
+        for width in self.conf["widths"]:
+            for fmt in self.conf["formats"]:
+                job.variants.add(Variant(f"w{width}", width, fmt))
+        return job
+
+    def cover(self, rel: str, focus, og_target: str) -> Job:
+        job = self.sized(rel)
+        for name, ratio in self.conf["crops"].items():
+            for width in self.conf["crop_widths"]:
+                for fmt in self.conf["formats"]:
+                    job.variants.add(Variant(f"{name}-w{width}", width, fmt, tuple(ratio), focus))
+        width, height = self.conf["card_size"]
+        job.variants.add(Variant("og", width, "jpeg", (width, height), focus, exact=True))
+        job.aliases.setdefault("og.jpg", []).append(og_target)
+        return job
+
+    def og_target(self, item) -> str:
+        slug = getattr(item, "slug", None) or Path(item.source_path).stem
+        name, n = slug, 1
+        while self.og_names.get(name, item.source_path) != item.source_path:
+            n += 1
+            name = f"{slug}-{n}"
+        self.og_names[name] = item.source_path
+        return f"{self.conf['output_dir']}/og/{name}.jpg"
+
+
+def _theme_static(settings, rel: str) -> str:
+    return str(Path(settings["THEME"]) / "static" / rel)
+
+
+def _card_job(plan: Plan, item, target: str) -> Job:
+    settings = plan.settings
+    footer = []
+    data_dir = settings.get("NEWSROOM_DATA")
+    unit = item.metadata.get("unit")
+    if unit:
+        found = data.units(data_dir).get(unit) if isinstance(unit, str) else None
+        footer.append([found["name"], found["short"]] if found else [str(unit)])
+    campaign = getattr(item, "campaign", None) or item.metadata.get("campaign")
+    name = _campaign_name(campaign, data_dir) if campaign and campaign != "none" else ""
+    if name:
+        footer.append([name])
+    fonts = tuple(_theme_static(settings, f) for f in plan.conf["fonts"])
+    site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
+    spec = {"title": str(item.title), "footer": footer, "fonts": fonts,
+            "size": tuple(plan.conf["card_size"]), "site": site if "." in site else "",
+            "brand": settings.get("SITENAME", "")}
+    return Job(source=None, card=spec, aliases={"og.jpg": [target]})
+
+
+def _campaign_name(value, data_dir=None) -> str:
+    """Name of an item's (first) campaign, from data/campaigns.yml (one owner of that list)."""
+    slug = value[0] if isinstance(value, (list, tuple)) and value else value
+    slug = str(getattr(slug, "slug", slug))
+    try:
+        found = data.campaigns(data_dir).get(slug)
+    except data.DataError:
+        found = None
+    return found["name"] if found else ""
+
+
+def _focus(use) -> tuple[float, float]:
+    """The cover's focal point from ``Image_focus: 50, 30`` (percent across, down)."""
+    raw = use.item.metadata.get("image_focus")
+    if not raw:
+        return (0.5, 0.5)
+    match = _FOCUS.match(str(raw))
+    if match:
+        x, y = (float(v.replace(",", ".")) for v in match.groups())
+        if x <= 100 and y <= 100:
+            return (x / 100, y / 100)
+    use.item.metadata["problems"] = [*(use.item.metadata.get("problems") or []), Problem(
+        use.path, use.header.lines.get("image_focus", 1), "Image_focus",
+        f"“{raw}” không phải điểm chính hợp lệ", "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”",
+        WARNING)]
+    return (0.5, 0.5)
+
+
+def _resolve(src: str, item) -> str | None:
+    """Path in content/ of an in-body photo, or None for an outside or non-photo link."""
+    match = _LINK.match(src)
+    value = match["v"] if match else src
+    if not match and (re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I) or value.startswith("//")):
+        return None
+    value = unquote(value.split("#")[0].split("?")[0])
+    if PurePosixPath(value).suffix.lower() not in PHOTO_SUFFIXES:
+        return None
+    if value.startswith("/"):
+        return posixpath.normpath(value.lstrip("/"))
+    base = getattr(item, "relative_dir", "") or ""
+    return posixpath.normpath(posixpath.join(base, value))
+
+
+def _items(context):
+    """Every item the build writes (translations too), each once."""
+    seen = set()
+    for name in _LISTS:
+        for item in context.get(name) or ():
+            for one in (item, *(getattr(item, "translations", None) or ())):
+                if one.source_path not in seen:
+                    seen.add(one.source_path)
+                    yield one
+
+
+def _problem(use, line, field, written, outcome, source: str | None, shown=True) -> None:
+    """Put a photo's problem on its item, unless the schema has already said it: it checks
+    every image a header or body shows (missing file, HEIC, over the limits, truncated) when
+    it reads the item, with :func:`newsroom.schema.image_problem`."""
+    if shown and source:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            if not Path(source).is_file() or schema.image_problem(Path(source)):
+                return
+    item = use.item
+    item.metadata["problems"] = [*(item.metadata.get("problems") or []),
+                                 Problem(use.path, line, field,
+                                         f"ảnh “{written}”: {outcome.message}", outcome.fix)]
+
+
+@dataclass
+class Use:
+    """What one content item needs: its social card, its cover, its in-body photos."""
+
+    item: object
+    path: str                      # the source as problems name it
+    og: str                        # where its social card goes
+    header: object                 # its parsed header (lines of fields, for problems)
+    text: str
+    cover: Job | None = None
+    card: Job | None = None        # the job whose og.jpg is the social card
+    soup: BeautifulSoup | None = None
+    body: list = None              # [(img or a tag, job, path in content/)]
+
+
+def _plan_item(plan: Plan, item) -> Use:
+    try:
+        text = read_source(item.source_path)
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    header = split(text)
+    use = Use(item, _shown(item, plan.settings), plan.og_target(item), header, text, body=[])
+    image = item.metadata.get("image")
+    if isinstance(image, str) and image:
+        focus = _focus(use)
+        use.cover = plan.cover(image, focus, use.og)
+    use.card = use.cover or _card_job(plan, item, use.og)
+    if "<img" in (item._content or "") or "<a" in (item._content or ""):
+        use.soup = BeautifulSoup(item._content, "html.parser")
+        for tag in use.soup.find_all(["img", "a"]):
+            rel = _resolve(tag.get("src" if tag.name == "img" else "href", ""), item)
+            if rel is not None:  # a link to a photo leads to its largest published size
+                use.body.append((tag, plan.sized(rel), rel))
+    return use
+
+
+def process(generator):
+    """Plan every item's photos, make them (cache, every core), then give the items their
+    pictures, social card and rewritten body, and their problems."""
+    drop_originals(generator)
+    settings = generator.settings
+    conf = config(settings)
+    plan = Plan(settings, conf)
+    uses = [_plan_item(plan, item) for item in _items(generator.context)]
+
+    jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
+    cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
+    limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
+    output = Path(settings["OUTPUT_PATH"])
+    outcomes, stats = run(jobs, cache, output, limits, conf["workers"])
+    settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
+
+    # A cover that could not be read, or too small for a sharp card: a drawn card instead.
+    redraw = []
+    for use in uses:
+        outcome = outcomes[id(use.card)]
+        if use.card is use.cover and not (outcome.ok and "og.jpg" in outcome.manifest["files"]):
+            use.card = _card_job(plan, use.item, use.og)
+            redraw.append(use.card)
+    if redraw:
+        extra, more = run(redraw, cache, output, limits, conf["workers"])
+        outcomes.update(extra)
+        stats.add(more)
+
+    macros = generator.env.get_template("partials/picture.html").make_module(
+        {"SITEURL": settings.get("SITEURL", "")})
+    for use in uses:
+        item = use.item
+        item.cover = None
+        if use.cover is not None:
+            outcome = outcomes[id(use.cover)]
+            if outcome.ok:
+                item.cover = _picture(outcome.manifest, use.cover.prefix, None, conf)
+                crops = {name: _picture(outcome.manifest, use.cover.prefix, name, conf)
+                         for name in conf["crops"]}
+                item.cover.crops = {name: crop for name, crop in crops.items() if crop}
+            else:
+                written = use.header.fields.get("image") or item.metadata["image"]
+                _problem(use, use.header.lines.get("image", 1), "Image", written, outcome,
+                         use.cover.source)
+        if outcomes[id(use.card)].ok:
+            item.social_image = use.og
+            item.social_image_width, item.social_image_height = conf["card_size"]
+            item.social_image_alt = (item.metadata.get("image_alt")
+                                     if use.card is use.cover else str(item.title))
+        if use.body:
+            _rewrite(use, outcomes, macros, conf)
+    logger.info("plugins.images: %s", stats)
+
+
+def _line_of(text: str, needle: str, default: int) -> int:
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle and needle in line:
+            return number
+    return default
+
+
+def _shown(item, settings) -> str:
+    """The source as the schema names it: ``content/bai-viet/...``."""
+    source = Path(item.source_path)
+    try:
+        return str(source.relative_to(Path(settings["PATH"]).parent))
+    except ValueError:
+        return str(source)
+
+
+def _rewrite(use: Use, outcomes, macros, conf):
+    """Report the body's bad photos, point links to photos at their largest published size,
+    then rewrite the photos (see :mod:`.body`)."""
+    item, soup, text, header = use.item, use.soup, use.text, use.header
+    eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
+    siteurl = item.settings.get("SITEURL", "")
+    pictures = {}
+    for tag, job, rel in use.body:
+        outcome = outcomes[id(job)]
+        if outcome.ok:
+            picture = _picture(outcome.manifest, job.prefix, None, conf)
+            if tag.name == "a":
+                tag["href"] = f"{siteurl}/{picture.fallback[-1].url}"
+            else:
+                pictures[id(tag)] = picture
+            continue
+        written = _LINK.sub(r"\g<v>", tag.get("src") or tag.get("href", ""))
+        _problem(use, _line_of(text, written, header.body_line), "Nội dung", written, outcome,
+                 job.source, shown=tag.name == "img")
+        if tag.name == "img":
+            holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
+                                                 "aria-label": tag.get("alt", "")})
+            holder.string = f"[Ảnh lỗi: {PurePosixPath(rel).name}]"
+            tag.replace_with(holder)
+    rewrite_body(soup, pictures, macros, conf["sizes"], eager)
+    item._content = str(soup)
+
+
+def drop_originals(generator):
+    """Photos are published only as processed files: drop the originals from static output."""
+    conf = config(generator.settings)
+    keep = tuple(p.rstrip("/") + "/" for p in conf["keep_originals"])
+    kept = [sc for sc in generator.staticfiles
+            if PurePosixPath(sc.source_path).suffix.lower() not in PHOTO_SUFFIXES
+            or sc.relative_source_path.startswith(keep)]
+    generator.staticfiles[:] = kept
+    if generator.context.get("staticfiles") is not generator.staticfiles:
+        generator.context["staticfiles"] = kept
+
+
+def register():
+    signals.initialized.connect(check_settings)
+    signals.static_generator_finalized.connect(process)

@@ -1,0 +1,231 @@
+"""One photo in, its published files out: decode (JPEG draft mode), check, orient, convert to
+sRGB, crop, resize and save without any metadata. Runs inside worker processes, so everything
+here is a plain function of its arguments."""
+from __future__ import annotations
+
+import io
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+#: Extensions treated as photos: never published as they are (they may carry GPS), always
+#: through this module.
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif",
+                  ".avif", ".heic", ".heif"}
+HEIC_SUFFIXES = {".heic", ".heif"}
+_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis")
+MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
+SUFFIX = {"webp": ".webp", "jpeg": ".jpg"}
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class ImageProblem(Exception):
+    """A photo that cannot be published, said for the reporter: what is wrong and the fix."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One file to make from a photo: ``width`` px wide (never upscaled unless ``exact``),
+    cropped to ``ratio`` around ``focus`` (fractions of width and height) when given."""
+
+    name: str
+    width: int
+    format: str
+    ratio: tuple[int, int] | None = None
+    focus: tuple[float, float] = (0.5, 0.5)
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_pixels: int
+    quality: tuple[tuple[str, int], ...] = (("webp", 78), ("jpeg", 82))
+
+
+def check_file(path: Path, limits: Limits) -> None:
+    """Raise :class:`ImageProblem` for a file that must not be decoded at all."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(32)
+    except FileNotFoundError:
+        raise ImageProblem("không tìm thấy tệp ảnh",
+                           "kiểm tra tên tệp (cả chữ hoa, chữ thường) và đặt ảnh vào thư mục "
+                           "cùng tên bài viết, cạnh tệp bài") from None
+    heic = head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS
+    if path.suffix.lower() in HEIC_SUFFIXES or heic:
+        raise ImageProblem(
+            "ảnh HEIC của iPhone, trình duyệt và máy dựng trang không đọc được",
+            "trên iPhone vào Cài đặt > Camera > Định dạng, chọn “Tương thích nhất” rồi chụp lại; "
+            "với ảnh đã chụp, mở ảnh, bấm Chia sẻ > Lưu vào Tệp hoặc gửi qua Zalo/Email "
+            "(ảnh được đổi sang JPEG), rồi gửi tệp .jpg")
+    if size > limits.max_bytes:
+        raise ImageProblem(
+            f"ảnh nặng {size / 1e6:.1f} MB, quá giới hạn {limits.max_bytes / 1e6:.0f} MB",
+            "xuất lại ảnh JPEG ở chất lượng 85–90% hoặc chiều rộng 4000 px trở xuống")
+
+
+def open_checked(path: Path, limits: Limits) -> Image.Image:
+    """Open a photo (header only) after the file checks; refuse decompression bombs."""
+    check_file(path, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _bomb(None, limits) from None
+    except UnidentifiedImageError:
+        raise ImageProblem("tệp không phải ảnh, hoặc ở định dạng không đọc được",
+                           "gửi ảnh JPEG (.jpg) hoặc PNG chụp từ máy ảnh, điện thoại") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageProblem("tệp ảnh hỏng, không mở được",
+                           "chép lại ảnh gốc từ máy chụp rồi gửi lại") from exc
+    pixels = image.width * image.height
+    if pixels > limits.max_pixels:
+        image.close()
+        raise _bomb(image.size, limits)
+    return image
+
+
+def _bomb(size, limits: Limits) -> ImageProblem:
+    shown = f"{size[0]}×{size[1]} điểm ảnh" if size else "quá nhiều điểm ảnh"
+    return ImageProblem(
+        f"ảnh quá lớn ({shown}, giới hạn {limits.max_pixels / 1e6:.0f} megapixel)",
+        "thu nhỏ ảnh còn chiều dài nhất 6000 px trở xuống rồi gửi lại")
+
+
+def _crop_box(size, ratio, focus):
+    """The largest box of aspect ``ratio`` inside ``size``, centred on ``focus`` if it can."""
+    width, height = size
+    if not ratio:
+        return (0.0, 0.0, float(width), float(height))
+    want = ratio[0] / ratio[1]
+    crop_w, crop_h = (height * want, height) if width / height > want else (width, width / want)
+    left = min(max(focus[0] * width - crop_w / 2, 0), width - crop_w)
+    top = min(max(focus[1] * height - crop_h / 2, 0), height - crop_h)
+    return (left, top, left + crop_w, top + crop_h)
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    orientation = image.getexif().get(0x0112, 1)
+    return (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size
+
+
+def _draft(image: Image.Image, variants) -> None:
+    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale when every variant still gets enough pixels."""
+    if image.format != "JPEG":
+        return
+    width, height = _oriented_size(image)
+    scale = 0.0
+    for variant in variants:
+        box = _crop_box((width, height), variant.ratio, variant.focus)
+        scale = max(scale, variant.width / (box[2] - box[0]))
+    if scale >= 1:
+        return
+    need = (math.ceil(image.width * scale), math.ceil(image.height * scale))
+    image.draft(image.mode if image.mode in ("RGB", "L", "CMYK") else None, need)
+
+
+def to_srgb(image: Image.Image) -> Image.Image:
+    """Upright, sRGB (RGB or RGBA) pixels with no metadata attached."""
+    icc = image.info.get("icc_profile")
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info)
+    mode = "RGBA" if has_alpha else "RGB"
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+                image = image.convert(mode)
+            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode
+                                              if image.mode != "CMYK" else "RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass
+    if image.mode != mode:
+        image = image.convert(mode)
+    image.info = {}
+    return image
+
+
+def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits) -> dict:
+    """Make every variant of ``source`` into the folder ``dest`` (``<name><suffix>``).
+
+    Returns ``{"size": [w, h], "files": {file name: [width, height]}}``; variants that would
+    only repeat a smaller one (a small photo is never upscaled) are left out, and so is an
+    ``exact`` one the photo is less than half as wide as. Raises
+    :class:`ImageProblem` for a photo that cannot be published.
+    """
+    path = Path(source)
+    image = open_checked(path, limits)
+    with image:
+        full = _oriented_size(image)  # as sent, before draft decoding shrinks it
+        _draft(image, variants)
+        try:
+            image.load()
+            pixels = to_srgb(image)
+        except Image.DecompressionBombError:
+            raise _bomb(image.size, limits) from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageProblem("tệp ảnh hỏng hoặc chép chưa hết",
+                               "chép lại ảnh gốc từ máy chụp rồi gửi lại") from exc
+    quality = dict(limits.quality)
+    os.makedirs(dest, exist_ok=True)
+    files: dict[str, list] = {}
+    resized: dict[tuple, Image.Image] = {}
+    chain: dict[tuple, Image.Image] = {}  # per crop, the last (smallest) image made so far
+    scale_back = full[0] / pixels.width  # size of the photo before draft decoding
+    # Largest first: each smaller size is resized from the one before (cheaper, as sharp).
+    for variant in sorted(variants, key=lambda v: (repr(v.ratio), v.focus, -v.width, v.format)):
+        box = _crop_box(pixels.size, variant.ratio, variant.focus)
+        box_w, box_h = box[2] - box[0], box[3] - box[1]
+        width = variant.width if variant.exact else min(variant.width,
+                                                        round(box_w * scale_back))
+        height = max(1, round(width * box_h / box_w))
+        if variant.exact and variant.ratio:
+            height = round(variant.width * variant.ratio[1] / variant.ratio[0])
+        if variant.exact and box_w * scale_back < variant.width / 2:
+            continue  # too small to fill it sharply: the caller makes something else
+        name = variant.name
+        if name.endswith(f"w{variant.width}"):  # files are named by the width they really have
+            name = name[: -len(str(variant.width))] + str(width)
+        name += SUFFIX[variant.format]
+        if name in files:  # a small photo: this size would only repeat a smaller one
+            continue
+        crop = (variant.ratio, variant.focus)
+        out = resized.get((crop, width, height))
+        if out is None:
+            base = chain.get(crop)
+            if base is not None and base.width >= width:
+                out = base.resize((width, height), Image.Resampling.LANCZOS)
+            else:
+                out = pixels.resize((width, height), Image.Resampling.LANCZOS, box=box,
+                                    reducing_gap=3.0 if box_w > 2 * width else None)
+            out.info = {}
+            resized[(crop, width, height)] = chain[crop] = out
+        _save(out, Path(dest) / name, variant.format, quality[variant.format])
+        files[name] = [width, height]
+    return {"size": list(full), "files": files}
+
+
+def _save(image: Image.Image, target: Path, fmt: str, quality: int) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    if fmt == "jpeg":
+        if image.mode == "RGBA":
+            flat = Image.new("RGB", image.size, (255, 255, 255))
+            flat.paste(image, mask=image.getchannel("A"))
+            image = flat
+        image.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)
+    else:
+        image.save(tmp, "WEBP", quality=quality, method=4)
+    os.replace(tmp, target)
