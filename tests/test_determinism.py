@@ -101,7 +101,7 @@ def test_unchanged_build_is_skipped(content, tmp_path, caplog):
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(content, out, cache, skip_unchanged_build=True)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         build(content, out, cache, skip_unchanged_build=True)
     assert "không có gì thay đổi" in caplog.text
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.html")} == before
@@ -111,7 +111,7 @@ def test_unchanged_build_is_skipped(content, tmp_path, caplog):
     stat = article.stat()
     os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     try:
-        with caplog.at_level(logging.WARNING):
+        with caplog.at_level(logging.INFO):
             build(content, out, cache, skip_unchanged_build=True)
         assert "không có gì thay đổi" not in caplog.text
         # Rebuilt, yet no file changed: nothing was rewritten.

@@ -19,10 +19,12 @@ import itertools
 import logging
 import os
 import time
+from functools import partial
 
 from pelican import signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator
+from pelican.log import console
 
 from . import grouping, stamp
 from .readcache import ReadCache
@@ -117,13 +119,15 @@ def initialized(pelican):
         stamp.watch_errors()
         fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings)
         if fresh:
-            logger.warning("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
-                           pelican.settings["OUTPUT_PATH"])
-            pelican.run = _nothing_to_do
+            # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
+            logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
+                        pelican.settings["OUTPUT_PATH"])
+            pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
 
 
-def _nothing_to_do():
-    return None
+def _nothing_to_do(output):
+    """Stands in for ``Pelican.run``; reports on the console as Pelican's own run does."""
+    console.print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}.")
 
 
 def _state(generator) -> dict:
