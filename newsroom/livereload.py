@@ -116,10 +116,24 @@ class Session:
 
         generator.get_files = get_files
 
-    def update(self, files_changed: bool = True) -> dict:
+    def forget(self, paths):
+        """Items to read again although their source did not change: the article beside a
+        changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
+        for path in paths:
+            path = Path(path)
+            if path.suffix == ".md":
+                continue
+            owner = str(path.parent.with_suffix(".md"))
+            for key in [k for k in self.items if os.path.abspath(
+                    os.path.join(self.settings["PATH"], k[1])) == owner]:
+                del self.items[key]
+
+    def update(self, files_changed: bool = True, paths=()) -> dict:
         """Bring the output up to date; return what was done. ``files_changed=False`` says
-        that files were only modified (none added or removed): the lists of files are kept."""
+        that files were only modified (none added or removed): the lists of files are kept;
+        ``paths`` are the files that changed, if known."""
         started = time.perf_counter()
+        self.forget(paths)
         if files_changed:
             self.files.clear()
         p = self.pelican
@@ -288,7 +302,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 os.execv(sys.executable, [sys.executable, "-m", "newsroom.livereload", *argv])
             try:
                 info = session.update(files_changed=any(
-                    change != Change.modified for change, _ in changes))
+                    change != Change.modified for change, _ in changes), paths=paths)
             except Exception as exc:  # keep serving the last good output
                 logger.error("Cập nhật lỗi, trang cũ vẫn được phục vụ: %s", exc)
                 continue

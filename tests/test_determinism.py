@@ -83,6 +83,10 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     changes.add(0)
     added = session.update()
     assert added["written"] >= 1
+    photo = sorted(work.glob("bai-viet/*/*/*/anh-bia.jpg"))[0]
+    photo.write_bytes(corpus.image_bytes(9999))  # a photo replaced, its article untouched
+    replaced = session.update(files_changed=False, paths=[photo])
+    assert replaced["rendered"] >= 1  # its article was read again (new photos, same text)
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
     removed = session.update()
