@@ -216,3 +216,42 @@ def bench_images(c, count=1000, size="4000x3000", workers=0):
 
     width, height = (int(v) for v in size.lower().split("x"))
     print(bench.report(bench.bench(int(count), (width, height), int(workers))))
+
+
+@task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
+            "force": "xuất bản cả khi còn thay đổi chưa commit"})
+def publish(c, dry_run=False, force=False):
+    """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
+
+
+@task(help={"to": "tên bản muốn quay về (mặc định: bản ngay trước bản đang chạy)"})
+def rollback(c, to=None):
+    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.rollback(to=to, say=print))
+
+
+@task
+def bench_publish(c):
+    """Đo các bước xuất bản trên máy này (dựng, kiểm tra, nén) với nội dung thật; không gửi gì."""
+    from newsroom import publish as publishing
+
+    f = publishing.benchmark()
+    print(f"{f['files']} tệp ({f['megabytes']:.1f} MB, {f['compressed']} tệp được nén): "
+          f"dựng {f['build']:.2f} s, kiểm tra {f['verify']:.2f} s, nén lần đầu "
+          f"{f['prepare_cold']:.2f} s, nén lại khi đã có bộ nhớ đệm {f['prepare_warm']:.2f} s; "
+          f"{f['findings']} lỗi kiểm tra")
+
+
+def _report(publishing, action):
+    try:
+        report = action()
+    except publishing.PublishError as exc:
+        raise SystemExit(f"Không thực hiện: {exc}") from None
+    print(report.summary())
+    if not report.ok:
+        raise SystemExit(1)

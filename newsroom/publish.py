@@ -1,0 +1,641 @@
+"""Publishing congdoantkv.vn: build, verify, prepare, deploy atomically; roll back.
+
+``invoke publish`` calls :func:`publish`, ``invoke rollback`` calls :func:`rollback`.
+
+On each server (a *target*: ``user@host:port/path``) the site lives in ``path``::
+
+    path/current -> releases/20261126-083000-123456   what nginx serves (root path/current)
+    path/releases/<release>/                         the last PUBLISH_KEEP_RELEASES releases
+    path/publish.log                                 one JSON line per publish or rollback
+    path/.publish.lock                               held (flock) while a publish runs
+
+A publish sends the prepared output with rsync into ``releases/<new>.partial`` (files equal to
+the live release are hard-linked from it, so only changed files travel), checks with rsync
+checksums that the copy is complete, renames it to ``releases/<new>``, then switches
+``current`` with one ``rename(2)`` (``ln -s`` to a temporary name, ``mv -T``). Until that
+instant readers get the previous release, whole; after it, the new one, whole.
+
+Targets are updated one after the other; a failure on one is reported and the others still go.
+SSH always checks host keys against a known_hosts file; nothing secret lives in the repo.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import logging
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import assets, site, verify
+
+logger = logging.getLogger(__name__)
+ROOT = site.ROOT
+
+DEFAULTS = {
+    "PUBLISH_TARGETS": [],
+    "PUBLISH_KEEP_RELEASES": 5,
+    "PUBLISH_KNOWN_HOSTS": "~/.ssh/known_hosts",
+    "PUBLISH_SSH_KEY": "",
+    "PUBLISH_SSH_CONFIG": "",
+    "PUBLISH_SSH_PROGRAM": "ssh",
+    "PUBLISH_LOCK": ".publish.lock",
+    "PUBLISH_LOG": "reports/publish.log",
+    "PUBLISH_COMPRESS_CACHE": "cache/compress",
+    # Besides the content folder, what must be committed before a publish (project paths).
+    "PUBLISH_CLEAN_PATHS": ["data", "theme", "plugins", "newsroom", "pelicanconf.py",
+                            "publishconf.py"],
+}
+#: Environment variables that override publishconf.py (a webmaster's machine, CI).
+ENVIRONMENT = {
+    "CONGDOANTKV_TARGETS": "PUBLISH_TARGETS",
+    "CONGDOANTKV_KNOWN_HOSTS": "PUBLISH_KNOWN_HOSTS",
+    "CONGDOANTKV_SSH_KEY": "PUBLISH_SSH_KEY",
+    "CONGDOANTKV_KEEP_RELEASES": "PUBLISH_KEEP_RELEASES",
+    "CONGDOANTKV_PUBLISH_LOG": "PUBLISH_LOG",
+}
+RELEASE = re.compile(r"^\d{8}-\d{6}-\d{6}$")
+_TARGET = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<port>\d*)(?P<path>/[A-Za-z0-9._/-]*)$")
+_ITEM = re.compile(r"^(?P<item>\*deleting|[<>ch.*][fdLDS][^ ]{9}) +(?P<name>.+)$")
+LOCK_BUSY = 75  # flock's exit code when the server's lock is held
+
+
+class PublishError(RuntimeError):
+    """Nothing was published (or rolled back): the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One origin server: ``user@host:port/path`` (port optional: ``user@host:/path``)."""
+
+    user: str
+    host: str
+    port: int
+    path: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Target":
+        match = _TARGET.match(text.strip())
+        if not match:
+            raise PublishError(
+                f"Máy chủ xuất bản “{text}” viết sai. Cách sửa: viết dạng "
+                "người_dùng@máy_chủ:cổng/đường/dẫn, ví dụ deploy@origin1.congdoantkv.vn:22/srv/congdoantkv "
+                "(trong PUBLISH_TARGETS của publishconf.py hoặc biến CONGDOANTKV_TARGETS).")
+        path = match["path"].rstrip("/") or "/"
+        if path == "/" or ".." in path.split("/"):
+            raise PublishError(f"Máy chủ xuất bản “{text}”: thư mục “{path}” không dùng được; "
+                               "chọn một thư mục riêng cho trang, ví dụ /srv/congdoantkv.")
+        return cls(match["user"], match["host"], int(match["port"] or 22), path)
+
+    @property
+    def login(self) -> str:
+        return f"{self.user}@{self.host}"
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}{self.path}"
+
+
+@dataclass(frozen=True)
+class Ssh:
+    """How to reach the servers; host keys are always checked against ``known_hosts``."""
+
+    known_hosts: Path
+    identity: Path | None = None
+    config: Path | None = None
+    program: str = "ssh"
+    #: socket of the one connection a publish opens per target (see :func:`remote_lock`)
+    control: Path | None = None
+
+    def argv(self, target: Target, master: bool = False) -> list[str]:
+        argv = [self.program]
+        if self.config:
+            argv += ["-F", str(self.config)]
+        if self.control:
+            argv += ["-o", f"ControlPath={self.control}",
+                     "-o", f"ControlMaster={'yes' if master else 'no'}"]
+        argv += ["-p", str(target.port), "-o", "BatchMode=yes",
+                 "-o", "StrictHostKeyChecking=yes",
+                 "-o", f"UserKnownHostsFile={self.known_hosts}",
+                 "-o", "ConnectTimeout=15", "-o", "ServerAliveInterval=10",
+                 "-o", "ServerAliveCountMax=3"]
+        if self.identity:
+            argv += ["-i", str(self.identity), "-o", "IdentitiesOnly=yes"]
+        return argv
+
+    def command(self, target: Target, script: str, master: bool = False) -> list[str]:
+        return self.argv(target, master) + [target.login, "sh -c " + shlex.quote(script)]
+
+    def run(self, target: Target, script: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(self.command(target, script), capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise PublishError(_ssh_failure(target, result.returncode, result.stderr))
+        return result
+
+
+def _ssh_failure(target: Target, code: int, stderr: str) -> str:
+    detail = (stderr or "").strip().splitlines()
+    detail = detail[-1] if detail else f"mã lỗi {code}"
+    if "Host key verification failed" in (stderr or "") or "REMOTE HOST IDENTIFICATION" in (stderr or ""):
+        return (f"{target}: khóa máy chủ không khớp hoặc chưa có trong known_hosts ({detail}). "
+                "Cách sửa: lấy khóa của máy chủ từ người quản trị, kiểm tra dấu vân tay rồi thêm vào "
+                "tệp known_hosts (PUBLISH_KNOWN_HOSTS / CONGDOANTKV_KNOWN_HOSTS).")
+    return f"{target}: lệnh trên máy chủ thất bại ({detail})"
+
+
+@dataclass
+class Changes:
+    """Files that differ between the output and a release: output-relative paths."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "changed": len(self.changed), "removed": len(self.removed)}
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class TargetResult:
+    target: Target
+    changes: Changes = field(default_factory=Changes)
+    release: str | None = None  # the release now live (None: unchanged)
+    previous: str | None = None  # the release live before
+    transferred: list[str] = field(default_factory=list)  # files rsync actually sent
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    """What a publish or rollback did, target by target."""
+
+    action: str  # "publish" | "dry-run" | "rollback"
+    commit: str = ""
+    files: int = 0
+    results: list[TargetResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.error is None for r in self.results)
+
+    def summary(self) -> str:
+        lines = []
+        for r in self.results:
+            c = r.changes.counts()
+            if r.error:
+                lines.append(f"✗ {r.target}: LỖI – {r.error}")
+            elif self.action == "rollback":
+                lines.append(f"✓ {r.target}: quay lại {r.release} (trước đó: {r.previous})")
+            elif self.action == "dry-run":
+                lines.append(f"• {r.target}: sẽ thêm {c['added']}, sửa {c['changed']}, "
+                             f"xóa {c['removed']} tệp (chưa gửi gì)")
+                for kind, names in (("+", r.changes.added), ("~", r.changes.changed),
+                                    ("-", r.changes.removed)):
+                    lines += [f"    {kind} {name}" for name in names[:30]]
+                    if len(names) > 30:
+                        lines.append(f"    {kind} ... và {len(names) - 30} tệp khác")
+            else:
+                lines.append(f"✓ {r.target}: {r.release} đang chạy – thêm {c['added']}, "
+                             f"sửa {c['changed']}, xóa {c['removed']} tệp; "
+                             f"đã gửi {len(r.transferred)} tệp")
+        done = sum(1 for r in self.results if not r.error)
+        head = {"publish": "Xuất bản", "dry-run": "Thử xuất bản", "rollback": "Quay lại"}[self.action]
+        lines.insert(0, f"{head}: {done}/{len(self.results)} máy chủ thành công"
+                        + (f" (commit {self.commit[:12]})" if self.commit else ""))
+        if not self.ok:
+            lines.append("Máy chủ lỗi vẫn giữ nguyên bản cũ. Sửa lỗi rồi chạy lại lệnh.")
+        return "\n".join(lines)
+
+
+# --- settings -----------------------------------------------------------------------------
+
+def options(settings: dict, overrides: dict | None = None, environ=None) -> dict:
+    """The PUBLISH_* settings: defaults < publishconf.py < environment < explicit overrides."""
+    environ = os.environ if environ is None else environ
+    result = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+    for variable, key in ENVIRONMENT.items():
+        if environ.get(variable):
+            result[key] = environ[variable]
+    result.update({k: v for k, v in (overrides or {}).items() if k in DEFAULTS})
+    targets = result["PUBLISH_TARGETS"]
+    if isinstance(targets, str):
+        targets = [t for t in targets.replace("\n", ",").split(",") if t.strip()]
+    result["PUBLISH_TARGETS"] = [t if isinstance(t, Target) else Target.parse(t) for t in targets]
+    try:
+        keep = int(result["PUBLISH_KEEP_RELEASES"])
+    except (TypeError, ValueError):
+        keep = 0
+    if keep < 2:
+        raise PublishError("PUBLISH_KEEP_RELEASES phải là số từ 2 trở lên (giữ bản đang chạy "
+                           "và ít nhất một bản trước để quay lại).")
+    result["PUBLISH_KEEP_RELEASES"] = keep
+    return result
+
+
+def _project_path(value) -> Path:
+    path = Path(os.path.expanduser(str(value)))
+    return path if path.is_absolute() else ROOT / path
+
+
+def ssh_from(opts: dict) -> Ssh:
+    known_hosts = _project_path(opts["PUBLISH_KNOWN_HOSTS"])
+    if not known_hosts.is_file():
+        raise PublishError(f"Không có tệp known_hosts “{known_hosts}”: không thể kiểm tra khóa "
+                           "máy chủ. Cách sửa: đặt PUBLISH_KNOWN_HOSTS / CONGDOANTKV_KNOWN_HOSTS "
+                           "tới tệp chứa khóa công khai của các máy chủ (xem README, mục Xuất bản).")
+    key = opts["PUBLISH_SSH_KEY"]
+    config = opts["PUBLISH_SSH_CONFIG"]
+    return Ssh(known_hosts, _project_path(key) if key else None,
+               _project_path(config) if config else None, opts["PUBLISH_SSH_PROGRAM"])
+
+
+# --- local checks -----------------------------------------------------------------------
+
+@contextmanager
+def local_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the duration; refuse if another publish has it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "không rõ"
+            raise PublishError(f"Một lần xuất bản khác đang chạy trên máy này ({holder}). "
+                               "Đợi nó xong rồi chạy lại.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"PID {os.getpid()}, từ {datetime.now().strftime('%H:%M:%S')}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
+
+
+def content_state(content: Path, extra: list[Path]) -> tuple[str, list[str]]:
+    """(commit of HEAD, uncommitted paths) for the content folder and the ``extra`` paths."""
+    top = _git(content, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return "", [f"{content} (không nằm trong kho git)"]
+    commit = _git(content, "rev-parse", "HEAD").stdout.strip()
+    dirty = _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".").stdout.splitlines()
+    for path in extra:
+        if not path.exists():
+            continue
+        where = path if path.is_dir() else path.parent
+        if _git(where, "rev-parse", "--show-toplevel").returncode != 0:
+            continue
+        dirty += _git(where, "status", "--porcelain", "--untracked-files=all", "--",
+                      path.name if path.is_file() else ".").stdout.splitlines()
+    return commit, [line[3:] for line in dirty]
+
+
+def append_log(path: Path, entry: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+# --- remote steps -----------------------------------------------------------------------
+
+@contextmanager
+def remote_lock(ssh: Ssh, target: Target) -> Iterator[None]:
+    """Hold ``path/.publish.lock`` on the server for the duration.
+
+    The lock is an ``flock`` kept by a shell that lives as long as this SSH session: if this
+    machine or the connection dies, the server drops the session and the lock with it. When
+    ``ssh.control`` is set, this session is also the master connection that every other
+    command of the publish (rsync included) goes through: one handshake per target.
+    """
+    q = shlex.quote(target.path)
+    script = (f"mkdir -p {q} && exec flock -n -E {LOCK_BUSY} {q}/.publish.lock "
+              "sh -c 'echo LOCKED; exec cat >/dev/null'")
+    proc = subprocess.Popen(ssh.command(target, script, master=True), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        if line != "LOCKED":
+            proc.stdin.close()
+            code = proc.wait()
+            stderr = proc.stderr.read()
+            if code == LOCK_BUSY:
+                raise PublishError(f"{target}: một lần xuất bản khác đang chạy trên máy chủ này. "
+                                   "Đợi nó xong rồi chạy lại.")
+            raise PublishError(_ssh_failure(target, code, stderr))
+        yield
+    finally:
+        if proc.stdin and not proc.stdin.closed:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
+
+
+@contextmanager
+def multiplexed(ssh: Ssh) -> Iterator[Ssh]:
+    """``ssh`` with a fresh control socket: the first connection becomes the master."""
+    folder = tempfile.mkdtemp(prefix="cdtkv-ssh-")  # short: a socket path has ~100 bytes
+    try:
+        yield dataclasses.replace(ssh, control=Path(folder) / "m")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _releases_script(target: Target) -> str:
+    q = shlex.quote(target.path)
+    # under the server's lock: a ".partial" release is what an interrupted publish left
+    return (f"set -eu; mkdir -p {q}/releases; cd {q}; rm -rf releases/*.partial; "
+            "if [ -e current ] && [ ! -L current ]; then echo 'NOT_A_LINK' >&2; exit 3; fi; "
+            "echo \"CURRENT $(basename \"$(readlink current 2>/dev/null || echo -)\")\"; "
+            "for r in releases/*; do [ -d \"$r\" ] && echo \"RELEASE $(basename \"$r\")\"; done; true")
+
+
+def server_state(ssh: Ssh, target: Target) -> tuple[str | None, list[str]]:
+    """(live release or None, every complete release, oldest first) on ``target``; removes
+    what an interrupted publish left (call it holding :func:`remote_lock`)."""
+    result = ssh.run(target, _releases_script(target), check=False)
+    if result.returncode == 3:
+        raise PublishError(f"{target}: {target.path}/current là một thư mục thật, không phải "
+                           "liên kết: chuyển nó vào releases/ theo README trước khi xuất bản.")
+    if result.returncode != 0:
+        raise PublishError(_ssh_failure(target, result.returncode, result.stderr))
+    current, releases = None, []
+    for line in result.stdout.splitlines():
+        kind, _, name = line.partition(" ")
+        if kind == "CURRENT" and RELEASE.match(name):
+            current = name
+        elif kind == "RELEASE" and RELEASE.match(name):
+            releases.append(name)
+    return current, sorted(releases)
+
+
+def rsync_argv(ssh: Ssh, target: Target, *options: str) -> list[str]:
+    return ["rsync", "-rlp", "--checksum", "--chmod=D755,F644", "-8", "--itemize-changes",
+            "-e", shlex.join(ssh.argv(target)), *options]
+
+
+def parse_itemized(text: str) -> tuple[Changes, list[str]]:
+    """(changes, files sent) from rsync's ``--itemize-changes`` output."""
+    changes, sent = Changes(), []
+    for line in text.splitlines():
+        match = _ITEM.match(line)
+        if not match:
+            continue
+        item, name = match["item"], match["name"]
+        if item == "*deleting":
+            if not name.endswith("/"):
+                changes.removed.append(name)
+            continue
+        if item[1] not in "fL":
+            continue
+        if item[0] in "<>":
+            sent.append(name)
+        if item[2:].startswith("+"):
+            changes.added.append(name)
+        elif item[0] in "<>c" or item[2:].strip("."):
+            changes.changed.append(name)
+    return changes, sent
+
+
+def _rsync(ssh: Ssh, target: Target, output: Path, dest: str, *options: str) -> tuple[Changes, list[str]]:
+    argv = rsync_argv(ssh, target, *options, f"{output}/", f"{target.login}:{dest}/")
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PublishError(_ssh_failure(target, result.returncode, result.stderr)
+                           .replace("lệnh trên máy chủ", "rsync"))
+    return parse_itemized(result.stdout)
+
+
+def compare(ssh: Ssh, target: Target, output: Path, release: str | None) -> Changes:
+    """What differs between ``output`` and ``release`` on the server (nothing is sent)."""
+    if release is None:
+        files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*")
+                       if p.is_file() or p.is_symlink())
+        return Changes(added=files)
+    changes, _ = _rsync(ssh, target, output, f"{target.path}/releases/{release}",
+                        "--dry-run", "--delete")
+    return changes
+
+
+def _switch_script(target: Target, release: str, log_line: str, keep: int, partial: bool) -> str:
+    q = shlex.quote(target.path)
+    rel = shlex.quote(release)
+    move = (f"test -d releases/{rel}.partial; mv -T releases/{rel}.partial releases/{rel}; "
+            if partial else f"test -d releases/{rel}; ")
+    return (f"set -eu; cd {q}; {move}"
+            f"ln -sfn releases/{rel} current.{rel}.new; mv -T current.{rel}.new current; "
+            f"printf '%s\\n' {shlex.quote(log_line)} >> publish.log; "
+            # keep the newest releases, and always the live one
+            f"ls -1 releases | grep -E '^[0-9]{{8}}-[0-9]{{6}}-[0-9]{{6}}$' | sort -r "
+            f"| tail -n +{keep + 1} | while read r; do [ \"$r\" = {rel} ] || rm -rf \"releases/$r\"; done")
+
+
+def _release_name(now: datetime | None = None) -> str:
+    return (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S-%f")
+
+
+def _entry(action: str, target: Target, commit: str, **fields) -> dict:
+    return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action,
+            "target": str(target), "commit": commit,
+            "by": f"{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}@{socket.gethostname()}",
+            **fields}
+
+
+def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
+           dry_run: bool = False, say: Callable[[str], None] = logger.info) -> TargetResult:
+    """Send ``output`` to one target as a new release and make it live (see the module doc)."""
+    result = TargetResult(target)
+    with multiplexed(ssh) as ssh, remote_lock(ssh, target):
+        current, _ = server_state(ssh, target)
+        result.previous = current
+        result.changes = compare(ssh, target, output, current)
+        if dry_run:
+            return result
+        release = _release_name()
+        partial = f"{target.path}/releases/{release}.partial"
+        say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
+            f"{len(result.changes.changed)} tệp sửa)...")
+        try:
+            link = [f"--link-dest={target.path}/releases/{current}"] if current else []
+            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link)
+            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete")
+            if left:
+                raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
+                                   f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
+            entry = _entry("publish", target, commit, release=release, previous=current,
+                           **result.changes.counts(), transferred=len(result.transferred))
+            ssh.run(target, _switch_script(target, release, json.dumps(entry, ensure_ascii=False),
+                                           keep, partial=True))
+        except PublishError:
+            ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
+            raise
+        result.release = release
+    return result
+
+
+def _project_settings(conf: str | Path, overrides: dict) -> dict:
+    return site.settings_for(conf, **{k: v for k, v in overrides.items() if k not in DEFAULTS})
+
+
+def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force: bool = False,
+            say: Callable[[str], None] = logger.info, **overrides) -> Report:
+    """Build strictly with ``conf``, verify, prepare and deploy to every target.
+
+    ``overrides`` are settings (``PATH``, ``OUTPUT_PATH``, ``PUBLISH_TARGETS``...). Raises
+    :class:`PublishError` when nothing may go out (uncommitted content, a failed build or
+    verification, another publish running, no target); failures on a target are in the
+    returned :class:`Report` (``report.ok``).
+    """
+    settings = _project_settings(conf, overrides)
+    opts = options(settings, overrides)
+    targets = opts["PUBLISH_TARGETS"]
+    if not targets:
+        raise PublishError("Chưa có máy chủ xuất bản. Cách sửa: đặt PUBLISH_TARGETS trong "
+                           "publishconf.py hoặc biến môi trường CONGDOANTKV_TARGETS="
+                           "\"deploy@máy-chủ:22/srv/congdoantkv\".")
+    ssh = ssh_from(opts)
+    content = Path(settings["PATH"])
+    output = Path(settings["OUTPUT_PATH"])
+    with local_lock(_project_path(opts["PUBLISH_LOCK"])):
+        commit, dirty = content_state(content, [_project_path(p) for p in opts["PUBLISH_CLEAN_PATHS"]])
+        listed = "\n".join(f"  {d}" for d in dirty[:20])
+        if dirty and dry_run:
+            say("Lưu ý: có thay đổi chưa commit (thử xuất bản vẫn chạy; xuất bản thật sẽ từ chối):\n"
+                + listed)
+        elif dirty and not force:
+            raise PublishError("Có thay đổi chưa commit, không xuất bản:\n" + listed +
+                               "\nCách sửa: git add + git commit rồi chạy lại, hoặc "
+                               "`invoke publish --force` nếu thật sự muốn xuất bản như vậy.")
+        if dirty:
+            commit = (commit or "không-rõ") + "+chưa-commit"
+        say("Dựng trang (publishconf.py, chế độ nghiêm ngặt)...")
+        try:
+            settings = site.build(conf, **{k: v for k, v in overrides.items() if k not in DEFAULTS})
+        except Exception as exc:  # noqa: BLE001 - any build failure stops the publish
+            raise PublishError(f"Dựng trang thất bại, không xuất bản gì:\n{exc}") from exc
+        say("Kiểm tra bản dựng...")
+        _verify(output, settings)
+        prepared = assets.prepare(output, settings, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
+        _verify(output, settings)
+        files = sum(1 for p in output.rglob("*") if p.is_file())
+        say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
+            f"{prepared.compressed} tệp nén sẵn).")
+        report = Report("dry-run" if dry_run else "publish", commit, files)
+        for target in targets:
+            try:
+                result = deploy(ssh, target, output, commit, opts["PUBLISH_KEEP_RELEASES"],
+                                dry_run=dry_run, say=say)
+            except PublishError as exc:
+                result = TargetResult(target, error=str(exc).removeprefix(f"{target}: "))
+            except OSError as exc:  # ssh or rsync missing, a full disk...
+                result = TargetResult(target, error=f"lỗi hệ thống: {exc}")
+            report.results.append(result)
+            if not dry_run:
+                append_log(_project_path(opts["PUBLISH_LOG"]), _entry(
+                    "publish", target, commit, release=result.release, previous=result.previous,
+                    **result.changes.counts(), transferred=len(result.transferred),
+                    error=result.error))
+    return report
+
+
+def _verify(output: Path, settings: dict) -> None:
+    try:
+        verify.check(output, settings)
+    except verify.VerifyError as exc:
+        raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
+
+
+def rollback(conf: str | Path = "publishconf.py", *, to: str | None = None,
+             say: Callable[[str], None] = logger.info, **overrides) -> Report:
+    """Make the release before the live one (or ``to``) live again on every target."""
+    settings = _project_settings(conf, overrides)
+    opts = options(settings, overrides)
+    if not opts["PUBLISH_TARGETS"]:
+        raise PublishError("Chưa có máy chủ xuất bản (PUBLISH_TARGETS / CONGDOANTKV_TARGETS).")
+    ssh = ssh_from(opts)
+    report = Report("rollback")
+    with local_lock(_project_path(opts["PUBLISH_LOCK"])):
+        for target in opts["PUBLISH_TARGETS"]:
+            result = TargetResult(target)
+            try:
+                with multiplexed(ssh) as muxed, remote_lock(muxed, target):
+                    current, releases = server_state(muxed, target)
+                    if to:
+                        if to not in releases:
+                            raise PublishError(f"không có bản {to} (có: {', '.join(releases)})")
+                        wanted = to
+                    else:
+                        older = [r for r in releases if current is None or r < current]
+                        if not older:
+                            raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại")
+                        wanted = older[-1]
+                    entry = _entry("rollback", target, "", release=wanted, previous=current)
+                    muxed.run(target, _switch_script(target, wanted, json.dumps(entry, ensure_ascii=False),
+                                                   10 ** 6, partial=False))
+                    result.release, result.previous = wanted, current
+                    say(f"{target}: {current} → {wanted}")
+            except PublishError as exc:
+                result.error = str(exc).removeprefix(f"{target}: ")
+            report.results.append(result)
+            append_log(_project_path(opts["PUBLISH_LOG"]), _entry(
+                "rollback", target, "", release=result.release, previous=result.previous,
+                error=result.error))
+    return report
+
+
+def remote_log(ssh: Ssh, target: Target) -> list[dict]:
+    """The publish log kept on ``target``, oldest first."""
+    result = ssh.run(target, f"cat {shlex.quote(target.path)}/publish.log 2>/dev/null || true")
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def benchmark(conf: str | Path = "publishconf.py", **overrides) -> dict:
+    """Seconds spent by the local steps of a publish on the project's content (nothing is
+    sent): build, verify, prepare with an empty compression cache, prepare again with it."""
+    import time
+
+    folder = Path(tempfile.mkdtemp(prefix="cdtkv-bench-"))
+    try:
+        figures: dict = {}
+        clock = time.perf_counter()
+        settings = site.build(conf, OUTPUT_PATH=folder / "output", **overrides)
+        figures["build"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        findings = verify.verify(folder / "output", settings)
+        figures["verify"] = time.perf_counter() - clock
+        clean = folder / "clean"
+        shutil.copytree(folder / "output", clean)
+        clock = time.perf_counter()
+        prepared = assets.prepare(folder / "output", settings, folder / "cache")
+        figures["prepare_cold"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        assets.prepare(clean, settings, folder / "cache")
+        figures["prepare_warm"] = time.perf_counter() - clock
+        files = [p for p in (folder / "output").rglob("*") if p.is_file()]
+        figures.update(files=len(files), compressed=prepared.compressed, findings=len(findings),
+                       megabytes=sum(p.stat().st_size for p in files) / 1e6)
+        return figures
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,321 @@
+"""Checks on a built site before any of it leaves the machine (``invoke publish``, step 2).
+
+:func:`verify` reads the output folder as a reader's browser and a feed reader would and returns
+every :class:`Finding`: internal links and images that lead nowhere, pages without a title or a
+canonical URL, feeds and sitemaps that do not parse, style sheets naming missing files, drafts
+or future-dated items, empty pages, precompressed copies that differ from their original. An
+empty list means the site may go out.
+"""
+from __future__ import annotations
+
+import gzip
+import posixpath
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import lxml.etree
+import lxml.html
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FEED_SUFFIXES = (".xml", ".atom", ".rss")
+#: Pages that may go without a canonical URL (they are served for many URLs).
+NO_CANONICAL = {"404.html"}
+#: Attributes of HTML elements that point at something the site must serve.
+URL_ATTRIBUTES = {
+    "a": ("href",), "link": ("href",), "img": ("src", "srcset"), "source": ("src", "srcset"),
+    "script": ("src",), "iframe": ("src",), "video": ("src", "poster"), "audio": ("src",),
+    "track": ("src",), "embed": ("src",), "object": ("data",), "form": ("action",),
+}
+SKIP_LINK_RELS = {"preconnect", "dns-prefetch", "alternate-external"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong in the output, named by the output file it is in."""
+
+    path: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.message}"
+        return f"{text}. Cách sửa: {self.fix}" if self.fix else text
+
+
+class VerifyError(RuntimeError):
+    """The output must not be published; ``findings`` lists every reason."""
+
+    def __init__(self, findings: list[Finding], limit: int = 60):
+        self.findings = findings
+        lines = [str(f) for f in findings[:limit]]
+        if len(findings) > limit:
+            lines.append(f"... và {len(findings) - limit} lỗi khác")
+        super().__init__(f"Kiểm tra bản dựng thất bại ({len(findings)} lỗi):\n" + "\n".join(lines))
+
+
+class Site:
+    """Maps the URLs written in the output to files of the output folder."""
+
+    def __init__(self, output: Path, siteurl: str, other_bases: tuple[str, ...] = ()):
+        self.output = Path(output)
+        bases = [siteurl or "", *other_bases]
+        self.bases = [urlsplit(b.rstrip("/")) for b in bases if b]
+        base = self.bases[0] if self.bases else urlsplit("")
+        self.prefix = base.path.rstrip("/")
+        self.absolute = bool(urlsplit(siteurl or "").netloc)
+
+    @staticmethod
+    def page_url(rel: str) -> str:
+        """The root-relative URL of the output file ``rel`` (``a/b/index.html`` → ``/a/b/``)."""
+        return "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+    def internal(self, url: str, page: str) -> str | None:
+        """The output-relative file a URL found on ``page`` points at, or ``None`` when it is
+        external (another site, ``mailto:``, ``data:``...) or a page-local ``#anchor``;
+        ``""`` is the home page."""
+        url = url.strip()
+        if not url or url.startswith("#"):
+            return None
+        parts = urlsplit(url)
+        if parts.scheme and parts.scheme not in ("http", "https"):
+            return None
+        path = parts.path or "/"
+        if parts.netloc:
+            if not any(parts.netloc == b.netloc for b in self.bases):
+                return None
+        elif not path.startswith("/"):
+            path = urljoin(self.page_url(page), path)
+        if self.prefix and path.startswith(self.prefix + "/"):
+            path = path[len(self.prefix):]
+        path = posixpath.normpath(unquote(path)) + ("/" if path.endswith("/") else "")
+        return path.lstrip("/")
+
+    def resolves(self, rel: str) -> bool:
+        """Whether a web server serving the output would find ``rel`` (a folder means its
+        ``index.html``)."""
+        target = self.output / rel
+        if rel == "" or rel.endswith("/") or target.is_dir():
+            return (target / "index.html").is_file()
+        return target.is_file()
+
+
+def siteurl_is_absolute(site: Site) -> bool:
+    """A preview built with ``SITEURL = ""`` may use root-relative canonical URLs; the
+    published site (absolute SITEURL) must give full addresses."""
+    return site.absolute
+
+
+def _srcset_urls(value: str) -> list[str]:
+    return [item.strip().split()[0] for item in value.split(",") if item.strip()]
+
+
+def _parse_time(value: str) -> datetime | None:
+    value = value.strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:  # RSS pubDate
+            from email.utils import parsedate_to_datetime
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=VN)
+
+
+def _static_prefix(pattern: str | None) -> str:
+    """``ban-nhap/{slug}/index.html`` → ``ban-nhap/``: the folder every draft is written to."""
+    if not pattern:
+        return ""
+    head = pattern.split("{", 1)[0]
+    return head if "/" in head else ""
+
+
+def verify(output: str | Path, settings: dict, now: datetime | None = None) -> list[Finding]:
+    """Every reason the built site in ``output`` must not be published (empty: all good)."""
+    output = Path(output)
+    now = now or datetime.now(VN)
+    siteurl = settings.get("SITEURL", "") or ""
+    feed_domain = settings.get("FEED_DOMAIN") or ""
+    site = Site(output, siteurl, (feed_domain,) if feed_domain and feed_domain != siteurl else ())
+    findings: list[Finding] = []
+    if not (output / "index.html").is_file():
+        findings.append(Finding("index.html", "thiếu trang chủ",
+                                "kiểm tra lại bản dựng (invoke build --strict)"))
+    draft_prefixes = {p for p in (_static_prefix(settings.get("DRAFT_SAVE_AS")),
+                                  _static_prefix(settings.get("DRAFT_PAGE_SAVE_AS"))) if p}
+    files = sorted(p for p in output.rglob("*") if p.is_file())
+    for file in files:
+        rel = file.relative_to(output).as_posix()
+        if any(rel.startswith(prefix) for prefix in draft_prefixes):
+            findings.append(Finding(rel, "bản nháp nằm trong bản xuất bản",
+                                    "bỏ dòng Status: draft khi bài đã duyệt, hoặc dựng bằng "
+                                    "publishconf.py (không ghi bản nháp)"))
+            continue
+        if rel.endswith((".gz", ".br")):
+            findings.extend(_check_compressed(file, rel))
+            continue
+        if file.stat().st_size == 0:
+            findings.append(Finding(rel, "tệp rỗng (0 byte)", "xóa tệp hoặc dựng lại trang"))
+            continue
+        if rel.endswith(".html"):
+            findings.extend(_check_page(site, file, rel, now))
+        elif rel.endswith(FEED_SUFFIXES):
+            findings.extend(_check_xml(site, file, rel, now))
+        elif rel.endswith(".css"):
+            findings.extend(_check_css(site, file, rel))
+    return findings
+
+
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+?)["']?\s*\)""")
+
+
+def _check_css(site: Site, file: Path, rel: str) -> list[Finding]:
+    """Fonts and pictures a style sheet names must be there too."""
+    findings = []
+    for url in sorted(set(_CSS_URL.findall(file.read_text(encoding="utf-8", errors="replace")))):
+        if url.startswith("data:"):
+            continue
+        target = site.internal(url, rel)
+        if target is not None and not site.resolves(target):
+            findings.append(Finding(rel, f"tệp giao diện tới tệp không có: {url}",
+                                    "thêm tệp vào theme/static hoặc sửa đường dẫn trong CSS"))
+    return findings
+
+
+def _check_compressed(file: Path, rel: str) -> list[Finding]:
+    original = file.with_suffix("")
+    if not original.is_file():
+        return [Finding(rel, "bản nén không có tệp gốc đi kèm", "chạy lại bước chuẩn bị")]
+    data = file.read_bytes()
+    try:
+        if rel.endswith(".gz"):
+            plain = gzip.decompress(data)
+        else:
+            import brotli
+            plain = brotli.decompress(data)
+    except Exception as exc:  # noqa: BLE001 - any decoder error means a broken file
+        return [Finding(rel, f"bản nén hỏng ({exc})", "chạy lại bước chuẩn bị")]
+    if plain != original.read_bytes():
+        return [Finding(rel, "bản nén khác tệp gốc", "chạy lại bước chuẩn bị")]
+    return []
+
+
+def _check_page(site: Site, file: Path, rel: str, now: datetime) -> list[Finding]:
+    findings = []
+    try:
+        doc = lxml.html.fromstring(file.read_bytes())
+    except (lxml.etree.ParserError, ValueError) as exc:
+        return [Finding(rel, f"không đọc được HTML ({exc})", "dựng lại trang")]
+    title = doc.find(".//title")
+    if title is None or not (title.text_content() or "").strip():
+        findings.append(Finding(rel, "trang không có tiêu đề <title>",
+                                "kiểm tra khối title của mẫu trang (theme/templates)"))
+    canonical = doc.xpath("//link[@rel='canonical']/@href")
+    if not canonical and rel not in NO_CANONICAL:
+        findings.append(Finding(rel, "trang thiếu đường dẫn chuẩn <link rel=\"canonical\">",
+                                "thêm thẻ canonical vào theme/templates/base.html"))
+    for href in canonical:
+        target = site.internal(href, rel)
+        absolute = href.startswith(("http://", "https://"))
+        if target is None or not absolute and (siteurl_is_absolute(site) or not href.startswith("/")):
+            findings.append(Finding(rel, f"đường dẫn chuẩn không phải địa chỉ đầy đủ của trang: "
+                                         f"{href}", "dùng SITEURL trong thẻ canonical"))
+        elif not site.resolves(target):
+            findings.append(Finding(rel, f"đường dẫn chuẩn dẫn tới trang không có: {href}",
+                                    "sửa thẻ canonical của mẫu trang"))
+    body = doc.find(".//main")
+    if body is None:
+        body = doc.find(".//body")
+    if body is None or not " ".join(body.text_content().split()):
+        findings.append(Finding(rel, "trang rỗng (không có nội dung)",
+                                "kiểm tra nội dung nguồn và mẫu trang"))
+    findings.extend(_check_links(site, doc, rel))
+    for element in doc.xpath("//article//time[@datetime]"):
+        moment = _parse_time(element.get("datetime"))
+        if moment and moment > now:
+            findings.append(Finding(rel, f"có tin bài đề ngày trong tương lai ({element.get('datetime')})",
+                                    "sửa Date: của bài, hoặc đợi đến ngày đăng rồi xuất bản"))
+            break
+    for value in doc.xpath("//meta[@property='article:published_time']/@content"):
+        moment = _parse_time(value)
+        if moment and moment > now:
+            findings.append(Finding(rel, f"bài đề ngày trong tương lai ({value})",
+                                    "sửa Date: của bài, hoặc đợi đến ngày đăng rồi xuất bản"))
+    return findings
+
+
+def _check_links(site: Site, doc, rel: str) -> list[Finding]:
+    findings, seen = [], set()
+    for element in doc.iter(*URL_ATTRIBUTES):
+        if element.tag == "link" and set((element.get("rel") or "").split()) & SKIP_LINK_RELS:
+            continue
+        for attribute in URL_ATTRIBUTES[element.tag]:
+            value = element.get(attribute)
+            if not value:
+                continue
+            urls = _srcset_urls(value) if attribute == "srcset" else [value]
+            for url in urls:
+                target = site.internal(url, rel)
+                if target is None or url in seen:
+                    continue
+                seen.add(url)
+                if not site.resolves(target):
+                    kind = "ảnh" if element.tag in ("img", "source") else "liên kết"
+                    findings.append(Finding(rel, f"{kind} tới trang/tệp không có: {url}",
+                                            "sửa đường dẫn trong bài hoặc thêm tệp còn thiếu"))
+    for value in doc.xpath("//meta[starts-with(@property, 'og:')]/@content"):
+        if value.startswith(("http://", "https://")):
+            target = site.internal(value, rel)
+            if target is not None and not site.resolves(target) and value not in seen:
+                seen.add(value)
+                findings.append(Finding(rel, f"thẻ chia sẻ trỏ tới tệp không có: {value}",
+                                        "kiểm tra ảnh đại diện (Image:) của bài"))
+    return findings
+
+
+def _local(tag) -> str:
+    return lxml.etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _check_xml(site: Site, file: Path, rel: str, now: datetime) -> list[Finding]:
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = lxml.etree.parse(str(file), parser).getroot()
+    except lxml.etree.XMLSyntaxError as exc:
+        return [Finding(rel, f"tệp XML (feed/sitemap) không đọc được: {exc}",
+                        "dựng lại; nếu còn lỗi, kiểm tra ký tự lạ trong tiêu đề/tóm tắt bài")]
+    findings = []
+    kind = _local(root.tag)
+    urls: list[str] = []
+    if kind in ("urlset", "sitemapindex"):
+        urls = [(e.text or "").strip() for e in root.iter() if _local(e.tag) == "loc"]
+    elif kind in ("feed", "rss", "RDF"):
+        for element in root.iter():
+            name = _local(element.tag)
+            if name == "link" and element.get("href") and element.get("rel", "alternate") == "alternate":
+                urls.append(element.get("href"))
+            elif name == "link" and (element.text or "").strip():
+                urls.append(element.text.strip())
+            elif name in ("published", "pubDate") and element.text:
+                moment = _parse_time(element.text)
+                if moment and moment > now:
+                    findings.append(Finding(rel, f"feed có tin đề ngày trong tương lai ({element.text.strip()})",
+                                            "sửa Date: của bài, hoặc đợi đến ngày đăng"))
+    for url in urls:
+        target = site.internal(url, rel)
+        if target is not None and not site.resolves(target):
+            findings.append(Finding(rel, f"địa chỉ trong {kind} không có trên trang: {url}",
+                                    "dựng lại; kiểm tra cấu hình URL"))
+    return findings
+
+
+def check(output: str | Path, settings: dict, now: datetime | None = None) -> None:
+    """Raise :class:`VerifyError` listing every finding, if any."""
+    findings = verify(output, settings, now)
+    if findings:
+        raise VerifyError(findings)
+
