@@ -122,3 +122,21 @@ def test_unchanged_build_is_skipped(content, tmp_path, caplog):
         assert {p: p.stat().st_mtime_ns for p in out.rglob("*.html")} == before
     finally:
         os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    # Something else wrote into the output (a hand edit, a publish preparing it): build again.
+    home = out / "index.html"
+    good = home.read_bytes()
+    home.write_text("<p>sửa tay</p>", encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        build(content, out, cache, skip_unchanged_build=True)
+    assert "không có gì thay đổi" not in caplog.text
+    assert home.read_bytes() == good
+    # A build that empties the output first is never skipped, and the next one runs too.
+    for delete in (True, False):
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out, CACHE_PATH=cache,
+                       NEWSROOM_STRICT=True, DELETE_OUTPUT_DIRECTORY=delete,
+                       FASTBUILD={"workers": 2, "skip_unchanged_build": True})
+        assert "không có gì thay đổi" not in caplog.text

@@ -115,14 +115,13 @@ def initialized(pelican):
     if not enabled(pelican.settings):
         return
     opts = options(pelican.settings)
-    if opts["skip_unchanged_build"]:
-        stamp.watch_errors()
-        fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings)
-        if fresh:
-            # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
-            logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
-                        pelican.settings["OUTPUT_PATH"])
-            pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
+    stamp.watch_errors()
+    fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings, opts["skip_unchanged_build"])
+    if fresh:
+        # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
+        logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
+                    pelican.settings["OUTPUT_PATH"])
+        pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
 
 
 def _nothing_to_do(output):
@@ -238,9 +237,7 @@ def finalized(pelican):
     _epoch = 0
     if not enabled(pelican.settings):
         return
-    opts = options(pelican.settings)
-    if opts["skip_unchanged_build"]:
-        stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))
+    stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))
 
 
 def register():
