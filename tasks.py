@@ -24,7 +24,9 @@ def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
     c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
-          + (" -e NEWSROOM_STRICT=true" if strict else ""), env=env, pty=False)
+          + (" -e NEWSROOM_STRICT=true" if strict else "")
+          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'""",  # nothing changed: no build
+          env=env, pty=False)
 
 
 @task(help={"port": f"cổng (mặc định {PORT})"})

@@ -6,7 +6,8 @@ Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up)
   1: Pelican's own order, nothing forked);
 - ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
 - ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
-  build into the same output folder, do not build again (``stamp``);
+  build into the same output folder, do not build again (``stamp``). Off by default (a build
+  called from code builds); ``invoke build`` turns it on;
 - ``always``: more template names whose pages are rendered on every live update.
 
 The plugin replaces no Pelican code globally except the memo of ``url``/``save_as`` while
@@ -32,7 +33,7 @@ from .writer import FastWriter
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"workers": 0, "cache": True, "skip_unchanged_build": True, "always": ()}
+DEFAULTS = {"workers": 0, "cache": True, "skip_unchanged_build": False, "always": ()}
 _KEY = "_fastbuild"  # per-build state, kept in the build's context dict
 
 

@@ -74,7 +74,7 @@ def stamp(path: str) -> str:
 
 
 def _tree_stamp(folder: Path, pattern: str) -> list:
-    return sorted((str(p.relative_to(ROOT)), p.stat().st_size, p.stat().st_mtime_ns)
+    return sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
                   for p in folder.rglob(pattern) if "__pycache__" not in p.parts)
 
 
