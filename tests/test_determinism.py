@@ -13,7 +13,7 @@ import pytest
 from newsroom import corpus, livereload, site
 from newsroom.bench import Changes
 
-N = 150
+N = 100
 
 
 def tree(folder: Path) -> dict[str, bytes]:
