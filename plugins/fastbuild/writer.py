@@ -97,6 +97,12 @@ def token(value, deep=False, links=None):
     return ("o", type(value).__name__)
 
 
+def _item_token(value):
+    """``token(value)`` for the items of a list page (almost always articles), quicker."""
+    found = getattr(value, "__dict__", {}).get("_fastbuild_version")
+    return ("c", found) if found is not None else token(value)
+
+
 def _link(value):
     """What an item's page shows of an item or term it links to (not the term's size)."""
     if isinstance(value, Content):
@@ -214,7 +220,7 @@ class FastWriter(Writer):
             parts.append((key, token(value)))
         if page is not None:
             parts.append((page.number, page.paginator.num_pages,
-                          tuple(token(o) for o in page.object_list)))
+                          tuple(_item_token(o) for o in page.object_list)))
         return tuple(parts)
 
     def _unchanged(self, name, fingerprint, local=None) -> bool:
