@@ -24,7 +24,9 @@ def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
     c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
-          + (" -e NEWSROOM_STRICT=true" if strict else ""), env=env, pty=False)
+          + (" -e NEWSROOM_STRICT=true" if strict else "")
+          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'""",  # nothing changed: no build
+          env=env, pty=False)
 
 
 @task(help={"port": f"cổng (mặc định {PORT})"})
@@ -37,9 +39,23 @@ def serve(c, port=PORT):
 
 @task(help={"port": f"cổng (mặc định {PORT})"})
 def livereload(c, port=PORT):
-    """Dựng lại mỗi khi lưu tệp và phục vụ tại http://localhost:PORT/."""
-    print(f"Mở trình duyệt tại http://localhost:{port}/  (lưu tệp là trang được dựng lại)")
-    c.run(f"{PELICAN} -s pelicanconf.py --autoreload --listen --bind 127.0.0.1 --port {port}")
+    """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
+    from newsroom import livereload as live
+
+    live.main(["--port", str(port)])
+
+
+@task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
+            "repeat": "số lần đo mỗi bước (lấy trung vị; mặc định 1)",
+            "stock": "đo cả Pelican gốc để so sánh (mặc định: có)",
+            "live": "đo cả livereload (mặc định: có)"})
+def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True):
+    """Đo thời gian dựng và bộ nhớ ở quy mô lớn, so với Pelican gốc (kết quả vào bench/)."""
+    from newsroom import bench as measure
+
+    variants = ("project", "stock") if stock else ("project",)
+    measure.run(sizes=[int(n) for n in str(sizes).split(",")], repeat=int(repeat),
+                variants=variants, livereload=live)
 
 
 @task(help={"workers": "số tiến trình pytest-xdist (mặc định: auto)"})

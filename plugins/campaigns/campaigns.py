@@ -82,11 +82,13 @@ def tag_articles(generator):
     settings = generator.settings
     for name in _ARTICLE_LISTS:
         for article in getattr(generator, name, None) or ():
-            try:
-                values, body = _source_values(article, settings)
-            except (OSError, UnicodeDecodeError):
-                continue  # the schema plugin already reported this file
-            decisions = tagging.tag_article(values, body, settings.get("NEWSROOM_DATA"))
+            decisions = article.metadata.get("tagging")  # decided by the reader (schema)
+            if decisions is None:
+                try:
+                    values, body = _source_values(article, settings)
+                except (OSError, UnicodeDecodeError):
+                    continue  # the schema plugin already reported this file
+                decisions = tagging.tag_article(values, body, settings.get("NEWSROOM_DATA"))
             article.tagging = decisions
             article.campaign = [d.slug for d in decisions["campaign"]]
             article.theme = [d.slug for d in decisions["theme"]]

@@ -310,7 +310,10 @@ def process(generator):
     settings = generator.settings
     conf = config(settings)
     plan = Plan(settings, conf)
-    uses = [_plan_item(plan, item) for item in _items(generator.context)]
+    # A live session (invoke livereload) keeps the items whose source did not change, with
+    # their pictures: only new or re-read items are planned again.
+    uses = [_plan_item(plan, item) for item in _items(generator.context)
+            if item.__dict__.get("_images_done") is not settings]
 
     jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
@@ -354,6 +357,7 @@ def process(generator):
                                      if use.card is use.cover else str(item.title))
         if use.body:
             _rewrite(use, outcomes, macros, conf)
+        item._images_done = settings
     logger.info("plugins.images: %s", stats)
 
 

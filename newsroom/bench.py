@@ -1,0 +1,235 @@
+"""``invoke bench``: how long the site takes to build at scale, beside stock Pelican.
+
+For each size N a deterministic corpus (``newsroom.corpus``) is written once under the bench
+folder. Two variants build it, each in its own child process so that time and peak memory
+belong to that build alone:
+
+- ``project``: ``pelicanconf.py`` with the project's theme and every project plugin, strict;
+- ``stock``: Pelican as it comes (no plugins, default theme, its content cache on), same corpus.
+
+Each variant is measured cold (no output, no cache), rebuilt with nothing changed, after one
+article is edited and after one article is added; the corpus is restored afterwards. With
+``repeat`` > 1 the figures are medians. ``livereload`` adds the time ``invoke livereload``
+takes to bring the output up to date after the same edit and addition.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("cold", "noop", "edit", "add")
+LABELS = {"cold": "dựng mới", "noop": "không đổi", "edit": "sửa 1 bài", "add": "thêm 1 bài",
+          "memory": "bộ nhớ đỉnh (MB)"}
+
+
+def corpus_dir(workdir: Path, n: int) -> Path:
+    """The content folder of the corpus of size ``n`` (generated on first use)."""
+    folder = Path(workdir) / f"corpus-{n}"
+    content = folder / "content"
+    stamp = folder / "done"
+    if not stamp.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        corpus.generate(content, n)
+        stamp.write_text(str(n))
+    return content
+
+
+def stock_settings(content: Path, output: Path, cache: Path) -> dict:
+    """Pelican's defaults with only what the corpus needs to be found and dated."""
+    from pelican.settings import read_settings
+
+    return read_settings(None, override={
+        "PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(cache),
+        "ARTICLE_PATHS": ["bai-viet"], "PAGE_PATHS": ["pages"], "STATIC_PATHS": ["bai-viet"],
+        "TIMEZONE": "Asia/Ho_Chi_Minh", "DEFAULT_LANG": "vi", "SITEURL": "http://localhost:8000",
+        "DEFAULT_PAGINATION": 12, "CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True,
+        "PLUGINS": [], "DELETE_OUTPUT_DIRECTORY": False,
+    })
+
+
+def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
+    """One build in this process (the child side of :func:`measure`)."""
+    if variant == "stock":
+        from pelican import Pelican
+
+        Pelican(stock_settings(content, output, cache)).run()
+    else:
+        from . import site
+
+        fast = {**(site.settings_for("pelicanconf.py").get("FASTBUILD") or {}),
+                "skip_unchanged_build": True}  # as `invoke build` does
+        site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache,
+                   NEWSROOM_STRICT=True, FASTBUILD=fast)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"rss_kb": own, "children_rss_kb": children}
+
+
+def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
+    """Run one build in a child process: wall time (s) and peak memory (MB).
+
+    Memory is the build process's peak plus the largest peak of the worker processes it
+    forked (they share most pages with it, so this errs on the high side)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "newsroom.bench", "_build", variant, str(content),
+             str(output), str(cache)], cwd=ROOT, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode:
+        raise RuntimeError(f"bản dựng {variant} lỗi:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    info = json.loads(stdout.strip().splitlines()[-1])
+    return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+            "memory_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
+
+
+class Changes:
+    """Edit one article and add one, then put the corpus back as it was."""
+
+    def __init__(self, content: Path, n: int):
+        self.content = content
+        self.n = n
+        self.corpus = corpus.Corpus()
+        rel, _, _ = self.corpus.article(n // 2)
+        self.edited = content / rel
+        self.original = self.edited.read_bytes()
+        self.added: list[Path] = []
+
+    def edit(self, round_: int):
+        text = self.original.decode("utf-8")
+        self.edited.write_text(text.replace("\n\n", f"\n\nBản sửa lần {round_ + 1}. ", 1)
+                               .rstrip() + f" Cập nhật lần {round_ + 1}.\n", encoding="utf-8")
+
+    def add(self, round_: int):
+        import datetime as dt
+
+        date = corpus.END + dt.timedelta(days=1 + round_)
+        self.added.append(corpus.write_article(self.content, self.corpus, self.n + round_, date))
+
+    def restore(self):
+        self.edited.write_bytes(self.original)
+        for path in self.added:
+            path.unlink(missing_ok=True)
+            shutil.rmtree(path.with_suffix(""), ignore_errors=True)
+        self.added.clear()
+
+
+def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int) -> dict:
+    output, cache = workdir / f"out-{variant}-{n}", workdir / f"cache-{variant}-{n}"
+    samples = {step: [] for step in STEPS}
+    cpu = {step: [] for step in STEPS}
+    memory = []
+    changes = Changes(content, n)
+    try:
+        for round_ in range(repeat):
+            shutil.rmtree(output, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            for step in STEPS:
+                if step == "edit":
+                    changes.edit(round_)
+                elif step == "add":
+                    changes.add(round_)
+                result = measure(variant, content, output, cache)
+                samples[step].append(result["seconds"])
+                cpu[step].append(result["cpu"])
+                memory.append(result["memory_mb"])
+            changes.restore()
+    finally:
+        changes.restore()
+    figures = {step: statistics.median(values) for step, values in samples.items()}
+    figures["memory"] = max(memory)
+    figures["cpu"] = {step: statistics.median(values) for step, values in cpu.items()}
+    figures["samples"] = samples
+    return figures
+
+
+def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
+        variants=("project", "stock"), livereload: bool = True, log=print) -> dict:
+    """Benchmark every size; return ``{n: {variant: figures}}`` and log a table."""
+    workdir = Path(workdir or ROOT / "bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for n in sizes:
+        log(f"— {n} bài: tạo kho bài mẫu…")
+        content = corpus_dir(workdir, n)
+        results[n] = {}
+        for variant in variants:
+            log(f"— {n} bài: {variant}…")
+            results[n][variant] = run_variant(variant, content, workdir, n, repeat)
+            _save(workdir, results)
+        if livereload and "project" in variants:
+            from . import livereload as lr
+
+            log(f"— {n} bài: livereload…")
+            results[n]["livereload"] = lr.bench(content, workdir / f"out-live-{n}",
+                                                workdir / f"cache-project-{n}", n, repeat)
+        _save(workdir, results)
+        log(table(n, results[n]))
+    return results
+
+
+def _save(workdir: Path, results: dict):
+    """Add this run's figures to ``results.json`` (sizes measured before are kept)."""
+    path = workdir / "results.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    saved.update({str(n): r for n, r in results.items()})
+    path.write_text(json.dumps(saved, indent=1, default=str), encoding="utf-8")
+
+
+def table(n: int, result: dict) -> str:
+    rows = [f"{n} bài (trung vị; thời gian thực, giây; trong ngoặc: giây CPU)",
+            f"{'':18}{'dự án':>16}{'Pelican gốc':>16}{'tỉ lệ':>8}"]
+    project, stock = result.get("project"), result.get("stock")
+    for step in (*STEPS, "memory"):
+        p = project[step] if project else None
+        s = stock[step] if stock else None
+        ratio = f"{p / s:.2f}" if p is not None and s else "–"
+        if step != "memory":
+            p_text = _fmt(p) + (f" ({project['cpu'][step]:.1f})" if project else "")
+            s_text = _fmt(s) + (f" ({stock['cpu'][step]:.1f})" if stock else "")
+        else:
+            p_text, s_text = _fmt(p), _fmt(s)
+        rows.append(f"{LABELS[step]:18}{p_text:>16}{s_text:>16}{ratio:>8}")
+    live = result.get("livereload")
+    if live:
+        rows.append(f"livereload: sửa 1 bài {live['edit']:.2f} s, thêm 1 bài {live['add']:.2f} s"
+                    f" (khởi động {live['start']:.1f} s, bộ nhớ {live['memory']:.0f} MB)")
+    return "\n".join(rows)
+
+
+def _fmt(value):
+    return "–" if value is None else f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def main(argv):
+    if argv and argv[0] == "_build":
+        variant, content, output, cache = argv[1:5]
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        print(json.dumps(build_once(variant, Path(content), Path(output), Path(cache))))
+        return 0
+    raise SystemExit("dùng: invoke bench [--sizes 1000,10000] [--repeat 3]")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

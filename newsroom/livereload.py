@@ -1,0 +1,419 @@
+"""``invoke livereload``: keep the site in memory and bring the output up to date in seconds.
+
+A :class:`Session` builds the site once, then keeps every item it read (as Pelican's own
+generator-level cache would, but in memory) and the inputs of every page it wrote. On each
+change it runs the generators again: only the files that changed are read, grouping is done
+over the objects already in memory, and only the pages whose inputs changed are rendered
+(see ``plugins/fastbuild/writer.py``), written only if their bytes changed. Pages that a
+change removes (an article moved to another URL) are deleted.
+
+:func:`serve` watches ``content/`` and ``theme/`` (watchfiles), serves the output on
+127.0.0.1 and tells open browser tabs to reload when an update is done (a small script added
+to HTML as it is served, never to the files). A change to settings, ``data/``, ``newsroom/``
+or ``plugins/`` restarts the process, since it changes what every page is made from.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import logging
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pelican import Pelican, signals
+from pelican.generators import CachingGenerator
+
+from . import site
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Session:
+    """A site kept in memory between updates."""
+
+    def __init__(self, conf: str | Path = "pelicanconf.py", **overrides):
+        self.settings = site.settings_for(conf, **overrides)
+        fast = dict(self.settings.get("FASTBUILD") or {})
+        fast["skip_unchanged_build"] = False  # a session always builds
+        self.settings["FASTBUILD"] = fast
+        self.pelican = Pelican(self.settings)
+        self.context: dict = {}
+        self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
+        self.fingerprints: dict = {}
+        self.envs: dict = {}
+        self.files: dict = {}
+        self.written: set[str] = set()
+        self.count = 0
+        self.last: dict = {}
+
+    def _remember(self, generator):
+        from plugins.fastbuild.readcache import stamp  # noqa: PLC0415 (plugin loaded by now)
+
+        kind = type(generator).__name__
+
+        def get_cached_data(filename, default=None):
+            found = self.items.get((kind, filename))
+            if found is None:
+                return default
+            try:
+                if found[0] == stamp(os.path.join(generator.path, filename)):
+                    return found[1]
+            except OSError:
+                pass
+            return default
+
+        def cache_data(filename, data):
+            try:
+                self.items[(kind, filename)] = (stamp(os.path.join(generator.path, filename)),
+                                                data)
+            except OSError:
+                pass
+
+        generator.get_cached_data = get_cached_data
+        generator.cache_data = cache_data
+        generator.save_cache = lambda: None
+
+    def _site_token(self, context) -> int:
+        """What every page shows besides its own items: templates and the site's pages."""
+        from plugins.fastbuild.writer import version  # noqa: PLC0415
+
+        theme = Path(self.settings["THEME"]) / "templates"
+        templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
+                                 if p.is_file()))
+        pages = tuple(version(p) for p in context.get("pages", ()))
+        from plugins.fastbuild.stamp import today  # noqa: PLC0415
+
+        return hash((templates, pages, today()))  # campaigns running today change with the day
+
+    @staticmethod
+    def _content_token(generators) -> int:
+        """Every item of the site, as it is now (summary pages depend on all of them)."""
+        from plugins.fastbuild.writer import version  # noqa: PLC0415
+
+        found = []
+        for generator in generators:
+            for name in ("articles", "translations", "drafts", "drafts_translations",
+                         "hidden_articles", "hidden_translations", "pages", "hidden_pages",
+                         "draft_pages"):
+                found.append(tuple(version(item) for item in getattr(generator, name, ())))
+        return hash(tuple(found))
+
+    def _list_once(self, generator):
+        """Keep each generator's list of files until a file is added or removed."""
+        original, kind = generator.get_files, type(generator).__name__
+
+        def get_files(paths, exclude=None, extensions=None):
+            key = (kind, repr(paths), repr(exclude), repr(extensions))
+            if key not in self.files:
+                self.files[key] = original(paths, exclude=exclude, extensions=extensions)
+            return set(self.files[key])
+
+        generator.get_files = get_files
+
+    def forget(self, paths):
+        """Items to read again although their source did not change: the article beside a
+        changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
+        for path in paths:
+            path = Path(path)
+            if path.suffix == ".md":
+                continue
+            owner = str(path.parent.with_suffix(".md"))
+            for key in [k for k in self.items if os.path.abspath(
+                    os.path.join(self.settings["PATH"], k[1])) == owner]:
+                del self.items[key]
+
+    def update(self, files_changed: bool = True, paths=()) -> dict:
+        """Bring the output up to date; return what was done. ``files_changed=False`` says
+        that files were only modified (none added or removed): the lists of files are kept;
+        ``paths`` are the files that changed, if known."""
+        started = time.perf_counter()
+        self.forget(paths)
+        if files_changed:
+            self.files.clear()
+        p = self.pelican
+        keep = self.context.get("_fastbuild")
+        self.context.clear()
+        self.context.update(p.settings.copy())
+        self.context.update({"generated_content": {}, "static_links": set(),
+                             "static_content": {}, "localsiteurl": p.settings["SITEURL"]})
+        if keep is not None:
+            self.context["_fastbuild"] = keep
+        generators = []
+        for cls in p._get_generator_classes():
+            generator = cls(context=self.context, settings=p.settings, path=p.path,
+                            theme=p.theme, output_path=p.output_path)
+            if isinstance(generator, CachingGenerator):
+                self._remember(generator)
+            self._list_once(generator)
+            # Compiled templates are kept (Jinja still reloads a template whose file changed).
+            env = self.envs.setdefault(cls, getattr(generator, "env", None))
+            if env is not None:
+                generator.env = env
+            generators.append(generator)
+        for generator in generators:
+            if hasattr(generator, "generate_context"):
+                generator.generate_context()
+            if hasattr(generator, "check_disabled_readers") and not self.count:
+                generator.check_disabled_readers()  # warnings about files no reader takes
+        signals.all_generators_finalized.send(generators)
+        for generator in generators:
+            if hasattr(generator, "refresh_metadata_intersite_links"):
+                generator.refresh_metadata_intersite_links()
+        writer = p._get_writer()
+        writer.fingerprints = self.fingerprints
+        writer.site_token = self._site_token(self.context)
+        writer.content_token = self._content_token(generators)
+        writer.begin()  # every page of this update rendered in one batch, on every core
+        try:
+            for generator in generators:
+                if hasattr(generator, "generate_output"):
+                    generator.generate_output(writer)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.flush()
+        signals.finalized.send(p)
+        written = set(writer._written_files)
+        removed = sorted(self.written - written)
+        for path in removed:
+            Path(path).unlink(missing_ok=True)
+            self.fingerprints.pop(os.path.relpath(path, p.output_path), None)
+        self.written = written
+        self.count += 1
+        stats = getattr(writer, "stats", {})
+        self.last = {"update": self.count, "seconds": round(time.perf_counter() - started, 3),
+                     **stats, "removed": len(removed),
+                     "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                        / 1024, 1)}
+        return self.last
+
+
+# Serving ------------------------------------------------------------------------------
+
+RELOAD_SCRIPT = (
+    "<script>(function(){var n=null;function poll(){fetch('/__livereload?n='+(n||''))"
+    ".then(function(r){return r.json()}).then(function(d){if(n!==null&&d.n!==n)"
+    "{location.reload();return}n=d.n;poll()}).catch(function(){setTimeout(poll,1000)})}"
+    "poll()})();</script>"
+)
+
+
+class _State:
+    def __init__(self):
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def bump(self, count):
+        with self.changed:
+            self.count = count
+            self.changed.notify_all()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    state: _State = None
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet server
+        logger.debug(format, *args)
+
+    def do_GET(self):
+        if self.path.startswith("/__livereload"):
+            seen = self.path.partition("n=")[2]
+            with self.state.changed:
+                if seen and seen == str(self.state.count):
+                    self.state.changed.wait(timeout=25)
+                body = json.dumps({"n": str(self.state.count)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix == ".html" and path.is_file():
+            html = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(html)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(html)
+            return
+        super().do_GET()
+
+
+def start_server(output: Path, port: int, state: _State) -> http.server.ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"state": state})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(handler, directory=str(output)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+RESTART = ("data", "newsroom", "plugins")
+
+
+def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
+          ready=None, argv=(), stop_event=None, **overrides):
+    """Build, serve, and update on every change until interrupted."""
+    from watchfiles import Change, watch
+
+    emit = emit or (lambda info: logger.warning(
+        "Đã cập nhật trong %.2f s: dựng %d trang, bỏ qua %d, ghi %d tệp, xóa %d",
+        info["seconds"], info["rendered"], info["skipped"], info["written"], info["removed"]))
+    session = Session(conf, **overrides)
+    state = _State()
+    info = session.update()
+    server = None
+    if serve_http:
+        server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state)
+    state.bump(session.count)
+    content = Path(session.settings["PATH"])
+    theme = Path(session.settings["THEME"])
+    watched = [content, theme] + [ROOT / name for name in RESTART] + [ROOT / conf]
+    output = Path(session.settings["OUTPUT_PATH"]).resolve()
+    watching = False
+    try:
+        for changes in watch(*[p for p in watched if p.exists()], debounce=50, step=20,
+                             rust_timeout=100, yield_on_timeout=True, stop_event=stop_event):
+            if not watching:  # the watcher is running: changes from now on are seen
+                watching = True
+                emit({**info, "event": "ready"})
+                if ready:
+                    ready(session, server)
+            paths = [Path(p) for _, p in changes if not Path(p).resolve().is_relative_to(output)]
+            if not paths:
+                continue
+            if any(p.resolve().is_relative_to((ROOT / name).resolve()) for p in paths
+                   for name in RESTART) or any(p.suffix == ".py" and p.parent == ROOT
+                                               for p in paths):
+                logger.warning("Mã hoặc dữ liệu thay đổi: khởi động lại livereload…")
+                if server:
+                    server.server_close()
+                os.chdir(ROOT)
+                os.execv(sys.executable, [sys.executable, "-m", "newsroom.livereload", *argv])
+            try:
+                info = session.update(files_changed=any(
+                    change != Change.modified for change, _ in changes), paths=paths)
+            except Exception as exc:  # keep serving the last good output
+                logger.error("Cập nhật lỗi, trang cũ vẫn được phục vụ: %s", exc)
+                continue
+            emit({**info, "event": "update", "changed": [str(p) for p in paths]})
+            state.bump(session.count)
+    finally:
+        if server:
+            server.shutdown()
+
+
+# Benchmark ----------------------------------------------------------------------------
+
+class _Lines:
+    """JSON lines from a child's stdout (unbuffered, so ``select`` sees every line)."""
+
+    def __init__(self, stream):
+        self.fd = stream.fileno()
+        self.buffer = b""
+
+    def next(self, timeout: float = 900) -> dict:
+        import select
+
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.fd], [], [], max(left, 0))
+            chunk = os.read(self.fd, 65536) if ready else b""
+            if not chunk:
+                raise RuntimeError("livereload không trả lời (đã dừng hoặc quá thời gian chờ)")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def drain(self, quiet: float = 1.0):
+        """Read the lines of updates still under way, until none comes for ``quiet`` s."""
+        while True:
+            try:
+                self.next(timeout=quiet)
+            except RuntimeError:
+                return
+
+
+def bench(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> dict:
+    """Start ``python -m newsroom.livereload`` on the corpus, edit and add an article as
+    ``newsroom.bench`` does, and time each change until the process reports the output done."""
+    import statistics
+    import subprocess
+
+    from .bench import Changes
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom.livereload", "--json", "--no-serve",
+         "--content", str(content), "--output", str(output), "--cache", str(cache)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    lines = _Lines(proc.stdout)
+    changes = Changes(Path(content), n)
+    samples = {"edit": [], "add": []}
+    memory = 0.0
+    try:
+        started = time.perf_counter()
+        first = lines.next()
+        start_seconds = time.perf_counter() - started
+        memory = first["memory_mb"]
+        for round_ in range(repeat):
+            for step in ("edit", "add"):
+                lines.drain(quiet=0.5)
+                began = time.perf_counter()
+                changes.edit(round_) if step == "edit" else changes.add(round_)
+                info = lines.next()
+                samples[step].append(time.perf_counter() - began)
+                memory = max(memory, info["memory_mb"])
+            changes.restore()
+            lines.drain()  # the updates after restoring
+    finally:
+        changes.restore()
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"edit": statistics.median(samples["edit"]), "add": statistics.median(samples["add"]),
+            "start": start_seconds, "memory": memory, "samples": samples}
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m newsroom.livereload")
+    parser.add_argument("--conf", default="pelicanconf.py")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--content")
+    parser.add_argument("--output")
+    parser.add_argument("--cache")
+    parser.add_argument("--json", action="store_true", help="one JSON line per update")
+    parser.add_argument("--no-serve", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    overrides = {k.upper() if k != "content" else "PATH": v for k, v in
+                 (("content", args.content), ("output_path", args.output),
+                  ("cache_path", args.cache)) if v}
+    emit = None
+    if args.json:
+        def emit(info):
+            print(json.dumps(info), flush=True)
+    else:
+        print(f"Mở trình duyệt tại http://localhost:{args.port}/ (lưu tệp là trang tự cập nhật; "
+              "Ctrl+C để dừng)", flush=True)
+    try:
+        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit,
+              argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""Fast builds of a large site: read once and on every core, group once, write what changed.
+
+Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up):
+
+- ``workers``: processes that read new or changed files and render pages (0: every core;
+  1: Pelican's own order, nothing forked);
+- ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
+- ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
+  build into the same output folder, do not build again (``stamp``). Off by default (a build
+  called from code builds); ``invoke build`` turns it on;
+- ``always``: more template names whose pages are rendered on every live update.
+
+The plugin replaces no Pelican code globally except the memo of ``url``/``save_as`` while
+pages are written (see ``writer``); the N² term-page methods are replaced per generator
+(``grouping``).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from functools import partial
+
+from pelican import signals
+from pelican.contents import Article, Content, Page
+from pelican.generators import ArticlesGenerator
+from pelican.log import console
+
+from . import grouping, stamp
+from .readcache import ReadCache
+from .writer import FastWriter
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"workers": 0, "cache": True, "skip_unchanged_build": False, "always": ()}
+_KEY = "_fastbuild"  # per-build state, kept in the build's context dict
+
+
+def options(settings) -> dict:
+    """``FASTBUILD`` merged over the defaults, checked."""
+    given = settings.get("FASTBUILD") or {}
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"FASTBUILD: khóa lạ {', '.join(sorted(unknown))}; "
+                         f"các khóa hợp lệ: {', '.join(DEFAULTS)}")
+    merged = {**DEFAULTS, **given}
+    if not isinstance(merged["workers"], int) or merged["workers"] < 0:
+        raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
+    merged["workers"] = merged["workers"] or os.cpu_count() or 1
+    return merged
+
+
+# Non-zero while pages are written: url/save_as are memoised only from then on.
+_epochs = itertools.count(1)
+_epoch = 0
+
+
+def _memo_property(key):
+    def getter(self):
+        if not _epoch or not isinstance(self, (Article, Page)):
+            return self.get_url_setting(key)
+        memo = self.__dict__.get("_fastbuild_urls")
+        if memo is None:
+            memo = self.__dict__["_fastbuild_urls"] = {}
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = self.get_url_setting(key)
+        return value
+
+    getter._fastbuild = True
+    return property(getter)
+
+
+def _relative_source_path(original):
+    def get_relative_source_path(self, source_path=None):
+        if source_path is not None:
+            return original(self, source_path)
+        memo = self.__dict__.get("_fastbuild_source")
+        if memo is None or memo[0] != self.source_path:
+            memo = self.__dict__["_fastbuild_source"] = (self.source_path, original(self))
+        return memo[1]
+
+    get_relative_source_path._fastbuild = True
+    return get_relative_source_path
+
+
+def _install_url_memo():
+    """Articles and pages format ``url``/``save_as`` from the settings on every use. Once
+    pages are being written they cannot change any more, so from then on each is formatted
+    once per object (a live session keeps unchanged objects, and so their URLs)."""
+    for key in ("url", "save_as"):
+        if not getattr(Content.__dict__[key].fget, "_fastbuild", False):
+            setattr(Content, key, _memo_property(key))
+    # The same holds for the path of an item's source relative to the content folder.
+    original = Content.__dict__["get_relative_source_path"]
+    if not getattr(original, "_fastbuild", False):
+        Content.get_relative_source_path = _relative_source_path(original)
+
+
+# Receivers ------------------------------------------------------------------------------
+# Pelican's signals are global: once registered, these receivers hear every later build in
+# the process, so each checks that this build lists the plugin.
+
+def enabled(settings) -> bool:
+    for plugin in settings.get("PLUGINS") or ():
+        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
+        if name == "fastbuild" or name.endswith(".fastbuild"):
+            return True
+    return False
+
+
+def initialized(pelican):
+    global _epoch
+    _epoch = 0
+    if not enabled(pelican.settings):
+        return
+    opts = options(pelican.settings)
+    stamp.watch_errors()
+    fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings, opts["skip_unchanged_build"])
+    if fresh:
+        # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
+        logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
+                    pelican.settings["OUTPUT_PATH"])
+        pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
+
+
+def _nothing_to_do(output):
+    """Stands in for ``Pelican.run``; reports on the console as Pelican's own run does."""
+    console.print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}.")
+
+
+def _state(generator) -> dict:
+    state = generator.context.get(_KEY)
+    if state is None:
+        opts = options(generator.settings)
+        state = generator.context[_KEY] = {
+            "options": opts, "cache": ReadCache(generator.settings) if opts["cache"] else None,
+            "started": time.perf_counter()}
+    return state
+
+
+def _wrap_readers(generator, cache: ReadCache):
+    for reader in generator.readers.readers.values():
+        if getattr(reader.read, "_fastbuild", False):
+            continue
+        original = reader.read
+
+        def read(path, _original=original):
+            found = cache.get(os.path.abspath(path))
+            if found is None:
+                found = _original(path)
+                cache.put(os.path.abspath(path), found)
+            return found
+
+        read._fastbuild = True
+        read.original = original
+        reader.read = read
+
+
+def _prefetch(generator, paths_key, exclude_key):
+    state = _state(generator)
+    cache = state["cache"]
+    if cache is None:
+        return
+    if paths_key in state.setdefault("prefetched", set()):
+        _wrap_readers(generator, cache)  # a live session: only changed files are read
+        return
+    state["prefetched"].add(paths_key)
+    originals = {ext: getattr(r.read, "original", r.read)
+                 for ext, r in generator.readers.readers.items()}
+    _wrap_readers(generator, cache)
+    files = generator.get_files(generator.settings[paths_key],
+                                exclude=generator.settings[exclude_key])
+    paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
+    cache.prefetch(paths, originals, state["options"]["workers"])
+
+
+def article_generator_init(generator):
+    if not enabled(generator.settings):
+        return
+    grouping.install(generator)
+    _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+
+
+def page_generator_init(generator):
+    if enabled(generator.settings):
+        _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+
+
+def generator_finalized(generator):
+    state = generator.context.get(_KEY)
+    if state and state["cache"] is not None:
+        state["cache"].save()
+
+
+def _batched(method):
+    """``method(writer)`` with the pages it writes rendered together on every core."""
+
+    def run(writer):
+        if not isinstance(writer, FastWriter):
+            return method(writer)
+        writer.begin()
+        try:
+            result = method(writer)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.flush()
+        return result
+
+    run._fastbuild = True
+    return run
+
+
+def all_generators_finalized(generators):
+    """Each generator's pages are rendered in one batch, finished before the next generator
+    (and before ``article_writer_finalized``) runs."""
+    if not generators or not enabled(generators[0].settings):
+        return
+    for generator in generators:
+        name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
+        method = getattr(generator, name, None)
+        if method is not None and not getattr(method, "_fastbuild", False):
+            setattr(generator, name, _batched(method))
+
+
+def get_writer(pelican):
+    global _epoch
+    if not enabled(pelican.settings):
+        return None
+    _epoch = next(_epochs)
+    return FastWriter
+
+
+def finalized(pelican):
+    global _epoch
+    _epoch = 0
+    if not enabled(pelican.settings):
+        return
+    stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))
+
+
+def register():
+    _install_url_memo()
+    signals.initialized.connect(initialized)
+    signals.article_generator_init.connect(article_generator_init)
+    signals.page_generator_init.connect(page_generator_init)
+    signals.article_generator_finalized.connect(generator_finalized)
+    signals.page_generator_finalized.connect(generator_finalized)
+    signals.all_generators_finalized.connect(all_generators_finalized)
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(finalized)

@@ -1,0 +1,73 @@
+"""Pelican's tag, category, author and period pages without rescanning every article per term.
+
+Pelican 4.12 builds the date-ordered list of each tag, category and author as
+``[a for a in self.dates if a in articles]`` and each period's article list the same way: a
+list membership test over the whole site for every term, N² in all. At 10,000 articles that is
+about 7 s of a build, at 20,000 about 28 s. The methods below write exactly the same pages in the
+same order, with the lists made from one index of positions. They replace the methods on each
+:class:`~pelican.generators.ArticlesGenerator` instance (``article_generator_init``), so Pelican
+itself is not changed and other generators are untouched.
+"""
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from pelican.writers import FileOverwriteFailedError
+
+logger = logging.getLogger(__name__)
+
+
+def in_order(articles, order: dict[int, int]) -> list:
+    """``articles`` in the order that ``order`` (id → position) gives."""
+    return sorted(articles, key=lambda a: order[id(a)])
+
+
+def _write_terms(generator, write, kind: str, items):
+    template = generator.get_template(kind)
+    order = {id(a): i for i, a in enumerate(generator.dates)}
+    for term, articles in items:
+        dates = in_order([a for a in articles if id(a) in order], order)
+        try:
+            write(term.save_as, template, generator.context, url=term.url,
+                  articles=articles, dates=dates, template_name=kind, blog=True,
+                  page_name=term.page_name, all_articles=generator.articles, **{kind: term})
+        except FileOverwriteFailedError:
+            if not term.slug:
+                logger.info('%s "%s" has an invalid slug; skipping writing its page...',
+                            kind.capitalize(), term)
+                continue
+            logger.error('Failed to write %s page for "%s".', kind, term)
+            raise
+
+
+def generate_tags(generator, write):
+    _write_terms(generator, write, "tag", generator.tags.items())
+
+
+def generate_categories(generator, write):
+    _write_terms(generator, write, "category", generator.categories)
+
+
+def generate_authors(generator, write):
+    _write_terms(generator, write, "author", generator.authors)
+
+
+def build_period_archives(generator, original, sorted_articles, articles, settings):
+    """Pelican's period archives, then each period's ``articles`` from one index."""
+    archives = original(sorted_articles, [], settings)  # [] skips its N² membership test
+    position = {id(a): i for i, a in enumerate(articles)}
+    for periods in archives.values():
+        for archive in periods:
+            found = [a for a in archive["dates"] if id(a) in position]
+            archive["articles"] = sorted(found, key=lambda a: position[id(a)])
+    return archives
+
+
+def install(generator):
+    """Replace the rescanning methods of one ArticlesGenerator."""
+    generator.generate_tags = partial(generate_tags, generator)
+    generator.generate_categories = partial(generate_categories, generator)
+    generator.generate_authors = partial(generate_authors, generator)
+    generator._build_period_archives = partial(build_period_archives, generator,
+                                               generator._build_period_archives)

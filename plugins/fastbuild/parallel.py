@@ -1,0 +1,95 @@
+"""Render queued pages on every core.
+
+The build process forks ``workers - 1`` children after the site is in memory; each child
+renders every n-th page of the queue (its share) and writes the files, the build process
+renders its own share meanwhile. Children send back their counts and the warnings they logged
+(logged again here) or the error that stopped them (raised here). Nothing is pickled but
+these: the pages' contexts are already in each child's memory.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import traceback
+
+logger = logging.getLogger(__name__)
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records = []
+
+    def emit(self, record):
+        record.msg, record.args = record.getMessage(), None
+        record.exc_info = record.exc_text = None
+        self.records.append(record)
+
+
+def _child(writer, jobs, out_fd):
+    capture = _Capture()
+    logging.getLogger().addHandler(capture)
+    result = {"stats": None, "records": [], "error": None}
+    try:
+        for stat in writer.stats:
+            writer.stats[stat] = 0
+        for job in jobs:
+            writer._render(*job[:4])
+        result["stats"] = dict(writer.stats)
+    except BaseException:  # noqa: BLE001 - reported to the build process
+        result["error"] = traceback.format_exc()
+    result["records"] = capture.records
+    try:
+        data = pickle.dumps(result)
+    except Exception:  # noqa: BLE001
+        data = pickle.dumps({"stats": result["stats"], "records": [],
+                             "error": result["error"]})
+    with os.fdopen(out_fd, "wb") as out:
+        out.write(data)
+
+
+def render(writer, jobs: list, workers: int):
+    """Render ``jobs`` (writer queue entries) over ``workers`` processes, this one included."""
+    children = []
+    for index in range(1, workers):
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            os.close(read_fd)
+            status = 0
+            try:
+                _child(writer, jobs[index::workers], write_fd)
+            except BaseException:  # noqa: BLE001
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        children.append((pid, read_fd))
+    error = None
+    try:
+        for job in jobs[0::workers]:
+            writer._render(*job[:4])
+    except BaseException as exc:  # noqa: BLE001 - wait for the children first
+        error = exc
+    failures = []
+    for pid, read_fd in children:
+        with os.fdopen(read_fd, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            result = pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            failures.append(f"tiến trình dựng trang {pid} dừng bất thường (mã {status})")
+            continue
+        for record in result["records"]:
+            logging.getLogger(record.name).handle(record)
+        if result["error"]:
+            failures.append(result["error"])
+        elif result["stats"]:
+            for key, value in result["stats"].items():
+                writer.stats[key] += value
+    if error is not None:
+        raise error
+    if failures:
+        raise RuntimeError("Lỗi khi dựng trang:\n" + "\n".join(failures))

@@ -1,0 +1,385 @@
+"""A Pelican writer that renders on every core, writes only files whose bytes changed, and
+can skip pages whose inputs did not change.
+
+- Pages are queued while a generator writes them and rendered together at the end of its
+  ``generate_output`` (``generate_pages`` for articles), split over ``FASTBUILD["workers"]``
+  forked processes (``parallel``). Template filters must therefore not gather state meant for
+  later (a filter that writes its own file is fine); with ``workers = 1`` nothing is queued.
+- Every page and feed is compared with the file already in the output; an identical file is
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes. A feed
+  without entries is dated by the newest article, not by the clock.
+- With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
+  whose inputs are the same as when it was last written is not rendered again (it still counts
+  as written: ``content_written`` is sent). The inputs of a page are its item (and the items
+  and terms it links to through its own attributes: related, previous, next, unit...), the
+  items on its page of a list, the number of pages, the term it belongs to, and the site-wide
+  token (templates, pages). Summary pages (direct templates such as home and archives, term
+  indexes, template pages) depend on every item. Article and term pages must therefore not
+  show site-wide "latest" lists: those would make every page change on every publish.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import logging
+import os
+from functools import partial
+
+from pelican.contents import Content
+from pelican.paginator import Paginator
+from pelican.plugins import signals
+from pelican.urlwrappers import URLWrapper
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from . import parallel
+
+logger = logging.getLogger(__name__)
+
+_versions = itertools.count(1)
+#: Arguments that do not count as inputs of a page: the item itself (see ``token(deep=True)``)
+#: and the whole article list Pelican hands every term page (``all_articles``): term pages
+#: must not show site-wide lists, or every one of them would change on every publish.
+IGNORED = {"article", "page", "all_articles"}
+
+
+def version(item) -> int:
+    """A number that changes when the item is read again (a new object)."""
+    found = item.__dict__.get("_fastbuild_version")
+    if found is None:
+        found = item.__dict__["_fastbuild_version"] = next(_versions)
+    return found
+
+
+_PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time, dict)
+
+
+def token(value, deep=False, links=None):
+    """What a template can see of a value passed to a page, cheaply. ``links`` memoises the
+    tokens of linked objects by id (terms are shared by many items) for one update."""
+    if isinstance(value, Content):
+        if not deep:
+            return ("c", version(value))
+        if links is None:
+            links = {}
+        linked = []
+        for key, attr in value.__dict__.items():
+            if isinstance(attr, _PLAIN) or key[0] == "_" or key == "settings":
+                continue
+            if isinstance(attr, (list, tuple)):
+                found = []
+                for v in attr[:50]:
+                    if not isinstance(v, _PLAIN):
+                        t = links.get(id(v))
+                        if t is None:
+                            t = links[id(v)] = _link(v)
+                        found.append(t)
+                if found:
+                    linked.append((key, tuple(found)))
+            else:
+                t = links.get(id(attr))
+                if t is None:
+                    t = links[id(attr)] = _link(attr)
+                linked.append((key, t))
+        linked.sort(key=lambda pair: pair[0])
+        return ("c", version(value), tuple(linked))
+    if isinstance(value, URLWrapper):
+        return ("u", value.name, value.slug)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, dict, set)):
+        return ("l", len(value))
+    if hasattr(value, "slug"):  # a taxonomy term
+        articles = getattr(value, "articles", None)
+        return ("t", getattr(value, "slug", None), str(value),
+                len(articles) if articles is not None else None)
+    return ("o", type(value).__name__)
+
+
+def _item_token(value):
+    """``token(value)`` for the items of a list page (almost always articles), quicker."""
+    found = getattr(value, "__dict__", {}).get("_fastbuild_version")
+    return ("c", found) if found is not None else token(value)
+
+
+def _link(value):
+    """What an item's page shows of an item or term it links to (not the term's size)."""
+    if isinstance(value, Content):
+        return ("c", version(value))
+    if isinstance(value, URLWrapper):
+        return ("u", value.name, value.slug)
+    slug = getattr(value, "slug", None)
+    if slug is not None:
+        return ("t", slug, str(value))
+    return ("o", type(value).__name__)
+
+
+class _ChangedOnly(io.StringIO):
+    """A text file that reaches the disk only if its bytes differ from what is there."""
+
+    def __init__(self, path, encoding, writer):
+        super().__init__()
+        self.path, self._encoding, self.writer = path, encoding, writer
+
+    def close(self):
+        if not self.closed:
+            data = self.getvalue().encode(self._encoding)
+            self.writer._store(self.path, data)
+        super().close()
+
+
+class FastWriter(Writer):
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings)
+        self.fingerprints: dict | None = None  # output name -> inputs, set by livereload
+        self.site_token = None  # templates and pages (livereload)
+        self.content_token = None  # every item of the site (livereload)
+        self.always = set(self.settings.get("DIRECT_TEMPLATES", ()))
+        self.always.update((self.settings.get("FASTBUILD") or {}).get("always", ()))
+        for conf in (self.settings.get("TAXONOMIES") or {}).values():
+            self.always.add(conf.get("index_template") or conf.get("plural"))
+        fast = self.settings.get("FASTBUILD") or {}
+        self.workers = fast.get("workers") or os.cpu_count() or 1
+        self.stats = {"rendered": 0, "skipped": 0, "written": 0, "unchanged": 0}
+        self._deep: dict[int, tuple] = {}
+        self._links: dict[int, tuple] = {}  # objects stay alive while this writer works
+        self._newest = None  # date of the newest article, for feeds without entries
+        self._batch: list | None = None
+        self._depth = 0
+
+    # Writing only what changed -------------------------------------------------------
+
+    def _store(self, path, data: bytes):
+        try:
+            with open(path, "rb") as existing:
+                if existing.read() == data:
+                    self.stats["unchanged"] += 1
+                    return
+        except OSError:
+            pass
+        tmp = f"{path}.fastbuild-tmp"
+        with open(tmp, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+        self.stats["written"] += 1
+
+    def _claim(self, filename, override=False):
+        """Pelican's overwrite rules: the file to write, or os.devnull to skip it."""
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" a second time (was previously overwritten)')
+            logger.info('Skipping "%s", not overwriting', filename)
+            return os.devnull
+        if filename in self._written_files:
+            if override:
+                logger.info('Overwriting "%s"', filename)
+            else:
+                raise FileOverwriteFailedError(
+                    f'Failed to overwrite "{filename}" as Pelican has already written to it '
+                    "previously (set `override=True` if intended)")
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return filename
+
+    def _open_w(self, filename, encoding, override=False):
+        target = self._claim(filename, override)
+        if target == os.devnull:
+            return open(os.devnull, "w", encoding=encoding)
+        return _ChangedOnly(target, encoding, self)
+
+    # Skipping pages whose inputs did not change ---------------------------------------
+
+    def _deep_token(self, item):
+        found = self._deep.get(id(item))
+        if found is None:
+            found = self._deep[id(item)] = token(item, deep=True, links=self._links)
+        return found
+
+    def _fingerprint(self, name, template_name, kwargs, page=None):
+        """The inputs of one output page (``fingerprints`` set), else None."""
+        if self.fingerprints is None:
+            return None
+        item = kwargs.get("article") or kwargs.get("page")
+        if not isinstance(item, Content):
+            item = None
+        parts = [name, template_name, self.site_token]
+        if item is not None:
+            parts.append(self._deep_token(item))
+        elif template_name is None or (template_name in self.always
+                                       and (page is None or page.number == 1)):
+            # Summary pages (home, archives, indexes of terms, template pages) may show
+            # anything about any item: they depend on all of them.
+            parts.append(self.content_token)
+        for key, value in sorted(kwargs.items()):
+            if key in IGNORED or key.endswith(("_page", "_paginator", "_previous_page",
+                                                "_next_page")):
+                continue
+            parts.append((key, token(value)))
+        if page is not None:
+            parts.append((page.number, page.paginator.num_pages,
+                          tuple(_item_token(o) for o in page.object_list)))
+        return tuple(parts)
+
+    def _unchanged(self, name, fingerprint, local=None) -> bool:
+        """True if the page is already in the output as these inputs make it. It still
+        counts as written: ``content_written`` is sent (sitemaps, indexes see every page);
+        ``local`` is the page's context, or a function that makes it."""
+        if fingerprint is None:
+            return False
+        if self.fingerprints.get(name) == fingerprint:
+            path = os.path.join(self.output_path, name)
+            if os.path.exists(path):
+                self._written_files.add(path)
+                self.stats["skipped"] += 1
+                if local is not None and signals.content_written.receivers:
+                    signals.content_written.send(path, context=local() if callable(local)
+                                                 else local)
+                return True
+        return False
+
+    def _site_newest(self, context):
+        if self._newest is None:
+            dates = [a.date for a in context.get("articles") or () if getattr(a, "date", None)]
+            self._newest = max(dates) if dates else False
+        return self._newest
+
+    def _create_new_feed(self, feed_type, feed_title, context):
+        """Pelican's feed, except that a feed with no entry is dated by the newest item of
+        the site instead of the clock (feedgenerator's default), so its bytes do not change
+        from one build to the next."""
+        feed = super()._create_new_feed(feed_type, feed_title, context)
+        newest, latest = self._site_newest(context), feed.latest_post_date
+        if newest:
+            feed.latest_post_date = lambda: latest() if feed.items else newest
+        return feed
+
+    def write_feed(self, elements, context, path=None, url=None, feed_type="atom",
+                   override_output=False, feed_title=None):
+        """Pelican's ``write_feed``; skipped when its items and title are the same."""
+        fingerprint = None
+        if self.fingerprints is not None and path:
+            items = elements[: self.settings["FEED_MAX_ITEMS"]]
+            fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
+                           tuple(self._deep_token(e) for e in items),
+                           None if items else self._site_newest(context))
+            if self._unchanged(path, fingerprint):
+                return None
+        feed = super().write_feed(elements, context, path, url, feed_type, override_output,
+                                  feed_title)
+        if fingerprint is not None:
+            self.fingerprints[path] = fingerprint
+        return feed
+
+    # Rendering on every core -------------------------------------------------------------
+
+    def begin(self):
+        """From now until the matching :meth:`flush`, pages are queued, not rendered (with
+        one worker, pages are rendered at once, as Pelican does)."""
+        if self.workers <= 1:
+            return
+        if self._depth == 0:
+            self._batch = []
+        self._depth += 1
+
+    def abort(self):
+        if self.workers <= 1:
+            return
+        self._depth -= 1
+        if self._depth <= 0:
+            self._depth, self._batch = 0, None
+
+    def flush(self):
+        """Render the queued pages, split over ``workers`` processes (forked: they share the
+        site in memory), then record them and send ``content_written`` in queue order."""
+        if self.workers <= 1:
+            return
+        self._depth -= 1
+        if self._depth > 0 or self._batch is None:
+            return
+        jobs, self._batch = self._batch, None
+        if self.workers > 1 and len(jobs) >= 64:
+            parallel.render(self, jobs, self.workers)
+        else:
+            for job in jobs:
+                self._render(*job[:4])
+        for _template, local, _context, path, save_as, fingerprint in jobs:
+            self._done(local, path, save_as, fingerprint)
+
+    def _render(self, template, local, context, path):
+        if local["localsiteurl"]:
+            context["localsiteurl"] = local["localsiteurl"]
+        output = template.render(local)
+        self.stats["rendered"] += 1
+        if path != os.devnull:
+            self._store(path, output.encode("utf-8"))
+        logger.info('Writing "%s"', path)
+
+    def _done(self, local, path, save_as, fingerprint):
+        if self.fingerprints is not None:
+            if fingerprint is None:
+                self.fingerprints.pop(save_as, None)
+            else:
+                self.fingerprints[save_as] = fingerprint
+        signals.content_written.send(path, context=local)
+
+    def write_file(self, name, template, context, relative_urls=False, paginated=None,
+                   template_name=None, override_output=False, url=None, **kwargs):
+        """Pelican's ``write_file`` (same arguments, same pages), with page skipping."""
+        if not name:
+            return
+
+        def _write(localcontext, save_as, fingerprint):
+            path = sanitised_join(self.output_path, save_as)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            path = self._claim(path, override_output)
+            job = (template, localcontext, context, path, save_as, fingerprint)
+            if self._batch is not None:
+                self._batch.append(job)
+            else:
+                self._render(*job[:4])
+                self._done(localcontext, path, save_as, fingerprint)
+
+        def _localcontext(save_as, values):
+            local = context.copy()
+            local["localsiteurl"] = local.get("localsiteurl", None)
+            if relative_urls:
+                relative = path_to_url(get_relative_path(save_as))
+                local["SITEURL"] = relative
+                local["localsiteurl"] = relative
+            local["output_file"] = save_as
+            local.update(values)
+            return local
+
+        if paginated is None:
+            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
+        if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
+            per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
+                        or self.settings["DEFAULT_PAGINATION"])
+            paginators = {key: Paginator(name, url, val, self.settings, per_page)
+                          for key, val in paginated.items()}
+            first = next(iter(paginators.values()))
+            def _page_context(page_num, save_as):
+                values = kwargs.copy()
+                for key, paginator in paginators.items():
+                    values.update({
+                        f"{key}_paginator": paginator,
+                        f"{key}_page": paginator.page(page_num + 1),
+                        f"{key}_previous_page": paginator.page(page_num) if page_num else None,
+                        f"{key}_next_page": (paginator.page(page_num + 2)
+                                             if page_num + 1 < paginator.num_pages else None),
+                    })
+                return _localcontext(save_as, values)
+
+            for page_num in range(first.num_pages):
+                page = first.page(page_num + 1)
+                fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
+                if not self._unchanged(page.save_as, fingerprint,
+                                       partial(_page_context, page_num, page.save_as)):
+                    _write(_page_context(page_num, page.save_as), page.save_as, fingerprint)
+        else:
+            fingerprint = self._fingerprint(name, template_name, kwargs)
+            if not self._unchanged(name, fingerprint, partial(_localcontext, name, kwargs)):
+                _write(_localcontext(name, kwargs), name, fingerprint)

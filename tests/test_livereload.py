@@ -1,0 +1,63 @@
+"""``invoke livereload``: a real watcher and a real HTTP server on a free port, a file saved,
+the page served again with the change, and the open tab told to reload."""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+
+from tests.helpers import article
+from newsroom import livereload
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
+    content = tmp_path / "content"
+    source = content / "bai-viet/than-ha-lam/2020/doi-thoai.md"
+    source.parent.mkdir(parents=True)
+    (content / "pages").mkdir()
+    source.write_text(article(title="Đối thoại tại Hà Lầm", body="Bản đầu tiên."),
+                      encoding="utf-8")
+    updates, started = [], threading.Event()
+    servers = {}
+    stop = threading.Event()
+
+    def ready(session, server):
+        servers["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+        started.set()
+
+    def emit(info):
+        updates.append(info)
+
+    worker = threading.Thread(target=livereload.serve, kwargs=dict(
+        port=0, emit=emit, ready=ready, stop_event=stop, PATH=content,
+        OUTPUT_PATH=tmp_path / "output", CACHE_PATH=tmp_path / "cache"), daemon=True)
+    worker.start()
+    try:
+        assert started.wait(120), "livereload did not start"
+        base = servers["url"]
+        page = fetch(f"{base}/2020/06/doi-thoai-tai-ha-lam/")
+        assert "Bản đầu tiên." in page
+        assert "/__livereload" in page  # the reload script, added as the page is served
+        assert "/__livereload" not in (tmp_path / "output/2020/06/doi-thoai-tai-ha-lam/"
+                                       "index.html").read_text(encoding="utf-8")
+        seen = json.loads(fetch(f"{base}/__livereload?n="))["n"]
+
+        answer = {}
+        poll = threading.Thread(target=lambda: answer.update(
+            json.loads(fetch(f"{base}/__livereload?n={seen}"))))
+        poll.start()
+        source.write_text(article(title="Đối thoại tại Hà Lầm", body="Bản đã sửa."),
+                          encoding="utf-8")
+        poll.join(60)
+        assert answer and answer["n"] != seen  # the tab is told to reload
+        assert updates[-1]["event"] == "update" and updates[-1]["rendered"] >= 1
+        page = fetch(f"{base}/2020/06/doi-thoai-tai-ha-lam/")
+        assert "Bản đã sửa." in page and "Bản đầu tiên." not in page
+    finally:
+        stop.set()
+        worker.join(30)
