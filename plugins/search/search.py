@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,11 +103,31 @@ class SearchPageGenerator(Generator):
         self.context["SEARCH_BUNDLE"] = self.conf["bundle_dir"].strip("/") + "/"
 
     def generate_output(self, writer):
+        filters = search_filters(self.context)
         writer.write_file(
             self.conf["save_as"], self.get_template("search"), self.context,
             self.settings["RELATIVE_URLS"], template_name="search", url=self.conf["url"],
             page_name=self.conf["save_as"].rsplit("/", 1)[0] + "/index",
+            search_filters=filters,
+            # a plain text of the options, so a writer that skips unchanged pages sees them
+            search_filters_text=repr(filters),
         )
+
+
+#: The filters of the search page: key, label, and where the values come from.
+FILTERS = (("category", "Chuyên mục"), ("campaign", "Chiến dịch"), ("theme", "Chủ đề"),
+           ("unit", "Đơn vị"))
+
+
+def search_filters(context) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """``(key, label, [(value, count), ...])`` for each filter with values: the same texts the
+    article pages give Pagefind (category name, campaign and theme names, unit short name)."""
+    values = {"category": [(str(cat), len(items)) for cat, items in context.get("categories") or []]}
+    for key, plural, attribute in (("campaign", "campaigns", "name"), ("theme", "themes", "name"),
+                                   ("unit", "units", "short")):
+        values[key] = [(getattr(term, attribute), len(term.articles))
+                       for term in context.get(plural) or [] if term.articles]
+    return [(key, label, values[key]) for key, label in FILTERS if values.get(key)]
 
 
 def pagefind_command(output: Path, bundle_dir: str) -> list[str]:
@@ -118,6 +139,9 @@ def pagefind_command(output: Path, bundle_dir: str) -> list[str]:
 def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"]) -> None:
     """Index ``output`` with Pagefind; raise RuntimeError (in Vietnamese) if it fails."""
     command = pagefind_command(output, bundle_dir)
+    # Pagefind names its files by content and never deletes old ones: start from nothing, so
+    # the index holds only this build's pages.
+    shutil.rmtree(output / bundle_dir.strip("/"), ignore_errors=True)
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
