@@ -78,6 +78,8 @@ TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
 PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
+           # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
+           "plugins.reading", "plugins.sitemaps", "plugins.search",
            "plugins.fastbuild"]
 TAXONOMIES = {
     "unit": {

@@ -257,3 +257,26 @@ def _report(publishing, action):
     print(report.summary())
     if not report.ok:
         raise SystemExit(1)
+
+
+@task(help={"conf": "tệp cấu hình (mặc định publishconf.py, như khi xuất bản)"})
+def audit(c, conf="publishconf.py"):
+    """Đo Lighthouse (điện thoại) và axe trên trang chủ, bài viết, chiến dịch, tìm kiếm."""
+    from newsroom import audit as audit_module
+
+    try:
+        results = audit_module.run(conf)
+    except audit_module.AuditError as exc:
+        raise SystemExit(f"Không chạy được audit: {exc}") from None
+    print(audit_module.table(results))
+    print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")
+
+
+@task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})
+def bench_reader(c, copies=20):
+    """Đo chi phí của tìm kiếm và tin liên quan trên trang lớn (chép nội dung mẫu nhiều lần)."""
+    from newsroom import reader_bench
+
+    figures = reader_bench.run(int(copies))
+    for key, value in figures.items():
+        print(f"{key:>24}: {value}")

@@ -443,8 +443,8 @@ def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sampl
             assert image.size == (1200, 630), url
     photos = [p for p in sample_site.output.rglob("*")
               if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".heic")
-              and p.relative_to(sample_site.output).parts[0] not in ("anh", "images")]
-    assert photos == []  # images/ holds the site's own graphics (campaign banners)
+              and p.relative_to(sample_site.output).parts[0] not in ("anh", "images", "theme")]
+    assert photos == []  # images/ and theme/ hold the site's own graphics (banners, logo, card)
     for path in (sample_site.output / "anh").rglob("*.*"):
         assert_clean(path)
 

@@ -1,0 +1,1 @@
+from .sitemaps import register  # noqa: F401

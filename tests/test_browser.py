@@ -1,0 +1,384 @@
+"""The sample site in a real browser: Debian's Chromium, headless, driven by Playwright, against
+the strict build of the sample content served on localhost. What a reader on a phone does:
+scroll, open the menu, search without accents, filter, share, play a video, hit a broken link."""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from newsroom.audit import content_security_policy
+from newsroom.text import fold
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+TIMEOUT = 15_000
+_WORD = re.compile(r"\w+")
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files of the output folder, with the site's Content-Security-Policy (so the pages
+    are tried under it); the site's 404 page for anything missing."""
+
+    policy = ""
+
+    def log_message(self, *args):
+        pass
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", self.policy)
+        super().end_headers()
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server(sample_site):
+    """The sample site on a free port of 127.0.0.1, stopped after the module."""
+    policy = content_security_policy()
+    assert policy, "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
+    handler = functools.partial(type("Handler", (_Handler,), {"policy": policy}),
+                                directory=str(sample_site.output))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "thiếu Chromium: apt-get install chromium (.ci/apt-packages.txt)"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Reader:
+    """A browser context where the site's own URLs (its SITEURL) are answered by the local
+    server, and every request elsewhere is recorded and refused (the machine is offline, and
+    the site must not call anyone before the reader asks)."""
+
+    def __init__(self, browser, server, siteurl, **options):
+        self.context = browser.new_context(locale="vi-VN", **options)
+        self.context.set_default_timeout(TIMEOUT)
+        self.server = server
+        self.siteurl = siteurl.rstrip("/") or server  # a preview build links from the root
+        self.outside: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda m: self.errors.append(m.text)
+                     if "Content Security Policy" in m.text else None)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.siteurl + "/") or url == self.siteurl:
+            route.continue_(url=self.server + url[len(self.siteurl):])
+        elif url.startswith(self.server):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            if "youtube-nocookie.com/embed/" in url:
+                route.fulfill(status=200, content_type="text/html",
+                              body="<!doctype html><title>video</title>")
+            else:
+                route.abort()
+
+    def goto(self, url: str):
+        return self.page.goto(f"{self.siteurl}/{url.lstrip('/')}")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def phone(browser, server, sample_site):
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE)
+    yield reader
+    reader.close()
+
+
+# --- what the sample site holds, read from its output ----------------------------------------
+
+def _articles(sample_site) -> dict[str, str]:
+    """URL -> text of every article page that Pagefind indexes, without the folded copy of
+    its đ-words (the tests work out what an accent-free search must find)."""
+    found = {}
+    for path in sample_site.output.glob("[12][0-9][0-9][0-9]/[01][0-9]/*/index.html"):
+        page = sample_site.html(path.relative_to(sample_site.output).as_posix())
+        body = page.select_one("[data-pagefind-body]")
+        if body is None:
+            continue
+        for ignored in body.select("[data-pagefind-ignore], .search-folded"):
+            ignored.decompose()
+        url = path.parent.relative_to(sample_site.output).as_posix() + "/"
+        found[url] = body.get_text(" ")
+    assert found, "bản dựng mẫu không có bài viết nào"
+    return found
+
+
+def _d_word(articles: dict[str, str]) -> tuple[str, set[str]]:
+    """A word spelled with đ, and every article that an accent-free search for it must find:
+    those with any word of the same accent-free spelling ("dung" is đứng, dùng, dụng...). The
+    word is chosen so that some article has it only with đ: found only thanks to đ folding."""
+    spellings: dict[str, Counter] = {}
+    with_d: dict[str, set[str]] = {}
+    without_d: dict[str, set[str]] = {}
+    for url, text in articles.items():
+        for word in _WORD.findall(text):
+            key = fold(word)
+            if "đ" in word.lower():
+                spellings.setdefault(key, Counter())[word] += 1
+                with_d.setdefault(key, set()).add(url)
+            else:
+                without_d.setdefault(key, set()).add(url)
+    choices = []
+    for key, users in with_d.items():
+        everyone = users | without_d.get(key, set())
+        if len(key) >= 3 and users - without_d.get(key, set()) and len(everyone) <= 10:
+            choices.append((len(everyone), key, everyone))
+    assert choices, "nội dung mẫu cần từ có chữ đ"
+    _, key, everyone = max(choices)
+    return spellings[key].most_common(1)[0][0], everyone
+
+
+def _search_results(page) -> list[str]:
+    """The result links shown, as paths from the site root without the leading "/"."""
+    hrefs = [a.get_attribute("href") for a in page.locator("#search-results h2 a").all()]
+    return [re.sub(r"^(https?://[^/]+)?/", "", h) for h in hrefs]
+
+
+def _wait_results(page):
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^(Tìm thấy|Không tìm thấy)"))
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["home", "article", "search", "category", "404"])
+def test_phone_has_no_horizontal_scroll(phone, sample_site, kind):
+    url = {"home": "", "article": sorted(_articles(sample_site))[0], "search": "tim-kiem/",
+           "category": "chuyen-muc/tin-tuc/", "404": "404.html"}[kind]
+    phone.goto(url)
+    phone.page.wait_for_load_state("load")
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{url}: trang rộng {width}px trên màn hình 390px"
+    assert not phone.errors
+    assert not [u for u in phone.outside if "youtube" not in u], phone.outside
+
+
+def test_phone_menu_opens_and_closes(phone):
+    phone.goto("")
+    toggle = phone.page.get_by_role("button", name="Chuyên mục")
+    menu = phone.page.locator("#menu-chinh")
+    expect(toggle).to_be_visible()
+    expect(menu).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_be_visible()
+    link = menu.get_by_role("link", name="Tư vấn pháp luật")
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["height"] >= 24, "vùng bấm của liên kết trong menu quá nhỏ"
+    phone.page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(toggle).to_be_focused()
+    toggle.click()
+    link.click()
+    phone.page.wait_for_url(re.compile(r"/chuyen-muc/tu-van-phap-luat/$"))
+    expect(phone.page.locator("h1")).to_have_text("Tư vấn pháp luật")
+
+
+def test_search_without_accents_finds_words_with_d(phone, sample_site):
+    articles = _articles(sample_site)
+    word, expected = _d_word(articles)
+    plain = fold(word)
+    assert plain != word.lower()
+    phone.goto("")
+    phone.page.locator("#tim-nhanh").fill(plain)
+    phone.page.locator("#tim-nhanh").press("Enter")
+    phone.page.wait_for_url(re.compile(r"/tim-kiem/\?q="))
+    _wait_results(phone.page)
+    found = set(_search_results(phone.page))
+    assert found == expected, f"tìm “{plain}” (từ “{word}”)"
+    # The accented spelling, in capitals, finds the same articles
+    phone.page.locator("#search-q").fill(word.upper())
+    phone.page.locator("#search-q").press("Enter")
+    expect(phone.page.locator("#search-status")).to_contain_text(word.upper())
+    found_upper = set(_search_results(phone.page))
+    assert found_upper == expected
+    assert not phone.errors
+
+
+def test_search_filter_by_category(phone, sample_site):
+    legal = [url for url in _articles(sample_site)
+             if sample_site.html(url).select_one('[data-pagefind-filter="category"]').get_text()
+             == "Tư vấn pháp luật"]
+    assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
+    phone.goto("tim-kiem/")
+    select = phone.page.locator("#loc-category")
+    expect(select.locator("option", has_text="Tư vấn pháp luật")).to_have_count(1)
+    select.select_option("Tư vấn pháp luật")
+    _wait_results(phone.page)
+    expect(phone.page.locator("#search-status")).to_have_text(
+        f"Tìm thấy {len(legal)} tin bài.")
+    metas = phone.page.locator("#search-results .meta").all_inner_texts()
+    assert metas and all(m.startswith("Tư vấn pháp luật") for m in metas)
+    assert "category=" in phone.page.url
+    # Sorted by date, newest first
+    phone.page.locator("#sap-xep").select_option("moi")
+    _wait_results(phone.page)
+    shown = _search_results(phone.page)
+    dates = [sample_site.html(u).select_one("time")["datetime"] for u in shown]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_share_links_and_buttons(browser, server, sample_site):
+    url = sorted(_articles(sample_site))[0]
+    # A phone with a share sheet (Zalo is in it): the button hands the link over
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE)
+    canonical = f"{reader.siteurl}/{url}"
+    reader.context.add_init_script(
+        "navigator.share = (data) => { window.__shared = data; return Promise.resolve(); };")
+    reader.goto(url)
+    fb = reader.page.locator("a.share-fb")
+    assert fb.get_attribute("href").startswith("https://www.facebook.com/sharer/sharer.php?u=")
+    assert canonical in urllib.parse.unquote(fb.get_attribute("href"))
+    reader.page.locator("[data-share=zalo]").click()
+    shared = reader.page.evaluate("window.__shared")
+    assert shared["url"] == canonical
+    assert reader.outside == [], "trang đã gọi dịch vụ bên ngoài trước khi bạn đọc yêu cầu"
+    reader.close()
+    # A computer without one: Zalo and "Chép đường dẫn" copy the link
+    reader = Reader(browser, server, sample_site.settings["SITEURL"],
+                    viewport={"width": 1280, "height": 900})
+    reader.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                     origin=reader.siteurl)
+    reader.context.add_init_script("delete Navigator.prototype.share;")
+    reader.goto(url)
+    status = reader.page.locator(".share-status")
+    reader.page.locator("[data-share=copy]").click()
+    expect(status).to_have_text("Đã chép đường dẫn bài viết.")
+    assert reader.page.evaluate("navigator.clipboard.readText()") == canonical
+    reader.page.locator("[data-share=zalo]").click()
+    expect(status).to_contain_text("Mở Zalo và dán")
+    assert reader.outside == []
+    reader.close()
+
+
+def test_video_loads_only_on_click(phone, sample_site):
+    videos = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".video")]
+    assert videos, "nội dung mẫu cần một bài có video"
+    phone.goto(videos[0])
+    box = phone.page.locator(".video")
+    video_id = box.get_attribute("data-video")
+    expect(phone.page.locator("iframe")).to_have_count(0)
+    phone.page.wait_for_load_state("load")
+    assert not [u for u in phone.outside if "youtube" in u], "video đã tải trước khi bấm"
+    box.locator(".video-start").click()
+    frame = phone.page.locator(".video iframe")
+    expect(frame).to_have_attribute(
+        "src", f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1&rel=0")
+    assert frame.get_attribute("title").startswith("Video: ")
+    phone.page.wait_for_function(
+        "id => performance.getEntriesByType('resource').some(e => e.name.includes(id))",
+        arg=video_id)
+    assert any(f"youtube-nocookie.com/embed/{video_id}" in u for u in phone.outside)
+
+
+def test_missing_page_gets_the_404_page(phone):
+    response = phone.goto("khong-co-trang-nay/")
+    assert response.status == 404
+    expect(phone.page.locator("h1")).to_have_text("Không tìm thấy trang")
+    phone.page.locator("#tim-404").fill("cong doan")
+    phone.page.locator("#tim-404").press("Enter")
+    phone.page.wait_for_url(re.compile(r"/tim-kiem/\?q=cong\+doan"))
+    _wait_results(phone.page)
+    expect(phone.page.locator("#search-status")).to_contain_text("Tìm thấy")
+
+
+def test_keyboard_skip_link_and_focus(phone):
+    phone.goto("")
+    phone.page.keyboard.press("Tab")
+    skip = phone.page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    outline = phone.page.evaluate(
+        "getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    phone.page.keyboard.press("Enter")
+    expect(phone.page.locator("main")).to_be_focused()
+
+
+def test_reading_needs_no_javascript(browser, server, sample_site):
+    videos = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".video")]
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], java_script_enabled=False,
+                    **PHONE)
+    try:
+        reader.goto("")
+        video_link = reader.page.locator("#menu-chinh").get_by_role("link", name="Video")
+        expect(video_link).to_be_hidden()
+        reader.page.locator("a.menu-toggle").click()  # CSS :target opens it
+        expect(video_link).to_be_visible()
+        reader.goto(videos[0])
+        expect(reader.page.locator("h1")).to_be_visible()
+        expect(reader.page.locator(".article-body")).to_be_visible()
+        start = reader.page.locator(".video-start")
+        assert start.get_attribute("href").startswith("https://www.youtube.com/watch?v=")
+        expect(reader.page.locator("a.share-fb")).to_be_visible()
+        expect(reader.page.locator("[data-share=copy]")).to_be_hidden()  # needs the clipboard
+        width = reader.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        assert reader.outside == []
+    finally:
+        reader.close()
+
+
+def test_no_accessibility_violations(phone, sample_site):
+    """axe-core (WCAG 2.2 A and AA rules) finds nothing on one page of every kind, on a phone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from newsroom.audit import AXE_TAGS, other_pages
+
+    urls = ["", sorted(_articles(sample_site))[0], "tim-kiem/?q=cong+doan",
+            *other_pages(sample_site.output)]
+    legal = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".qa-question")]
+    videos = [u for u in _articles(sample_site) if sample_site.html(u).select_one(".video")]
+    urls += legal[:1] + videos[:1]
+    assert len(urls) >= 15
+    axe = Axe()
+    found = {}
+    for url in urls:
+        phone.goto(url)
+        phone.page.wait_for_load_state("load")
+        if url.startswith("tim-kiem/"):
+            _wait_results(phone.page)
+        result = axe.run(phone.page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        violations = result.response["violations"]
+        if violations:
+            found[url] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in violations]
+    assert not found, found

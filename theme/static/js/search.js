@@ -1,0 +1,121 @@
+/* Công đoàn TKV: the search page, on Pagefind's index (built after every site build).
+   The query is folded like newsroom.text.fold (no accents, đ → d) so "doan", "đoàn" and
+   "ĐOÀN" find the same articles; each article page carries the folded spelling of its đ-words. */
+const form = document.getElementById("search-form");
+const input = document.getElementById("search-q");
+const status = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const more = document.getElementById("search-more");
+const selects = Array.from(form.querySelectorAll("select[data-filter]"));
+const sortSelect = document.getElementById("sap-xep");
+const PAGE = 10;
+
+export function fold(text) {
+  return text.replace(/[đĐ]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/[đĐ]/g, "d").toLowerCase().trim();
+}
+
+let pagefind;
+let results = [];
+let shown = 0;
+let serial = 0;
+
+async function load() {
+  if (!pagefind) {
+    pagefind = await import(form.dataset.bundle + "pagefind.js");
+    await pagefind.options({ excerptLength: 24 });
+  }
+  return pagefind;
+}
+
+function params() {
+  const p = new URLSearchParams(location.search);
+  input.value = p.get("q") || "";
+  selects.forEach((s) => {
+    const want = p.get(s.name) || "";
+    s.value = Array.from(s.options).some((o) => o.value === want) ? want : "";
+  });
+  sortSelect.value = p.get("sort") || "";
+}
+
+function chosen() {
+  const f = {};
+  selects.forEach((s) => { if (s.value) f[s.dataset.filter] = s.value; });
+  return f;
+}
+
+function element(tag, cls, text) {
+  const el = document.createElement(tag);
+  if (cls) el.className = cls;
+  if (text) el.textContent = text;
+  return el;
+}
+
+async function render(focus) {
+  const batch = results.slice(shown, shown + PAGE);
+  const items = await Promise.all(batch.map((r) => r.data()));
+  for (const item of items) {
+    const li = element("li", "search-result");
+    const h = element("h2", "card-title");
+    const a = element("a", "", item.meta.title || item.url);
+    a.href = item.url;
+    h.append(a);
+    li.append(h);
+    const meta = [item.filters.category && item.filters.category[0], item.meta.date,
+      item.filters.unit && item.filters.unit[0]].filter(Boolean).join(" · ");
+    if (meta) li.append(element("p", "meta", meta));
+    li.append(element("p", "search-summary", item.meta.summary || item.excerpt.replace(/<[^>]+>/g, "")));
+    list.append(li);
+  }
+  if (focus && batch.length) list.children[shown].querySelector("a").focus();
+  shown += batch.length;
+  more.hidden = shown >= results.length;
+}
+
+async function search(push) {
+  const mine = ++serial;
+  const query = fold(input.value);
+  const f = chosen();
+  const p = new URLSearchParams();
+  if (input.value.trim()) p.set("q", input.value.trim());
+  selects.forEach((s) => { if (s.value) p.set(s.name, s.value); });
+  if (sortSelect.value) p.set("sort", sortSelect.value);
+  if (push) history.replaceState(null, "", p.toString() ? `?${p}` : location.pathname);
+  list.textContent = "";
+  more.hidden = true;
+  if (!query && !Object.keys(f).length) {
+    status.textContent = "Nhập từ khóa hoặc chọn bộ lọc để tìm tin bài.";
+    return;
+  }
+  status.textContent = "Đang tìm…";
+  let pf;
+  try {
+    pf = await load();
+  } catch (err) {
+    status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
+    return;
+  }
+  const options = { filters: f };
+  if (sortSelect.value) options.sort = { date: sortSelect.value === "cu" ? "asc" : "desc" };
+  const found = await pf.search(query || null, options);
+  if (mine !== serial) return; // a newer search has started
+  results = found.results;
+  shown = 0;
+  await render();
+  if (mine !== serial) return;
+  const said = input.value.trim() ? ` cho “${input.value.trim()}”` : "";
+  status.textContent = results.length
+    ? `Tìm thấy ${results.length} tin bài${said}.`
+    : `Không tìm thấy tin bài nào${said}. Hãy thử từ khóa khác hoặc bỏ bớt bộ lọc.`;
+}
+
+form.addEventListener("submit", (e) => { e.preventDefault(); search(true); });
+selects.concat(sortSelect).forEach((s) => s.addEventListener("change", () => search(true)));
+let timer;
+input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => search(true), 250); });
+more.addEventListener("click", () => render(true)); // keyboard users land on the first new result
+
+params();
+load().then(() => search(false)).catch(() => {
+  status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
+});

@@ -1,0 +1,98 @@
+/* Công đoàn TKV: the little JavaScript the site uses. Everything works without it: the menu is
+   open, video and share links lead to YouTube and Facebook. No third-party script is loaded. */
+(function () {
+  "use strict";
+  var d = document;
+
+  /* Phone menu: the "Chuyên mục" link (which opens the menu through CSS :target when there is
+     no script) becomes a button that shows and hides the list of sections. */
+  var toggle = d.querySelector(".menu-toggle");
+  var menu = d.getElementById("menu-chinh");
+  function setMenu(open) {
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  }
+  if (toggle && menu) {
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-controls", "menu-chinh");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", function (e) {
+      e.preventDefault();
+      setMenu(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    toggle.addEventListener("keydown", function (e) {
+      if (e.key === " ") { e.preventDefault(); toggle.click(); }
+    });
+    d.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setMenu(false);
+        toggle.focus();
+      }
+    });
+  }
+
+  /* Share: Zalo through the phone's share sheet (or a copied link), copy link. */
+  function say(box, text) {
+    var status = box && box.querySelector(".share-status");
+    if (status) status.textContent = text;
+  }
+  function copy(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (resolve, reject) {
+      var area = d.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      d.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = d.execCommand("copy"); } catch (err) { ok = false; }
+      d.body.removeChild(area);
+      if (ok) { resolve(); } else { reject(new Error("copy")); }
+    });
+  }
+  function absolute(url) { return new URL(url, location.href).href; }
+  d.querySelectorAll(".share-fb[data-url]").forEach(function (link) {
+    /* a preview build has root-relative URLs: give Facebook the full address */
+    link.href = "https://www.facebook.com/sharer/sharer.php?u=" +
+      encodeURIComponent(absolute(link.getAttribute("data-url")));
+  });
+  d.querySelectorAll("[data-share]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var box = button.closest(".share");
+      var url = absolute(button.getAttribute("data-url"));
+      if (button.getAttribute("data-share") === "zalo" && navigator.share) {
+        navigator.share({ title: button.getAttribute("data-title") || d.title, url: url })
+          .catch(function () { /* the reader closed the share sheet */ });
+        return;
+      }
+      copy(url).then(function () {
+        say(box, button.getAttribute("data-share") === "zalo"
+          ? "Đã chép đường dẫn. Mở Zalo và dán vào cuộc trò chuyện để chia sẻ."
+          : "Đã chép đường dẫn bài viết.");
+      }, function () {
+        say(box, "Không chép được. Đường dẫn bài viết: " + url);
+      });
+    });
+  });
+
+  /* YouTube: the player (youtube-nocookie) loads only when the reader asks for it. */
+  d.querySelectorAll(".video[data-video]").forEach(function (box) {
+    var start = box.querySelector(".video-start");
+    if (!start) return;
+    start.addEventListener("click", function (e) {
+      e.preventDefault();
+      var id = box.getAttribute("data-video");
+      var frame = d.createElement("iframe");
+      frame.src = "https://www.youtube-nocookie.com/embed/" + encodeURIComponent(id) + "?autoplay=1&rel=0";
+      frame.title = "Video: " + (box.getAttribute("data-title") || "YouTube");
+      frame.allow = "accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture";
+      frame.allowFullscreen = true;
+      frame.referrerPolicy = "strict-origin-when-cross-origin";
+      start.replaceWith(frame);
+      frame.focus();
+    });
+  });
+})();
