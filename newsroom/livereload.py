@@ -51,16 +51,20 @@ class Session:
         self.written: set[str] = set()
         self.count = 0
         self.last: dict = {}
+        self.changed: set[str] | None = None  # this update's changed files, if known
 
     def _remember(self, generator):
         from plugins.fastbuild.readcache import stamp  # noqa: PLC0415 (plugin loaded by now)
 
         kind = type(generator).__name__
+        base = os.path.realpath(generator.path)
 
         def get_cached_data(filename, default=None):
             found = self.items.get((kind, filename))
             if found is None:
                 return default
+            if self.changed is not None and os.path.join(base, filename) not in self.changed:
+                return found[1]  # the watcher saw every change: no need to look at the file
             try:
                 if found[0] == stamp(os.path.join(generator.path, filename)):
                     return found[1]
@@ -134,6 +138,9 @@ class Session:
         ``paths`` are the files that changed, if known."""
         started = time.perf_counter()
         self.forget(paths)
+        # Files only modified, and the watcher says which: the others need not be looked at.
+        self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
+                        and self.count else None)
         if files_changed:
             self.files.clear()
         p = self.pelican

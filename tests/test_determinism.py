@@ -84,6 +84,9 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     changes.edit(0)
     edited = session.update()
     assert 0 < edited["rendered"] < 40 and edited["written"] >= 1
+    changes.edit(1)  # as the watcher reports it: only this file looked at again
+    edited = session.update(files_changed=False, paths=[changes.edited])
+    assert 0 < edited["rendered"] < 40 and edited["written"] >= 1
     changes.add(0)
     added = session.update()
     assert added["written"] >= 1
