@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from pelican import signals
@@ -159,12 +160,20 @@ def index_site(pelican) -> None:
     if not conf["index"]:
         return
     output = Path(pelican.settings["OUTPUT_PATH"])
+    defer = getattr(pelican, "defer_search_index", None)
+    if defer is not None:  # a live session indexes after the pages are served, in the background
+        defer(partial(_index, output, conf["bundle_dir"]))
+        return
+    _index(output, conf["bundle_dir"])
+
+
+def _index(output: Path, bundle_dir: str) -> None:
     try:
-        run_pagefind(output, conf["bundle_dir"])
+        run_pagefind(output, bundle_dir)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
-    logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", output / conf["bundle_dir"])
+    logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", output / bundle_dir)
 
 
 def check_settings(pelican) -> None:
