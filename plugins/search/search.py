@@ -90,9 +90,12 @@ def add_folded_words(generators) -> None:
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
                 names += [getattr(t, "name", str(t)) for t in getattr(article, plural, None) or ()]
-            article.search_folded = folded_words(
-                article.title, article.metadata.get("summary", ""), article._content,
-                article.metadata.get("question", ""), " ".join(names))
+            texts = (article.title, article.metadata.get("summary", ""), article._content,
+                     article.metadata.get("question", ""), " ".join(names))
+            # A live session keeps unchanged articles: fold only what changed.
+            if article.__dict__.get("_search_texts") != texts:
+                article.search_folded = folded_words(*texts)
+                article._search_texts = texts
 
 
 class SearchPageGenerator(Generator):
