@@ -141,14 +141,14 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
          notable=False, kind=None, data_dir=None):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
-    from newsroom import clippings
+    from newsroom import clippings, data
 
     fields = {"date": date, "source": source, "url": url, "title": title, "unit": unit,
               "tone": tone, "note": note, "notable": notable, "kind": kind}
     try:
         path, item = clippings.add(clippings.ask(fields) if sys.stdin.isatty() else fields,
                                    data_dir or os.environ.get("NEWSROOM_DATA") or None)
-    except clippings.ClippingError as exc:
+    except (clippings.ClippingError, data.DataError) as exc:
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")
