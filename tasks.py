@@ -40,9 +40,13 @@ def serve(c, port=PORT):
 @task(help={"port": f"cổng (mặc định {PORT})"})
 def livereload(c, port=PORT):
     """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
+    from invoke import Exit
+
     from newsroom import livereload as live
 
-    live.main(["--port", str(port)])
+    code = live.main(["--port", str(port)])
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
