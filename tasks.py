@@ -23,9 +23,10 @@ def clean(c):
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
+    # One -e with every pair: Pelican keeps only the last -e given.
     c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
-          + (" -e NEWSROOM_STRICT=true" if strict else "")
-          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'""",  # nothing changed: no build
+          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'"""  # nothing changed: no build
+          + (" NEWSROOM_STRICT=true" if strict else ""),
           env=env, pty=False)
 
 
