@@ -34,8 +34,10 @@ def build(c, strict=False):
 def serve(c, port=PORT):
     """Dựng bản xem trước rồi mở tại http://localhost:PORT/."""
     build(c)
+    from newsroom import preview
+
     print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
-    c.run(f"{PELICAN} -s pelicanconf.py --listen --bind 127.0.0.1 --port {port}")
+    preview.serve_forever(ROOT / "output", int(port))
 
 
 @task(help={"port": f"cổng (mặc định {PORT})"})
