@@ -1,4 +1,5 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
+import errno
 import os
 import shutil
 import sys
@@ -37,7 +38,14 @@ def serve(c, port=PORT):
     from newsroom import preview
 
     print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
-    preview.serve_forever(ROOT / "output", int(port))
+    try:
+        preview.serve_forever(ROOT / "output", int(port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác "
+                         f"đang chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke serve "
+                         f"--port {int(port) + 1}") from None
 
 
 @task(help={"port": f"cổng (mặc định {PORT})"})
