@@ -1,7 +1,6 @@
 """The site as reporters and readers see it: real strict builds, checked in the HTML."""
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
