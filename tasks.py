@@ -1,4 +1,5 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
+import errno
 import os
 import shutil
 import sys
@@ -23,9 +24,10 @@ def clean(c):
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
+    # One -e with every pair: Pelican keeps only the last -e given.
     c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
-          + (" -e NEWSROOM_STRICT=true" if strict else "")
-          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'""",  # nothing changed: no build
+          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'"""  # nothing changed: no build
+          + (" NEWSROOM_STRICT=true" if strict else ""),
           env=env, pty=False)
 
 
@@ -33,16 +35,29 @@ def build(c, strict=False):
 def serve(c, port=PORT):
     """Dựng bản xem trước rồi mở tại http://localhost:PORT/."""
     build(c)
+    from newsroom import preview
+
     print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
-    c.run(f"{PELICAN} -s pelicanconf.py --listen --bind 127.0.0.1 --port {port}")
+    try:
+        preview.serve_forever(ROOT / "output", int(port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác "
+                         f"đang chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke serve "
+                         f"--port {int(port) + 1}") from None
 
 
 @task(help={"port": f"cổng (mặc định {PORT})"})
 def livereload(c, port=PORT):
     """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
+    from invoke import Exit
+
     from newsroom import livereload as live
 
-    live.main(["--port", str(port)])
+    code = live.main(["--port", str(port)])
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
@@ -141,14 +156,14 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
          notable=False, kind=None, data_dir=None):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
-    from newsroom import clippings
+    from newsroom import clippings, data
 
     fields = {"date": date, "source": source, "url": url, "title": title, "unit": unit,
               "tone": tone, "note": note, "notable": notable, "kind": kind}
     try:
         path, item = clippings.add(clippings.ask(fields) if sys.stdin.isatty() else fields,
                                    data_dir or os.environ.get("NEWSROOM_DATA") or None)
-    except clippings.ClippingError as exc:
+    except (clippings.ClippingError, data.DataError) as exc:
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")

@@ -15,108 +15,27 @@ They are figures to watch, not a test: a slow machine lowers the performance sco
 """
 from __future__ import annotations
 
-import contextlib
-import functools
-import gzip
 import http.server
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 from . import site
-
-ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ROOT / "tools" / "audit"
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 95, "seo": 100}
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
-
-
-def content_security_policy() -> str:
-    """The Content-Security-Policy the web server sends (deploy/nginx/congdoantkv.conf), for
-    local servers that try pages under it; upgrade-insecure-requests is dropped (they speak
-    plain HTTP)."""
-    conf = ROOT / "deploy" / "nginx" / "congdoantkv.conf"
-    found = re.search(r'Content-Security-Policy "([^"]+)"', conf.read_text(encoding="utf-8")) \
-        if conf.is_file() else None
-    if not found:
-        return ""
-    return "; ".join(p.strip() for p in found[1].split(";")
-                     if p.strip() and p.strip() != "upgrade-insecure-requests")
+from .preview import CHROME_FLAGS, CHROMIUM, serve
 
 
 class AuditError(RuntimeError):
     """The audit could not run (a tool is missing); the message says how to fix it."""
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzipped for text when the browser accepts it, 404.html when missing, with
-    the site's Content-Security-Policy."""
-
-    policy = ""
-
-    def log_message(self, *args):
-        pass
-
-    def _body(self, path: Path, status: int):
-        data = path.read_bytes()
-        headers = {"Content-Type": self.guess_type(str(path))}
-        if path.suffix in COMPRESSED and "gzip" in self.headers.get("Accept-Encoding", ""):
-            data = gzip.compress(data, 6)
-            headers["Content-Encoding"] = "gzip"
-        headers["Content-Length"] = str(len(data))
-        headers["Cache-Control"] = "max-age=3600" if "/theme/" in str(path) else "no-cache"
-        if self.policy:
-            headers["Content-Security-Policy"] = self.policy
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def do_GET(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?")[0].endswith("/"):
-                self.send_response(301)
-                self.send_header("Location", self.path.split("?")[0] + "/")
-                self.end_headers()
-                return
-            path = path / "index.html"
-        if path.is_file():
-            return self._body(path, 200)
-        missing = Path(self.directory) / "404.html"
-        if missing.is_file():
-            return self._body(missing, 404)
-        self.send_error(404)
-
-    do_HEAD = do_GET
-
-
-@contextlib.contextmanager
-def serve(folder: Path, server: http.server.ThreadingHTTPServer | None = None):
-    """Serve ``folder`` on 127.0.0.1 (a free port); yields the base URL."""
-    httpd = server or http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
-    handler = type("Handler", (_Handler,), {"policy": content_security_policy()})
-    httpd.RequestHandlerClass = functools.partial(handler, directory=str(folder))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools" / "audit"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 95, "seo": 100}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def ensure_tools() -> Path:

@@ -159,6 +159,9 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
     return figures
 
 
+VARIANT_NAMES = {"project": "dự án", "stock": "Pelican gốc"}
+
+
 def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
         variants=("project", "stock"), livereload: bool = True, log=print) -> dict:
     """Benchmark every size; return ``{n: {variant: figures}}`` and log a table."""
@@ -170,7 +173,7 @@ def run(sizes=(1000, 10000), repeat: int = 1, workdir: Path | str | None = None,
         content = corpus_dir(workdir, n)
         results[n] = {}
         for variant in variants:
-            log(f"— {n} bài: {variant}…")
+            log(f"— {n} bài: đo {VARIANT_NAMES.get(variant, variant)}…")
             results[n][variant] = run_variant(variant, content, workdir, n, repeat)
             _save(workdir, results)
         if livereload and "project" in variants:

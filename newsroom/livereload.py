@@ -14,6 +14,7 @@ or ``plugins/`` restarts the process, since it changes what every page is made f
 """
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import json
@@ -328,10 +329,16 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
         info["seconds"], info["rendered"], info["skipped"], info["written"], info["removed"]))
     session = Session(conf, **overrides)
     state = _State()
-    info = session.update()
     server = None
-    if serve_http:
+    if serve_http:  # bound before the first build: a busy port is said at once
         server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state)
+    try:
+        info = session.update()
+    except BaseException:
+        if server:
+            server.shutdown()
+            server.server_close()
+        raise
     state.bump(session.count)
     content = Path(session.settings["PATH"])
     theme = Path(session.settings["THEME"])
@@ -469,6 +476,13 @@ def main(argv=None):
               argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
     except KeyboardInterrupt:
         return 0
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"Cổng {args.port} đang được dùng (có thể một lệnh livereload, serve khác đang "
+              f"chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke livereload --port "
+              f"{args.port + 1}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

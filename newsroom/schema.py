@@ -139,6 +139,26 @@ class Header:
     body_line: int = 1
     duplicates: list[tuple[str, int]] = field(default_factory=list)
 
+    def add(self, key: str, value: str, line: int) -> None:
+        """Record ``key`` read on ``line``; a second definition is noted, the first kept."""
+        if key in self.fields:
+            self.duplicates.append((key, line))
+        else:
+            self.fields[key] = value.strip()
+            self.lines[key] = line
+
+    def extend(self, key: str, text: str) -> None:
+        """An indented continuation line of ``key``."""
+        self.fields[key] = f"{self.fields[key]} {text.strip()}".strip()
+
+    def finish(self, lines: list[str], index: int) -> "Header":
+        """The body starts at the first non-blank line from ``index``."""
+        while index < len(lines) and not lines[index].strip():
+            index += 1
+        self.body = "\n".join(lines[index:])
+        self.body_line = index + 1
+        return self
+
 
 def read_source(path: Path | str) -> str:
     """The text of a source file, decoded from UTF-8/UTF-16, LF line ends, NFC."""
@@ -165,23 +185,14 @@ def split(text: str) -> Header:
             break
         match = _KEY.match(line)
         if match:
-            key = match["key"].lower().replace("-", "_")
-            if key in header.fields:
-                header.duplicates.append((key, index + 1))
-            else:
-                header.fields[key] = match["value"].strip()
-                header.lines[key] = index + 1
-            last_key = key
+            last_key = match["key"].lower().replace("-", "_")
+            header.add(last_key, match["value"], index + 1)
         elif last_key and line.startswith((" ", "\t")):
-            header.fields[last_key] = f"{header.fields[last_key]} {line.strip()}".strip()
+            header.extend(last_key, line)
         else:
             break
         index += 1
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    header.body = "\n".join(lines[index:])
-    header.body_line = index + 1
-    return header
+    return header.finish(lines, index)
 
 
 def split_list(value: str, sep: str = ",") -> list[str]:

@@ -79,22 +79,15 @@ def read_header(text: str) -> schema.Header:
             key = plain["key"].lower().replace("-", "_")  # unknown: the schema will say so
             match = plain
         if key:
-            value = match["value"].strip()
-            if key in header.fields:
-                header.duplicates.append((key, index + 1))
-            else:
-                header.fields[key] = value
-                header.lines[key] = index + 1
+            header.add(key, match["value"], index + 1)
             last = key
         elif last and line.startswith((" ", "\t")):
-            header.fields[last] = f"{header.fields[last]} {line.strip()}".strip()
+            header.extend(last, line)
         else:
             break
         index += 1
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    header.body = "\n".join(lines[index:]).rstrip() + "\n"
-    header.body_line = index + 1
+    header.finish(lines, index)
+    header.body = header.body.rstrip() + "\n"
     return header
 
 

@@ -3,7 +3,6 @@ factory that builds small sites from articles written by a test."""
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsroom import site  # noqa: E402
-from tests.helpers import article  # noqa: E402,F401  (re-exported for tests)
+from tests.helpers import write_files  # noqa: E402
 
 
 class BuiltSite:
@@ -59,14 +58,7 @@ def make_site(tmp_path):
 
     def build(files: dict[str, str | bytes], strict: bool = False, **overrides) -> BuiltSite:
         content = tmp_path / "content"
-        for rel, body in files.items():
-            target = content / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(body, bytes):
-                target.write_bytes(body)
-            else:
-                target.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
-        (content / "pages").mkdir(parents=True, exist_ok=True)
+        write_files(content, files)
         out = tmp_path / "output"
         settings = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out,
                               NEWSROOM_STRICT=strict, **overrides)

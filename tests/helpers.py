@@ -1,4 +1,19 @@
 """Small helpers for writing test content."""
+import textwrap
+from pathlib import Path
+
+
+def write_files(content: Path, files: dict) -> None:
+    """Write ``{relative path: text or bytes}`` under ``content`` (text dedented, bytes as they
+    are), with an empty ``pages/`` folder as a content tree has."""
+    for rel, body in files.items():
+        target = Path(content) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
+    (Path(content) / "pages").mkdir(parents=True, exist_ok=True)
 
 
 def article(title="Tin thử nghiệm", date="2020-06-10 09:00", unit="than-ha-lam",

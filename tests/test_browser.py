@@ -3,10 +3,7 @@ the strict build of the sample content served on localhost. What a reader on a p
 scroll, open the menu, search without accents, filter, share, play a video, hit a broken link."""
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 import urllib.parse
 from collections import Counter
 from pathlib import Path
@@ -14,58 +11,22 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from newsroom.audit import content_security_policy
+from newsroom.preview import CHROME_FLAGS as ARGS, CHROMIUM, content_security_policy, serve
 from newsroom.text import fold
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 TIMEOUT = 15_000
 _WORD = re.compile(r"\w+")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files of the output folder, with the site's Content-Security-Policy (so the pages
-    are tried under it); the site's 404 page for anything missing."""
-
-    policy = ""
-
-    def log_message(self, *args):
-        pass
-
-    def end_headers(self):
-        self.send_header("Content-Security-Policy", self.policy)
-        super().end_headers()
-
-    def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
 def server(sample_site):
-    """The sample site on a free port of 127.0.0.1, stopped after the module."""
-    policy = content_security_policy()
-    assert policy, "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
-    handler = functools.partial(type("Handler", (_Handler,), {"policy": policy}),
-                                directory=str(sample_site.output))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+    """The sample site on a free port of 127.0.0.1, as the real server sends it (404 page,
+    Content-Security-Policy), stopped after the module."""
+    assert content_security_policy(), "deploy/nginx/congdoantkv.conf không có Content-Security-Policy"
+    with serve(sample_site.output) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

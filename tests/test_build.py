@@ -1,5 +1,8 @@
 """The site as reporters and readers see it: real strict builds, checked in the HTML."""
 import re
+import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -153,3 +156,47 @@ def test_vietnamese_day_first_date_is_not_read_month_first(make_site):
                       strict=True)
     assert built.exists("2020/05/ngay-12-thang-5/")
     assert "Thứ Ba, 12/05/2020 08:30" in built.html("2020/05/ngay-12-thang-5/").select_one(".byline").get_text()
+
+
+def small_project(folder: Path) -> Path:
+    """The project's code, theme and data beside a content folder of its own."""
+    for name in ("theme", "data", "plugins", "newsroom", "deploy"):
+        (folder / name).symlink_to(ROOT / name)
+    for name in ("tasks.py", "pelicanconf.py"):
+        shutil.copy(ROOT / name, folder / name)
+    (folder / "content/pages").mkdir(parents=True)
+    return folder
+
+
+def test_invoke_build_strict_stops_on_a_content_error_even_after_a_preview_build(tmp_path):
+    """``invoke build --strict`` is strict (its settings once got lost between two ``-e``), and
+    the preview build that went before, with warnings only, does not make it skip."""
+    small_project(tmp_path)
+    source = tmp_path / "content/bai-viet/than-ha-lam/2020/sai-don-vi.md"
+    source.parent.mkdir(parents=True)
+    source.write_text(article(title="Sai đơn vị", unit="than-ha-lamm"), encoding="utf-8")
+
+    def build(*flags):
+        return subprocess.run([sys.executable, "-m", "invoke", "build", *flags], cwd=tmp_path,
+                              capture_output=True, text=True)
+
+    preview = build()
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert (tmp_path / "output/index.html").exists()
+    strict = build("--strict")
+    assert strict.returncode != 0
+    assert "than-ha-lamm" in strict.stdout + strict.stderr
+
+
+def test_invoke_serve_on_a_busy_port_says_so_in_vietnamese(tmp_path):
+    import socket
+
+    small_project(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "invoke", "serve", "--port", str(port)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert f"Cổng {port} đang được dùng" in done.stderr and "Traceback" not in done.stderr

@@ -61,3 +61,20 @@ def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
     finally:
         stop.set()
         worker.join(30)
+
+
+def test_busy_port_is_said_at_once_before_any_build(tmp_path, capsys):
+    import socket
+
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = livereload.main(["--port", str(port), "--content", str(content),
+                                "--output", str(tmp_path / "output"),
+                                "--cache", str(tmp_path / "cache")])
+    assert code == 1
+    assert f"Cổng {port} đang được dùng" in capsys.readouterr().err
+    assert not (tmp_path / "output" / "index.html").exists()  # nothing was built

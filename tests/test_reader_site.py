@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 import urllib.parse
 
 import pytest
@@ -16,7 +15,7 @@ from newsroom import site
 from newsroom.text import fold
 from plugins.search.search import folded_words
 from tests.conftest import BuiltSite
-from tests.helpers import article
+from tests.helpers import article, write_files
 
 SITEURL = "https://congdoantkv.vn"
 VIDEO_ID = "dQw4w9WgXcQ"
@@ -57,14 +56,7 @@ NOW = "2020-06-21 10:00"  # the news sitemap keeps the last two days: only the l
 def built(tmp_path_factory) -> BuiltSite:
     root = tmp_path_factory.mktemp("reader-site")
     content = root / "content"
-    for rel, body in FILES.items():
-        target = content / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            target.write_bytes(body)
-        else:
-            target.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
-    (content / "pages").mkdir()
+    write_files(content, FILES)
     settings = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=root / "output",
                           NEWSROOM_STRICT=True, SITEURL=SITEURL, FEED_DOMAIN=SITEURL,
                           SITEMAPS={"now": NOW})

@@ -756,6 +756,17 @@ def test_invoke_clip_and_report_end_to_end(tmp_path):
     assert refused.returncode != 0 and "xuất bản" in refused.stderr
 
 
+
+def test_invoke_clip_with_a_missing_data_folder_says_so_without_a_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "2020-05-12",
+                           "--source", "bao-lao-dong", "--url", "https://laodong.vn/m.html",
+                           "--title", "Tin", "--tone", "neutral",
+                           "--data-dir", str(tmp_path / "khong-co")],
+                          cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0
+    assert "Chưa ghi được tin" in done.stderr and "thiếu tệp dữ liệu" in done.stderr
+    assert "Traceback" not in done.stderr
+
 def test_sample_clippings_are_valid_and_cover_2020_and_later_years():
     items, problems = clippings.load()
     assert not [p for p in problems if p.severity == "error"], problems
