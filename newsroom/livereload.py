@@ -52,16 +52,28 @@ class Session:
         self.written: set[str] = set()
         self.count = 0
         self.last: dict = {}
+        self.changed: set[str] | None = None  # this update's changed files, if known
+        # Work that may follow an update in the background (the search index): Pagefind
+        # indexes the whole output (tens of seconds at 10,000 articles), so pages are served
+        # first and the index catches up; only the newest request runs.
+        self._pending = self._asked = None
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._running = False
+        self.pelican.defer_search_index = self._defer
 
     def _remember(self, generator):
         from plugins.fastbuild.readcache import stamp  # noqa: PLC0415 (plugin loaded by now)
 
         kind = type(generator).__name__
+        base = os.path.realpath(generator.path)
 
         def get_cached_data(filename, default=None):
             found = self.items.get((kind, filename))
             if found is None:
                 return default
+            if self.changed is not None and os.path.join(base, filename) not in self.changed:
+                return found[1]  # the watcher saw every change: no need to look at the file
             try:
                 if found[0] == stamp(os.path.join(generator.path, filename)):
                     return found[1]
@@ -117,6 +129,47 @@ class Session:
 
         generator.get_files = get_files
 
+    def _defer(self, job):
+        if not self.count:  # the first build: the index is there before serving
+            job()
+            return
+        with self._lock:
+            self._asked = job
+
+    def _start_deferred(self, changed: bool):
+        """Run the work this update asked for, unless no file of the output changed (the
+        index made after the last change still holds)."""
+        with self._lock:
+            job, self._asked = self._asked, None
+            if job is None or not changed:
+                return
+            self._pending = job
+            if not self._running:
+                self._running = True
+                self._worker = threading.Thread(target=self._run_pending, daemon=True)
+                self._worker.start()
+
+    def _run_pending(self):
+        while True:
+            with self._lock:
+                job, self._pending = self._pending, None
+                if job is None:
+                    self._running = False
+                    return
+            try:
+                job()
+            except Exception as exc:  # keep serving; the next change tries again
+                logger.error("Tạo chỉ mục tìm kiếm lỗi: %s", exc)
+
+    def wait(self):
+        """Until the background work of the last update (the search index) is done."""
+        while True:
+            with self._lock:
+                worker = self._worker
+            if worker is None or not worker.is_alive():
+                return
+            worker.join()
+
     def forget(self, paths):
         """Items to read again although their source did not change: the article beside a
         changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
@@ -135,6 +188,9 @@ class Session:
         ``paths`` are the files that changed, if known."""
         started = time.perf_counter()
         self.forget(paths)
+        # Files only modified, and the watcher says which: the others need not be looked at.
+        self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
+                        and self.count else None)
         if files_changed:
             self.files.clear()
         p = self.pelican
@@ -185,6 +241,7 @@ class Session:
         for path in removed:
             Path(path).unlink(missing_ok=True)
             self.fingerprints.pop(os.path.relpath(path, p.output_path), None)
+        self._start_deferred(bool(getattr(writer, "stats", {}).get("written") or removed))
         self.written = written
         self.count += 1
         stats = getattr(writer, "stats", {})

@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,9 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     changes.edit(0)
     edited = session.update()
     assert 0 < edited["rendered"] < 40 and edited["written"] >= 1
+    changes.edit(1)  # as the watcher reports it: only this file looked at again
+    edited = session.update(files_changed=False, paths=[changes.edited])
+    assert 0 < edited["rendered"] < 40 and edited["written"] >= 1
     changes.add(0)
     added = session.update()
     assert added["written"] >= 1
@@ -93,9 +97,14 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     assert replaced["rendered"] >= 1  # its article was read again (new photos, same text)
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
+    victim_gone = time.time() - 1
     removed = session.update()
     assert removed["removed"] >= 1
 
+    # The search index follows each update in the background, after the pages are served.
+    session.wait()
+    index = tmp_path / "live" / "pagefind" / "pagefind.js"
+    assert index.is_file() and index.stat().st_mtime >= victim_gone
     build(work, tmp_path / "full", tmp_path / "cache-full", workers=1, cache=False)  # one core
     # Photos the images plugin made for the deleted article stay until a clean build, as with
     # any build into an existing output folder; every page and feed is as a full build makes it.

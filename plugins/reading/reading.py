@@ -12,7 +12,9 @@ Settings: ``READING = {"related": 4}`` (checked at start-up).
 """
 from __future__ import annotations
 
+import heapq
 import logging
+from collections import Counter
 
 from pelican import signals
 
@@ -40,53 +42,158 @@ def _keys(article, plural: str) -> set[str]:
 
 class RelatedIndex:
     """Articles by each campaign, theme, tag and unit, to rank neighbours without comparing
-    every pair of articles (a site of ten years of daily news stays quick)."""
+    every pair of articles (a site of ten years of daily news stays quick). Scores are
+    counted over positions in C (``Counter.update``), and only the best scores are ranked:
+    a campaign of thousands of articles costs milliseconds per article, not a sort."""
 
     def __init__(self, articles):
         self.articles = list(articles)  # newest first, as Pelican sorts them
-        self.by_term: dict[tuple[str, str], list] = {}
+        self.position = {id(a): i for i, a in enumerate(self.articles)}
+        # Rank by date, newest first; equal dates keep the list's order (deterministic).
+        order = sorted(range(len(self.articles)), key=lambda i: self.articles[i].date,
+                       reverse=True)
+        self.newer = [0] * len(order)  # position -> how far from the newest (0 = newest)
+        for rank, i in enumerate(order):
+            self.newer[i] = rank
+        self.by_term: dict[tuple[str, str], list[int]] = {}
         self.by_category: dict = {}
-        for article in self.articles:
+        self.category_positions: dict = {}
+        for i, article in enumerate(self.articles):
             for plural in WEIGHTS:
                 for key in _keys(article, plural):
-                    self.by_term.setdefault((plural, key), []).append(article)
-            self.by_category.setdefault(getattr(article, "category", None), []).append(article)
+                    self.by_term.setdefault((plural, key), []).append(i)
+            category = getattr(article, "category", None)
+            self.by_category.setdefault(category, []).append(article)
+            self.category_positions.setdefault(category, set()).add(i)
 
     def related(self, article, limit: int) -> list:
         """The ``limit`` articles closest to ``article`` (see the module doc)."""
-        scores: dict[int, list] = {}
+        return self.ranked(article, limit)[0]
+
+    def ranked(self, article, limit: int) -> tuple[list, bool]:
+        """``related`` and whether articles of the same category filled the list (then any
+        article of that category may change it)."""
+        if limit <= 0:
+            return [], False
+        scores: Counter = Counter()
         for plural, weight in WEIGHTS.items():
             for key in _keys(article, plural):
-                for other in self.by_term.get((plural, key), ()):
-                    if other is not article:
-                        entry = scores.setdefault(id(other), [0, other])
-                        entry[0] += weight
+                members = self.by_term.get((plural, key), ())
+                for _ in range(weight):
+                    scores.update(members)
+        scores.pop(self.position.get(id(article)), None)
         category = getattr(article, "category", None)
-        for score_other in scores.values():
-            if getattr(score_other[1], "category", None) == category:
-                score_other[0] += 1
-        ranked = sorted(scores.values(), key=lambda e: (e[0], e[1].date), reverse=True)
-        found = [other for _, other in ranked[:limit]]
+        same = self.category_positions.get(category)
+        if same and scores:
+            scores.update(same & scores.keys())  # one more point for the same category
+        found = []
+        if scores:
+            threshold = heapq.nlargest(limit, scores.values())[-1]
+            best = [(score, -self.newer[i], i) for i, score in scores.items()
+                    if score >= threshold]
+            best.sort(reverse=True)
+            found = [self.articles[i] for _, _, i in best[:limit]]
+        short = len(found) < limit
         for other in self.by_category.get(category, ()):  # newest of the same category
             if len(found) >= limit:
                 break
             if other is not article and other not in found:
                 found.append(other)
-        return found
+        return found, short
+
+
+def _entry(article) -> tuple:
+    """Everything the ranking reads of one article: date, category, terms."""
+    category = getattr(article, "category", None)
+    return (article.date, getattr(category, "slug", category),
+            *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
+
+
+def _terms(entry) -> set:
+    return {(plural, key) for plural, keys in zip(WEIGHTS, entry[2:]) for key in keys}
+
+
+def _score(mine, other) -> int:
+    """What ``RelatedIndex.ranked`` counts for ``other`` beside ``mine`` (entries)."""
+    score = sum(weight * len(set(a) & set(b))
+                for weight, a, b in zip(WEIGHTS.values(), mine[2:], other[2:]))
+    return score + 1 if score and mine[1] == other[1] else score
+
+
+#: The last ranking, for a process that builds the same site again (``invoke livereload``):
+#: source path -> entry, the order of the list, the related paths, the paths whose lists the
+#: category filled. Only articles that share a term with an article whose entry changed (or
+#: was added or removed), or whose list the changed article's category filled, are ranked
+#: again: the others' lists are the same, with the objects looked up again.
+_last: dict = {}
 
 
 def link_articles(generators) -> None:
     conf = reading_settings(generators[0].settings)
+    limit = conf["related"]
     for generator in generators:
         articles = getattr(generator, "articles", None)
         if not articles or not hasattr(generator, "dates"):
             continue
-        index = RelatedIndex(articles)
         ordered = sorted(articles, key=lambda a: a.date)
         for position, article in enumerate(ordered):
             article.previous_article = ordered[position - 1] if position else None
             article.next_article = ordered[position + 1] if position + 1 < len(ordered) else None
-            article.related_articles = index.related(article, conf["related"])
+        key = (type(generator).__name__, generator.path, limit)
+        entries = {a.source_path: _entry(a) for a in articles}
+        order = [a.source_path for a in articles]
+        last = _last.get(key)
+        changed = None
+        if last is not None:
+            old_entries, old_order, old_related, old_short = last
+            changed = {p for p in entries.keys() | old_entries.keys()
+                       if entries.get(p) != old_entries.get(p)}
+            if ([p for p in order if p not in changed]
+                    != [p for p in old_order if p not in changed]):
+                changed = None  # the others moved: rank everything again
+        index = None
+        related, short = {}, set()
+        if changed is not None:
+            terms, categories = set(), set()
+            for p in changed:
+                for entry in (entries.get(p), old_entries.get(p)):
+                    if entry is not None:
+                        terms |= _terms(entry)
+                        categories.add(entry[1])
+            by_path = {a.source_path: a for a in articles}
+            position = {p: i for i, p in enumerate(order)}
+            present = [p for p in changed if p in entries]
+        for article in articles:
+            path = article.source_path
+            if changed is not None and path not in changed and not (
+                    path in old_short and entries[path][1] in categories):
+                mine = entries[path]
+                if not (terms and terms & _terms(mine)):
+                    article.related_articles = [by_path[p] for p in old_related[path]]
+                    related[path] = old_related[path]
+                    if path in old_short:
+                        short.add(path)
+                    continue
+                if path not in old_short and not changed.intersection(old_related[path]):
+                    # Its list holds no changed article: the best of its list and the changed
+                    # articles that now score are the best of all (the others kept their
+                    # scores and their order).
+                    pool = [(p, _score(mine, entries[p])) for p in old_related[path]]
+                    pool += [(p, _score(mine, entries[p])) for p in present]
+                    pool = [(score, entries[p][0], -position[p], p) for p, score in pool
+                            if score > 0]
+                    pool.sort(reverse=True)
+                    related[path] = [p for *_, p in pool[:limit]]
+                    article.related_articles = [by_path[p] for p in related[path]]
+                    continue
+            if index is None:
+                index = RelatedIndex(articles)
+            article.related_articles, filled = index.ranked(article, limit)
+            related[path] = [o.source_path for o in article.related_articles]
+            if filled:
+                short.add(path)
+        _last.clear()  # one site at a time: a new site (or a test's) starts afresh
+        _last[key] = (entries, order, related, short)
 
 
 def check_settings(pelican) -> None:

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from pelican import signals
@@ -89,9 +90,12 @@ def add_folded_words(generators) -> None:
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
                 names += [getattr(t, "name", str(t)) for t in getattr(article, plural, None) or ()]
-            article.search_folded = folded_words(
-                article.title, article.metadata.get("summary", ""), article._content,
-                article.metadata.get("question", ""), " ".join(names))
+            texts = (article.title, article.metadata.get("summary", ""), article._content,
+                     article.metadata.get("question", ""), " ".join(names))
+            # A live session keeps unchanged articles: fold only what changed.
+            if article.__dict__.get("_search_texts") != texts:
+                article.search_folded = folded_words(*texts)
+                article._search_texts = texts
 
 
 class SearchPageGenerator(Generator):
@@ -159,12 +163,20 @@ def index_site(pelican) -> None:
     if not conf["index"]:
         return
     output = Path(pelican.settings["OUTPUT_PATH"])
+    defer = getattr(pelican, "defer_search_index", None)
+    if defer is not None:  # a live session indexes after the pages are served, in the background
+        defer(partial(_index, output, conf["bundle_dir"]))
+        return
+    _index(output, conf["bundle_dir"])
+
+
+def _index(output: Path, bundle_dir: str) -> None:
     try:
-        run_pagefind(output, conf["bundle_dir"])
+        run_pagefind(output, bundle_dir)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
-    logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", output / conf["bundle_dir"])
+    logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", output / bundle_dir)
 
 
 def check_settings(pelican) -> None:
