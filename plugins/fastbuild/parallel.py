@@ -16,7 +16,9 @@ import traceback
 logger = logging.getLogger(__name__)
 
 
-class _Capture(logging.Handler):
+class Capture(logging.Handler):
+    """Warnings logged in a worker process, made picklable to be logged again by the parent."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.records = []
@@ -28,7 +30,7 @@ class _Capture(logging.Handler):
 
 
 def _child(writer, jobs, out_fd):
-    capture = _Capture()
+    capture = Capture()
     logging.getLogger().addHandler(capture)
     result = {"stats": None, "records": [], "error": None}
     try:

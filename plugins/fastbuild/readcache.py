@@ -23,6 +23,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from .parallel import Capture
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,21 +233,10 @@ def _read(reader, path):
     return content, _filter_discardable_metadata(metadata)
 
 
-class _Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        record.msg, record.args = record.getMessage(), None
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
-
-
 def _read_chunk(paths):
     """In a worker: read each file, return pickled results and the warnings logged."""
     settings = _SETTINGS
-    capture = _Capture()
+    capture = Capture()
     root = logging.getLogger()
     root.addHandler(capture)
     results = []
