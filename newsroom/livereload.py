@@ -29,7 +29,7 @@ from pathlib import Path
 from pelican import Pelican, signals
 from pelican.generators import CachingGenerator
 
-from . import site
+from . import preview, site
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,7 +273,10 @@ class _State:
             self.changed.notify_all()
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class _Handler(preview.Handler):
+    """The preview server (the site's 404 page for anything missing) with the reload signal;
+    no Content-Security-Policy, since the reload script is inline."""
+
     state: _State = None
 
     def log_message(self, format, *args):  # noqa: A002 - quiet server

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
 import urllib.request
 
-from tests.helpers import article
+import pytest
+
 from newsroom import livereload
+from tests.helpers import article
 
 
 def fetch(url: str) -> str:
@@ -58,6 +61,10 @@ def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
         assert updates[-1]["event"] == "update" and updates[-1]["rendered"] >= 1
         page = fetch(f"{base}/2020/06/doi-thoai-tai-ha-lam/")
         assert "Bản đã sửa." in page and "Bản đầu tiên." not in page
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            fetch(f"{base}/khong-co-trang-nay/")
+        assert missing.value.code == 404
+        assert "Không tìm thấy trang" in missing.value.read().decode("utf-8")
     finally:
         stop.set()
         worker.join(30)
