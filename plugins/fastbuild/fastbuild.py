@@ -27,6 +27,8 @@ from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator
 from pelican.log import console
 
+from newsroom.settings import plugin_settings
+
 from . import grouping, stamp
 from .readcache import ReadCache
 from .writer import FastWriter
@@ -39,12 +41,7 @@ _KEY = "_fastbuild"  # per-build state, kept in the build's context dict
 
 def options(settings) -> dict:
     """``FASTBUILD`` merged over the defaults, checked."""
-    given = settings.get("FASTBUILD") or {}
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"FASTBUILD: khóa lạ {', '.join(sorted(unknown))}; "
-                         f"các khóa hợp lệ: {', '.join(DEFAULTS)}")
-    merged = {**DEFAULTS, **given}
+    merged = plugin_settings(settings, "FASTBUILD", DEFAULTS, "plugins.fastbuild")
     if not isinstance(merged["workers"], int) or merged["workers"] < 0:
         raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
     merged["workers"] = merged["workers"] or os.cpu_count() or 1

@@ -12,7 +12,6 @@ listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``),
 """
 from __future__ import annotations
 
-import copy
 import logging
 import posixpath
 import re
@@ -27,6 +26,7 @@ from pelican import signals
 
 from newsroom import data, schema
 from newsroom.schema import WARNING, Problem, read_source, split
+from newsroom.settings import plugin_settings
 
 from .body import rewrite as rewrite_body
 from .batch import Job, run
@@ -60,12 +60,7 @@ _FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d
 
 def config(settings) -> dict:
     """``IMAGES`` merged over :data:`DEFAULTS`, checked (a wrong setting fails at once)."""
-    given = settings.get("IMAGES") or {}
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"plugins.images: IMAGES có khóa lạ {sorted(unknown)}; "
-                         f"các khóa hợp lệ: {sorted(DEFAULTS)}")
-    conf = {**copy.deepcopy(DEFAULTS), **given}
+    conf = plugin_settings(settings, "IMAGES", DEFAULTS, "plugins.images")
     for name in ("widths", "crop_widths"):
         if not conf[name] or not all(isinstance(w, int) and 16 <= w <= 8000 for w in conf[name]):
             raise ValueError(f"plugins.images: IMAGES['{name}'] phải là các số nguyên 16–8000")

@@ -18,6 +18,8 @@ from collections import Counter
 
 from pelican import signals
 
+from newsroom.settings import plugin_settings
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"related": 4}
@@ -27,10 +29,7 @@ WEIGHTS = {"campaigns": 8, "themes": 4, "tags": 2, "units": 1}
 
 
 def reading_settings(settings) -> dict:
-    conf = settings.get("READING") or {}
-    if not isinstance(conf, dict) or set(conf) - set(DEFAULTS):
-        raise ValueError(f"plugins.reading: READING phải là dict với các khóa {sorted(DEFAULTS)}")
-    merged = {**DEFAULTS, **conf}
+    merged = plugin_settings(settings, "READING", DEFAULTS, "plugins.reading")
     if not isinstance(merged["related"], int) or merged["related"] < 0:
         raise ValueError("plugins.reading: READING['related'] phải là số nguyên ≥ 0")
     return merged

@@ -34,6 +34,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
+from newsroom.settings import plugin_settings
 from newsroom.text import fold
 
 logger = logging.getLogger(__name__)
@@ -56,15 +57,7 @@ class SearchSettingsError(ValueError):
 
 def search_settings(settings) -> dict:
     """The ``SEARCH`` setting merged over :data:`DEFAULTS`, checked."""
-    conf = settings.get("SEARCH") or {}
-    if not isinstance(conf, dict):
-        raise SearchSettingsError("plugins.search: SEARCH phải là một dict")
-    unknown = set(conf) - set(DEFAULTS)
-    if unknown:
-        raise SearchSettingsError(
-            f"plugins.search: SEARCH có khóa lạ {sorted(unknown)}; "
-            f"các khóa được dùng: {sorted(DEFAULTS)}")
-    merged = {**DEFAULTS, **conf}
+    merged = plugin_settings(settings, "SEARCH", DEFAULTS, "plugins.search", SearchSettingsError)
     for key in ("url", "save_as", "bundle_dir"):
         if not isinstance(merged[key], str) or not merged[key].strip("/"):
             raise SearchSettingsError(f"plugins.search: SEARCH['{key}'] phải là đường dẫn")

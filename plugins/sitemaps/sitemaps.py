@@ -35,6 +35,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from newsroom.dates import TZ, local, parse_date
+from newsroom.settings import plugin_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +54,7 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 def sitemap_settings(settings) -> dict:
     """The ``SITEMAPS`` setting merged over :data:`DEFAULTS`, checked."""
-    conf = settings.get("SITEMAPS") or {}
-    if not isinstance(conf, dict):
-        raise ValueError("plugins.sitemaps: SITEMAPS phải là một dict")
-    unknown = set(conf) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"plugins.sitemaps: SITEMAPS có khóa lạ {sorted(unknown)}; "
-                         f"các khóa được dùng: {sorted(DEFAULTS)}")
-    merged = {**DEFAULTS, **conf}
+    merged = plugin_settings(settings, "SITEMAPS", DEFAULTS, "plugins.sitemaps")
     if not merged["sitemap"]:
         raise ValueError("plugins.sitemaps: SITEMAPS['sitemap'] không được để trống")
     if not isinstance(merged["news_days"], (int, float)) or merged["news_days"] <= 0:
