@@ -204,6 +204,15 @@ def campaigns(data_dir=None) -> dict[str, dict]:
     return _campaigns(_stamp(data_dir, "campaigns", "themes"))
 
 
+def _check_entry(where: str, slug: str, label: str, kind: str, kinds) -> None:
+    """A theme's or campaign's slug is ASCII and its group/family is a known one."""
+    if slugify(slug) != slug:
+        raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
+    if kind not in kinds:
+        raise DataError(f"{where}: {label} “{kind}” không có; chọn một trong: "
+                        + ", ".join(kinds))
+
+
 @functools.lru_cache(maxsize=16)
 def _themes(stamp) -> dict[str, dict]:
     data_dir = stamp[0]
@@ -211,11 +220,7 @@ def _themes(stamp) -> dict[str, dict]:
     raw = _by_slug("themes", data_dir, required=("slug", "name", "group"))
     for slug, entry in raw.items():
         where = f"data/themes.yml, chủ đề “{slug}”"
-        if slugify(slug) != slug:
-            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
-        if entry["group"] not in THEME_GROUPS:
-            raise DataError(f"{where}: nhóm “{entry['group']}” không có; chọn một trong: "
-                            + ", ".join(THEME_GROUPS))
+        _check_entry(where, slug, "nhóm", entry["group"], THEME_GROUPS)
         parent = entry.get("parent") or None
         if parent and parent not in raw:
             raise DataError(f"{where}: chủ đề cha “{parent}” không có trong tệp")
@@ -234,11 +239,7 @@ def _campaigns(stamp) -> dict[str, dict]:
                    required=("slug", "name", "family", "year", "start", "end"))
     for slug, entry in raw.items():
         where = f"data/campaigns.yml, chiến dịch “{slug}”"
-        if slugify(slug) != slug:
-            raise DataError(f"{where}: slug phải viết không dấu, dạng “{slugify(slug)}”")
-        if entry["family"] not in CAMPAIGN_FAMILIES:
-            raise DataError(f"{where}: loại “{entry['family']}” không có; chọn một trong: "
-                            + ", ".join(CAMPAIGN_FAMILIES))
+        _check_entry(where, slug, "loại", entry["family"], CAMPAIGN_FAMILIES)
         start = _as_date(entry["start"], where)
         end = _as_date(entry["end"], where)
         if end < start:
