@@ -12,11 +12,13 @@ listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``),
 """
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import posixpath
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -129,8 +131,29 @@ class Plan:
         self.settings = settings
         self.conf = conf
         self.content = Path(settings["PATH"]).resolve()
+        above = Path(settings["PATH"]).parent
+        self.shown_root = str(above) if above.is_absolute() and str(above) != os.sep else None
         self.jobs: dict[str, Job] = {}
         self.og_names: dict[str, str] = {}
+        # What every drawn card shares, worked out once per build rather than per item.
+        self.card_fonts = tuple(_theme_static(settings, f) for f in conf["fonts"])
+        site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
+        self.card_site = site if "." in site else ""
+        self._units = None
+        self._campaigns: dict = {}
+
+    def units(self) -> dict:
+        if self._units is None:
+            self._units = data.units(self.settings.get("NEWSROOM_DATA"))
+        return self._units
+
+    def campaign_name(self, value) -> str:
+        key = tuple(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        name = self._campaigns.get(key)
+        if name is None:
+            name = self._campaigns[key] = _campaign_name(value,
+                                                         self.settings.get("NEWSROOM_DATA"))
+        return name
 
     def photo(self, rel: str) -> Job:
         job = self.jobs.get(rel)
@@ -174,22 +197,18 @@ def _theme_static(settings, rel: str) -> str:
 
 
 def _card_job(plan: Plan, item, target: str) -> Job:
-    settings = plan.settings
     footer = []
-    data_dir = settings.get("NEWSROOM_DATA")
     unit = item.metadata.get("unit")
     if unit:
-        found = data.units(data_dir).get(unit) if isinstance(unit, str) else None
+        found = plan.units().get(unit) if isinstance(unit, str) else None
         footer.append([found["name"], found["short"]] if found else [str(unit)])
     campaign = getattr(item, "campaign", None) or item.metadata.get("campaign")
-    name = _campaign_name(campaign, data_dir) if campaign and campaign != "none" else ""
+    name = plan.campaign_name(campaign) if campaign and campaign != "none" else ""
     if name:
         footer.append([name])
-    fonts = tuple(_theme_static(settings, f) for f in plan.conf["fonts"])
-    site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
-    spec = {"title": str(item.title), "footer": footer, "fonts": fonts,
-            "size": tuple(plan.conf["card_size"]), "site": site if "." in site else "",
-            "brand": settings.get("SITENAME", "")}
+    spec = {"title": str(item.title), "footer": footer, "fonts": plan.card_fonts,
+            "size": tuple(plan.conf["card_size"]), "site": plan.card_site,
+            "brand": plan.settings.get("SITENAME", "")}
     return Job(source=None, card=spec, aliases={"og.jpg": [target]})
 
 
@@ -269,27 +288,43 @@ class Use:
     item: object
     path: str                      # the source as problems name it
     og: str                        # where its social card goes
-    header: object                 # its parsed header (lines of fields, for problems)
-    text: str
     cover: Job | None = None
     card: Job | None = None        # the job whose og.jpg is the social card
     soup: BeautifulSoup | None = None
-    body: list = None              # [(img or a tag, job, path in content/)]
+    body: list = field(default_factory=list)  # [(img or a tag, job, path in content/)]
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The item's source, read again only to name the line of a problem."""
+        try:
+            return read_source(self.item.source_path)
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    @functools.cached_property
+    def header(self):
+        """Its parsed header (the line of each field, for problems)."""
+        return split(self.text)
+
+
+def _photo_refs(html: str) -> bool:
+    """Whether a body may show or link a photo (else it is not parsed at all)."""
+    if "<img" in html:
+        return True
+    if "<a" not in html:
+        return False
+    lower = html.lower()
+    return any(suffix in lower for suffix in PHOTO_SUFFIXES)
 
 
 def _plan_item(plan: Plan, item) -> Use:
-    try:
-        text = read_source(item.source_path)
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    header = split(text)
-    use = Use(item, _shown(item, plan.settings), plan.og_target(item), header, text, body=[])
+    use = Use(item, _shown(item, plan.settings, plan.shown_root), plan.og_target(item))
     image = item.metadata.get("image")
     if isinstance(image, str) and image:
         focus = _focus(use)
         use.cover = plan.cover(image, focus, use.og)
     use.card = use.cover or _card_job(plan, item, use.og)
-    if "<img" in (item._content or "") or "<a" in (item._content or ""):
+    if _photo_refs(item._content or ""):
         use.soup = BeautifulSoup(item._content, "html.parser")
         for tag in use.soup.find_all(["img", "a"]):
             rel = _resolve(tag.get("src" if tag.name == "img" else "href", ""), item)
@@ -363,8 +398,11 @@ def _line_of(text: str, needle: str, default: int) -> int:
     return default
 
 
-def _shown(item, settings) -> str:
-    """The source as the schema names it: ``content/bai-viet/...``."""
+def _shown(item, settings, root: str | None = None) -> str:
+    """The source as the schema names it: ``content/bai-viet/...`` (``root``: the folder
+    above content/, as a string, when the caller has it)."""
+    if root and item.source_path.startswith(root + os.sep):
+        return item.source_path[len(root) + 1:]
     source = Path(item.source_path)
     try:
         return str(source.relative_to(Path(settings["PATH"]).parent))
@@ -375,7 +413,7 @@ def _shown(item, settings) -> str:
 def _rewrite(use: Use, outcomes, macros, conf):
     """Report the body's bad photos, point links to photos at their largest published size,
     then rewrite the photos (see :mod:`.body`)."""
-    item, soup, text, header = use.item, use.soup, use.text, use.header
+    item, soup = use.item, use.soup
     eager = getattr(item, "cover", None) is None  # the first photo on the page loads at once
     siteurl = item.settings.get("SITEURL", "")
     pictures = {}
@@ -389,8 +427,8 @@ def _rewrite(use: Use, outcomes, macros, conf):
                 pictures[id(tag)] = picture
             continue
         written = _LINK.sub(r"\g<v>", tag.get("src") or tag.get("href", ""))
-        _problem(use, _line_of(text, written, header.body_line), "Nội dung", written, outcome,
-                 job.source, shown=tag.name == "img")
+        _problem(use, _line_of(use.text, written, use.header.body_line), "Nội dung", written,
+                 outcome, job.source, shown=tag.name == "img")
         if tag.name == "img":
             holder = soup.new_tag("span", attrs={"class": "image-error", "role": "img",
                                                  "aria-label": tag.get("alt", "")})
