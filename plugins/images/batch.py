@@ -147,6 +147,11 @@ def _estimate(todo: list) -> float:
     return sum(_COST_S["card" if job.source is None else "photo"] for job, _ in todo)
 
 
+def loaded(names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` are imported in this process (run in a worker: what it holds)."""
+    return [name for name in names if name in sys.modules]
+
+
 @contextlib.contextmanager
 def _pool(workers: int):
     """A pool of fresh worker processes (``spawn``): they hold only what the jobs need, not a

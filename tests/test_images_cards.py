@@ -1,0 +1,172 @@
+"""Social cards at scale: the cached per-process painter draws what drawing each line in one
+go would, within bounded memory; fresh worker processes (none a copy of the build) draw them
+in chunks, also from a script without a main guard."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
+
+from newsroom.site import ROOT
+from plugins.images import batch, card
+from plugins.images.batch import Job, run
+from plugins.images.cache import Cache
+from plugins.images.images import DEFAULTS
+from plugins.images.process import Limits
+
+FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
+         str(ROOT / "theme/static/fonts/BeVietnamPro-Medium.ttf"))
+SIZE = (1200, 630)
+BRAND = "Công đoàn Than – Khoáng sản Việt Nam"
+TITLES = [
+    "Kiểm tra, giám sát Tháng Công nhân ở Tuyển than Hòn Gai",
+    "Đối thoại: Quyền lợi người lao động – “Ổn định” việc làm, thu nhập của thợ lò năm 2020",
+    "Công đoàn Than Hà Lầm đối thoại về bữa ăn ca, nhà tắm, xe đưa đón thợ lò; “Ổn định” thu "
+    "nhập – quyền lợi của người lao động được giải đáp ngay tại hội nghị năm 2020, kèm 17 kiến "
+    "nghị và lời hứa hoàn thành trước ngày 30/5",
+    "Hỏi – đáp: chế độ bồi dưỡng độc hại bằng hiện vật cho thợ lò, thợ cơ điện hầm lò, "
+    "công nhân sàng tuyển và lái xe vận tải mỏ",
+    "Tặng quà",
+    "Siêuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuudàiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii",
+]
+FOOTER = [["Công đoàn Công ty Cổ phần Than Hà Lầm - Vinacomin", "Than Hà Lầm"],
+          ["Tháng Công nhân 2020"]]
+
+
+def reference_fit(text: str, width: int, height: int):
+    """The layout as drawing whole lines measures it: each line's real length with the font's
+    shaping, the largest size that fits, else the lines that fit ending in “…”."""
+    for size in card.SIZES:
+        face = ImageFont.truetype(FONTS[0], size)
+        lines = card.wrap(text, face, width)
+        step = round(size * card.SPACING)
+        if len(lines) * step <= height and all(face.getlength(l) <= width for l in lines):
+            return size, lines
+    keep = max(1, height // step)
+    if len(lines) > keep:
+        lines = lines[:keep]
+        while face.getlength(lines[-1] + " …") > width and " " in lines[-1]:
+            lines[-1] = lines[-1].rsplit(" ", 1)[0]
+        lines[-1] += " …"
+    return size, lines
+
+
+def reference_card(title: str) -> Image.Image:
+    """The card drawn line by line with ImageDraw.text, as before the painter."""
+    width, height = SIZE
+    painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    image = painter.background.copy()
+    pen = ImageDraw.Draw(image)
+    size, lines = reference_fit(card.drawable(title, FONTS[0]), width - 2 * card.MARGIN,
+                                height - 300)
+    face = ImageFont.truetype(FONTS[0], size)
+    for n, line in enumerate(lines):
+        pen.text((card.MARGIN, 120 + n * round(size * card.SPACING)), line, font=face,
+                 fill=card.WHITE)
+    return image
+
+
+@pytest.mark.parametrize("title", TITLES)
+def test_painter_lays_out_and_draws_as_whole_lines(title, tmp_path):
+    painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    info = painter.draw(title, [], str(tmp_path / "c.jpg"))
+    size, lines = reference_fit(card.drawable(title, FONTS[0]), SIZE[0] - 2 * card.MARGIN,
+                                SIZE[1] - 300)
+    assert (info["title_size"], info["title_lines"]) == (size, lines)
+    words = title.split()
+    drawn = " ".join(info["title_lines"]).split()
+    drawn = drawn[:-1] if drawn[-1] == "…" else drawn
+    assert drawn == words[:len(drawn)]  # whole words, in order, none cut
+    # Pixels: the same text in the same places, up to a pixel here and there in a word.
+    with Image.open(tmp_path / "c.jpg") as made:
+        made = made.convert("RGB")
+        expected = reference_card(title)
+        area = (card.MARGIN, 100, SIZE[0] - card.MARGIN + 40, 480)
+        ours = made.crop(area).convert("L")
+        theirs = expected.crop(area).convert("L")
+        assert ImageStat.Stat(ImageChops.difference(ours, theirs)).mean[0] < 2.5
+        ink = [box for box in (ours.point(lambda v: 255 * (v > 160)).getbbox(),
+                               theirs.point(lambda v: 255 * (v > 160)).getbbox())]
+        assert all(abs(a - b) <= 2 for a, b in zip(*ink)), ink
+
+
+def test_painter_cache_is_bounded_and_reused(tmp_path):
+    small = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn", mask_bytes=60_000)
+    large = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    for n, title in enumerate(TITLES * 2):
+        a = small.draw(title, FOOTER, str(tmp_path / f"s{n}.jpg"))
+        b = large.draw(title, FOOTER, str(tmp_path / f"l{n}.jpg"))
+        assert a == b
+        assert (tmp_path / f"s{n}.jpg").read_bytes() == (tmp_path / f"l{n}.jpg").read_bytes()
+        biggest = max(m.size[0] * m.size[1] for m, _ in small.masks.values())
+        assert small.held <= 60_000 or len(small.masks) == 1, (small.held, biggest)
+    rendered = large.rendered
+    large.draw(TITLES[1], FOOTER, str(tmp_path / "again.jpg"))
+    assert large.rendered == rendered  # every word and footer line came from the cache
+    assert small.rendered > large.rendered  # the small one had to let some go
+
+
+def _card_jobs(count: int) -> list[Job]:
+    jobs = []
+    for n in range(count):
+        spec = {"title": f"{TITLES[n % 4]} số {n}", "footer": FOOTER[:1 + n % 2],
+                "fonts": FONTS, "size": SIZE, "site": "congdoantkv.vn", "brand": BRAND}
+        jobs.append(Job(source=None, card=spec, aliases={"og.jpg": [f"anh/og/the-{n}.jpg"]}))
+    return jobs
+
+
+LIMITS = Limits(DEFAULTS["max_bytes"], DEFAULTS["max_pixels"], tuple(DEFAULTS["quality"].items()))
+
+
+def test_many_cards_drawn_in_chunks_by_workers_then_reused(tmp_path):
+    count = batch.CARD_CHUNK * 2 + 30  # three tasks, more than the pool threshold
+    assert count * batch._COST_S["card"] >= batch.POOL_THRESHOLD_S
+    jobs = _card_jobs(count)
+    outcomes, stats = run(jobs, Cache(tmp_path / "cache"), tmp_path / "out", LIMITS, 2)
+    assert (stats.made, stats.failed, stats.written) == (count, 0, count)
+    made = sorted((tmp_path / "out" / "anh" / "og").glob("*.jpg"))
+    assert len(made) == count
+    for path in made[:: count // 5]:
+        with Image.open(path) as image:
+            assert image.size == SIZE and image.format == "JPEG"
+            assert not image.info.get("progressive")
+    assert all(outcomes[id(j)].manifest["card"]["title_lines"] for j in jobs)
+    # Warm: nothing drawn, nothing written; a clean output is filled from the cache.
+    _, warm = run(_card_jobs(count), Cache(tmp_path / "cache"), tmp_path / "out", LIMITS, 2)
+    assert (warm.made, warm.cached, warm.written) == (0, count, 0)
+    for path in made[:10]:
+        path.unlink()
+    _, refill = run(_card_jobs(count), Cache(tmp_path / "cache"), tmp_path / "out", LIMITS, 2)
+    assert (refill.made, refill.written) == (0, 10)
+
+
+def test_workers_are_fresh_processes_not_copies_of_the_build():
+    import bs4  # noqa: F401  (loaded here, in the build process, as in a build)
+    import pelican  # noqa: F401
+
+    with batch._pool(2) as pool:
+        held = pool.submit(batch.loaded, ("pelican", "bs4", "plugins.images.batch")).result()
+    assert held == ["plugins.images.batch"]
+
+
+def test_script_without_main_guard_runs_once(tmp_path):
+    marks = tmp_path / "marks.txt"
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        with open({str(marks)!r}, "a") as handle:
+            handle.write("ran\\n")
+        from plugins.images import batch
+        with batch._pool(2) as pool:
+            print(sum(pool.map(abs, [-1, -2, -3])))
+        """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "6"
+    assert marks.read_text().splitlines() == ["ran"]
