@@ -4,10 +4,11 @@ the campaign. Characters the font lacks (emoji...) are left out rather than draw
 
 Thousands of cards are drawn in one build, so what every card shares is made once per worker
 process and kept (:class:`Painter`): the background with the bars, the site's name and the
-brand; the loaded fonts; the width and the rendered glyphs (an 8-bit mask) of every word and
-footer line seen, in a cache bounded in bytes. A card is then a copy of the background, a few
-masks blended onto it and a plain (baseline) JPEG: a title is set word by word, each word where
-the whole line would put it, so the card looks as when the line was drawn in one go."""
+brand; the loaded fonts; the width of every word and footer line seen, and its rendering (a
+small RGB tile, the text already blended on the plain colour under it) in a cache bounded in
+bytes. A card is then a few tiles copied onto the background, saved as a plain (baseline) JPEG,
+and the background put back: a title is set word by word, each word where the whole line would
+put it, so the card looks as when the line was drawn in one go."""
 from __future__ import annotations
 
 import functools
@@ -31,7 +32,7 @@ VERSION = "3"
 JPEG = {"quality": 86}
 SIZES = range(76, 39, -4)      # title sizes tried, largest first
 SPACING = 1.28                 # title line step, × size
-MASK_BYTES = 24 << 20          # rendered words kept per process (an 8-bit mask each)
+TILE_BYTES = 32 << 20          # rendered words kept per process (RGB, 4 bytes a pixel)
 
 
 @functools.lru_cache(maxsize=8)
@@ -76,15 +77,15 @@ class Painter:
     """What every card of one design shares, made once per process: see the module's doc."""
 
     def __init__(self, fonts: tuple[str, str], size: tuple[int, int], brand: str, site: str,
-                 mask_bytes: int = MASK_BYTES):
+                 tile_bytes: int = TILE_BYTES):
         self.bold, self.medium = fonts
         self.size = size
         self.widths: dict[tuple, float] = {}
         self.footers: dict[tuple, tuple] = {}
-        self.masks: OrderedDict[tuple, tuple] = OrderedDict()
-        self.mask_bytes = mask_bytes
-        self.held = 0          # bytes of the masks kept
-        self.rendered = 0      # masks made (a miss of the cache), for tests and benchmarks
+        self.tiles: OrderedDict[tuple, tuple] = OrderedDict()
+        self.tile_bytes = tile_bytes
+        self.held = 0          # bytes of the tiles kept
+        self.rendered = 0      # tiles made (a miss of the cache), for tests and benchmarks
         self.brand = drawable(brand, self.medium)
         self.site = site
         width, height = size
@@ -99,6 +100,16 @@ class Painter:
                      fill=WHITE)
         self.background = image
         self.inks = {fill: pen._getink(fill)[0] for fill in (WHITE, SOFT)}
+        # Where the background is one plain colour (text tiles are copied only there), and
+        # the ink already on it; a card is drawn on ``canvas``, then it is put back.
+        self.grounds = [((18, 0, width, height - 150), BRAND),
+                        ((18, height - 150, width, height), BRAND_DARK)]
+        self.fixed = [(pen.textbbox((MARGIN, 52), self.brand.upper(), font=font(self.medium, 30)),
+                       None)]
+        if site:
+            self.fixed.append((pen.textbbox((width - MARGIN - face.getlength(site),
+                                             height - 150 + 30), site, font=face), None))
+        self.canvas = image.copy()
 
     # -- measuring and rendering, cached
 
@@ -111,26 +122,51 @@ class Painter:
             found = self.widths[key] = font(path, size).getlength(text)
         return found
 
-    def mask(self, path: str, size: int, text: str):
-        """``(mask, offset)`` of ``text`` as :meth:`ImageDraw.text` renders it (anchor "la")."""
-        key = (path, size, text)
-        found = self.masks.get(key)
+    def tile(self, path: str, size: int, text: str, fill, ground):
+        """``(tile, offset)``: ``text`` as :meth:`ImageDraw.text` renders it (anchor "la"),
+        blended in ``fill`` on the plain ``ground`` colour, as big as its ink."""
+        key = (path, size, text, fill, ground)
+        found = self.tiles.get(key)
         if found is not None:
-            self.masks.move_to_end(key)
+            self.tiles.move_to_end(key)
             return found
         mask, offset = font(path, size).getmask2(text, "L")
-        found = self.masks[key] = (mask, offset)
+        tile = Image.new("RGB", mask.size, ground)
+        if mask.size[0] and mask.size[1]:
+            ImageDraw.Draw(tile).draw.draw_bitmap((0, 0), mask, self.inks[fill])
+        found = self.tiles[key] = (tile, offset)
         self.rendered += 1
-        self.held += mask.size[0] * mask.size[1]
-        while self.held > self.mask_bytes and len(self.masks) > 1:
-            old, _ = self.masks.popitem(last=False)[1]
-            self.held -= old.size[0] * old.size[1]
+        self.held += 4 * tile.size[0] * tile.size[1]
+        while self.held > self.tile_bytes and len(self.tiles) > 1:
+            old, _ = self.tiles.popitem(last=False)[1]
+            self.held -= 4 * old.size[0] * old.size[1]
         return found
 
-    def put(self, pen, xy, path: str, size: int, text: str, fill) -> None:
-        mask, offset = self.mask(path, size, text)
-        pen.draw.draw_bitmap((round(xy[0]) + offset[0], round(xy[1]) + offset[1]), mask,
-                             self.inks[fill])
+    def put(self, xy, path: str, size: int, text: str, fill, ground, drawn: list) -> None:
+        """Draw ``text`` at ``xy`` on the canvas: its cached tile copied over when it lands on
+        plain ``ground`` away from any ink, else blended as ImageDraw would."""
+        tile, offset = self.tile(path, size, text, fill, ground)
+        x, y = round(xy[0]) + offset[0], round(xy[1]) + offset[1]
+        box = (x, y, x + tile.size[0], y + tile.size[1])
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return
+        plain = any(_inside(box, area) for area, colour in self.grounds if colour == ground)
+        if plain and not any(_overlap(box, other) for other, _ in drawn):
+            self.canvas.paste(tile, box)
+            drawn.append((box, ground))
+        else:  # rare: overhanging ink, or a long site name in the way
+            mask, offset = font(path, size).getmask2(text, "L")
+            x, y = round(xy[0]) + offset[0], round(xy[1]) + offset[1]
+            ImageDraw.Draw(self.canvas).draw.draw_bitmap((x, y), mask, self.inks[fill])
+            drawn.append(((x, y, x + mask.size[0], y + mask.size[1]), None))
+
+    def restore(self, drawn: list) -> None:
+        """Put the canvas back as the background was."""
+        for box, ground in drawn:
+            if ground is not None:
+                self.canvas.paste(ground, box)
+            else:
+                self.canvas.paste(self.background.crop(box), box)
 
     # -- layout
 
@@ -199,35 +235,46 @@ class Painter:
 
     def draw(self, title: str, footer: list, target: str) -> dict:
         width, height = self.size
-        image = self.background.copy()
-        pen = ImageDraw.Draw(image)
         title = drawable(title, self.bold)
         size, lines, step = self.fit(title, width - 2 * MARGIN, height - 150 - 120 - 30)
         space = self.length(self.bold, size, " ")
-        y = 120
-        for line in lines:
-            x = float(MARGIN)
-            for word in line:
-                self.put(pen, (x, y), self.bold, size, word, WHITE)
-                x += self.length(self.bold, size, word) + space
-            y += step
-        drawn_footer = []
-        y = height - 150 + 28
-        for index, choices in enumerate(line for line in footer if line):
-            text, path, face = self.footer_line(
-                index, choices if isinstance(choices, str) else tuple(choices))
-            if text:
-                self.put(pen, (MARGIN, y), path, face, text, WHITE if index == 0 else SOFT)
-            drawn_footer.append(text)
-            y += 48
-            if index == 1:
-                break
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        tmp = f"{target}.tmp"
-        image.save(tmp, "JPEG", **JPEG)
-        os.replace(tmp, target)
+        drawn = list(self.fixed)
+        try:
+            y = 120
+            for line in lines:
+                x = float(MARGIN)
+                for word in line:
+                    self.put((x, y), self.bold, size, word, WHITE, BRAND, drawn)
+                    x += self.length(self.bold, size, word) + space
+                y += step
+            drawn_footer = []
+            y = height - 150 + 28
+            for index, choices in enumerate(line for line in footer if line):
+                text, path, face = self.footer_line(
+                    index, choices if isinstance(choices, str) else tuple(choices))
+                if text:
+                    self.put((MARGIN, y), path, face, text, WHITE if index == 0 else SOFT,
+                             BRAND_DARK, drawn)
+                drawn_footer.append(text)
+                y += 48
+                if index == 1:
+                    break
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            tmp = f"{target}.tmp"
+            self.canvas.save(tmp, "JPEG", **JPEG)
+            os.replace(tmp, target)
+        finally:
+            self.restore(drawn[len(self.fixed):])
         return {"title_lines": [" ".join(line) for line in lines], "title_size": size,
                 "footer": drawn_footer, "brand": self.brand, "site": self.site}
+
+
+def _inside(box, area) -> bool:
+    return area[0] <= box[0] and area[1] <= box[1] and box[2] <= area[2] and box[3] <= area[3]
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 @functools.lru_cache(maxsize=4)
