@@ -95,15 +95,15 @@ def test_painter_lays_out_and_draws_as_whole_lines(title, tmp_path):
 
 
 def test_painter_cache_is_bounded_and_reused(tmp_path):
-    small = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn", tile_bytes=200_000)
+    small = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn", tile_bytes=60_000)
     large = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
     for n, title in enumerate(TITLES * 2):
         a = small.draw(title, FOOTER, str(tmp_path / f"s{n}.jpg"))
         b = large.draw(title, FOOTER, str(tmp_path / f"l{n}.jpg"))
         assert a == b
         assert (tmp_path / f"s{n}.jpg").read_bytes() == (tmp_path / f"l{n}.jpg").read_bytes()
-        biggest = max(4 * t.size[0] * t.size[1] for t, _ in small.tiles.values())
-        assert small.held <= 200_000 or len(small.tiles) == 1, (small.held, biggest)
+        biggest = max(t.size[0] * t.size[1] for t, _ in small.tiles.values())
+        assert small.held <= 60_000 or len(small.tiles) == 1, (small.held, biggest)
     rendered = large.rendered
     large.draw(TITLES[1], FOOTER, str(tmp_path / "again.jpg"))
     assert large.rendered == rendered  # every word and footer line came from the cache

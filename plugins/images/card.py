@@ -5,8 +5,8 @@ the campaign. Characters the font lacks (emoji...) are left out rather than draw
 Thousands of cards are drawn in one build, so what every card shares is made once per worker
 process and kept (:class:`Painter`): the background with the bars, the site's name and the
 brand; the loaded fonts; the width of every word and footer line seen, and its rendering (a
-small RGB tile, the text already blended on the plain colour under it) in a cache bounded in
-bytes. A card is then a few tiles copied onto the background, saved as a plain (baseline) JPEG,
+small palette tile, the text already blended on the plain colour under it) in a cache bounded
+in bytes. A card is then a few tiles copied onto the background, saved as a plain (baseline) JPEG,
 and the background put back: a title is set word by word, each word where the whole line would
 put it, so the card looks as when the line was drawn in one go."""
 from __future__ import annotations
@@ -32,7 +32,7 @@ VERSION = "3"
 JPEG = {"quality": 86}
 SIZES = range(76, 39, -4)      # title sizes tried, largest first
 SPACING = 1.28                 # title line step, × size
-TILE_BYTES = 32 << 20          # rendered words kept per process (RGB, 4 bytes a pixel)
+TILE_BYTES = 32 << 20          # rendered words kept per process (a byte a pixel)
 
 
 @functools.lru_cache(maxsize=8)
@@ -124,22 +124,26 @@ class Painter:
 
     def tile(self, path: str, size: int, text: str, fill, ground):
         """``(tile, offset)``: ``text`` as :meth:`ImageDraw.text` renders it (anchor "la"),
-        blended in ``fill`` on the plain ``ground`` colour, as big as its ink."""
+        as big as its ink: a palette image (a byte a pixel) whose colours are ``fill``
+        blended on the plain ``ground`` at each level of coverage, so it is copied onto the
+        card as drawing the text there would blend it."""
         key = (path, size, text, fill, ground)
         found = self.tiles.get(key)
         if found is not None:
             self.tiles.move_to_end(key)
             return found
-        mask, offset = font(path, size).getmask2(text, "L")
-        tile = Image.new("RGB", mask.size, ground)
-        if mask.size[0] and mask.size[1]:
-            ImageDraw.Draw(tile).draw.draw_bitmap((0, 0), mask, self.inks[fill])
+        face = font(path, size)
+        mask, offset = face.getmask2(text, "L")
+        coverage = Image.new("L", mask.size)
+        ImageDraw.Draw(coverage).text((-offset[0], -offset[1]), text, font=face, fill=255)
+        tile = coverage.convert("P")
+        tile.putpalette(_ramp(fill, ground))
         found = self.tiles[key] = (tile, offset)
         self.rendered += 1
-        self.held += 4 * tile.size[0] * tile.size[1]
+        self.held += tile.size[0] * tile.size[1]
         while self.held > self.tile_bytes and len(self.tiles) > 1:
             old, _ = self.tiles.popitem(last=False)[1]
-            self.held -= 4 * old.size[0] * old.size[1]
+            self.held -= old.size[0] * old.size[1]
         return found
 
     def put(self, xy, path: str, size: int, text: str, fill, ground, drawn: list) -> None:
@@ -267,6 +271,13 @@ class Painter:
             self.restore(drawn[len(self.fixed):])
         return {"title_lines": [" ".join(line) for line in lines], "title_size": size,
                 "footer": drawn_footer, "brand": self.brand, "site": self.site}
+
+
+@functools.lru_cache(maxsize=16)
+def _ramp(fill, ground) -> list[int]:
+    """A palette: entry ``a`` is ``fill`` over ``ground`` at coverage a/255, as
+    :meth:`ImageDraw.text` blends anti-aliased text."""
+    return [round(g + (f - g) * a / 255) for a in range(256) for f, g in zip(fill, ground)]
 
 
 def _inside(box, area) -> bool:
