@@ -3,6 +3,9 @@ go would, within bounded memory; fresh worker processes (none a copy of the buil
 in chunks, also from a script without a main guard."""
 from __future__ import annotations
 
+import io
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +20,8 @@ from plugins.images.batch import Job, run
 from plugins.images.cache import Cache
 from plugins.images.images import DEFAULTS
 from plugins.images.process import Limits
+
+from tests.helpers import article
 
 FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
          str(ROOT / "theme/static/fonts/BeVietnamPro-Medium.ttf"))
@@ -197,3 +202,68 @@ def test_text_over_other_ink_is_blended_and_canvas_put_back(tmp_path):
     # JPEG noise only: no piece of the site's name was wiped by a tile
     assert ImageStat.Stat(ImageChops.difference(ours, theirs)).mean[0] < 1.5
     assert ImageChops.difference(ours, theirs).point(lambda v: 255 * (v > 90)).getbbox() is None
+
+
+# ------------------------------------------------------------------ pruning the cache
+
+def _objects(cache_dir: Path) -> set[str]:
+    return {p.name for p in (cache_dir / "objects").glob("*/*") if not p.name.endswith(".tmp")}
+
+
+def test_cache_keeps_what_recent_builds_used_and_drops_the_rest(make_site, tmp_path):
+    base = "bai-viet/than-ha-lam/2020"
+    cache_dir = tmp_path / "image-cache"
+    conf = {"IMAGES": {"cache_dir": str(cache_dir), "cache_keep_builds": 2}}
+    photo = Image.new("RGB", (1600, 1000), (20, 40, 220))
+    raw = io.BytesIO()
+    photo.save(raw, "JPEG")
+    first = make_site({f"{base}/a.md": article(title="Tin thứ nhất", slug="a"),
+                       f"{base}/b.md": article(title="Tin thứ hai", slug="b",
+                                               date="2020-06-11 09:00"),
+                       f"{base}/c.md": article(title="Tin có ảnh", slug="c", image="c/bia.jpg",
+                                               image_alt="Ảnh", date="2020-06-12 09:00"),
+                       f"{base}/c/bia.jpg": raw.getvalue()}, strict=True, **conf)
+    assert first.settings["IMAGES_STATS"].made == 3
+    built_first = _objects(cache_dir)
+    assert len(built_first) == 3
+    stale = cache_dir / "objects" / "00" / "worker-left.123.tmp"
+    stale.mkdir(parents=True)
+    os.utime(stale, (1, 1))
+    fresh_tmp = cache_dir / "objects" / "00" / "working-now.456.tmp"
+    fresh_tmp.mkdir()
+
+    # The title changes: a new card; the old one stays for a build (keep 2 builds).
+    make_site({f"{base}/a.md": article(title="Tin thứ nhất, đã sửa", slug="a")},
+              strict=True, **conf)
+    second = _objects(cache_dir)
+    assert len(second) == 4 and built_first < second
+    assert not stale.exists() and fresh_tmp.exists()
+
+    # One more build with nothing changed: the old card is not used by the last two builds.
+    third = make_site({}, strict=True, **conf)
+    assert third.settings["IMAGES_STATS"].made == 0
+    now = _objects(cache_dir)
+    assert len(now) == 3 and now < second and len(now & built_first) == 2
+    with Image.open(third.path("/anh/og/a.jpg")) as image:
+        assert image.size == (1200, 630)
+    # Nothing that a build uses was removed: a build with a clean output redraws nothing.
+    shutil.rmtree(tmp_path / "output")
+    fourth = make_site({}, strict=True, **conf)
+    assert fourth.settings["IMAGES_STATS"].made == 0
+    assert _objects(cache_dir) == now
+
+
+def test_prune_never_removes_what_this_build_uses(tmp_path):
+    cache = Cache(tmp_path)
+    for key in ("a" * 64, "b" * 64, "c" * 64):
+        cache.put(key, {"files": {}})
+    cache.used = {"a" * 64}
+    assert cache.prune(1) == 0  # first counted build: b and c start counting now
+    cache.used = {"a" * 64}
+    assert cache.prune(1) == 2
+    assert _objects(tmp_path) == {"a" * 64}
+    cache.used = {"a" * 64}
+    (tmp_path / "used.json").write_text('{"build": 99, "keys": {"' + "a" * 64 + '": 1}}')
+    assert cache.prune(1) == 0 and _objects(tmp_path) == {"a" * 64}
+    with pytest.raises(ValueError):
+        cache.prune(0)

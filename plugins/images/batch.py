@@ -203,6 +203,7 @@ def run(jobs: list[Job], cache: Cache, output: Path, limits: Limits, workers: in
                         "vào thư mục cùng tên bài viết, cạnh tệp bài")
                 continue
         key = _key(cache, job, limits, digest, fonts)
+        cache.used.add(key)
         manifest = cache.get(key)
         if manifest is None:
             todo.append((job, key))

@@ -4,6 +4,8 @@ decodes no photo, and a changed photo is redone alone.
 
 ``index.json`` remembers the size, mtime and SHA-256 of every source seen, so an unchanged
 photo is not even read again; ``objects/<key>/`` holds the finished files and ``manifest.json``.
+``used.json`` numbers the full builds and remembers the last one that used each object, so
+:meth:`Cache.prune` removes what no build has used lately (old titles' cards, replaced photos).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 #: Bump when the way files are made changes: every cached entry is then redone.
@@ -33,6 +36,7 @@ class Cache:
         except (OSError, ValueError):
             self.index = {}
         self._dirty = False
+        self.used: set[str] = set()  # keys of the objects this build uses
 
     def digest(self, path: Path | str) -> str | None:
         """SHA-256 of a file, read only when its size or mtime changed; None if missing."""
@@ -73,6 +77,51 @@ class Cache:
         if self._dirty:
             _atomic_write(self.index_path, json.dumps(self.index))
             self._dirty = False
+
+    def prune(self, keep: int) -> int:
+        """After a build that used every object it needs (all in :attr:`used`): remove the
+        objects that none of the last ``keep`` builds used, this one included, and the
+        leftovers of a worker stopped halfway (``*.tmp`` folders over an hour old). An object
+        this build uses is never removed; one made before builds were counted starts counting
+        now. Returns how many objects were removed."""
+        if keep < 1:
+            raise ValueError("keep phải từ 1 trở lên")
+        path = self.root / "used.json"
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            build, last = int(state["build"]) + 1, dict(state["keys"])
+        except (OSError, ValueError, KeyError, TypeError):
+            build, last = 1, {}
+        for key in self.used:
+            last[key] = build
+        removed, seen = 0, {}
+        old_tmp = time.time() - 3600
+        try:
+            shards = list(os.scandir(self.root / "objects"))
+        except OSError:
+            shards = []
+        for shard in shards:
+            if not shard.is_dir():
+                continue
+            for entry in os.scandir(shard.path):
+                name = entry.name
+                if name.endswith(".tmp"):
+                    if entry.stat().st_mtime < old_tmp:
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    continue
+                when = last.get(name, build)
+                if name not in self.used and when <= build - keep:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed += 1
+                else:
+                    seen[name] = when
+        # Sources no longer there are forgotten too (the index only grows otherwise).
+        if any(not os.path.exists(source) for source in self.index):
+            self.index = {k: v for k, v in self.index.items() if os.path.exists(k)}
+            self._dirty = True
+            self.save()
+        _atomic_write(path, json.dumps({"build": build, "keys": seen}))
+        return removed
 
 
 def publish(source: Path, target: Path) -> bool:

@@ -47,6 +47,8 @@ DEFAULTS = {
     "output_dir": "anh",
     "cache_dir": None,                   # default: <CACHE_PATH>/images
     "workers": 0,                        # 0: every core
+    # The cache keeps what one of the last N full builds used; 0: it is never pruned.
+    "cache_keep_builds": 3,
     "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
     "max_pixels": schema.IMAGE_MAX_PIXELS,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
@@ -72,6 +74,10 @@ def config(settings) -> dict:
     for name in ("max_bytes", "max_pixels"):
         if not isinstance(conf[name], int) or conf[name] <= 0:
             raise ValueError(f"plugins.images: IMAGES['{name}'] phải là số nguyên dương")
+    keep = conf["cache_keep_builds"]
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
+        raise ValueError("plugins.images: IMAGES['cache_keep_builds'] phải là số nguyên ≥ 0 "
+                         "(0: không bao giờ dọn bộ nhớ đệm ảnh)")
     return conf
 
 
@@ -342,8 +348,10 @@ def process(generator):
     plan = Plan(settings, conf)
     # A live session (invoke livereload) keeps the items whose source did not change, with
     # their pictures: only new or re-read items are planned again.
-    uses = [_plan_item(plan, item) for item in _items(generator.context)
+    items = list(_items(generator.context))
+    uses = [_plan_item(plan, item) for item in items
             if item.__dict__.get("_images_done") is not settings]
+    every_item = len(uses) == len(items)  # else a live session: the rest are not looked at
 
     jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
@@ -388,6 +396,11 @@ def process(generator):
         if use.body:
             _rewrite(use, outcomes, macros, conf)
         item._images_done = settings
+    if conf["cache_keep_builds"] and every_item:
+        removed = cache.prune(conf["cache_keep_builds"])
+        if removed:
+            logger.info("plugins.images: bỏ %d mục bộ nhớ đệm không bản dựng nào dùng gần đây",
+                        removed)
     logger.info("plugins.images: %s", stats)
 
 
