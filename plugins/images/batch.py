@@ -92,7 +92,7 @@ def _work(job: Job, folder: str, limits: Limits) -> tuple:
     return ("ok", manifest)
 
 
-def _publish(job: Job, files, folder: Path, output: Path) -> int:
+def _publish(job: Job, files, folder: str, output: str) -> int:
     """Put the job's files (cached in ``folder``) in the output; returns how many were
     written (a file already there, the same, is left alone)."""
     written = 0
@@ -101,7 +101,7 @@ def _publish(job: Job, files, folder: Path, output: Path) -> int:
         if job.prefix and name not in job.aliases:
             targets.append(f"{job.prefix}-{name}")
         for target in targets:
-            written += publish(folder / name, output / target)
+            written += publish(os.path.join(folder, name), os.path.join(output, target))
     return written
 
 
@@ -113,7 +113,7 @@ def _work_many(tasks: list, limits: Limits, output: str) -> list:
         result = _work(job, folder, limits)
         written = 0
         if result[0] == "ok":
-            written = _publish(job, result[1]["files"], Path(folder), Path(output))
+            written = _publish(job, result[1]["files"], folder, output)
         results.append((result, written))
     return results
 
@@ -235,7 +235,7 @@ def run(jobs: list[Job], cache: Cache, output: Path, limits: Limits, workers: in
                     task = next(queue, None)
                     if task is None:
                         break
-                    chunk = [(job, str(cache.folder(key))) for job, key in task]
+                    chunk = [(job, cache.path(key)) for job, key in task]
                     pending[pool.submit(_work_many, chunk, limits, str(output))] = task
                 if not pending:
                     break
@@ -245,7 +245,7 @@ def run(jobs: list[Job], cache: Cache, output: Path, limits: Limits, workers: in
                     done(pending.pop(future), future.result())
     else:
         for task in tasks:
-            done(task, _work_many([(job, str(cache.folder(key))) for job, key in task], limits,
+            done(task, _work_many([(job, cache.path(key)) for job, key in task], limits,
                                   str(output)))
 
     for job in jobs:
@@ -254,7 +254,7 @@ def run(jobs: list[Job], cache: Cache, output: Path, limits: Limits, workers: in
             stats.failed += 1
         elif id(job) not in published:
             stats.written += _publish(job, outcome.manifest["files"],
-                                      cache.folder(outcome.manifest["key"]), output)
+                                      cache.path(outcome.manifest["key"]), str(output))
     cache.save()
     stats.seconds = time.perf_counter() - started
     return outcomes, stats
