@@ -244,7 +244,7 @@ def bench_cards(count: int = 10000, workers: int = 0, mixed: bool = True,
             assert stats.made == (count if name == "cold" else 0), stats
             figures[f"{name}_wall_s"] = round(wall, 2)
             figures[f"{name}_cpu_main_s"] = round(main, 2)
-            figures[f"{name}_cpu_workers_s"] = round(pool, 2)
+            figures[f"{name}_cpu_workers_s"] = round(max(pool, 0.0), 2)
             figures[f"{name}_cpu_ms_per_card"] = round((main + pool) * 1000 / count, 2)
             figures[f"{name}_peak_pss_mb"] = round(peak.pss / 1024)
             figures[f"{name}_peak_rss_mb"] = round(peak.rss / 1024)
