@@ -11,7 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from tests.helpers import article
+from newsroom import site
+from tests.conftest import BuiltSite
+from tests.helpers import article, write_files
 
 DIR = "bai-viet/than-ha-lam/2020"
 PUBLISHED = "https://congdoantkv.vn"
@@ -54,10 +56,6 @@ def local(site, url: str):
 
 @pytest.fixture(scope="module", params=["preview", "published"])
 def feed_site(request, tmp_path_factory):
-    from newsroom import site
-    from tests.conftest import BuiltSite
-    from tests.helpers import write_files
-
     root = tmp_path_factory.mktemp(f"feeds-{request.param}")
     write_files(root / "content", FILES)
     overrides = ({"SITEURL": PUBLISHED, "FEED_DOMAIN": PUBLISHED}
