@@ -14,6 +14,8 @@ import pytest
 from newsroom import corpus, livereload, site
 from newsroom.bench import Changes
 
+from tests.helpers import article
+
 N = 100
 
 
@@ -94,6 +96,13 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     changes.add(0)
     added = session.update()
     assert added["written"] >= 1
+    # Added as the watcher reports it: only the new file is looked at, not the whole tree.
+    plain = work / "bai-viet" / "than-ha-lam" / "2026" / "tin-moi-truc-tiep.md"
+    plain.parent.mkdir(parents=True, exist_ok=True)
+    plain.write_text(article(title="Tin mới đăng khi đang xem trước", date="2026-01-02 07:00"),
+                     encoding="utf-8")
+    added = session.update(files_changed=True, paths=[plain])
+    assert added["written"] >= 1 and 0 < added["rendered"] < 120
     photo = sorted(work.glob("bai-viet/*/*/*/anh-bia.jpg"))[0]
     photo.write_bytes(corpus.image_bytes(9999))  # a photo replaced, its article untouched
     replaced = session.update(files_changed=False, paths=[photo])
@@ -101,7 +110,7 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
     victim_gone = time.time() - 1
-    removed = session.update()
+    removed = session.update(files_changed=True, paths=[victim])
     assert removed["removed"] >= 1
 
     # The search index follows each update in the background, after the pages are served.
