@@ -12,6 +12,7 @@ put it, so the card looks as when the line was drawn in one go."""
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -99,11 +100,10 @@ class Painter:
             pen.text((width - MARGIN - face.getlength(site), height - 150 + 30), site, font=face,
                      fill=WHITE)
         self.background = image
-        self.inks = {fill: pen._getink(fill)[0] for fill in (WHITE, SOFT)}
         # Where the background is one plain colour (text tiles are copied only there), and
         # the ink already on it; a card is drawn on ``canvas``, then it is put back.
-        self.grounds = [((18, 0, width, height - 150), BRAND),
-                        ((18, height - 150, width, height), BRAND_DARK)]
+        self.grounds = [((19, 0, width, height - 150), BRAND),
+                        ((19, height - 150, width, height), BRAND_DARK)]
         self.fixed = [(pen.textbbox((MARGIN, 52), self.brand.upper(), font=font(self.medium, 30)),
                        None)]
         if site:
@@ -159,10 +159,12 @@ class Painter:
             self.canvas.paste(tile, box)
             drawn.append((box, ground))
         else:  # rare: overhanging ink, or a long site name in the way
-            mask, offset = font(path, size).getmask2(text, "L")
-            x, y = round(xy[0]) + offset[0], round(xy[1]) + offset[1]
-            ImageDraw.Draw(self.canvas).draw.draw_bitmap((x, y), mask, self.inks[fill])
-            drawn.append(((x, y, x + mask.size[0], y + mask.size[1]), None))
+            xy = (round(xy[0]), round(xy[1]))
+            pen = ImageDraw.Draw(self.canvas)
+            pen.text(xy, text, font=font(path, size), fill=fill)
+            left, top, right, bottom = pen.textbbox(xy, text, font=font(path, size))
+            drawn.append(((math.floor(left), math.floor(top), math.ceil(right),
+                           math.ceil(bottom)), None))
 
     def restore(self, drawn: list) -> None:
         """Put the canvas back as the background was."""
