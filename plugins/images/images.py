@@ -13,6 +13,7 @@ listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``),
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import os
 import posixpath
@@ -343,6 +344,17 @@ def _plan_item(plan: Plan, item) -> Use:
 def process(generator):
     """Plan every item's photos, make them (cache, every core), then give the items their
     pictures, social card and rewritten body, and their problems."""
+    # What the build holds by now (10,000 items read) is set aside from Python's cycle
+    # collector while this step runs: it made thousands of small objects, and each full
+    # collection walked the whole build again (a third of the step's time at 10,000 items).
+    gc.freeze()
+    try:
+        _process(generator)
+    finally:
+        gc.unfreeze()
+
+
+def _process(generator):
     drop_originals(generator)
     settings = generator.settings
     conf = config(settings)
