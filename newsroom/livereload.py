@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import http.server
 import json
 import logging
@@ -378,6 +379,15 @@ def start_server(output: Path, port: int, state: _State) -> http.server.Threadin
 RESTART = ("data", "newsroom", "plugins")
 
 
+def _settle():
+    """Between updates, while the browser reloads: collect garbage over everything, then
+    freeze what is left (the site in memory), so that the collector does not walk half a
+    million live objects again during the next update (0.6 s of CPU at 10,000 articles)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
           ready=None, argv=(), stop_event=None, **overrides):
     """Build, serve, and update on every change until interrupted."""
@@ -399,6 +409,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             server.server_close()
         raise
     state.bump(session.count)
+    _settle()
     content = Path(session.settings["PATH"])
     theme = Path(session.settings["THEME"])
     watched = [content, theme] + [ROOT / name for name in RESTART] + [ROOT / conf]
@@ -431,6 +442,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 continue
             emit({**info, "event": "update", "changed": [str(p) for p in paths]})
             state.bump(session.count)
+            _settle()
     finally:
         if server:
             server.shutdown()
