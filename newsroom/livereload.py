@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import http.server
 import json
 import logging
@@ -47,6 +48,7 @@ class Session:
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
+        self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
         self.files: dict = {}
         self.moved: list[str] = []  # files added or removed in this update (watcher)
@@ -237,6 +239,7 @@ class Session:
                 generator.refresh_metadata_intersite_links()
         writer = p._get_writer()
         writer.fingerprints = self.fingerprints
+        writer.deep_memo = self.deep_memo
         writer.site_token = self._site_token(self.context)
         writer.content_token = self._content_token(generators)
         writer.begin()  # every page of this update rendered in one batch, on every core
@@ -249,6 +252,7 @@ class Session:
             raise
         writer.flush()
         signals.finalized.send(p)
+        self.deep_memo = writer.deep_memo_next  # the items of this update only
         written = set(writer._written_files)
         removed = sorted(self.written - written)
         for path in removed:
@@ -375,6 +379,15 @@ def start_server(output: Path, port: int, state: _State) -> http.server.Threadin
 RESTART = ("data", "newsroom", "plugins")
 
 
+def _settle():
+    """Between updates, while the browser reloads: collect garbage over everything, then
+    freeze what is left (the site in memory), so that the collector does not walk half a
+    million live objects again during the next update (0.6 s of CPU at 10,000 articles)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
           ready=None, argv=(), stop_event=None, **overrides):
     """Build, serve, and update on every change until interrupted."""
@@ -396,6 +409,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             server.server_close()
         raise
     state.bump(session.count)
+    _settle()
     content = Path(session.settings["PATH"])
     theme = Path(session.settings["THEME"])
     watched = [content, theme] + [ROOT / name for name in RESTART] + [ROOT / conf]
@@ -428,6 +442,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 continue
             emit({**info, "event": "update", "changed": [str(p) for p in paths]})
             state.bump(session.count)
+            _settle()
     finally:
         if server:
             server.shutdown()
