@@ -267,3 +267,23 @@ def test_prune_never_removes_what_this_build_uses(tmp_path):
     assert cache.prune(1) == 0 and _objects(tmp_path) == {"a" * 64}
     with pytest.raises(ValueError):
         cache.prune(0)
+
+
+def test_card_codes_only_the_rows_it_wrote_on_same_bytes_as_whole(tmp_path):
+    spliced = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    assert spliced.splice  # the check at start on this Pillow passed
+    whole = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    whole.splice = False
+    for n, title in enumerate(TITLES):
+        for footer in (FOOTER, []):
+            spliced.draw(title, footer, str(tmp_path / "a.jpg"))
+            whole.draw(title, footer, str(tmp_path / "b.jpg"))
+            data = (tmp_path / "a.jpg").read_bytes()
+            assert data == (tmp_path / "b.jpg").read_bytes(), (n, footer)
+            with Image.open(tmp_path / "a.jpg") as image:
+                image.load()
+                assert image.size == SIZE
+    # a row of blocks per restart interval, and they run 0..7 in turn
+    markers = [data[i + 1] for i in range(len(data) - 1)
+               if data[i] == 0xFF and 0xD0 <= data[i + 1] <= 0xD7]
+    assert markers == [0xD0 + n % 8 for n in range(-(-SIZE[1] // card.ROW) - 1)]
