@@ -8,7 +8,9 @@ brand; the loaded fonts; the width of every word and footer line seen, and its r
 small palette tile, the text already blended on the plain colour under it) in a cache bounded
 in bytes. A card is then a few tiles copied onto the background, saved as a plain (baseline) JPEG,
 and the background put back: a title is set word by word, each word where the whole line would
-put it, so the card looks as when the line was drawn in one go."""
+put it, so the card looks as when the line was drawn in one go. The JPEG has a restart marker
+after each row of 16-pixel blocks, so only the rows a card wrote on are coded; the others are
+the background's, coded once (the file is the same bytes as coding the whole card)."""
 from __future__ import annotations
 
 import functools
