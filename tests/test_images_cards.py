@@ -287,3 +287,14 @@ def test_card_codes_only_the_rows_it_wrote_on_same_bytes_as_whole(tmp_path):
     markers = [data[i + 1] for i in range(len(data) - 1)
                if data[i] == 0xFF and 0xD0 <= data[i + 1] <= 0xD7]
     assert markers == [0xD0 + n % 8 for n in range(-(-SIZE[1] // card.ROW) - 1)]
+
+
+def test_no_pruning_while_another_build_uses_the_cache(tmp_path):
+    Cache(tmp_path).put("d" * 64, {"files": {}})
+    (tmp_path / "used.json").write_text('{"build": 10, "keys": {"' + "d" * 64 + '": 1}}')
+    other = Cache(tmp_path)
+    with other.in_use():  # another build between its look-ups and its copies
+        assert Cache(tmp_path).prune(1) == 0
+        assert _objects(tmp_path) == {"d" * 64}
+    assert Cache(tmp_path).prune(1) == 1
+    assert _objects(tmp_path) == set()

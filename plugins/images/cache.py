@@ -9,12 +9,18 @@ photo is not even read again; ``objects/<key>/`` holds the finished files and ``
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import time
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on Linux/macOS: the cache is then never pruned
+    fcntl = None
 
 #: Bump when the way files are made changes: every cached entry is then redone.
 VERSION = "2"
@@ -84,14 +90,45 @@ class Cache:
             _atomic_write(self.index_path, json.dumps(self.index))
             self._dirty = False
 
+    @contextlib.contextmanager
+    def in_use(self):
+        """Held by a build from its first look-up to its last copy out of the cache (a shared
+        lock on ``lock``): no other build prunes meanwhile."""
+        if fcntl is None:
+            yield
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def prune(self, keep: int) -> int:
+        """:meth:`_prune` when no other build is using the cache (else nothing this time:
+        a build sharing the cache may be between a look-up and its copy)."""
+        if keep < 1:
+            raise ValueError("keep phải từ 1 trở lên")
+        if fcntl is None:
+            return 0
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return 0
+            try:
+                return self._prune(keep)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _prune(self, keep: int) -> int:
         """After a build that used every object it needs (all in :attr:`used`): remove the
         objects that none of the last ``keep`` builds used, this one included, and the
         leftovers of a worker stopped halfway (``*.tmp`` folders over an hour old). An object
         this build uses is never removed; one made before builds were counted starts counting
         now. Returns how many objects were removed."""
-        if keep < 1:
-            raise ValueError("keep phải từ 1 trở lên")
         path = self.root / "used.json"
         try:
             state = json.loads(path.read_text(encoding="utf-8"))

@@ -370,8 +370,22 @@ def _process(generator):
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
     limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
     output = Path(settings["OUTPUT_PATH"])
-    outcomes, stats = run(jobs, cache, output, limits, conf["workers"])
+    with cache.in_use():  # no other build sharing the cache prunes it meanwhile
+        outcomes, stats, uses = _make(plan, uses, jobs, cache, output, limits, conf)
     settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
+    _attach(generator, uses, outcomes, conf)
+    if conf["cache_keep_builds"] and every_item:
+        removed = cache.prune(conf["cache_keep_builds"])
+        if removed:
+            logger.info("plugins.images: bỏ %d mục bộ nhớ đệm không bản dựng nào dùng gần đây",
+                        removed)
+    logger.info("plugins.images: %s", stats)
+
+
+def _make(plan, uses, jobs, cache, output, limits, conf):
+    """Make or reuse every job's files; a cover that cannot make a sharp card gets a drawn
+    one."""
+    outcomes, stats = run(jobs, cache, output, limits, conf["workers"])
 
     # A cover that could not be read, or too small for a sharp card: a drawn card instead.
     redraw = []
@@ -384,7 +398,12 @@ def _process(generator):
         extra, more = run(redraw, cache, output, limits, conf["workers"])
         outcomes.update(extra)
         stats.add(more)
+    return outcomes, stats, uses
 
+
+def _attach(generator, uses, outcomes, conf):
+    """Give each item its pictures, social card, rewritten body and problems."""
+    settings = generator.settings
     macros = generator.env.get_template("partials/picture.html").make_module(
         {"SITEURL": settings.get("SITEURL", "")})
     for use in uses:
@@ -409,12 +428,6 @@ def _process(generator):
         if use.body:
             _rewrite(use, outcomes, macros, conf)
         item._images_done = settings
-    if conf["cache_keep_builds"] and every_item:
-        removed = cache.prune(conf["cache_keep_builds"])
-        if removed:
-            logger.info("plugins.images: bỏ %d mục bộ nhớ đệm không bản dựng nào dùng gần đây",
-                        removed)
-    logger.info("plugins.images: %s", stats)
 
 
 def _line_of(text: str, needle: str, default: int) -> int:
