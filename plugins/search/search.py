@@ -11,6 +11,12 @@ own, not a letter with a mark. So each article carries ``article.search_folded``
 spelling of every word of its text that has đ/Đ (printed in a hidden element of the page), and the
 search page folds the query the same way (``newsroom.text.fold``) before searching.
 
+Pagefind is handed only the article pages this build wrote (a temporary folder of links to
+them, so the thousands of list and term pages are never read), reads only the
+``data-pagefind-body`` element of each (``--root-selector``) and takes the site's language
+(``DEFAULT_LANG``) instead of looking for it; the bundle it writes is then put in a fixed order
+(``bundle.stabilize``), so the same pages give the same files, names included.
+
 Settings (checked at start-up)::
 
     SEARCH = {
@@ -24,18 +30,22 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import ArticlesGenerator, Generator
 
 from newsroom.settings import plugin_settings
 from newsroom.text import fold
+
+from .bundle import UnknownBundle, stabilize
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +56,16 @@ DEFAULTS = {
     "index": True,
 }
 TIMEOUT = 300
+#: The element Pagefind reads on each page: the article (templates/article.html); Pagefind
+#: skips the rest of the page (header, menus, JSON-LD, related stories) without looking at it.
+ROOT_SELECTOR = "[data-pagefind-body]"
 
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
+_FOLDED: dict[str, str] = {}  # word -> fold(word): the same few hundred đ-words everywhere
+#: Output folder -> the article pages of the build in progress (set when every generator has
+#: read its content, used and dropped when the build is finalized).
+_PAGES: dict[str, list[str]] = {}
 
 
 class SearchSettingsError(ValueError):
@@ -69,16 +86,34 @@ def folded_words(*texts: str) -> str:
     in order of first appearance: "Công đoàn ATVSLĐ" -> "doan atvsld"."""
     seen: dict[str, None] = {}
     for text in texts:
-        plain = html.unescape(_TAG.sub(" ", text or ""))
-        for word in _WORD.findall(plain):
-            if "đ" in word or "Đ" in word:
-                seen.setdefault(fold(word), None)
+        if not text or ("đ" not in text and "Đ" not in text and "&" not in text):
+            continue
+        plain = _TAG.sub(" ", text)
+        if "&" in plain:
+            plain = html.unescape(plain)
+        # Distinct space-separated pieces first (in C), then words only in pieces with đ: the
+        # same words in the same order as splitting the whole text into words.
+        for piece in dict.fromkeys(plain.split()):
+            if "đ" in piece or "Đ" in piece:
+                for word in _WORD.findall(piece):
+                    if "đ" in word or "Đ" in word:
+                        folded = _FOLDED.get(word)
+                        if folded is None:
+                            if len(_FOLDED) > 100_000:  # a long live session: stay small
+                                _FOLDED.clear()
+                            folded = _FOLDED[word] = fold(word)
+                        seen.setdefault(folded, None)
     return " ".join(seen)
 
 
 def add_folded_words(generators) -> None:
-    """Give each article ``search_folded`` (after every plugin has read and tagged it)."""
+    """Give each article ``search_folded`` (after every plugin has read and tagged it), and
+    note the pages Pagefind will index: the published articles and their translations."""
     for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            pages = [item.save_as for item in [*generator.articles, *generator.translations]
+                     if item.save_as]
+            _PAGES[os.path.realpath(generator.output_path)] = list(dict.fromkeys(pages))
         for article in getattr(generator, "articles", None) or ():
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
@@ -127,45 +162,85 @@ def search_filters(context) -> list[tuple[str, str, list[tuple[str, int]]]]:
     return [(key, label, values[key]) for key, label in FILTERS if values.get(key)]
 
 
-def pagefind_command(output: Path, bundle_dir: str) -> list[str]:
-    """The Pagefind command for an output folder (the binary from ``pagefind[bin]``)."""
-    return [sys.executable, "-m", "pagefind", "--site", str(output),
-            "--output-subdir", bundle_dir.strip("/"), "--quiet"]
+def pagefind_command(site: Path, bundle: Path, language: str | None = None) -> list[str]:
+    """The Pagefind command that indexes ``site`` into ``bundle`` (the ``pagefind[bin]``
+    binary), reading only the ``data-pagefind-body`` element of each page."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path",
+               str(bundle), "--root-selector", ROOT_SELECTOR, "--quiet"]
+    if language:
+        command += ["--force-language", language]
+    return command
 
 
-def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"]) -> None:
-    """Index ``output`` with Pagefind; raise RuntimeError (in Vietnamese) if it fails."""
-    command = pagefind_command(output, bundle_dir)
+def link_pages(output: Path, pages, folder: Path) -> int:
+    """Fill ``folder`` with links to ``pages`` (paths relative to ``output``) at the same
+    relative paths, so Pagefind gives them the same URLs; return how many were linked."""
+    linked = 0
+    made: set[Path] = set()
+    for page in pages:
+        target = output / page
+        if not target.is_file():
+            continue
+        link = folder / page
+        if link.parent not in made:
+            link.parent.mkdir(parents=True, exist_ok=True)
+            made.add(link.parent)
+        os.symlink(target.resolve(), link)
+        linked += 1
+    return linked
+
+
+def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
+                 language: str | None = None) -> None:
+    """Index ``output`` with Pagefind into ``output/bundle_dir``; only ``pages`` (paths
+    relative to ``output``) when given. Raise RuntimeError (in Vietnamese) if it fails."""
+    output = Path(output)
+    bundle = output / bundle_dir.strip("/")
     # Pagefind names its files by content and never deletes old ones: start from nothing, so
     # the index holds only this build's pages.
-    shutil.rmtree(output / bundle_dir.strip("/"), ignore_errors=True)
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
-                           "“pagefind[bin]” trong requirements.txt") from None
+    shutil.rmtree(bundle, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
+        site = output
+        if pages is not None:
+            site = Path(folder)
+            if not link_pages(output, pages, site):
+                logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
+                return
+        command = pagefind_command(site, bundle.resolve(), language)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
+                               "“pagefind[bin]” trong requirements.txt") from None
     if result.returncode != 0:
         raise RuntimeError("Pagefind báo lỗi khi tạo chỉ mục tìm kiếm:\n"
                            + (result.stderr or result.stdout).strip())
-    if not (output / bundle_dir.strip("/") / "pagefind.js").is_file():
+    if not (bundle / "pagefind.js").is_file():
         raise RuntimeError(f"Pagefind không tạo ra {bundle_dir}/pagefind.js trong {output}")
+    try:
+        stabilize(bundle)
+    except UnknownBundle as exc:  # another Pagefind: its bundle works, only its names vary
+        logger.warning("Tìm kiếm: không sắp lại được chỉ mục Pagefind (%s); tên tệp bộ lọc "
+                       "sẽ đổi sau mỗi lần dựng", exc)
 
 
 def index_site(pelican) -> None:
     conf = search_settings(pelican.settings)
+    output = Path(pelican.settings["OUTPUT_PATH"])
+    pages = _PAGES.pop(os.path.realpath(output), None)
     if not conf["index"]:
         return
-    output = Path(pelican.settings["OUTPUT_PATH"])
+    language = pelican.settings.get("DEFAULT_LANG") or None
     defer = getattr(pelican, "defer_search_index", None)
     if defer is not None:  # a live session indexes after the pages are served, in the background
-        defer(partial(_index, output, conf["bundle_dir"]))
+        defer(partial(_index, output, conf["bundle_dir"], pages, language))
         return
-    _index(output, conf["bundle_dir"])
+    _index(output, conf["bundle_dir"], pages, language)
 
 
-def _index(output: Path, bundle_dir: str) -> None:
+def _index(output: Path, bundle_dir: str, pages=None, language=None) -> None:
     try:
-        run_pagefind(output, bundle_dir)
+        run_pagefind(output, bundle_dir, pages, language)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
@@ -174,6 +249,7 @@ def _index(output: Path, bundle_dir: str) -> None:
 
 def check_settings(pelican) -> None:
     search_settings(pelican.settings)
+    _PAGES.pop(os.path.realpath(pelican.settings["OUTPUT_PATH"]), None)  # a build that failed
 
 
 def get_generators(pelican):
