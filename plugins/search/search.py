@@ -175,19 +175,28 @@ def pagefind_command(site: Path, bundle: Path, language: str | None = None) -> l
 def link_pages(output: Path, pages, folder: Path) -> int:
     """Fill ``folder`` with links to ``pages`` (paths relative to ``output``) at the same
     relative paths, so Pagefind gives them the same URLs; return how many were linked."""
+    root, into = os.path.realpath(output), str(folder)
+    made: set[str] = set()
     linked = 0
-    made: set[Path] = set()
     for page in pages:
-        target = output / page
-        if not target.is_file():
+        target = os.path.join(root, page)
+        if not os.path.isfile(target):
             continue
-        link = folder / page
-        if link.parent not in made:
-            link.parent.mkdir(parents=True, exist_ok=True)
-            made.add(link.parent)
-        os.symlink(target.resolve(), link)
+        link = os.path.join(into, page)
+        parent = os.path.dirname(link)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        os.symlink(target, link)
         linked += 1
     return linked
+
+
+def _link_dir() -> str | None:
+    """Where the folder of links goes: memory (/dev/shm) when there is one, ten times faster
+    than a disk for 20,000 small entries; else the usual temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
@@ -199,7 +208,7 @@ def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=N
     # Pagefind names its files by content and never deletes old ones: start from nothing, so
     # the index holds only this build's pages.
     shutil.rmtree(bundle, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="pagefind-") as folder:
+    with tempfile.TemporaryDirectory(prefix="pagefind-", dir=_link_dir()) as folder:
         site = output
         if pages is not None:
             site = Path(folder)
