@@ -109,3 +109,24 @@ def test_cbor_round_trip_and_unknown_bundle_left_alone(tmp_path):
     with pytest.raises(bundle.UnknownBundle):
         bundle.stabilize(folder)
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_pagefind_starts_once_the_article_pages_are_written(make_site):
+    """It runs while the build writes the other pages (pages, terms, sitemaps), not after."""
+    from pelican import signals
+
+    from plugins.search import search
+
+    seen = []
+
+    def later(generator, **kwargs):  # the pages generator writes after the articles one
+        seen.extend(run.process is not None for run in search._RUNNING.values())
+
+    signals.page_writer_finalized.connect(later)
+    try:
+        built = make_site(_files(3), strict=True)
+    finally:
+        signals.page_writer_finalized.disconnect(later)
+    assert seen == [True]
+    assert not search._RUNNING  # waited for, at the end of the build
+    assert len(_fragments(built.output)) == 3

@@ -15,7 +15,9 @@ Pagefind is handed only the article pages this build wrote (a temporary folder o
 them, so the thousands of list and term pages are never read), reads only the
 ``data-pagefind-body`` element of each (``--root-selector``) and takes the site's language
 (``DEFAULT_LANG``) instead of looking for it; the bundle it writes is then put in a fixed order
-(``bundle.stabilize``), so the same pages give the same files, names included.
+(``bundle.stabilize``), so the same pages give the same files, names included. Pagefind starts
+as soon as the article pages are written (``article_writer_finalized``) and works while the
+build writes the list and term pages; the build waits for it at the end (``finalized``).
 
 Settings (checked at start-up)::
 
@@ -28,6 +30,7 @@ Settings (checked at start-up)::
 """
 from __future__ import annotations
 
+import atexit
 import html
 import logging
 import os
@@ -64,8 +67,10 @@ _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
 _FOLDED: dict[str, str] = {}  # word -> fold(word): the same few hundred đ-words everywhere
 #: Output folder -> the article pages of the build in progress (set when every generator has
-#: read its content, used and dropped when the build is finalized).
+#: read its content, used and dropped when the build is finalized), and the Pagefind run
+#: started once those pages were written.
 _PAGES: dict[str, list[str]] = {}
+_RUNNING: dict[str, "PagefindRun"] = {}
 
 
 class SearchSettingsError(ValueError):
@@ -199,44 +204,135 @@ def _link_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
+class PagefindRun:
+    """One Pagefind run into ``output/bundle_dir``: :meth:`start` launches it (in the
+    background), :meth:`finish` waits for it, checks it and puts the bundle in order."""
+
+    def __init__(self, output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
+                 language: str | None = None):
+        self.output, self.bundle_dir = Path(output), bundle_dir
+        self.bundle = self.output / bundle_dir.strip("/")
+        self.pages, self.language = pages, language
+        self.process: subprocess.Popen | None = None
+        self._folder = self._log = None
+
+    def start(self) -> bool:
+        """Launch Pagefind; False if there is nothing to index."""
+        # Pagefind names its files by content and never deletes old ones: start from nothing,
+        # so the index holds only this build's pages.
+        shutil.rmtree(self.bundle, ignore_errors=True)
+        site = self.output
+        if self.pages is not None:
+            self._folder = tempfile.TemporaryDirectory(prefix="pagefind-", dir=_link_dir())
+            site = Path(self._folder.name)
+            if not link_pages(self.output, self.pages, site):
+                self.close()
+                logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
+                return False
+        # Its few lines of output go to a file: a pipe nobody reads while the build goes on
+        # could fill up and stop it.
+        self._log = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(
+                pagefind_command(site, self.bundle.resolve(), self.language),
+                stdout=self._log, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            self.close()
+            raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
+                               "“pagefind[bin]” trong requirements.txt") from None
+        return True
+
+    def finish(self) -> None:
+        """Wait for Pagefind; raise RuntimeError (in Vietnamese) if it failed."""
+        try:
+            try:
+                returncode = self.process.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"Pagefind chạy quá {TIMEOUT} giây") from None
+            self._log.seek(0)
+            said = self._log.read().decode("utf-8", "replace").strip()
+        finally:
+            self.close()
+        if returncode != 0:
+            raise RuntimeError(f"Pagefind báo lỗi khi tạo chỉ mục tìm kiếm:\n{said}")
+        if not (self.bundle / "pagefind.js").is_file():
+            raise RuntimeError(f"Pagefind không tạo ra {self.bundle_dir}/pagefind.js "
+                               f"trong {self.output}")
+        try:
+            stabilize(self.bundle)
+        except UnknownBundle as exc:  # another Pagefind: its bundle works, only names vary
+            logger.warning("Tìm kiếm: không sắp lại được chỉ mục Pagefind (%s); tên tệp bộ lọc "
+                           "sẽ đổi sau mỗi lần dựng", exc)
+
+    def close(self) -> None:
+        """Stop Pagefind if it still runs, remove the links."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for held in (self._folder, self._log):
+            if held is not None:
+                held.cleanup() if hasattr(held, "cleanup") else held.close()
+        self._folder = self._log = None
+
+
 def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
                  language: str | None = None) -> None:
     """Index ``output`` with Pagefind into ``output/bundle_dir``; only ``pages`` (paths
     relative to ``output``) when given. Raise RuntimeError (in Vietnamese) if it fails."""
-    output = Path(output)
-    bundle = output / bundle_dir.strip("/")
-    # Pagefind names its files by content and never deletes old ones: start from nothing, so
-    # the index holds only this build's pages.
-    shutil.rmtree(bundle, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="pagefind-", dir=_link_dir()) as folder:
-        site = output
-        if pages is not None:
-            site = Path(folder)
-            if not link_pages(output, pages, site):
-                logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
-                return
-        command = pagefind_command(site, bundle.resolve(), language)
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
-                               "“pagefind[bin]” trong requirements.txt") from None
-    if result.returncode != 0:
-        raise RuntimeError("Pagefind báo lỗi khi tạo chỉ mục tìm kiếm:\n"
-                           + (result.stderr or result.stdout).strip())
-    if not (bundle / "pagefind.js").is_file():
-        raise RuntimeError(f"Pagefind không tạo ra {bundle_dir}/pagefind.js trong {output}")
+    run = PagefindRun(output, bundle_dir, pages, language)
+    if run.start():
+        run.finish()
+
+
+def start_early(generator, writer) -> None:
+    """Start Pagefind as soon as the article pages are on disk (``article_writer_finalized``),
+    so it runs while the build writes the other pages; :func:`index_site` waits for it. Not in
+    a live session, whose writer keeps every page until the end of the update (it has
+    ``fingerprints``) and which indexes in the background anyway."""
+    key = os.path.realpath(generator.output_path)
+    pages = _PAGES.get(key)
+    if pages is None or getattr(writer, "fingerprints", None) is not None:
+        return
+    conf = search_settings(generator.settings)
+    if not conf["index"]:
+        return
+    _stop(key)
+    run = PagefindRun(Path(generator.output_path), conf["bundle_dir"], pages,
+                      generator.settings.get("DEFAULT_LANG") or None)
     try:
-        stabilize(bundle)
-    except UnknownBundle as exc:  # another Pagefind: its bundle works, only its names vary
-        logger.warning("Tìm kiếm: không sắp lại được chỉ mục Pagefind (%s); tên tệp bộ lọc "
-                       "sẽ đổi sau mỗi lần dựng", exc)
+        if run.start():
+            _RUNNING[key] = run
+    except RuntimeError as exc:
+        logger.error("Tìm kiếm: %s", exc)
+
+
+def _stop(key: str) -> None:
+    """Stop a run left from a build of this output that did not finish."""
+    stale = _RUNNING.pop(key, None)
+    if stale is not None:
+        stale.close()
+
+
+@atexit.register
+def _stop_all() -> None:  # a build that raised after Pagefind started: no process left behind
+    for key in list(_RUNNING):
+        _stop(key)
 
 
 def index_site(pelican) -> None:
     conf = search_settings(pelican.settings)
     output = Path(pelican.settings["OUTPUT_PATH"])
-    pages = _PAGES.pop(os.path.realpath(output), None)
+    key = os.path.realpath(output)
+    pages = _PAGES.pop(key, None)
+    running = _RUNNING.pop(key, None)
+    if running is not None:  # started when the article pages were written
+        try:
+            running.finish()
+        except RuntimeError as exc:
+            logger.error("Tìm kiếm: %s", exc)
+        else:
+            logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", running.bundle)
+        return
     if not conf["index"]:
         return
     language = pelican.settings.get("DEFAULT_LANG") or None
@@ -258,7 +354,9 @@ def _index(output: Path, bundle_dir: str, pages=None, language=None) -> None:
 
 def check_settings(pelican) -> None:
     search_settings(pelican.settings)
-    _PAGES.pop(os.path.realpath(pelican.settings["OUTPUT_PATH"]), None)  # a build that failed
+    key = os.path.realpath(pelican.settings["OUTPUT_PATH"])
+    _PAGES.pop(key, None)  # left by a build of this output that failed
+    _stop(key)
 
 
 def get_generators(pelican):
@@ -269,4 +367,5 @@ def register():
     signals.initialized.connect(check_settings)
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(add_folded_words)
+    signals.article_writer_finalized.connect(start_early)
     signals.finalized.connect(index_site)
