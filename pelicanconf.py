@@ -35,6 +35,10 @@ DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
                        "period_archives": None, "unit": None, "campaign": None, "theme": None}
+# Lists are cut into pages counted from the oldest article (plugins/fastbuild/paging.py): the
+# list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
+# so a new article changes two pages of each list instead of all of them.
+PAGINATION_STABLE = True
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),

@@ -5,12 +5,26 @@ import shutil
 import sys
 from pathlib import Path
 
-from invoke import task
+import invoke
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 PORT = int(os.environ.get("PORT", "8000"))
 PELICAN = f"{sys.executable} -m pelican content"
+
+
+class _Task(invoke.Task):
+    """invoke's task, except that no option gets "-" as its short flag (invoke takes the dash
+    of a name such as data-dir when its letters are taken, and help showed "--=STRING")."""
+
+    def arg_opts(self, name, default, taken_names):
+        opts = super().arg_opts(name, default, taken_names)
+        opts["names"] = [n for n in opts["names"] if n != "-"]
+        return opts
+
+
+def task(*args, **kwargs):
+    return invoke.task(*args, klass=_Task, **kwargs)
 
 
 @task
@@ -115,12 +129,12 @@ def banners(c, force=False):
     print(f"Đã vẽ {len(written)} banner." if written else "Mọi chiến dịch đã có banner.")
 
 
-@task(help={"n": "số bài đem đo (mặc định 2000)"})
-def bench_tags(c, n=2000):
+@task(help={"count": "số bài đem đo (mặc định 2000)"})
+def bench_tags(c, count=2000):
     """Đo tốc độ gắn chiến dịch, chủ đề (đọc, kiểm tra và gắn từng bài)."""
     from newsroom import tagging
 
-    figures = tagging.benchmark(ROOT / "content", int(n))
+    figures = tagging.benchmark(ROOT / "content", int(count))
     print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
           f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài "
           f"(gắn {figures['ms_tag_article']} ms, kiểm tra {figures['ms_validate']} ms)")

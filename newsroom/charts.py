@@ -4,14 +4,95 @@ A report must open on a phone, print on A4 and travel as one HTML file by e-mail
 charts are plain SVG drawn here (a few dozen lines each) rather than a plotting library and its
 dependencies. Every bar carries ``data-label``/``data-value`` and a ``<title>`` tooltip, so the
 figures can be read back (by tests, by screen readers) exactly as drawn.
+
+Labels are measured, not counted in characters: each label column is as wide as its longest
+label (up to a limit), longer labels wrap onto a second line (bars) or end in "…" with the
+whole name in a ``<title>`` tooltip. The chart is drawn in the reader's ``system-ui`` font,
+which differs between phones and computers, so widths are measured with a wide font that has
+every Vietnamese letter and ships with the site (Be Vietnam Pro), plus a margin that covers
+DejaVu Sans, one of the widest screen fonts (Linux's ``system-ui``).
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from html import escape
+from pathlib import Path
+
+from PIL import ImageFont
 
 FONT = "font-family=\"system-ui, sans-serif\""
 GRID = "#d9d9d9"
 TEXT = "#333"
+METRICS_FONT = (Path(__file__).resolve().parent.parent / "theme" / "static" / "fonts"
+                / "BeVietnamPro-Medium.ttf")
+METRICS_MARGIN = 1.06  # DejaVu Sans is up to 5 % wider than Be Vietnam Pro on Vietnamese names
+LABEL_MAX = 230        # px of the widest label column (at the chart's own size)
+
+
+@lru_cache(maxsize=8)
+def _font(size: float):
+    try:
+        return ImageFont.truetype(str(METRICS_FONT), size)
+    except OSError:  # font missing: a generous estimate per character below
+        return None
+
+
+def text_width(text: str, size: float = 11) -> float:
+    """Width in px of ``text`` at ``size`` px, on the wide side (see the module's docstring)."""
+    font = _font(size)
+    if font is None:
+        return len(text) * size * 0.68
+    return font.getlength(text) * METRICS_MARGIN
+
+
+def fit(text: str, room: float, size: float = 11, lines: int = 1) -> tuple[list[str], bool]:
+    """``text`` in at most ``lines`` lines of at most ``room`` px, broken between words;
+    when it does not fit the last line ends with "…". Returns (lines, whether it was cut)."""
+    words = text.split()
+    if lines >= 2 and len(words) > 1 and text_width(text, size) > room:
+        # Two lines of even length read better than a full line and a word left over.
+        splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+        fitting = [(b[:1] in "-–", max(text_width(a, size), text_width(b, size)), [a, b])
+                   for a, b in splits]  # a line never starts with a dash if it can help it
+        fitting = [split for split in fitting if split[1] <= room]
+        if fitting:
+            return min(fitting, key=lambda split: split[:2])[2], False
+    out: list[str] = []
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and text_width(f"{line} {words[0]}", size) <= room:
+            line += " " + words.pop(0)
+        out.append(line)
+    if not words and all(text_width(line, size) <= room for line in out):
+        return out or [""], False
+    last = out[-1]
+    if text_width(last, size) > room:  # one word longer than the room: cut inside it
+        while last and text_width(last + "…", size) > room:
+            last = last[:-1]
+    elif text_width(last + "…", size) > room:  # make room for the "…": drop the last word
+        last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+    out[-1] = last.rstrip() + "…"
+    return out, True
+
+
+def _label_column(labels, size: float, gap: int, least: int = 60) -> int:
+    longest = max((text_width(label, size) for label in labels), default=0)
+    return math.ceil(min(LABEL_MAX, max(least, longest))) + gap + 2
+
+
+def _label(lines: list[str], cut: bool, full: str, x: float, y: float, line_h: float,
+           attrs: str = "") -> str:
+    """Right-aligned label text ending at ``x`` (first baseline ``y``), one tspan a line; a
+    cut label carries its whole text in a tooltip."""
+    if len(lines) == 1:
+        inner = escape(lines[0])
+    else:
+        inner = "".join(f'<tspan x="{x:.0f}" y="{y + n * line_h:.0f}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+    text = (f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="end" fill="{TEXT}"{attrs}>'
+            f"{inner}</text>")
+    return f'<g class="label"><title>{escape(full)}</title>{text}</g>' if cut else text
 
 
 def _nice_max(value: float) -> int:
@@ -108,27 +189,31 @@ def columns(labels: list[str], series: list[tuple[str, str, list[int]]], *, titl
 
 def bars(labels: list[str], values: list[int], *, title: str, colour: str = "#1f6f8b",
          flags: list[bool] | None = None, flag_colour: str = "#c0392b") -> str:
-    """Horizontal bars, one row per label (long Vietnamese names read well on a phone)."""
+    """Horizontal bars, one row per label (long Vietnamese names read well on a phone). The
+    label column is as wide as the longest label (up to :data:`LABEL_MAX`); a longer label
+    takes two lines, and is cut with "…" (whole name in a tooltip) beyond that."""
     flags = flags or [False] * len(labels)
-    row, label_w, gap = 18, 170, 6
-    width = 420
-    plot_w = width - label_w - 40
-    height = max(1, len(labels)) * row + 8
+    row, line_h, gap, size = 18, 12, 6, 11
+    label_w = _label_column(labels, size, gap)
+    plot_w = max(160, 420 - label_w - 40)
+    width = label_w + plot_w + 40
     top_value = _nice_max(max(values + [1]))
     body = []
+    y = 4
     for i, (label, value) in enumerate(zip(labels, values)):
-        y = 4 + i * row
+        lines, cut = fit(label, label_w - gap - 2, size, lines=2)
+        h = row + line_h * (len(lines) - 1)
+        middle = y + (h - row) / 2  # the bar and its figure face the middle of the label
         w = plot_w * value / top_value
-        text = label if len(label) <= 30 else label[:29] + "…"
         fill = flag_colour if flags[i] else colour
         body.append(f'<g class="bar" data-label="{escape(label)}" data-value="{value}">'
-                    f'<text x="{label_w - gap}" y="{y + 12}" text-anchor="end" fill="{TEXT}">'
-                    f"{escape(text)}</text>"
-                    f'<rect x="{label_w}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" '
-                    f'fill="{fill}"><title>{escape(label)}: {value}</title></rect>'
-                    f'<text x="{label_w + w + 4:.1f}" y="{y + 12}" fill="{TEXT}">{value}</text>'
-                    "</g>")
-    return _svg(width, height, title, body, "bars")
+                    + _label(lines, cut, label, label_w - gap, y + 12, line_h)
+                    + f'<rect x="{label_w}" y="{middle + 2:.1f}" width="{w:.1f}" '
+                    f'height="{row - 5}" fill="{fill}"><title>{escape(label)}: {value}</title>'
+                    f'</rect><text x="{label_w + w + 4:.1f}" y="{middle + 12:.1f}" '
+                    f'fill="{TEXT}">{value}</text></g>')
+        y += h
+    return _svg(width, max(1, y) + 4, title, body, "bars")
 
 
 def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
@@ -136,7 +221,8 @@ def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
     """A heat grid: one row per unit (``(key, label, quota)``), one cell per week
     (``(key, short label)``); green when the count reaches the quota, amber when some items
     came but too few, red when none came."""
-    cell, gap, label_w, top = 12, 2, 178, 16
+    cell, gap, top, size = 12, 2, 16, 10
+    label_w = _label_column([label for _, label, _ in rows], size, 6)
     width = label_w + len(columns) * (cell + gap) + 4
     height = top + len(rows) * (cell + gap) + 4
     every = max(1, -(-16 // (cell + gap)))
@@ -148,9 +234,8 @@ def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
                         f'fill="{TEXT}">{escape(short)}</text>')
     for i, (row_key, label, quota) in enumerate(rows):
         y = top + i * (cell + gap)
-        text = label if len(label) <= 28 else label[:27] + "…"
-        parts = [f'<text x="{label_w - 6}" y="{y + cell - 2}" text-anchor="end" font-size="10" '
-                 f'fill="{TEXT}">{escape(text)}</text>']
+        lines, cut = fit(label, label_w - 8, size)
+        parts = [_label(lines, cut, label, label_w - 6, y + cell - 2, 0, ' font-size="10"')]
         for j, (key, _) in enumerate(columns):
             value = values[i][j]
             colour = ("#2e8b57" if value >= quota else "#e6a23c" if value else "#e4b7b2")

@@ -49,6 +49,8 @@ class Session:
         self.fingerprints: dict = {}
         self.envs: dict = {}
         self.files: dict = {}
+        self.moved: list[str] = []  # files added or removed in this update (watcher)
+        self.moved_keys: set = set()  # lists of files not yet brought up to date with them
         self.written: set[str] = set()
         self.count = 0
         self.last: dict = {}
@@ -118,11 +120,20 @@ class Session:
         return hash(tuple(found))
 
     def _list_once(self, generator):
-        """Keep each generator's list of files until a file is added or removed."""
+        """Keep each generator's list of files until a file is added or removed; when the
+        watcher says which files were added or removed, only those are looked at."""
         original, kind = generator.get_files, type(generator).__name__
 
         def get_files(paths, exclude=None, extensions=None):
             key = (kind, repr(paths), repr(exclude), repr(extensions))
+            found = self.files.get(key)
+            if found is not None and key in self.moved_keys:
+                found = _relist(generator, found, self.moved, paths, exclude, extensions)
+                self.moved_keys.discard(key)
+                if found is None:  # a folder came or went: look at every file again
+                    del self.files[key]
+                else:
+                    self.files[key] = found
             if key not in self.files:
                 self.files[key] = original(paths, exclude=exclude, extensions=extensions)
             return set(self.files[key])
@@ -191,7 +202,9 @@ class Session:
         # Files only modified, and the watcher says which: the others need not be looked at.
         self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
                         and self.count else None)
-        if files_changed:
+        if files_changed and paths and self.count:
+            self.moved, self.moved_keys = [os.path.abspath(p) for p in paths], set(self.files)
+        elif files_changed:
             self.files.clear()
         p = self.pelican
         keep = self.context.get("_fastbuild")
@@ -250,6 +263,46 @@ class Session:
                      "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                                         / 1024, 1)}
         return self.last
+
+
+def _relist(generator, files: set, moved, paths, exclude, extensions) -> set | None:
+    """``files`` (Pelican's ``get_files`` of ``paths``) after the files of ``moved`` were
+    added or removed, with Pelican's rules (paths, excluded and ignored folders, readers'
+    extensions); None if a folder is among them (then the whole tree is listed again)."""
+    import fnmatch
+
+    files = set(files)
+    base = os.path.abspath(generator.path)
+    roots = [paths] if isinstance(paths, str) else list(paths)
+    ignores = generator.settings["IGNORE_FILES"]
+    for path in moved:
+        if os.path.isdir(path):
+            return None
+        rel = os.path.relpath(path, base)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):  # through a symlink?
+            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
+            if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+                continue  # not in this generator's tree
+        if not os.path.exists(path) and rel not in files and any(
+                f.startswith(rel + os.sep) for f in files):
+            return None  # a removed folder that held listed files
+        root = next((r for r in roots if not r or rel == r or rel.startswith(
+            r.rstrip("/") + os.sep)), None)
+        if root is None:
+            keep = False
+        elif rel == root:  # a file named in the paths themselves
+            keep = os.path.isfile(path) and generator._include_path(rel, extensions)
+        else:
+            below = os.path.dirname(rel).split(os.sep)[len(root.split(os.sep)) if root else 0:]
+            keep = (os.path.isfile(path)
+                    and not any(rel.startswith(e.rstrip("/") + os.sep) for e in exclude or ())
+                    and not any(fnmatch.fnmatch(d, ignore) for d in below for ignore in ignores)
+                    and generator._include_path(rel, extensions))
+        if keep:
+            files.add(rel)
+        else:
+            files.discard(rel)
+    return files
 
 
 # Serving ------------------------------------------------------------------------------

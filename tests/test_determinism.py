@@ -14,6 +14,8 @@ import pytest
 from newsroom import corpus, livereload, site
 from newsroom.bench import Changes
 
+from tests.helpers import article
+
 N = 100
 
 
@@ -44,13 +46,15 @@ def content(tmp_path_factory):
     return folder
 
 
-def build(content, out, cache_path, **fast):
+def build(content, out, cache_path, settings=None, **fast):
     options = {"workers": 2, "cache": True, "skip_unchanged_build": False, **fast}
     site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out, CACHE_PATH=cache_path,
-               NEWSROOM_STRICT=True, FASTBUILD=options)
+               NEWSROOM_STRICT=True, FASTBUILD=options, **(settings or {}))
 
 
 def build_without_fastbuild(content, out):
+    """Pelican's own reader loop and writer (which pages lists from the newest, as
+    ``PAGINATION_STABLE = False`` does)."""
     plugins = [p for p in site.settings_for("pelicanconf.py")["PLUGINS"]
                if p != "plugins.fastbuild"]
     site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out, NEWSROOM_STRICT=True,
@@ -61,9 +65,10 @@ def test_same_bytes_cold_warm_and_as_pelican_alone(content, tmp_path):
     build(content, tmp_path / "cold", tmp_path / "cache")  # read and rendered on two cores
     build(content, tmp_path / "warm", tmp_path / "cache")  # everything read from the cache
     build_without_fastbuild(content, tmp_path / "plain")  # Pelican's own code paths
+    build(content, tmp_path / "classic", tmp_path / "cache", {"PAGINATION_STABLE": False})
     assert len(list((tmp_path / "cold").rglob("index.html"))) > N
     assert_same(tmp_path / "cold", tmp_path / "warm")
-    assert_same(tmp_path / "cold", tmp_path / "plain", clock_in_empty_feeds=True)
+    assert_same(tmp_path / "classic", tmp_path / "plain", clock_in_empty_feeds=True)
     # The pages of a paginated list follow each other.
     assert (tmp_path / "cold" / "trang" / "2" / "index.html").is_file()
 
@@ -88,6 +93,13 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     changes.add(0)
     added = session.update()
     assert added["written"] >= 1
+    # Added as the watcher reports it: only the new file is looked at, not the whole tree.
+    plain = work / "bai-viet" / "than-ha-lam" / "2026" / "tin-moi-truc-tiep.md"
+    plain.parent.mkdir(parents=True, exist_ok=True)
+    plain.write_text(article(title="Tin mới đăng khi đang xem trước", date="2026-01-02 07:00"),
+                     encoding="utf-8")
+    added = session.update(files_changed=True, paths=[plain])
+    assert added["written"] >= 1 and 0 < added["rendered"] < 120
     photo = sorted(work.glob("bai-viet/*/*/*/anh-bia.jpg"))[0]
     photo.write_bytes(corpus.image_bytes(9999))  # a photo replaced, its article untouched
     replaced = session.update(files_changed=False, paths=[photo])
@@ -95,7 +107,7 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
     victim_gone = time.time() - 1
-    removed = session.update()
+    removed = session.update(files_changed=True, paths=[victim])
     assert removed["removed"] >= 1
 
     # The search index follows each update in the background, after the pages are served.

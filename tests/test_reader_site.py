@@ -393,3 +393,40 @@ def test_related_ranking_prefers_shared_campaigns_then_themes():
     # Too few neighbours: the newest of the same category fill the list; never another category
     assert [a.name for a in index.related(me, 6)] == [
         "campaign", "theme-new", "theme-old", "unit", "news"]
+
+
+def test_related_ranking_matches_pairwise_scores_on_a_large_random_site():
+    """The bit-sliced ranking gives, for every article, exactly the list that scoring every
+    pair (``_score``) and sorting by score, then newest, gives."""
+    import random
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace as Item
+
+    from plugins.reading.reading import RelatedIndex, _entry, _score
+
+    rnd = random.Random(9)
+
+    def terms(prefix, count, most):
+        return [Item(slug=f"{prefix}{rnd.randrange(count)}") for _ in range(rnd.randint(0, most))]
+
+    articles = [Item(name=i, date=datetime(2024, 1, 1) + timedelta(days=rnd.randrange(60)),
+                     category=rnd.choice(["Tin tức", "Ảnh", "Video"]),
+                     campaigns=terms("c", 5, 2), themes=terms("t", 12, 3), tags=terms("g", 40, 3),
+                     units=terms("u", 39, 1))
+               for i in range(600)]
+    articles.sort(key=lambda a: a.date, reverse=True)
+    index = RelatedIndex(articles)
+    entries = [_entry(a) for a in articles]
+    newest = sorted(range(len(articles)), key=lambda i: articles[i].date, reverse=True)
+    rank = {i: r for r, i in enumerate(newest)}
+    for i, article in enumerate(articles):
+        scored = [(-_score(entries[i], entries[j]), rank[j], j) for j in range(len(articles))
+                  if j != i and _score(entries[i], entries[j]) > 0]
+        expected = [articles[j].name for *_, j in sorted(scored)[:4]]
+        for other in articles:  # too few: the newest of the same category
+            if len(expected) >= 4:
+                break
+            if other.category == article.category and other is not article \
+                    and other.name not in expected:
+                expected.append(other.name)
+        assert [a.name for a in index.related(article, 4)] == expected, article.name

@@ -110,6 +110,7 @@ def enabled(settings) -> bool:
 def initialized(pelican):
     global _epoch
     _epoch = 0
+    grouping.use_fast_translations(enabled(pelican.settings))
     if not enabled(pelican.settings):
         return
     opts = options(pelican.settings)

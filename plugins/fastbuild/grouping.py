@@ -71,3 +71,50 @@ def install(generator):
     generator.generate_authors = partial(generate_authors, generator)
     generator._build_period_archives = partial(build_period_archives, generator,
                                                generator._build_period_archives)
+
+
+def process_translations(content_list, translation_id=None):
+    """``pelican.utils.process_translations`` with the same result in linear time.
+
+    Pelican's version ends with ``[x for x in content_list if x not in index]``, a list
+    membership test over the whole site for every item (1 s at 10,000 articles on every build
+    and live update, 4 s at 20,000). Items are compared by identity there too (``Content``
+    defines no ``__eq__``), so a set of ids gives the same list."""
+    from itertools import groupby
+    from operator import attrgetter
+
+    from pelican import utils
+
+    if not translation_id:
+        return content_list, []
+    if isinstance(translation_id, str):
+        translation_id = {translation_id}
+    try:
+        content_list.sort(key=attrgetter(*translation_id))
+    except (TypeError, AttributeError):
+        return _pelican_process_translations(content_list, translation_id)  # its messages
+    index = []
+    for id_vals, items in groupby(content_list, attrgetter(*translation_id)):
+        id_vals = (id_vals,) if len(translation_id) == 1 else id_vals
+        with_str = "with" + ", ".join([' {} "{{}}"'] * len(translation_id)).format(
+            *translation_id).format(*id_vals)
+        items = list(items)
+        index.extend(utils.get_original_items(items, with_str))
+        for a in items:
+            a.translations = [x for x in items if x is not a]
+    originals = {id(x) for x in index}
+    return index, [x for x in content_list if id(x) not in originals]
+
+
+_pelican_process_translations = None
+
+
+def use_fast_translations(on: bool) -> None:
+    """Pelican's generators use :func:`process_translations` (``on``) or their own again."""
+    global _pelican_process_translations
+    from pelican import generators
+
+    if _pelican_process_translations is None:
+        _pelican_process_translations = generators.process_translations
+    generators.process_translations = (process_translations if on
+                                       else _pelican_process_translations)

@@ -34,6 +34,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from . import parallel
+from .paging import StablePaginator
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,10 @@ def token(value, deep=False, links=None):
         if links is None:
             links = {}
         linked = []
-        for key, attr in value.__dict__.items():
-            if isinstance(attr, _PLAIN) or key[0] == "_" or key == "settings":
+        attrs = value.__dict__
+        for key in _link_keys(attrs):
+            attr = attrs.get(key)
+            if isinstance(attr, _PLAIN):
                 continue
             if isinstance(attr, (list, tuple)):
                 found = []
@@ -95,6 +98,21 @@ def token(value, deep=False, links=None):
         return ("t", getattr(value, "slug", None), str(value),
                 len(articles) if articles is not None else None)
     return ("o", type(value).__name__)
+
+
+def _link_keys(attrs: dict) -> tuple:
+    """The attributes of an item that may link to other objects: those that are not plain
+    values, and those that are None (an item with no previous article may get one). Kept on
+    the item while its set of attributes keeps its size (a live session meets the same
+    objects at every update: a third of the fingerprinting time at 10,000 articles)."""
+    found = attrs.get("_fastbuild_link_keys")
+    if found is None or found[0] != len(attrs):
+        attrs["_fastbuild_link_keys"] = None  # counted in the size below
+        found = attrs["_fastbuild_link_keys"] = (len(attrs), tuple(
+            key for key, attr in attrs.items()
+            if key[0] != "_" and key != "settings" and (attr is None
+                                                        or not isinstance(attr, _PLAIN))))
+    return found[1]
 
 
 def _item_token(value):
@@ -213,14 +231,25 @@ class FastWriter(Writer):
             # Summary pages (home, archives, indexes of terms, template pages) may show
             # anything about any item: they depend on all of them.
             parts.append(self.content_token)
+        # An older page of a list paged from the oldest shows its own items, not the size of
+        # the list nor of its term (templates show those on the first page only).
+        tail = (page is not None and page.number != 1
+                and isinstance(page.paginator, StablePaginator))
         for key, value in sorted(kwargs.items()):
             if key in IGNORED or key.endswith(("_page", "_paginator", "_previous_page",
                                                 "_next_page")):
                 continue
-            parts.append((key, token(value)))
+            if tail and key in ("articles", "dates"):
+                continue
+            plain = isinstance(value, (str, int, float, bool, type(None)))
+            parts.append((key, _link(value) if tail and not plain else token(value)))
         if page is not None:
-            parts.append((page.number, page.paginator.num_pages,
-                          tuple(_item_token(o) for o in page.object_list)))
+            # A page from the oldest shows its neighbours' addresses, not how many pages
+            # the list has: a new article does not change it.
+            size = (page.previous_page_number() if page.has_previous() else None,
+                    page.next_page_number() if page.has_next() else None) \
+                if isinstance(page.paginator, StablePaginator) else page.paginator.num_pages
+            parts.append((page.number, size, tuple(_item_token(o) for o in page.object_list)))
         return tuple(parts)
 
     def _unchanged(self, name, fingerprint, local=None) -> bool:
@@ -358,27 +387,32 @@ class FastWriter(Writer):
         if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
             per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
                         or self.settings["DEFAULT_PAGINATION"])
-            paginators = {key: Paginator(name, url, val, self.settings, per_page)
+            kind = StablePaginator if self.settings.get("PAGINATION_STABLE") else Paginator
+            paginators = {key: kind(name, url, val, self.settings, per_page)
                           for key, val in paginated.items()}
             first = next(iter(paginators.values()))
-            def _page_context(page_num, save_as):
+
+            def _page_context(number, save_as):
                 values = kwargs.copy()
                 for key, paginator in paginators.items():
+                    page = paginator.page(number)
                     values.update({
                         f"{key}_paginator": paginator,
-                        f"{key}_page": paginator.page(page_num + 1),
-                        f"{key}_previous_page": paginator.page(page_num) if page_num else None,
-                        f"{key}_next_page": (paginator.page(page_num + 2)
-                                             if page_num + 1 < paginator.num_pages else None),
+                        f"{key}_page": page,
+                        f"{key}_previous_page": (paginator.page(page.previous_page_number())
+                                                 if page.has_previous() else None),
+                        f"{key}_next_page": (paginator.page(page.next_page_number())
+                                             if page.has_next() else None),
                     })
                 return _localcontext(save_as, values)
 
-            for page_num in range(first.num_pages):
-                page = first.page(page_num + 1)
+            pages = (first.pages() if isinstance(first, StablePaginator)
+                     else [first.page(n) for n in first.page_range])
+            for page in pages:
                 fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
                 if not self._unchanged(page.save_as, fingerprint,
-                                       partial(_page_context, page_num, page.save_as)):
-                    _write(_page_context(page_num, page.save_as), page.save_as, fingerprint)
+                                       partial(_page_context, page.number, page.save_as)):
+                    _write(_page_context(page.number, page.save_as), page.save_as, fingerprint)
         else:
             fingerprint = self._fingerprint(name, template_name, kwargs)
             if not self._unchanged(name, fingerprint, partial(_localcontext, name, kwargs)):

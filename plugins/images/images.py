@@ -31,6 +31,7 @@ from newsroom.settings import plugin_settings
 from .body import rewrite as rewrite_body
 from .batch import Job, run
 from .cache import Cache
+from .feed import feed_entries
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
 
 logger = logging.getLogger(__name__)
@@ -415,3 +416,4 @@ def drop_originals(generator):
 def register():
     signals.initialized.connect(check_settings)
     signals.static_generator_finalized.connect(process)
+    signals.feed_generated.connect(feed_entries)

@@ -12,9 +12,7 @@ Settings: ``READING = {"related": 4}`` (checked at start-up).
 """
 from __future__ import annotations
 
-import heapq
 import logging
-from collections import Counter
 
 from pelican import signals
 
@@ -40,30 +38,32 @@ def _keys(article, plural: str) -> set[str]:
 
 
 class RelatedIndex:
-    """Articles by each campaign, theme, tag and unit, to rank neighbours without comparing
-    every pair of articles (a site of ten years of daily news stays quick). Scores are
-    counted over positions in C (``Counter.update``), and only the best scores are ranked:
-    a campaign of thousands of articles costs milliseconds per article, not a sort."""
+    """Articles by each campaign, theme, tag, unit and category, as bit sets over the
+    articles ranked newest first, to rank neighbours without comparing every pair of
+    articles. An article's scores against all the others are added up in bit slices (slice
+    ``j`` holds bit ``j`` of every score: a few operations on integers of N bits per shared
+    term, done in C), and the best are found by walking the slices from the highest bit,
+    so a ten-year site of daily news ranks in seconds, not minutes."""
 
     def __init__(self, articles):
         self.articles = list(articles)  # newest first, as Pelican sorts them
         self.position = {id(a): i for i, a in enumerate(self.articles)}
         # Rank by date, newest first; equal dates keep the list's order (deterministic).
-        order = sorted(range(len(self.articles)), key=lambda i: self.articles[i].date,
-                       reverse=True)
-        self.newer = [0] * len(order)  # position -> how far from the newest (0 = newest)
-        for rank, i in enumerate(order):
-            self.newer[i] = rank
-        self.by_term: dict[tuple[str, str], list[int]] = {}
+        self.by_rank = sorted(range(len(self.articles)), key=lambda i: self.articles[i].date,
+                              reverse=True)
+        self.rank = [0] * len(self.by_rank)  # position -> rank (0 = newest)
+        for rank, i in enumerate(self.by_rank):
+            self.rank[i] = rank
+        members: dict = {}
         self.by_category: dict = {}
-        self.category_positions: dict = {}
         for i, article in enumerate(self.articles):
             for plural in WEIGHTS:
                 for key in _keys(article, plural):
-                    self.by_term.setdefault((plural, key), []).append(i)
+                    members.setdefault((plural, key), []).append(self.rank[i])
             category = getattr(article, "category", None)
             self.by_category.setdefault(category, []).append(article)
-            self.category_positions.setdefault(category, set()).add(i)
+            members.setdefault(("category", category), []).append(self.rank[i])
+        self.bits = {term: _bitset(ranks, len(self.articles)) for term, ranks in members.items()}
 
     def related(self, article, limit: int) -> list:
         """The ``limit`` articles closest to ``article`` (see the module doc)."""
@@ -74,24 +74,22 @@ class RelatedIndex:
         article of that category may change it)."""
         if limit <= 0:
             return [], False
-        scores: Counter = Counter()
+        slices: list[int] = []
         for plural, weight in WEIGHTS.items():
             for key in _keys(article, plural):
-                members = self.by_term.get((plural, key), ())
-                for _ in range(weight):
-                    scores.update(members)
-        scores.pop(self.position.get(id(article)), None)
+                _add(slices, self.bits.get((plural, key), 0), weight)
+        position = self.position.get(id(article))
+        if position is not None:
+            others = ~(1 << self.rank[position])
+            slices = [bits & others for bits in slices]
+        scored = 0
+        for bits in slices:
+            scored |= bits
         category = getattr(article, "category", None)
-        same = self.category_positions.get(category)
-        if same and scores:
-            scores.update(same & scores.keys())  # one more point for the same category
-        found = []
-        if scores:
-            threshold = heapq.nlargest(limit, scores.values())[-1]
-            best = [(score, -self.newer[i], i) for i, score in scores.items()
-                    if score >= threshold]
-            best.sort(reverse=True)
-            found = [self.articles[i] for _, _, i in best[:limit]]
+        same = self.bits.get(("category", category), 0) & scored
+        if same:  # one more point for the same category
+            _add(slices, same, 1)
+        found = [self.articles[self.by_rank[r]] for r in _best(slices, scored, limit)]
         short = len(found) < limit
         for other in self.by_category.get(category, ()):  # newest of the same category
             if len(found) >= limit:
@@ -99,6 +97,62 @@ class RelatedIndex:
             if other is not article and other not in found:
                 found.append(other)
         return found, short
+
+
+def _bitset(ranks, size: int) -> int:
+    data = bytearray((size + 8) // 8)
+    for rank in ranks:
+        data[rank >> 3] |= 1 << (rank & 7)
+    return int.from_bytes(data, "little")
+
+
+def _add(slices: list[int], bits: int, weight: int) -> None:
+    """Add ``weight`` to the score of every article in ``bits`` (bit-sliced addition)."""
+    level = 0
+    while weight:
+        if weight & 1:
+            carry, j = bits, level
+            while carry:
+                while j >= len(slices):
+                    slices.append(0)
+                current = slices[j]
+                slices[j], carry = current ^ carry, current & carry
+                j += 1
+        weight >>= 1
+        level += 1
+
+
+def _ranks(bits: int):
+    """The set bits of ``bits``, lowest (newest) first."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+def _best(slices: list[int], scored: int, limit: int) -> list[int]:
+    """The ranks of the ``limit`` highest scores, highest first, newest first among equals."""
+    if scored.bit_count() <= limit:
+        chosen = list(_ranks(scored))
+    else:
+        above, equal = 0, scored  # above the limit-th score so far; equal to its bits so far
+        for bits in reversed(slices):
+            high = equal & bits
+            if (above | high).bit_count() >= limit:
+                equal = high
+            else:
+                above |= high
+                equal &= ~bits
+        chosen = list(_ranks(above))
+        for rank in _ranks(equal):
+            if len(chosen) >= limit:
+                break
+            chosen.append(rank)
+
+    def score(rank):
+        return sum(((bits >> rank) & 1) << j for j, bits in enumerate(slices))
+
+    return sorted(chosen, key=lambda rank: (-score(rank), rank))
 
 
 def _entry(article) -> tuple:

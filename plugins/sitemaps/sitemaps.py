@@ -81,15 +81,16 @@ def _changed(article) -> dt.datetime:
     return getattr(article, "modified", None) or article.date
 
 
-def _newest(articles) -> dt.datetime | None:
-    return max((_changed(a) for a in articles), default=None)
-
-
 def sitemap_entries(context, settings) -> list[tuple[str, dt.datetime | None]]:
     """``(url, lastmod)`` of every page worth listing, home page first, each URL once."""
     articles = context.get("articles") or []
+    changed = {id(a): _changed(a) for a in articles}  # once, not once per term it is in
+
+    def _newest(items):
+        return max((changed.get(id(a)) or _changed(a) for a in items), default=None)
+
     entries = [("", _newest(articles))]
-    entries += [(a.url, _changed(a)) for a in articles]
+    entries += [(a.url, changed[id(a)]) for a in articles]
     entries += [(p.url, _changed(p) if getattr(p, "date", None) else None)
                 for p in context.get("pages") or []]
     categories = context.get("categories") or []

@@ -1,0 +1,94 @@
+"""Lists paged from the oldest article, so that a new article changes two pages, not all.
+
+With Pelican's numbering, page N shows the articles N×12 places from the newest: one new
+article moves every article of every list it belongs to one place down, so every page of the
+home page, its category, unit, campaigns and themes changes (thousands of pages at 10,000
+articles), is rebuilt, sent by rsync and dropped from every cache.
+
+Here (``PAGINATION_STABLE = True``) the articles of a list are cut into blocks of
+``per_page`` counted from the *oldest*: block 1 holds the 12 oldest, block 2 the next 12, and
+so on; the newest block may be short. The list's own address (page 1) shows the newest
+``per_page`` articles; every full block older than them has its page, at
+``…/trang/<block + 1>/`` (the pattern of ``PAGINATION_PATTERNS`` for pages from 2 on). A page
+keeps its articles, and its address, for as long as no older article is added or removed, so
+a shared link to ``/don-vi/than-ha-lam/trang/7/`` shows the same stories years later. Going
+to older stories, numbers go down, to ``trang/2/`` (the oldest).
+
+Pages therefore say which dates they cover instead of "page 3 of 834" (templates:
+``articles_page.first_date`` / ``last_date``), and ``articles_paginator.num_pages`` is the
+number of pages of the list, as in Pelican.
+"""
+from __future__ import annotations
+
+from math import ceil
+
+from pelican.paginator import Page, Paginator
+
+
+class StablePage(Page):
+    """One page of a :class:`StablePaginator`: ``number`` 1 is the list's own address (the
+    newest), ``number`` k ≥ 2 is block k − 1 counted from the oldest."""
+
+    def __init__(self, name, url, object_list, number, paginator, settings, newer, older):
+        super().__init__(name, url, object_list, number, paginator, settings)
+        self.newer_number, self.older_number = newer, older
+
+    def __repr__(self):
+        return f"<StablePage {self.number} of {self.paginator.num_pages}>"
+
+    def has_next(self):  # older stories
+        return self.older_number is not None
+
+    def has_previous(self):  # newer stories
+        return self.newer_number is not None
+
+    def next_page_number(self):
+        return self.older_number
+
+    def previous_page_number(self):
+        return self.newer_number
+
+    @property
+    def first_date(self):
+        """Date of the oldest item of the page (or None)."""
+        dates = [d for d in (getattr(o, "date", None) for o in self.object_list) if d]
+        return min(dates) if dates else None
+
+    @property
+    def last_date(self):
+        dates = [d for d in (getattr(o, "date", None) for o in self.object_list) if d]
+        return max(dates) if dates else None
+
+
+class StablePaginator(Paginator):
+    """A paginator whose pages are blocks counted from the end (the oldest) of a list sorted
+    newest first. ``pages()`` gives them newest first, as a reader goes."""
+
+    def __init__(self, name, url, object_list, settings, per_page=None):
+        super().__init__(name, url, object_list, settings, per_page)
+        self.orphans = 0  # a block is a block: no orphans moving between pages
+
+    @property
+    def num_pages(self):
+        """The front page and one page per full block older than the newest block."""
+        return max(1, ceil(self.count / (self.per_page or 1)))
+
+    def _block(self, block: int) -> list:
+        """Block ``block`` (1 = the oldest) in the list's order (newest first)."""
+        top = self.count - (block - 1) * self.per_page
+        return self.object_list[max(0, top - self.per_page):top]
+
+    def page(self, number):
+        pages = self.num_pages
+        if number == 1:
+            items = self.object_list[: self.per_page]
+            newer, older = None, (pages if pages > 1 else None)
+        else:
+            items = self._block(number - 1)
+            newer = number + 1 if number + 1 <= pages else 1
+            older = number - 1 if number > 2 else None
+        return StablePage(self.name, self.url, items, number, self, self.settings, newer, older)
+
+    def pages(self) -> list[StablePage]:
+        """Every page, newest first: 1, then ``num_pages``, ``num_pages`` − 1, …, 2."""
+        return [self.page(n) for n in [1, *range(self.num_pages, 1, -1)]]

@@ -1,0 +1,104 @@
+"""Feed entries as feed readers show them: every feed the build writes (Pelican's own, the
+taxonomies' and campaigns' term feeds) goes through Pelican's writer, which sends
+``feed_generated`` with the finished feed before writing it; this is the one place that fixes
+its entries.
+
+Feed readers run none of the site's CSS or script, so the body's photo markup is made plain:
+
+- a gallery (grid of thumbnails plus a larger view of each photo, see ``gallery`` in
+  ``partials/picture.html``) becomes one ``<figure>`` per photo, each photo once;
+- every ``<picture>`` becomes its ``<img>`` (the middle size), without ``srcset``/``sizes``
+  written for the site's layout;
+- every URL (entry link, images, links in the text) is absolute: a preview build has
+  ``SITEURL = ""`` (root-relative links), so URLs are completed with ``FEED_DOMAIN`` there, as
+  Pelican does for the feed's own address; a published build has absolute URLs already.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+from feedgenerator import get_tag_uri
+
+#: Attributes holding one URL, and attributes a plain <img> does not need in a feed.
+URL_ATTRIBUTES = ("href", "src", "poster", "cite")
+LAYOUT_ATTRIBUTES = ("srcset", "sizes", "loading", "decoding", "fetchpriority")
+#: What may need work; an entry without any of it (a published text-only story) is not parsed.
+_WORK = re.compile(r"<picture|<img|\b(?:href|src|poster|cite|srcset)=[\"']?(?![a-z][a-z0-9+.-]*:)",
+                   re.I)
+
+
+def _absolute(url: str) -> bool:
+    return bool(urlsplit(url).scheme)
+
+
+def site_base(context) -> str:
+    """The absolute address feed URLs start with: SITEURL when it is absolute (published
+    site), else FEED_DOMAIN (preview); "" when neither is."""
+    for value in (context.get("SITEURL"), context.get("FEED_DOMAIN")):
+        if value and _absolute(str(value)):
+            return str(value).rstrip("/")
+    return ""
+
+
+@lru_cache(maxsize=1024)  # the same article sits in several feeds (site, category, unit...)
+def plain_html(html: str, base: str) -> str:
+    """``html`` of an entry with each photo once as a plain ``<img>`` and every URL made
+    absolute against ``base`` (the entry's address; "" leaves URLs as they are)."""
+    if not html or not _WORK.search(html):
+        return html
+    soup = BeautifulSoup(html, "html.parser")
+    for gallery in soup.select("div.gallery"):
+        figures = []
+        for figure in gallery.select(".gallery-grid > li > figure"):
+            for link in figure.select("a.gallery-thumb"):  # led to the larger view, on the site
+                link.unwrap()
+            figures.append(figure.extract())
+        if figures:
+            gallery.replace_with(*figures)  # the larger views go with the gallery
+        else:
+            gallery.decompose()
+    for picture in soup.find_all("picture"):
+        img = picture.find("img")
+        if img is None:
+            picture.decompose()
+        else:
+            picture.replace_with(img.extract())
+    for img in soup.find_all("img"):
+        for name in LAYOUT_ATTRIBUTES:
+            img.attrs.pop(name, None)
+    if base:
+        for tag in soup.find_all(True):
+            for name in URL_ATTRIBUTES:
+                value = tag.get(name)
+                if isinstance(value, str) and not _absolute(value):
+                    tag[name] = urljoin(base, value)
+            if isinstance(tag.get("srcset"), str):  # <source> of a video, audio
+                tag["srcset"] = ", ".join(
+                    " ".join([urljoin(base, part.split()[0]), *part.split()[1:]])
+                    for part in tag["srcset"].split(",") if part.strip())
+    return str(soup)
+
+
+def feed_entries(context, feed) -> None:
+    """``feed_generated`` receiver: make the feed's links and its entries' content stand
+    alone (see the module's docstring)."""
+    base = site_base(context)
+    if base:
+        old = feed.feed.get("link") or ""
+        if not _absolute(old):
+            feed.feed["link"] = urljoin(base + "/", old)
+            if feed.feed.get("id") == old:
+                feed.feed["id"] = feed.feed["link"]
+    for item in feed.items:
+        link = item.get("link") or ""
+        if base and link and not _absolute(link):
+            item["link"] = urljoin(base + "/", link)
+            if item.get("unique_id") == get_tag_uri(link, item.get("pubdate")):
+                item["unique_id"] = get_tag_uri(item["link"], item.get("pubdate"))
+        entry = item.get("link") if _absolute(item.get("link") or "") else ""
+        for key in ("content", "description"):
+            if item.get(key):
+                item[key] = plain_html(item[key], entry)
