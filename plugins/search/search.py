@@ -269,9 +269,10 @@ class PagefindRun:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        for held in (self._folder, self._log):
-            if held is not None:
-                held.cleanup() if hasattr(held, "cleanup") else held.close()
+        if self._folder is not None:
+            self._folder.cleanup()
+        if self._log is not None:
+            self._log.close()
         self._folder = self._log = None
 
 
