@@ -64,7 +64,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def run(output: Path, compare: bool = False, language: str = "vi") -> dict:
+def run(output: Path, compare: bool = False, language: str | None = None) -> dict:
     from plugins.search import search  # noqa: PLC0415 (a plugin, imported when measured)
 
     output = Path(output)

@@ -64,7 +64,7 @@ def test_only_published_article_pages_are_indexed(make_site):
     assert first["filters"]["category"] == ["Tin tức"]
     assert "doan" in first["content"].split()  # the folded đ-words are indexed too
     entry = json.loads((built.output / "pagefind" / "pagefind-entry.json").read_text())
-    assert entry["languages"]["vi"]["page_count"] == 4  # the site's language, given
+    assert entry["languages"]["vi"]["page_count"] == 4  # the language of the pages
 
 
 def test_same_pages_give_the_same_bundle(tmp_path):

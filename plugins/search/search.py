@@ -13,8 +13,9 @@ search page folds the query the same way (``newsroom.text.fold``) before searchi
 
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
 them, so the thousands of list and term pages are never read), reads only the
-``data-pagefind-body`` element of each (``--root-selector``) and takes the site's language
-(``DEFAULT_LANG``) instead of looking for it; the bundle it writes is then put in a fixed order
+``data-pagefind-body`` element of each (``--root-selector``; the language still comes from each
+page's ``<html lang>``, so translations keep an index of their own); the bundle it writes is then
+put in a fixed order
 (``bundle.stabilize``), so the same pages give the same files, names included. Pagefind starts
 as soon as the article pages are written (``article_writer_finalized``) and works while the
 build writes the list and term pages; the build waits for it at the end (``finalized``).
@@ -298,8 +299,7 @@ def start_early(generator, writer) -> None:
     if not conf["index"]:
         return
     _stop(key)
-    run = PagefindRun(Path(generator.output_path), conf["bundle_dir"], pages,
-                      generator.settings.get("DEFAULT_LANG") or None)
+    run = PagefindRun(Path(generator.output_path), conf["bundle_dir"], pages)
     try:
         if run.start():
             _RUNNING[key] = run
@@ -336,17 +336,16 @@ def index_site(pelican) -> None:
         return
     if not conf["index"]:
         return
-    language = pelican.settings.get("DEFAULT_LANG") or None
     defer = getattr(pelican, "defer_search_index", None)
     if defer is not None:  # a live session indexes after the pages are served, in the background
-        defer(partial(_index, output, conf["bundle_dir"], pages, language))
+        defer(partial(_index, output, conf["bundle_dir"], pages))
         return
-    _index(output, conf["bundle_dir"], pages, language)
+    _index(output, conf["bundle_dir"], pages)
 
 
-def _index(output: Path, bundle_dir: str, pages=None, language=None) -> None:
+def _index(output: Path, bundle_dir: str, pages=None) -> None:
     try:
-        run_pagefind(output, bundle_dir, pages, language)
+        run_pagefind(output, bundle_dir, pages)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
