@@ -130,3 +130,19 @@ def test_pagefind_starts_once_the_article_pages_are_written(make_site):
     assert seen == [True]
     assert not search._RUNNING  # waited for, at the end of the build
     assert len(_fragments(built.output)) == 3
+
+
+def test_a_run_stopped_before_it_ends_leaves_nothing_behind(tmp_path):
+    """What a build that raises after Pagefind started does (next build, or exit)."""
+    from plugins.search import search
+
+    page = tmp_path / "site" / "2020" / "05" / "a" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text('<html lang="vi"><body><article data-pagefind-body><h1>Công đoàn</h1>'
+                    '</article></body></html>', encoding="utf-8")
+    run = search.PagefindRun(tmp_path / "site", "pagefind", ["2020/05/a/index.html"])
+    assert run.start()
+    links = Path(run._folder)
+    assert (links / "2020" / "05" / "a" / "index.html").is_symlink()
+    run.close()
+    assert run.process.poll() is not None and not links.exists()

@@ -216,6 +216,7 @@ class PagefindRun:
         self.pages, self.language = pages, language
         self.process: subprocess.Popen | None = None
         self._folder = self._log = None
+        self._owner = os.getpid()  # a forked child (render workers) must not stop or clean up
 
     def start(self) -> bool:
         """Launch Pagefind; False if there is nothing to index."""
@@ -224,8 +225,9 @@ class PagefindRun:
         shutil.rmtree(self.bundle, ignore_errors=True)
         site = self.output
         if self.pages is not None:
-            self._folder = tempfile.TemporaryDirectory(prefix="pagefind-", dir=_link_dir())
-            site = Path(self._folder.name)
+            # mkdtemp, not TemporaryDirectory: its finalizer would also run in a forked child
+            self._folder = tempfile.mkdtemp(prefix="pagefind-", dir=_link_dir())
+            site = Path(self._folder)
             if not link_pages(self.output, self.pages, site):
                 self.close()
                 logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
@@ -267,11 +269,13 @@ class PagefindRun:
 
     def close(self) -> None:
         """Stop Pagefind if it still runs, remove the links."""
+        if os.getpid() != self._owner:
+            return
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         if self._folder is not None:
-            self._folder.cleanup()
+            shutil.rmtree(self._folder, ignore_errors=True)
         if self._log is not None:
             self._log.close()
         self._folder = self._log = None
