@@ -47,6 +47,7 @@ class Session:
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
+        self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
         self.files: dict = {}
         self.moved: list[str] = []  # files added or removed in this update (watcher)
@@ -237,6 +238,7 @@ class Session:
                 generator.refresh_metadata_intersite_links()
         writer = p._get_writer()
         writer.fingerprints = self.fingerprints
+        writer.deep_memo = self.deep_memo
         writer.site_token = self._site_token(self.context)
         writer.content_token = self._content_token(generators)
         writer.begin()  # every page of this update rendered in one batch, on every core
@@ -249,6 +251,7 @@ class Session:
             raise
         writer.flush()
         signals.finalized.send(p)
+        self.deep_memo = writer.deep_memo_next  # the items of this update only
         written = set(writer._written_files)
         removed = sorted(self.written - written)
         for path in removed:

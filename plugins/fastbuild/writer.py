@@ -151,6 +151,10 @@ class FastWriter(Writer):
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings)
         self.fingerprints: dict | None = None  # output name -> inputs, set by livereload
+        # id(item) -> (item, its link attributes, token), from the last update (livereload);
+        # this update's go to ``deep_memo_next``.
+        self.deep_memo: dict | None = None
+        self.deep_memo_next: dict = {}
         self.site_token = None  # templates and pages (livereload)
         self.content_token = None  # every item of the site (livereload)
         self.always = set(self.settings.get("DIRECT_TEMPLATES", ()))
@@ -210,10 +214,39 @@ class FastWriter(Writer):
 
     # Skipping pages whose inputs did not change ---------------------------------------
 
+    def _held(self, value):
+        """An item's link as the memo compares it: the object itself, except taxonomy terms,
+        which each update makes anew (their token, memoised by id for this update)."""
+        if value is None or isinstance(value, (Content, URLWrapper)):
+            return value
+        if isinstance(value, _PLAIN):
+            return _PLAIN  # a plain value is no link (a None that becomes one is seen)
+        found = self._links.get(id(value))
+        if found is None:
+            found = self._links[id(value)] = _link(value)
+        return found
+
     def _deep_token(self, item):
         found = self._deep.get(id(item))
-        if found is None:
+        if found is not None:
+            return found
+        if self.deep_memo is None:
             found = self._deep[id(item)] = token(item, deep=True, links=self._links)
+            return found
+        # A live session: the same item object whose link attributes hold the very same
+        # items (compared by identity: Content has no __eq__; the memo keeps them alive, so
+        # an id is never mistaken for another) and equal terms as at the last update has the
+        # same token.
+        attrs = item.__dict__
+        links = tuple(tuple(map(self._held, v)) if isinstance(v, (list, tuple)) else self._held(v)
+                      for v in map(attrs.get, _link_keys(attrs)))
+        old = self.deep_memo.get(id(item))
+        if old is not None and old[0] is item and old[1] == links:
+            found = old[2]
+        else:
+            found = token(item, deep=True, links=self._links)
+        self._deep[id(item)] = found
+        self.deep_memo_next[id(item)] = (item, links, found)
         return found
 
     def _fingerprint(self, name, template_name, kwargs, page=None):
