@@ -313,3 +313,13 @@ def bench_reader(c, copies=20):
     figures = reader_bench.run(int(copies))
     for key, value in figures.items():
         print(f"{key:>24}: {value}")
+
+
+@task(help={"output": "thư mục đầu ra đã dựng (mặc định output/; không bị sửa)",
+            "compare": "đo thêm cách chạy cũ: Pagefind đọc mọi trang"})
+def bench_search(c, output="output", compare=False):
+    """Đo chỉ mục tìm kiếm trên một trang đã dựng: Pagefind (chỉ bài viết, hai lần), gấp chữ đ."""
+    from newsroom import search_bench
+
+    for key, value in search_bench.run(Path(output), compare=compare).items():
+        print(f"{key:>24}: {value}")

@@ -20,12 +20,9 @@ N = 100
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    # pagefind/: the search index is made by Pagefind after the build; its filter chunks are
-    # named by a hash that differs from run to run on the same pages (tests/test_browser.py
-    # checks what a search finds).
+    # pagefind/ included: the search index is the same bytes too (plugins/search/bundle.py)
     return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.relative_to(folder).parts[0] != "pagefind"}
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 EMPTY_FEED_DATE = re.compile(rb"<updated>[^<]*</updated>(?=</feed>)")
