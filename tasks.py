@@ -240,11 +240,15 @@ def bench_check(c, count=1000):
 
 
 @task(help={"count": "số ảnh (mặc định 1000)", "size": "kích thước, ví dụ 4000x3000",
-            "workers": "số tiến trình (mặc định: mọi lõi)"})
-def bench_images(c, count=1000, size="4000x3000", workers=0):
+            "workers": "số tiến trình (mặc định: mọi lõi)",
+            "cards": "đo vẽ N thẻ chia sẻ (bài không ảnh) thay vì xử lý ảnh, ví dụ 10000"})
+def bench_images(c, count=1000, size="4000x3000", workers=0, cards=0):
     """Đo tốc độ xử lý ảnh: lần đầu, lần sau không đổi gì, đổi một ảnh, mỗi lõi."""
     from newsroom import bench_images as bench
 
+    if int(cards):
+        print(bench.report(bench.bench_cards(int(cards), int(workers))))
+        return
     width, height = (int(v) for v in size.lower().split("x"))
     print(bench.report(bench.bench(int(count), (width, height), int(workers))))
 

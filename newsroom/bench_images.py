@@ -1,15 +1,19 @@
 """Benchmark of the image pipeline (``invoke bench-images``): N camera-size photos processed
 cold (empty cache) and warm (nothing changed), per core, then with one photo changed and with
-a clean output folder (as the publish build leaves it)."""
+a clean output folder (as the publish build leaves it); with ``--cards N``, N social cards
+drawn cold and warm (CPU per card, peak memory of the build and worker processes)."""
 from __future__ import annotations
 
 import io
 import os
 import random
+import resource
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from PIL import Image, ImageFilter
 
@@ -117,3 +121,149 @@ LABELS = {
 
 def report(figures: dict) -> str:
     return "\n".join(f"{LABELS.get(k, k):42} {v}" for k, v in figures.items())
+
+
+# ---------------------------------------------------------------- social cards
+
+class Peak:
+    """Peak memory of this process and its children (worker processes), sampled from /proc
+    every 50 ms on a thread: resident (RSS, shared pages counted in each process) and
+    proportional (PSS, shared pages split). Zeros where /proc is missing."""
+
+    def __init__(self, every: float = 0.05):
+        self.every = every
+        self.rss = self.pss = self.main_rss = self.workers = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _kb(pid: int, name: str, field: str) -> int:
+        try:
+            with open(f"/proc/{pid}/{name}", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        found = []
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                    found += [int(p) for p in handle.read().split()]
+        except OSError:
+            pass
+        return found
+
+    def sample(self) -> None:
+        me = os.getpid()
+        kids, stack = [], self._children(me)
+        while stack:
+            pid = stack.pop()
+            kids.append(pid)
+            stack += self._children(pid)
+        pids = [me, *kids]
+        main = self._kb(me, "status", "VmRSS:")
+        self.main_rss = max(self.main_rss, main)
+        self.rss = max(self.rss, main + sum(self._kb(p, "status", "VmRSS:") for p in kids))
+        self.pss = max(self.pss, sum(self._kb(p, "smaps_rollup", "Pss:") for p in pids))
+        self.workers = max(self.workers, len(kids))
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    def __enter__(self):
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+def card_jobs(count: int, mixed: bool = True, seed: int = 2020):
+    """``count`` card jobs as the plugin makes them for articles without a cover: titles,
+    units and campaigns of the benchmark corpus (:mod:`newsroom.corpus`); with ``mixed``,
+    every other title is made of words drawn at random from the corpus's sentences, so the
+    words of the titles are as varied as a real archive's."""
+    from newsroom import corpus as make
+    from newsroom.site import ROOT
+    from plugins.images.images import _card_job
+
+    settings = {"PATH": str(ROOT / "content"), "THEME": str(ROOT / "theme"),
+                "SITEURL": "https://congdoantkv.vn",
+                "SITENAME": "Công đoàn Than – Khoáng sản Việt Nam"}
+    plan = Plan(settings, dict(DEFAULTS))
+    articles = make.Corpus(seed)
+    rnd = random.Random(seed)
+    words = " ".join(make.SENTENCES).replace("{", " ").replace("}", " ").split()
+    campaigns = [None, None, None, "thang-cong-nhan-2020"]
+    jobs = []
+    for n in range(count):
+        _, _, info = articles.article(n)
+        title = info["title"]
+        if mixed and n % 2:
+            title = " ".join(rnd.choice(words) for _ in range(rnd.randint(6, 28)))
+        unit = articles.units[n % len(articles.units)]["slug"]
+        item = SimpleNamespace(title=title, metadata={"unit": unit, "campaign": campaigns[n % 4]},
+                               source_path=f"bench/{n}.md", slug=f"the-{n}")
+        jobs.append(_card_job(plan, item, f"anh/og/the-{n}.jpg"))
+    return jobs
+
+
+def bench_cards(count: int = 10000, workers: int = 0, mixed: bool = True,
+                keep: str | None = None) -> dict:
+    """Draw ``count`` social cards cold (empty cache and output), then again warm (all
+    cached, all in the output): wall and CPU seconds of the build process and of the worker
+    processes, CPU milliseconds per card, peak memory (MB) of the processes together."""
+    workers = workers or os.cpu_count() or 1
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-cards-"))
+    limits = Limits(DEFAULTS["max_bytes"], DEFAULTS["max_pixels"],
+                    tuple(DEFAULTS["quality"].items()))
+    figures = {"cards": count, "cores": workers}
+    try:
+        jobs = card_jobs(count, mixed)
+        for name in ("cold", "warm"):
+            me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+                resource.RUSAGE_CHILDREN)
+            begin = time.perf_counter()
+            with Peak() as peak:
+                _, stats = run(jobs, Cache(root / "cache"), root / "output", limits, workers)
+            wall = time.perf_counter() - begin
+            me2, kids2 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+                resource.RUSAGE_CHILDREN)
+            main = me2.ru_utime + me2.ru_stime - me.ru_utime - me.ru_stime
+            pool = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
+            assert stats.failed == 0, stats
+            assert stats.made == (count if name == "cold" else 0), stats
+            figures[f"{name}_wall_s"] = round(wall, 2)
+            figures[f"{name}_cpu_main_s"] = round(main, 2)
+            figures[f"{name}_cpu_workers_s"] = round(max(pool, 0.0), 2)
+            figures[f"{name}_cpu_ms_per_card"] = round((main + pool) * 1000 / count, 2)
+            figures[f"{name}_peak_pss_mb"] = round(peak.pss / 1024)
+            figures[f"{name}_peak_rss_mb"] = round(peak.rss / 1024)
+        sizes = [p.stat().st_size for p in (root / "output").rglob("*.jpg")]
+        figures["card_kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+LABELS.update({
+    "cards": "số thẻ chia sẻ", "card_kb": "dung lượng trung bình một thẻ (KB)",
+    **{f"{run}_{key}": f"{label} {text}" for run, label in (("cold", "lần đầu:"),
+                                                              ("warm", "lần sau:"))
+       for key, text in (("wall_s", "thời gian (giây)"),
+                         ("cpu_main_s", "CPU tiến trình dựng (giây)"),
+                         ("cpu_workers_s", "CPU các tiến trình con (giây)"),
+                         ("cpu_ms_per_card", "CPU mỗi thẻ (ms)"),
+                         ("peak_pss_mb", "bộ nhớ đỉnh, PSS (MB)"),
+                         ("peak_rss_mb", "bộ nhớ đỉnh, RSS cộng dồn (MB)"))},
+})

@@ -1,2 +1,9 @@
 """Photos and social cards for congdoantkv.vn, made with Pillow (see ``images.py``)."""
-from .images import register  # noqa: F401
+
+
+def register():
+    # Imported here, not at the top: worker processes import this package for the job
+    # functions (``batch``, ``card``, ``process``) and need neither Pelican nor the rest.
+    from .images import register as connect
+
+    connect()
