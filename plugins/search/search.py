@@ -210,10 +210,17 @@ class PagefindRun:
     background), :meth:`finish` waits for it, checks it and puts the bundle in order."""
 
     def __init__(self, output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
-                 language: str | None = None):
+                 language: str | None = None, background: bool = False):
         self.output, self.bundle_dir = Path(output), bundle_dir
         self.bundle = self.output / bundle_dir.strip("/")
         self.pages, self.language = pages, language
+        # In the background of a live session: at low priority (the next update comes
+        # first), into a folder beside the bundle that replaces it when done (the search page
+        # keeps working meanwhile).
+        self.background = background
+        self.target = self.bundle
+        if background:
+            self.bundle = self.bundle.with_name(self.bundle.name + ".moi")
         self.process: subprocess.Popen | None = None
         self._folder = self._log = None
         self._owner = os.getpid()  # a forked child (render workers) must not stop or clean up
@@ -238,7 +245,8 @@ class PagefindRun:
         try:
             self.process = subprocess.Popen(
                 pagefind_command(site, self.bundle.resolve(), self.language),
-                stdout=self._log, stderr=subprocess.STDOUT)
+                stdout=self._log, stderr=subprocess.STDOUT,
+                preexec_fn=(lambda: os.nice(10)) if self.background else None)
         except OSError as exc:
             self.close()
             raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
@@ -266,6 +274,14 @@ class PagefindRun:
         except UnknownBundle as exc:  # another Pagefind: its bundle works, only names vary
             logger.warning("Tìm kiếm: không sắp lại được chỉ mục Pagefind (%s); tên tệp bộ lọc "
                            "sẽ đổi sau mỗi lần dựng", exc)
+        if self.bundle != self.target:
+            old = self.target.with_name(self.target.name + ".cu")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.target.exists():
+                os.rename(self.target, old)
+            os.rename(self.bundle, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+            self.bundle = self.target
 
     def close(self) -> None:
         """Stop Pagefind if it still runs, remove the links."""
@@ -282,10 +298,10 @@ class PagefindRun:
 
 
 def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
-                 language: str | None = None) -> None:
+                 language: str | None = None, background: bool = False) -> None:
     """Index ``output`` with Pagefind into ``output/bundle_dir``; only ``pages`` (paths
     relative to ``output``) when given. Raise RuntimeError (in Vietnamese) if it fails."""
-    run = PagefindRun(output, bundle_dir, pages, language)
+    run = PagefindRun(output, bundle_dir, pages, language, background)
     if run.start():
         run.finish()
 
@@ -342,14 +358,14 @@ def index_site(pelican) -> None:
         return
     defer = getattr(pelican, "defer_search_index", None)
     if defer is not None:  # a live session indexes after the pages are served, in the background
-        defer(partial(_index, output, conf["bundle_dir"], pages))
+        defer(partial(_index, output, conf["bundle_dir"], pages, background=True))
         return
     _index(output, conf["bundle_dir"], pages)
 
 
-def _index(output: Path, bundle_dir: str, pages=None) -> None:
+def _index(output: Path, bundle_dir: str, pages=None, background: bool = False) -> None:
     try:
-        run_pagefind(output, bundle_dir, pages)
+        run_pagefind(output, bundle_dir, pages, background=background)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
