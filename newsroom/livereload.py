@@ -229,9 +229,13 @@ class Session:
         self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
                         and self.count else None)
         if files_changed and paths and self.count:
-            self.moved, self.moved_keys = [os.path.abspath(p) for p in paths], set(self.files)
+            if not self.moved_keys:  # every list is up to date with the earlier moves
+                self.moved = []
+            self.moved += [os.path.abspath(p) for p in paths]
+            self.moved_keys |= set(self.files)
         elif files_changed:
             self.files.clear()
+            self.moved, self.moved_keys = [], set()
         p = self.pelican
         keep = self.context.get("_fastbuild")
         self.context.clear()
