@@ -220,8 +220,8 @@ class Session:
         try:
             return self._update(files_changed, paths, started)
         finally:
+            self._last_done = time.monotonic()  # before: a waiting index must see both
             self._updating = False
-            self._last_done = time.monotonic()
 
     def _update(self, files_changed, paths, started) -> dict:
         self.forget(paths)
@@ -458,6 +458,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                    for name in RESTART) or any(p.suffix == ".py" and p.parent == ROOT
                                                for p in paths):
                 logger.warning("Mã hoặc dữ liệu thay đổi: khởi động lại livereload…")
+                _stop_background()
                 if server:
                     server.server_close()
                 os.chdir(ROOT)
@@ -472,8 +473,16 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             state.bump(session.count)
             _settle()
     finally:
+        _stop_background()
         if server:
             server.shutdown()
+
+
+def _stop_background():
+    """No search index run outlives the session (a restart would find it writing)."""
+    search = sys.modules.get("plugins.search.search")
+    if search is not None:
+        search.stop_background()
 
 
 # Benchmark ----------------------------------------------------------------------------

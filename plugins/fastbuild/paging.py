@@ -7,12 +7,13 @@ articles), is rebuilt, sent by rsync and dropped from every cache.
 
 Here (``PAGINATION_STABLE = True``) the articles of a list are cut into blocks of
 ``per_page`` counted from the *oldest*: block 1 holds the 12 oldest, block 2 the next 12, and
-so on; the newest block may be short. The list's own address (page 1) shows the newest
-``per_page`` articles; every full block older than them has its page, at
-``…/trang/<block + 1>/`` (the pattern of ``PAGINATION_PATTERNS`` for pages from 2 on). A page
-keeps its articles, and its address, for as long as no older article is added or removed, so
-a shared link to ``/don-vi/than-ha-lam/trang/7/`` shows the same stories years later. Going
-to older stories, numbers go down, to ``trang/2/`` (the oldest).
+so on; the newest block may be short. The list's own address (page 1) shows the newest block,
+and the full block before it too when the newest is short (so 12 to 23 articles); every older
+block has its page, at ``…/trang/<block + 1>/`` (the pattern of ``PAGINATION_PATTERNS`` for
+pages from 2 on). No article is on two pages. A page keeps its articles, and its address, for
+as long as no older article is added or removed, so a shared link to
+``/don-vi/than-ha-lam/trang/7/`` shows the same stories years later. Going to older stories,
+numbers go down, to ``trang/2/`` (the oldest).
 
 Pages therefore say which dates they cover instead of "page 3 of 834" (templates:
 ``articles_page.first_date`` / ``last_date``), and ``articles_paginator.num_pages`` is the
@@ -62,16 +63,28 @@ class StablePage(Page):
 
 class StablePaginator(Paginator):
     """A paginator whose pages are blocks counted from the end (the oldest) of a list sorted
-    newest first. ``pages()`` gives them newest first, as a reader goes."""
+    newest first. ``pages()`` gives them newest first, as a reader goes. (``start_index`` and
+    ``end_index`` of its pages mean nothing; the templates do not use them.)"""
 
     def __init__(self, name, url, object_list, settings, per_page=None):
         super().__init__(name, url, object_list, settings, per_page)
         self.orphans = 0  # a block is a block: no orphans moving between pages
 
     @property
-    def num_pages(self):
-        """The front page and one page per full block older than the newest block."""
+    def blocks(self) -> int:
         return max(1, ceil(self.count / (self.per_page or 1)))
+
+    @property
+    def newest(self) -> int:
+        """How many articles the front page shows: the newest block, and the one before it
+        when the newest is short."""
+        short = self.count - (self.blocks - 1) * self.per_page
+        return short + self.per_page if short < self.per_page and self.blocks > 1 else short
+
+    @property
+    def num_pages(self):
+        """The front page and one page per block older than what it shows."""
+        return 1 + (self.count - self.newest) // (self.per_page or 1)
 
     def _block(self, block: int) -> list:
         """Block ``block`` (1 = the oldest) in the list's order (newest first)."""
@@ -81,7 +94,7 @@ class StablePaginator(Paginator):
     def page(self, number):
         pages = self.num_pages
         if number == 1:
-            items = self.object_list[: self.per_page]
+            items = self.object_list[: self.newest]
             newer, older = None, (pages if pages > 1 else None)
         else:
             items = self._block(number - 1)

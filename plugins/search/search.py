@@ -72,6 +72,8 @@ _FOLDED: dict[str, str] = {}  # word -> fold(word): the same few hundred đ-word
 #: started once those pages were written.
 _PAGES: dict[str, list[str]] = {}
 _RUNNING: dict[str, "PagefindRun"] = {}
+#: Runs in the background of a live session (stopped with the session, or at exit).
+_BACKGROUND: set = set()
 
 
 class SearchSettingsError(ValueError):
@@ -245,12 +247,17 @@ class PagefindRun:
         try:
             self.process = subprocess.Popen(
                 pagefind_command(site, self.bundle.resolve(), self.language),
-                stdout=self._log, stderr=subprocess.STDOUT,
-                preexec_fn=(lambda: os.nice(10)) if self.background else None)
+                stdout=self._log, stderr=subprocess.STDOUT)
         except OSError as exc:
             self.close()
             raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
                                "“pagefind[bin]” trong requirements.txt") from None
+        if self.background:  # set from here: preexec_fn is unsafe in a process with threads
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, 10)
+            except (OSError, AttributeError):
+                pass  # not on this system: it runs at normal priority
+            _BACKGROUND.add(self)
         return True
 
     def finish(self) -> None:
@@ -287,9 +294,12 @@ class PagefindRun:
         """Stop Pagefind if it still runs, remove the links."""
         if os.getpid() != self._owner:
             return
+        _BACKGROUND.discard(self)
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+            if self.bundle != self.target:  # a half-made background index
+                shutil.rmtree(self.bundle, ignore_errors=True)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
         if self._log is not None:
@@ -334,10 +344,17 @@ def _stop(key: str) -> None:
         stale.close()
 
 
+def stop_background() -> None:
+    """Stop the search index runs of a live session (it stops or restarts itself)."""
+    for run in list(_BACKGROUND):
+        run.close()
+
+
 @atexit.register
 def _stop_all() -> None:  # a build that raised after Pagefind started: no process left behind
     for key in list(_RUNNING):
         _stop(key)
+    stop_background()
 
 
 def index_site(pelican) -> None:
