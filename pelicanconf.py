@@ -37,7 +37,8 @@ PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": N
                        "period_archives": None, "unit": None, "campaign": None, "theme": None}
 # Lists are cut into pages counted from the oldest article (plugins/fastbuild/paging.py): the
 # list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
-# so a new article changes two pages of each list instead of all of them.
+# so a new article changes the first page of each list it is in (and adds a page when a block
+# of 12 fills) instead of every page.
 PAGINATION_STABLE = True
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),

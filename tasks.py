@@ -37,10 +37,17 @@ def clean(c):
 @task(help={"strict": "dừng lại nếu nội dung có lỗi (như khi xuất bản)"})
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
+    import json
+
+    from newsroom import site
+
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
-    # One -e with every pair: Pelican keeps only the last -e given.
-    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
-          + """ -e 'FASTBUILD={"skip_unchanged_build": true}'"""  # nothing changed: no build
+    # Nothing changed: no build. Pelican's -e replaces a whole setting, so FASTBUILD of
+    # pelicanconf.py is given again with the flag; one -e with every pair: Pelican keeps
+    # only the last -e given.
+    fast = {**(site.settings_for("pelicanconf.py").get("FASTBUILD") or {}),
+            "skip_unchanged_build": True}
+    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors -e 'FASTBUILD={json.dumps(fast)}'"
           + (" NEWSROOM_STRICT=true" if strict else ""),
           env=env, pty=False)
 

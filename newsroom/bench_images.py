@@ -71,8 +71,7 @@ def bench(count: int = 1000, size=(4000, 3000), workers: int = 0, keep: str | No
     workers = workers or os.cpu_count() or 1
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-images-"))
     content, output, cache_dir = root / "content", root / "output", root / "cache"
-    limits = Limits(DEFAULTS["max_bytes"], DEFAULTS["max_pixels"],
-                    tuple(DEFAULTS["quality"].items()))
+    limits = Limits.from_conf(DEFAULTS)
     figures = {"photos": count, "size": f"{size[0]}x{size[1]}", "cores": workers}
     try:
         started = time.perf_counter()
@@ -224,8 +223,7 @@ def bench_cards(count: int = 10000, workers: int = 0, mixed: bool = True,
     processes, CPU milliseconds per card, peak memory (MB) of the processes together."""
     workers = workers or os.cpu_count() or 1
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-cards-"))
-    limits = Limits(DEFAULTS["max_bytes"], DEFAULTS["max_pixels"],
-                    tuple(DEFAULTS["quality"].items()))
+    limits = Limits.from_conf(DEFAULTS)
     figures = {"cards": count, "cores": workers}
     try:
         jobs = card_jobs(count, mixed)

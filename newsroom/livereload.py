@@ -112,7 +112,7 @@ class Session:
         pages = tuple(version(p) for p in context.get("pages", ()))
         from plugins.fastbuild.stamp import today  # noqa: PLC0415
 
-        return hash((templates, pages, today()))  # campaigns running today change with the day
+        return hash((templates, pages, today(self.settings)))  # campaigns running today change with the day
 
     @staticmethod
     def _content_token(generators) -> int:

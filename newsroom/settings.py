@@ -3,6 +3,7 @@ checked once at start-up, with a message naming the plugin and the setting."""
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 
 
 def plugin_settings(settings, name: str, defaults: dict, plugin: str,
@@ -17,3 +18,13 @@ def plugin_settings(settings, name: str, defaults: dict, plugin: str,
         raise error(f"{plugin}: {name} có khóa lạ {sorted(unknown)}; "
                     f"các khóa hợp lệ: {sorted(defaults)}")
     return {**copy.deepcopy(defaults), **given}
+
+
+def absolute_base(settings) -> str:
+    """The absolute address that feeds and sitemaps start their URLs with: ``SITEURL`` when it
+    is absolute (the published site), else ``FEED_DOMAIN`` (a preview links from the root);
+    "" when neither is."""
+    for value in (settings.get("SITEURL"), settings.get("FEED_DOMAIN")):
+        if value and urlsplit(str(value)).scheme:
+            return str(value).rstrip("/")
+    return ""

@@ -59,8 +59,8 @@ def build_period_archives(generator, original, sorted_articles, articles, settin
     position = {id(a): i for i, a in enumerate(articles)}
     for periods in archives.values():
         for archive in periods:
-            found = [a for a in archive["dates"] if id(a) in position]
-            archive["articles"] = sorted(found, key=lambda a: position[id(a)])
+            archive["articles"] = in_order([a for a in archive["dates"] if id(a) in position],
+                                           position)
     return archives
 
 

@@ -21,6 +21,7 @@ number of pages of the list, as in Pelican.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from math import ceil
 
 from pelican.paginator import Page, Paginator
@@ -49,16 +50,20 @@ class StablePage(Page):
     def previous_page_number(self):
         return self.newer_number
 
+    @cached_property
+    def _span(self):
+        dates = [d for d in (getattr(o, "date", None) for o in self.object_list) if d]
+        return (min(dates), max(dates)) if dates else (None, None)
+
     @property
     def first_date(self):
         """Date of the oldest item of the page (or None)."""
-        dates = [d for d in (getattr(o, "date", None) for o in self.object_list) if d]
-        return min(dates) if dates else None
+        return self._span[0]
 
     @property
     def last_date(self):
-        dates = [d for d in (getattr(o, "date", None) for o in self.object_list) if d]
-        return max(dates) if dates else None
+        """Date of the newest item of the page (or None)."""
+        return self._span[1]
 
 
 class StablePaginator(Paginator):

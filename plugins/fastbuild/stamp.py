@@ -61,12 +61,11 @@ def _tree(folder) -> list:
     return rows
 
 
-def today() -> str:
-    """Today's date in Vietnam."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
+def today(settings) -> str:
+    """The build date the pages are made for (``NEWSROOM_TODAY``, else today in Vietnam)."""
+    from newsroom.campaigns import today as build_date
 
-    return dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    return build_date(settings.get("NEWSROOM_TODAY")).isoformat()
 
 
 def compute(settings) -> str:
@@ -80,7 +79,7 @@ def compute(settings) -> str:
     except (TypeError, ValueError):
         return ""  # settings that cannot be compared: always build
     # Pages may show what is running today (campaigns): a new day is a new build.
-    digest.update(today().encode())
+    digest.update(today(settings).encode())
     data_dir = settings.get("NEWSROOM_DATA") or ROOT / "data"
     folders = [settings["PATH"], settings["THEME"], data_dir, ROOT / "newsroom", ROOT / "plugins"]
     for folder in folders:

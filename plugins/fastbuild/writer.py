@@ -362,7 +362,7 @@ class FastWriter(Writer):
         if self._depth > 0 or self._batch is None:
             return
         jobs, self._batch = self._batch, None
-        if self.workers > 1 and len(jobs) >= 64:
+        if len(jobs) >= 64:
             parallel.render(self, jobs, self.workers)
         else:
             for job in jobs:

@@ -22,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from feedgenerator import get_tag_uri
 
+from newsroom.settings import absolute_base
+
 #: Attributes holding one URL, and attributes a plain <img> does not need in a feed.
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 LAYOUT_ATTRIBUTES = ("srcset", "sizes", "loading", "decoding", "fetchpriority")
@@ -32,15 +34,6 @@ _WORK = re.compile(r"<picture|<img|\b(?:href|src|poster|cite|srcset)=[\"']?(?![a
 
 def _absolute(url: str) -> bool:
     return bool(urlsplit(url).scheme)
-
-
-def site_base(context) -> str:
-    """The absolute address feed URLs start with: SITEURL when it is absolute (published
-    site), else FEED_DOMAIN (preview); "" when neither is."""
-    for value in (context.get("SITEURL"), context.get("FEED_DOMAIN")):
-        if value and _absolute(str(value)):
-            return str(value).rstrip("/")
-    return ""
 
 
 @lru_cache(maxsize=1024)  # the same article sits in several feeds (site, category, unit...)
@@ -85,7 +78,7 @@ def plain_html(html: str, base: str) -> str:
 def feed_entries(context, feed) -> None:
     """``feed_generated`` receiver: make the feed's links and its entries' content stand
     alone (see the module's docstring)."""
-    base = site_base(context)
+    base = absolute_base(context)
     if base:
         old = feed.feed.get("link") or ""
         if not _absolute(old):

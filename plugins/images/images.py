@@ -143,12 +143,19 @@ class Plan:
         self.shown_root = str(above) if above.is_absolute() and str(above) != os.sep else None
         self.jobs: dict[str, Job] = {}
         self.og_names: dict[str, str] = {}
-        # What every drawn card shares, worked out once per build rather than per item.
-        self.card_fonts = tuple(_theme_static(settings, f) for f in conf["fonts"])
-        site = re.sub(r"^https?://", "", settings.get("SITEURL", "")).rstrip("/")
-        self.card_site = site if "." in site else ""
         self._units = None
         self._campaigns: dict = {}
+
+    # What every drawn card shares, worked out once per build (when a card is first drawn)
+    # rather than per item.
+    @functools.cached_property
+    def card_fonts(self) -> tuple:
+        return tuple(_theme_static(self.settings, f) for f in self.conf["fonts"])
+
+    @functools.cached_property
+    def card_site(self) -> str:
+        site = re.sub(r"^https?://", "", self.settings.get("SITEURL", "")).rstrip("/")
+        return site if "." in site else ""
 
     def units(self) -> dict:
         if self._units is None:
@@ -368,7 +375,7 @@ def _process(generator):
 
     jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
-    limits = Limits(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
+    limits = Limits.from_conf(conf)
     output = Path(settings["OUTPUT_PATH"])
     with cache.in_use():  # no other build sharing the cache prunes it meanwhile
         outcomes, stats, uses = _make(plan, uses, jobs, cache, output, limits, conf)

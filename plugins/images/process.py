@@ -51,6 +51,11 @@ class Limits:
     max_pixels: int
     quality: tuple[tuple[str, int], ...] = (("webp", 78), ("jpeg", 82))
 
+    @classmethod
+    def from_conf(cls, conf: dict) -> "Limits":
+        """The limits of an ``IMAGES`` setting (merged over the plugin's defaults)."""
+        return cls(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
+
 
 def check_file(path: Path, limits: Limits) -> None:
     """Raise :class:`ImageProblem` for a file that must not be decoded at all."""

@@ -35,7 +35,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from newsroom.dates import TZ, local, parse_date
-from newsroom.settings import plugin_settings
+from newsroom.settings import absolute_base, plugin_settings
 
 logger = logging.getLogger(__name__)
 
@@ -143,11 +143,8 @@ def render_news(articles, siteurl: str, publication: str, lang: str) -> str:
 
 
 def absolute_siteurl(settings) -> str:
-    """Sitemaps need absolute URLs; a preview build links from the root (``SITEURL`` empty),
-    so its ``FEED_DOMAIN`` is used."""
-    siteurl = settings.get("SITEURL") or ""
-    return siteurl if siteurl.startswith(("http://", "https://")) else \
-        (settings.get("FEED_DOMAIN") or siteurl)
+    """Sitemaps need absolute URLs (a preview links from the root: its ``FEED_DOMAIN``)."""
+    return absolute_base(settings) or settings.get("SITEURL", "")
 
 
 def render_robots(settings, conf) -> str:
