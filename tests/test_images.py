@@ -472,3 +472,19 @@ def test_tiny_cover_gets_a_drawn_card_not_a_blurred_one(make_site, tmp_path):
         assert image.size == (1200, 630)
         assert image.getpixel((600, 20)) == pytest.approx(card.BRAND, abs=6)
     assert page.select_one('meta[property="og:image:alt"]')["content"] == "Tin thử nghiệm"
+
+
+def test_card_that_cannot_be_drawn_is_reported_with_the_article(make_site, tmp_path, caplog):
+    """A missing card font: the article still builds, without an Open Graph image, and the
+    log names the article and how to fix it."""
+    conf = {"fonts": ("fonts/khong-co.ttf", "fonts/khong-co.ttf"),
+            "cache_dir": str(tmp_path / "cache-anh")}
+    with caplog.at_level("WARNING"):
+        built = make_site({"bai-viet/than-ha-lam/2020/khong-anh.md": article(
+            title="Bài không có ảnh bìa")}, IMAGES=conf)
+    page = built.html("2020/06/bai-khong-co-anh-bia/")
+    assert page.select_one('meta[property="og:image"]') is None or \
+        "anh/" not in page.select_one('meta[property="og:image"]')["content"]
+    said = [r.getMessage() for r in caplog.records if "ảnh chia sẻ" in r.getMessage()]
+    assert said and "bai-viet/than-ha-lam/2020/khong-anh.md" in said[0]
+    assert "IMAGES['fonts']" in said[0] or "phông" in said[0]

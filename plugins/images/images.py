@@ -427,7 +427,12 @@ def _attach(generator, uses, outcomes, conf):
                 written = use.header.fields.get("image") or item.metadata["image"]
                 _problem(use, use.header.lines.get("image", 1), "Image", written, outcome,
                          use.cover.source)
-        if outcomes[id(use.card)].ok:
+        card = outcomes[id(use.card)]
+        if not card.ok and use.card is not use.cover:  # a drawn card (no cover to blame)
+            logger.warning("%s: không vẽ được ảnh chia sẻ (Open Graph): %s. Cách sửa: kiểm "
+                           "tra IMAGES['fonts'] trong cấu hình và các tệp phông chữ trong "
+                           "theme/static/", _shown(item, settings), card.message)
+        if card.ok:
             item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]
             item.social_image_alt = (item.metadata.get("image_alt")
