@@ -104,7 +104,6 @@ class ReadCache:
         self.rows: dict[str, tuple[str, bytes]] = {}
         self.fresh: dict[str, tuple] = {}  # path -> (stamp, (content, metadata)) read this build
         self.dirty: dict[str, tuple[str, bytes]] = {}
-        self.hits = self.misses = 0
         self._load()
 
     def _connect(self):
@@ -150,7 +149,6 @@ class ReadCache:
             value = loads(row[1], self.settings)
         except (OSError, pickle.PickleError, AttributeError, ImportError, EOFError):
             return None
-        self.hits += 1
         return value
 
     def put(self, path: str, value, blob: bytes | None = None):
@@ -182,7 +180,6 @@ class ReadCache:
         """Read every file of ``paths`` that the cache lacks, split over ``workers``
         forked processes (or here, for a few files)."""
         todo = [p for p in paths if self.get_stamped(p) is None]
-        self.misses += len(todo)
         if not todo:
             return
         started = time.perf_counter()
