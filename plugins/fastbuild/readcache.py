@@ -95,15 +95,24 @@ def code_key(settings) -> str:
 
 
 class ReadCache:
-    """The rows of one build: loaded at start, new rows written at the end."""
+    """The rows of one build: loaded at start, new rows written at the end.
+
+    A row's pickled value is dropped once it is read or written (``rows`` then keeps its
+    stamp only; ``fresh`` holds the value, which the build's item holds anyway): at 10,000
+    articles the pickles alone are some 70 MB that a build otherwise carries to its end."""
 
     def __init__(self, settings):
         self.settings = settings
         self.path = Path(settings["CACHE_PATH"]) / "fastbuild.sqlite"
         self.key = code_key(settings)
-        self.rows: dict[str, tuple[str, bytes]] = {}
+        self.rows: dict[str, tuple[str, bytes | None]] = {}
         self.fresh: dict[str, tuple] = {}  # path -> (stamp, (content, metadata)) read this build
         self.dirty: dict[str, tuple[str, bytes]] = {}
+        # Stamps taken while the files are listed and read ahead, used once more when the
+        # generator asks for each file (each file and its photo folder are looked at once).
+        self._stamps: dict[str, str] = {}
+        self._swept = False  # files gone from the disk are dropped once per cache
+        self._wrote = False
         self._load()
 
     def _connect(self):
@@ -131,45 +140,60 @@ class ReadCache:
             self.path.unlink(missing_ok=True)
             self.rows = {}
 
+    def _stamp(self, path: str) -> str:
+        found = self._stamps.pop(path, None)
+        return found if found is not None else stamp(path)
+
     def get(self, path: str):
         """``(content, metadata)`` for the file if the cache holds its current version."""
+        try:
+            current = self._stamp(path)
+        except OSError:
+            return None
         fresh = self.fresh.get(path)
-        if fresh is not None:
-            try:
-                if fresh[0] == stamp(path):
-                    return fresh[1]
-            except OSError:
-                return None
+        if fresh is not None and fresh[0] == current:
+            return fresh[1]
         row = self.rows.get(path)
-        if row is None:
+        if row is None or row[1] is None or row[0] != current:
             return None
         try:
-            if row[0] != stamp(path):
-                return None
             value = loads(row[1], self.settings)
-        except (OSError, pickle.PickleError, AttributeError, ImportError, EOFError):
+        except (pickle.PickleError, AttributeError, ImportError, EOFError):
             return None
+        self.rows[path] = (row[0], None)
+        self.fresh[path] = (row[0], value)
         return value
 
     def put(self, path: str, value, blob: bytes | None = None):
         try:
-            current = stamp(path)
+            current = self._stamps.get(path) or stamp(path)  # get() asks for it once more
             self.fresh[path] = (current, value)
             self.dirty[path] = (current, blob or dumps(value, self.settings))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             logger.debug("fastbuild: không lưu được %s vào bộ nhớ đệm: %s", path, exc)
 
     def save(self):
-        if not self.dirty:
+        self._stamps.clear()  # the generator has read its files: later reads look again
+        self._write(sweep=True)
+
+    def _write(self, sweep=False):
+        """Write the new rows. With ``sweep``, also drop the rows of files gone from the
+        disk, the first time something is written (a live session's later updates, which
+        write a row or two, do not look at every file again)."""
+        sweep = sweep and not self._swept and (self.dirty or self._wrote)
+        if not self.dirty and not sweep:
             return
         try:
             with self._connect() as db:
                 db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?)",
                                [(p, s, d) for p, (s, d) in sorted(self.dirty.items())])
-                gone = [(p,) for (p,) in db.execute("SELECT path FROM items")
-                        if not os.path.exists(p)]
-                db.executemany("DELETE FROM items WHERE path = ?", gone)
-            self.rows.update(self.dirty)
+                if sweep:
+                    gone = [(p,) for (p,) in db.execute("SELECT path FROM items")
+                            if not os.path.exists(p)]
+                    db.executemany("DELETE FROM items WHERE path = ?", gone)
+                    self._swept = True
+            self.rows.update((p, (s, None)) for p, (s, _) in self.dirty.items())
+            self._wrote = self._wrote or bool(self.dirty)
             self.dirty.clear()
         except sqlite3.Error as exc:
             logger.warning("fastbuild: không ghi được bộ nhớ đệm %s (%s)", self.path, exc)
@@ -191,7 +215,9 @@ class ReadCache:
             return
         global _READERS, _SETTINGS
         _READERS, _SETTINGS = readers, self.settings
-        chunks = [todo[i::workers] for i in range(workers)]
+        # Small chunks, whose rows are written as they come: the pickles of the whole
+        # site are never held at once.
+        chunks = [todo[i:i + PREFETCH_CHUNK] for i in range(0, len(todo), PREFETCH_CHUNK)]
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
             for results in pool.imap_unordered(_read_chunk, chunks):
@@ -200,13 +226,16 @@ class ReadCache:
                         logging.getLogger(record.name).handle(record)
                     if blob is not None:
                         self.put(path, loads(blob, self.settings), blob)
+                if len(self.dirty) >= 8 * PREFETCH_CHUNK:
+                    self._write()
+        self._write()
         _READERS = _SETTINGS = None
         logger.info("fastbuild: đọc %d tệp trên %d tiến trình trong %.2f s",
                     len(todo), workers, time.perf_counter() - started)
 
     def get_stamped(self, path):
         try:
-            current = stamp(path)
+            current = self._stamps[path] = stamp(path)
         except OSError:
             return None
         for found in (self.fresh.get(path), self.rows.get(path)):
@@ -214,6 +243,9 @@ class ReadCache:
                 return True
         return None
 
+
+#: Files per task of a worker reading ahead.
+PREFETCH_CHUNK = 200
 
 _READERS: dict | None = None  # set in the build process just before forking
 _SETTINGS: dict | None = None
