@@ -221,3 +221,18 @@ def test_a_part_is_fingerprinted_by_what_pagefind_reads():
         assert read(inside) != read(page)
     # A page laid out otherwise counts whole
     assert body_bytes(b"<html><body><p>Tin</p></body></html>") == b"<html><body><p>Tin</p></body></html>"
+
+
+def test_a_large_year_is_split_into_runs_of_months():
+    import datetime as dt
+
+    from plugins.search.shards import part_names
+
+    busy = [dt.datetime(2025, month, 10) for month in range(1, 13) for _ in range(3)]  # 36
+    quiet = [dt.datetime(2024, 5, 1), dt.datetime(2024, 11, 2)]
+    names = part_names(busy + quiet, size=10)
+    # 36 articles, at most about 10 a part: four runs of three months, named by their first
+    assert sorted(set(names[:36])) == ["2025-01", "2025-04", "2025-07", "2025-10"]
+    assert names[:36].count("2025-04") == 9 and names[36:] == ["2024", "2024"]
+    assert set(part_names(busy, size=36)) == {"2025"}
+    assert set(part_names(busy, size=20)) == {"2025-01", "2025-07"}

@@ -28,6 +28,7 @@ Settings (checked at start-up)::
         "save_as": "tim-kiem/index.html",
         "bundle_dir": "pagefind",           # where the index goes (a part per year)
         "index": True,                      # False: write the page but do not run Pagefind
+        "part_size": 800,                   # a year with more articles is split by months
     }
 """
 from __future__ import annotations
@@ -54,6 +55,8 @@ from pelican.generators import ArticlesGenerator, Generator
 from newsroom.settings import plugin_settings
 from newsroom.text import fold
 
+from .shards import part_names
+
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ DEFAULTS = {
     "save_as": "tim-kiem/index.html",
     "bundle_dir": "pagefind",
     "index": True,
+    "part_size": 800,
 }
 TIMEOUT = 300
 #: The element Pagefind reads on each page: the article (templates/article.html); Pagefind
@@ -90,6 +94,10 @@ def search_settings(settings) -> dict:
     for key in ("url", "save_as", "bundle_dir"):
         if not isinstance(merged[key], str) or not merged[key].strip("/"):
             raise SearchSettingsError(f"plugins.search: SEARCH['{key}'] phải là đường dẫn")
+    size = merged["part_size"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise SearchSettingsError("plugins.search: SEARCH['part_size'] phải là số nguyên dương "
+                                  "(số bài tối đa của một phần chỉ mục, ví dụ 800)")
     return merged
 
 
@@ -123,10 +131,13 @@ def add_folded_words(generators) -> None:
     note the pages Pagefind will index: the published articles and their translations."""
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
-            # each page goes to the index's part of its year (plugins/search/shards.py)
-            _PAGES[os.path.realpath(generator.output_path)] = {
-                item.save_as: str(item.date.year)
-                for item in [*generator.articles, *generator.translations] if item.save_as}
+            # each page goes to the index's part of its year or months (plugins/search/shards.py)
+            items = [item for item in [*generator.articles, *generator.translations]
+                     if item.save_as]
+            size = search_settings(generator.settings)["part_size"]
+            _PAGES[os.path.realpath(generator.output_path)] = dict(zip(
+                (item.save_as for item in items),
+                part_names([item.date for item in items], size)))
         for article in getattr(generator, "articles", None) or ():
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
@@ -273,7 +284,7 @@ class PagefindRun:
             "links": str(folder), "bundle": str(self.bundle.resolve()), "parts": parts,
             "command": pagefind_command(self.language), "salt": _pagefind_version(),
             "state": str(Path(self.state).resolve()) if self.state else None,
-            "background": self.background}), encoding="utf-8")
+            "background": self.background, "parent": os.getpid()}), encoding="utf-8")
         # Its few lines of output go to a file: a pipe nobody reads while the build goes on
         # could fill up and stop it.
         self._log = tempfile.TemporaryFile()

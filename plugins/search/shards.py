@@ -2,10 +2,12 @@
 
 Pagefind 1.5 holds a whole index in memory while it writes it: about 250 KB for each article,
 2.5 GB for 10,000 articles in one bundle. So the article pages are indexed by year, into
-``<output>/pagefind/<year>/``, one year after the other (about 400 MB at most for 1,500
-articles), and ``<output>/pagefind/shards.json`` lists the parts, newest first. The search
-page loads the newest part and merges the others into it (Pagefind's ``mergeIndex``); results
-sorted by date are gathered a year at a time (the ``year`` filter of every article page).
+``<output>/pagefind/<year>/``, one part after the other; a year with more than
+``SEARCH["part_size"]`` articles (800: some 200 MB for Pagefind) is split into runs of months
+(``<year>-<first month>``, :func:`part_names`). ``<output>/pagefind/shards.json`` lists the
+parts, newest first. The search page loads the newest part and merges the others into it
+(Pagefind's ``mergeIndex``); results sorted by date are gathered a year at a time (the ``year``
+filter of every article page).
 
 A part is made again only when what Pagefind reads in it changed: the ``data-pagefind-body``
 element of each of its pages and the page's language (its fingerprint is kept in the cache
@@ -42,6 +44,31 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js",
 _ARTICLE = re.compile(rb"<article\b|</article>")
 _LANG = re.compile(rb"<html[^>]*\blang=\"([^\"]*)\"")
 _BODY = b"data-pagefind-body"
+
+
+#: How a year may be split: into 1, 2, 3, 4, 6 or 12 runs of whole months.
+_SPLITS = (1, 2, 3, 4, 6, 12)
+
+
+def part_names(dates, size: int) -> list[str]:
+    """The part of the index of each date (``datetime``s, in order): its year ("2025"), or,
+    when the year has more than ``size`` pages, a run of months named by its first month
+    ("2025-07": July to December), the fewest runs of equal length that keep each part near
+    ``size`` pages. A year split once stays split the same way while it does not grow."""
+    per_year: dict[int, int] = {}
+    for date in dates:
+        per_year[date.year] = per_year.get(date.year, 0) + 1
+    runs = {year: next((k for k in _SPLITS if count <= size * k), _SPLITS[-1])
+            for year, count in per_year.items()}
+    names = []
+    for date in dates:
+        k = runs[date.year]
+        if k == 1:
+            names.append(str(date.year))
+        else:
+            first = (date.month - 1) // (12 // k) * (12 // k) + 1
+            names.append(f"{date.year}-{first:02d}")
+    return names
 
 
 def body_bytes(page: bytes) -> bytes:
@@ -130,6 +157,8 @@ def run(job: dict) -> int:
     made, kept = 0, {}
     salt = json.dumps([job["salt"], job["command"][3:]])
     for name in parts:
+        if job.get("parent") and os.getppid() != job["parent"]:
+            raise RuntimeError("bản dựng đã dừng giữa chừng; chỉ mục sẽ làm tiếp ở lần dựng sau")
         part = bundle / name
         mark = fingerprint(links / name, salt)
         before = known.get(name)
