@@ -117,7 +117,7 @@ def test_search_page_and_index(built):
     assert sort == ["", "moi", "cu"]
     assert page.select_one('script[type="module"]')["src"] == f"{SITEURL}/theme/js/search.js"
     parts = json.loads((built.output / "pagefind" / "shards.json").read_text())["parts"]
-    assert parts == ["2020"]  # a part of the index per year of articles, newest first
+    assert parts == ["2020"]  # the index in parts by year (few articles: one part)
     assert built.exists("pagefind/2020/pagefind.js")
     assert list((built.output / "pagefind" / "2020").glob("pagefind.vi_*.pf_meta")), \
         "chỉ mục tiếng Việt"

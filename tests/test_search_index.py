@@ -159,8 +159,8 @@ def _two_years() -> dict[str, str]:
 
 
 def test_index_is_made_by_year_and_only_changed_years_again(tmp_path):
-    """A part per year, listed newest first; an edit reindexes its own year only, and the
-    index is then the same bytes as a clean build's; a year with no article left goes."""
+    """Parts listed newest first; an edit reindexes its own part only, and the index is then
+    the same bytes as a clean build's; a part with no article left goes."""
     from newsroom import site
     from tests.helpers import write_files
 
@@ -170,9 +170,9 @@ def test_index_is_made_by_year_and_only_changed_years_again(tmp_path):
     stale.parent.mkdir(parents=True)
     stale.write_text("// cũ", encoding="utf-8")
 
-    def build(output=out, cache_path=cache):
+    def build(output=out, cache_path=cache):  # four articles a part: a part per year here
         site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache_path,
-                   NEWSROOM_STRICT=True)
+                   NEWSROOM_STRICT=True, SEARCH={"part_size": 4})
 
     build()
     folder = out / "pagefind"
@@ -229,10 +229,14 @@ def test_a_large_year_is_split_into_runs_of_months():
     from plugins.search.shards import part_names
 
     busy = [dt.datetime(2025, month, 10) for month in range(1, 13) for _ in range(3)]  # 36
-    quiet = [dt.datetime(2024, 5, 1), dt.datetime(2024, 11, 2)]
+    quiet = [dt.datetime(year, 5, 1) for year in (2020, 2021, 2022, 2023, 2024, 2026)]
     names = part_names(busy + quiet, size=10)
     # 36 articles, at most about 10 a part: four runs of three months, named by their first
     assert sorted(set(names[:36])) == ["2025-01", "2025-04", "2025-07", "2025-10"]
-    assert names[:36].count("2025-04") == 9 and names[36:] == ["2024", "2024"]
+    assert names[:36].count("2025-04") == 9
+    # quiet years share a part, but never across the split year: parts follow in time
+    assert names[36:] == ["2020-2024"] * 5 + ["2026"]
     assert set(part_names(busy, size=36)) == {"2025"}
     assert set(part_names(busy, size=20)) == {"2025-01", "2025-07"}
+    assert part_names(quiet, size=2) == ["2020-2021", "2020-2021", "2022-2023", "2022-2023",
+                                         "2024-2026", "2024-2026"]

@@ -2,9 +2,9 @@
 
 Pagefind 1.5 holds a whole index in memory while it writes it: about 250 KB for each article,
 2.5 GB for 10,000 articles in one bundle. So the article pages are indexed by year, into
-``<output>/pagefind/<year>/``, one part after the other; a year with more than
-``SEARCH["part_size"]`` articles (800: some 200 MB for Pagefind) is split into runs of months
-(``<year>-<first month>``, :func:`part_names`). ``<output>/pagefind/shards.json`` lists the
+``<output>/pagefind/<part>/``, one part after the other, each of ``SEARCH["part_size"]``
+articles at most (800: some 200 MB for Pagefind): years with few articles share a part, a year
+with more is split into runs of months (:func:`part_names`). ``<output>/pagefind/shards.json`` lists the
 parts, newest first. The search page loads the newest part and merges the others into it
 (Pagefind's ``mergeIndex``); results sorted by date are gathered a year at a time (the ``year``
 filter of every article page).
@@ -51,20 +51,46 @@ _SPLITS = (1, 2, 3, 4, 6, 12)
 
 
 def part_names(dates, size: int) -> list[str]:
-    """The part of the index of each date (``datetime``s, in order): its year ("2025"), or,
-    when the year has more than ``size`` pages, a run of months named by its first month
-    ("2025-07": July to December), the fewest runs of equal length that keep each part near
-    ``size`` pages. A year split once stays split the same way while it does not grow."""
+    """The part of the index of each date (``datetime``s, in order), each part near ``size``
+    pages at most:
+
+    - years with few pages share a part, counted from the oldest: "2020-2022" (a new article
+      changes the newest part only, as the paging of lists does);
+    - a year alone: "2023";
+    - a year with more than ``size`` pages is split into the fewest runs of whole months of equal
+      length, each named by its first month: "2025-07" (July to December).
+    """
     per_year: dict[int, int] = {}
     for date in dates:
         per_year[date.year] = per_year.get(date.year, 0) + 1
     runs = {year: next((k for k in _SPLITS if count <= size * k), _SPLITS[-1])
             for year, count in per_year.items()}
+    group: dict[int, str] = {}  # year -> its part, for the years that are not split
+    members: list[int] = []
+    total = 0
+
+    def close():
+        name = str(members[0]) if len(members) == 1 else f"{members[0]}-{members[-1]}"
+        group.update(dict.fromkeys(members, name))
+
+    for year in sorted(per_year):
+        if runs[year] > 1:  # a part never spans a split year: parts follow each other in time
+            if members:
+                close()
+            members, total = [], 0
+            continue
+        if members and total + per_year[year] > size:
+            close()
+            members, total = [], 0
+        members.append(year)
+        total += per_year[year]
+    if members:
+        close()
     names = []
     for date in dates:
         k = runs[date.year]
         if k == 1:
-            names.append(str(date.year))
+            names.append(group[date.year])
         else:
             first = (date.month - 1) // (12 // k) * (12 // k) + 1
             names.append(f"{date.year}-{first:02d}")

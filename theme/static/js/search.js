@@ -1,7 +1,8 @@
 /* Công đoàn TKV: the search page, on Pagefind's index (built after every site build), made in
-   parts, one per year (plugins/search/shards.py): the newest part is loaded and the others are
-   merged into it, so one search covers them all; sorted by date, results are gathered a year
-   at a time, newest (or oldest) year first.
+   parts, one per year or run of months (plugins/search/shards.py): the newest part is loaded
+   and the others are merged into it, each marked with its name (a "part" filter), so one search
+   covers them all; sorted by date, results are gathered a part at a time, newest (or oldest)
+   part first.
    The query is folded like newsroom.text.fold (no accents, đ → d) so "doan", "đoàn" and
    "ĐOÀN" find the same articles; each article page carries the folded spelling of its đ-words. */
 const form = document.getElementById("search-form");
@@ -19,7 +20,7 @@ export function fold(text) {
 }
 
 let pagefind;
-let years;
+let parts = [];
 let results = [];
 let shown = 0;
 let serial = 0;
@@ -32,12 +33,14 @@ function load() {
       const base = new URL(form.dataset.bundle, location.href).pathname;
       const listed = await fetch(base + "shards.json", { cache: "no-cache" });
       if (!listed.ok) throw new Error(`shards.json: ${listed.status}`);
-      const parts = (await listed.json()).parts || [];
-      if (!parts.length) throw new Error("shards.json: no part");
+      const names = (await listed.json()).parts || [];
+      if (!names.length) throw new Error("shards.json: no part");
       merging = true; // from here a second try would merge the parts twice
-      const pf = await import(`${base}${parts[0]}/pagefind.js`);
-      await pf.options({ excerptLength: 24 });
-      await Promise.all(parts.slice(1).map((part) => pf.mergeIndex(`${base}${part}/`, { excerptLength: 24 })));
+      const pf = await import(`${base}${names[0]}/pagefind.js`);
+      await pf.options({ excerptLength: 24, mergeFilter: { part: names[0] } });
+      await Promise.all(names.slice(1).map((part) => pf.mergeIndex(`${base}${part}/`,
+        { excerptLength: 24, mergeFilter: { part } })));
+      parts = names;
       return pf;
     })();
     pagefind.catch(() => { if (!merging) pagefind = undefined; }); // no list yet: try again later
@@ -46,15 +49,15 @@ function load() {
 }
 
 /* Every result, in the order asked for: by relevance across all parts at once; by date, one
-   year after the other, each year's results in date order. */
+   part after the other (they follow each other in time, newest first), each part's results in
+   date order: Pagefind orders merged results by score, and a sort's scores are ranks within
+   one part. */
 async function find(pf, query, filters, sort) {
   if (!sort) return (await pf.search(query, { filters })).results;
   const desc = sort !== "cu";
-  if (!years) years = Object.keys((await pf.filters()).year || {}).sort();
-  const wanted = years.filter((y) => !filters.year || filters.year === y);
-  if (desc) wanted.reverse();
-  const found = await Promise.all(wanted.map((year) => pf.search(query, {
-    filters: { ...filters, year }, sort: { date: desc ? "desc" : "asc" } })));
+  const order = desc ? parts : [...parts].reverse();
+  const found = await Promise.all(order.map((part) => pf.search(query, {
+    filters: { ...filters, part }, sort: { date: desc ? "desc" : "asc" } })));
   return found.flatMap((f) => f.results);
 }
 
