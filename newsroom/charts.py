@@ -24,7 +24,7 @@ from PIL import ImageFont
 FONT = "font-family=\"system-ui, sans-serif\""
 GRID = "#d9d9d9"
 TEXT = "#333"
-METRICS_FONT = (Path(__file__).resolve().parent.parent / "theme" / "static" / "fonts"
+METRICS_FONT = (Path(__file__).resolve().parent.parent / "theme" / "fonts"
                 / "BeVietnamPro-Medium.ttf")
 METRICS_MARGIN = 1.06  # DejaVu Sans is up to 5 % wider than Be Vietnam Pro on Vietnamese names
 LABEL_MAX = 230        # px of the widest label column (at the chart's own size)

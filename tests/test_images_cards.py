@@ -23,8 +23,8 @@ from plugins.images.process import Limits
 
 from tests.helpers import article
 
-FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
-         str(ROOT / "theme/static/fonts/BeVietnamPro-Medium.ttf"))
+FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
+         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
 SIZE = (1200, 630)
 BRAND = "Công đoàn Than – Khoáng sản Việt Nam"
 TITLES = [

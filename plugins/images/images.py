@@ -54,6 +54,8 @@ DEFAULTS = {
     "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
     "max_pixels": schema.IMAGE_MAX_PIXELS,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
+    # Card fonts, relative to the theme folder: theme/fonts/ is not published (no page uses
+    # them; only the cards are drawn with them).
     "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
     # Path prefixes (in content/) published as they are: site graphics drawn by the project
     # or a designer (campaign banners), never reporters' photos.
@@ -150,7 +152,7 @@ class Plan:
     # rather than per item.
     @functools.cached_property
     def card_fonts(self) -> tuple:
-        return tuple(_theme_static(self.settings, f) for f in self.conf["fonts"])
+        return tuple(_theme_file(self.settings, f) for f in self.conf["fonts"])
 
     @functools.cached_property
     def card_site(self) -> str:
@@ -207,8 +209,8 @@ class Plan:
         return f"{self.conf['output_dir']}/og/{name}.jpg"
 
 
-def _theme_static(settings, rel: str) -> str:
-    return str(Path(settings["THEME"]) / "static" / rel)
+def _theme_file(settings, rel: str) -> str:
+    return str(Path(settings["THEME"]) / rel)
 
 
 def _card_job(plan: Plan, item, target: str) -> Job:
@@ -431,7 +433,7 @@ def _attach(generator, uses, outcomes, conf):
         if not card.ok and use.card is not use.cover:  # a drawn card (no cover to blame)
             logger.warning("%s: không vẽ được ảnh chia sẻ (Open Graph): %s. Cách sửa: kiểm "
                            "tra IMAGES['fonts'] trong cấu hình và các tệp phông chữ trong "
-                           "theme/static/", _shown(item, settings), card.message)
+                           "theme/fonts/", _shown(item, settings), card.message)
         if card.ok:
             item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]
