@@ -28,7 +28,7 @@ from PIL import Image
 from pelican import signals
 
 from newsroom import data, schema
-from newsroom.schema import WARNING, Problem, read_source, split
+from newsroom.schema import Problem, read_source, split
 from newsroom.settings import plugin_settings
 
 from .body import rewrite as rewrite_body
@@ -63,7 +63,6 @@ DEFAULTS = {
 }
 _LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
-_FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
 
 
 def config(settings) -> dict:
@@ -241,20 +240,11 @@ def _campaign_name(value, data_dir=None) -> str:
 
 
 def _focus(use) -> tuple[float, float]:
-    """The cover's focal point from ``Image_focus: 50, 30`` (percent across, down)."""
+    """The cover's focal point from ``Image_focus: 50, 30``; the centre when there is none
+    or it is wrong (the schema reports a wrong one when it reads the item, as
+    ``invoke check`` does)."""
     raw = use.item.metadata.get("image_focus")
-    if not raw:
-        return (0.5, 0.5)
-    match = _FOCUS.match(str(raw))
-    if match:
-        x, y = (float(v.replace(",", ".")) for v in match.groups())
-        if x <= 100 and y <= 100:
-            return (x / 100, y / 100)
-    use.item.metadata["problems"] = [*(use.item.metadata.get("problems") or []), Problem(
-        use.path, use.header.lines.get("image_focus", 1), "Image_focus",
-        f"“{raw}” không phải điểm chính hợp lệ", "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”",
-        WARNING)]
-    return (0.5, 0.5)
+    return (raw and schema.parse_focus(raw)) or (0.5, 0.5)
 
 
 def _resolve(src: str, item) -> str | None:
