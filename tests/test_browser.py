@@ -218,6 +218,41 @@ def test_search_filter_by_category(phone, sample_site):
     assert dates == sorted(dates, reverse=True)
 
 
+def _all_results(page) -> list[str]:
+    """Every result, "Xem thêm kết quả" pressed until the list ends."""
+    more = page.locator("#search-more")
+    while more.is_visible():
+        shown = page.locator("#search-results li").count()
+        more.click()
+        expect(page.locator("#search-results li")).not_to_have_count(shown)
+    return _search_results(page)
+
+
+def test_search_sorted_by_date_runs_across_the_years(phone, sample_site):
+    """The index is made a part per year (plugins/search/shards.py): sorted by date, the
+    results still run in date order across all the years, and the year filter keeps one."""
+    phone.goto("tim-kiem/?q=cong+doan")
+    _wait_results(phone.page)
+    by_relevance = _all_results(phone.page)
+    dated = {u: sample_site.html(u).select_one("time")["datetime"] for u in by_relevance}
+    assert len({d[:4] for d in dated.values()}) >= 3, "nội dung mẫu cần tin nhiều năm"
+    phone.page.locator("#sap-xep").select_option("moi")
+    _wait_results(phone.page)
+    newest = _all_results(phone.page)
+    assert sorted(newest) == sorted(by_relevance)
+    assert [dated[u] for u in newest] == sorted(dated.values(), reverse=True)
+    phone.page.locator("#sap-xep").select_option("cu")
+    _wait_results(phone.page)
+    oldest = _all_results(phone.page)
+    assert [dated[u] for u in oldest] == sorted(dated.values())
+    year = dated[newest[len(newest) // 2]][:4]
+    phone.page.locator("#loc-year").select_option(year)
+    _wait_results(phone.page)
+    assert _all_results(phone.page) == [u for u in oldest if dated[u].startswith(year)]
+    assert f"year={year}" in phone.page.url and "sort=cu" in phone.page.url
+    assert not phone.errors
+
+
 def test_share_links_and_buttons(browser, server, sample_site):
     url = sorted(_articles(sample_site))[0]
     # A phone with a share sheet (Zalo is in it): the button hands the link over

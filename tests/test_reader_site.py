@@ -117,8 +117,12 @@ def test_search_page_and_index(built):
     sort = [o["value"] for o in form.select("#sap-xep option")]
     assert sort == ["", "moi", "cu"]
     assert page.select_one('script[type="module"]')["src"] == f"{SITEURL}/theme/js/search.js"
-    assert built.exists("pagefind/pagefind.js")
-    assert list((built.output / "pagefind").glob("pagefind.vi_*.pf_meta")), "chỉ mục tiếng Việt"
+    parts = json.loads((built.output / "pagefind" / "shards.json").read_text())["parts"]
+    assert parts == ["2020"]  # a part of the index per year of articles, newest first
+    assert built.exists("pagefind/2020/pagefind.js")
+    assert list((built.output / "pagefind" / "2020").glob("pagefind.vi_*.pf_meta")), \
+        "chỉ mục tiếng Việt"
+    assert options["year"] == {"": "Tất cả", "2020": "2020 (4)"}
     # Every page's header has a search box that leads to the search page
     header_form = built.html("").select_one(".site-header form[role=search]")
     assert header_form["action"] == f"{SITEURL}/tim-kiem/"
@@ -329,7 +333,7 @@ def test_sample_site_every_article_is_in_the_sitemap_and_has_metadata(sample_sit
             legal += 1
             assert ld["FAQPage"]["mainEntity"][0]["acceptedAnswer"]["text"]
     assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
-    assert sample_site.exists("pagefind/pagefind.js") and sample_site.exists("tim-kiem/")
+    assert sample_site.exists("pagefind/shards.json") and sample_site.exists("tim-kiem/")
 
 
 def test_sample_site_search_filters_match_the_article_pages(sample_site):
