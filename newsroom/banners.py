@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from . import data
+from .wrapping import wrap_text
 
 SIZE = (1200, 400)
 GOLD = (246, 196, 48)
@@ -42,15 +43,7 @@ def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
 
 def _wrap(draw, text: str, font, width: int) -> list[str]:
     """Lines of ``text`` no wider than ``width`` pixels in ``font``."""
-    lines, line = [], ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and draw.textlength(trial, font=font) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + ([line] if line else [])
+    return wrap_text(text, width, lambda line: draw.textlength(line, font=font))
 
 
 def draw_banner(campaign: dict) -> Image.Image:

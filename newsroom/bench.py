@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from . import corpus
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("cold", "noop", "edit", "add")
 LABELS = {"cold": "dựng mới", "noop": "không đổi", "edit": "sửa 1 bài", "add": "thêm 1 bài",
-          "memory": "bộ nhớ đỉnh (MB)"}
+          "memory": "bộ nhớ đỉnh (MB)"}  # memory: PSS of the whole process tree, sampled
 
 
 def corpus_dir(workdir: Path, n: int) -> Path:
@@ -76,17 +77,77 @@ def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
     return {"rss_kb": own, "children_rss_kb": children}
 
 
-def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
-    """Run one build in a child process: wall time (s) and peak memory (MB).
+def _pss_kb(pid: int) -> int:
+    """The proportional set size of process ``pid`` (its pages, shared ones divided among the
+    processes sharing them), in KB; 0 if it has ended."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
-    Memory is the build process's peak plus the largest peak of the worker processes it
-    forked (they share most pages with it, so this errs on the high side)."""
+
+def tree_pss_kb(root: int) -> int:
+    """The memory that process ``root`` and all its descendants use together (PSS, KB)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    data = stat.read()
+            except OSError:
+                continue
+            parent = int(data[data.rindex(b")") + 2:].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        total += _pss_kb(pid)
+    return total
+
+
+class PeakMemory:
+    """Samples :func:`tree_pss_kb` of a process every ``every`` seconds, in a thread, and keeps
+    the highest: the memory a build really needs at once, its workers and Pagefind included
+    (a peak shorter than ``every`` can be missed)."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
+    """Run one build in a child process: wall time (s), CPU (s) and peak memory (MB).
+
+    ``memory_mb`` is the highest memory the build and all its child processes used at once
+    (:class:`PeakMemory`, PSS). ``memory_rss_mb`` is the build process's peak RSS plus the
+    largest peak RSS of its children, which counts pages shared with forked workers twice and
+    adds peaks that never happened together: an upper bound."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newsroom.bench", "_build", variant, str(content),
              str(output), str(cache)], cwd=ROOT, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        with PeakMemory(proc.pid) as peak:
+            _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -96,7 +157,8 @@ def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
         raise RuntimeError(f"bản dựng {variant} lỗi:\n{stdout[-3000:]}\n{stderr[-3000:]}")
     info = json.loads(stdout.strip().splitlines()[-1])
     return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-            "memory_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
+            "memory_mb": peak.peak_kb / 1024,
+            "memory_rss_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
 
 
 class Changes:
@@ -134,7 +196,7 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
     output, cache = workdir / f"out-{variant}-{n}", workdir / f"cache-{variant}-{n}"
     samples = {step: [] for step in STEPS}
     cpu = {step: [] for step in STEPS}
-    memory = []
+    memory, memory_rss = [], []
     changes = Changes(content, n)
     try:
         for round_ in range(repeat):
@@ -149,11 +211,13 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
                 samples[step].append(result["seconds"])
                 cpu[step].append(result["cpu"])
                 memory.append(result["memory_mb"])
+                memory_rss.append(result["memory_rss_mb"])
             changes.restore()
     finally:
         changes.restore()
     figures = {step: statistics.median(values) for step, values in samples.items()}
     figures["memory"] = max(memory)
+    figures["memory_rss"] = max(memory_rss)
     figures["cpu"] = {step: statistics.median(values) for step, values in cpu.items()}
     figures["samples"] = samples
     return figures
@@ -209,8 +273,9 @@ def table(n: int, result: dict) -> str:
         if step != "memory":
             p_text = _fmt(p) + (f" ({project['cpu'][step]:.1f})" if project else "")
             s_text = _fmt(s) + (f" ({stock['cpu'][step]:.1f})" if stock else "")
-        else:
-            p_text, s_text = _fmt(p), _fmt(s)
+        else:  # in brackets: the upper bound from peak RSS (see measure)
+            p_text = _fmt(p) + (f" ({project['memory_rss']:.0f})" if project else "")
+            s_text = _fmt(s) + (f" ({stock['memory_rss']:.0f})" if stock else "")
         rows.append(f"{LABELS[step]:18}{p_text:>16}{s_text:>16}{ratio:>8}")
     live = result.get("livereload")
     if live:

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from .wrapping import wrap
+
 FONT = "font-family=\"system-ui, sans-serif\""
 GRID = "#d9d9d9"
 TEXT = "#333"
-METRICS_FONT = (Path(__file__).resolve().parent.parent / "theme" / "static" / "fonts"
+METRICS_FONT = (Path(__file__).resolve().parent.parent / "theme" / "fonts"
                 / "BeVietnamPro-Medium.ttf")
 METRICS_MARGIN = 1.06  # DejaVu Sans is up to 5 % wider than Be Vietnam Pro on Vietnamese names
 LABEL_MAX = 230        # px of the widest label column (at the chart's own size)
@@ -58,13 +60,9 @@ def fit(text: str, room: float, size: float = 11, lines: int = 1) -> tuple[list[
         fitting = [split for split in fitting if split[1] <= room]
         if fitting:
             return min(fitting, key=lambda split: split[:2])[2], False
-    out: list[str] = []
-    while words and len(out) < lines:
-        line = words.pop(0)
-        while words and text_width(f"{line} {words[0]}", size) <= room:
-            line += " " + words.pop(0)
-        out.append(line)
-    if not words and all(text_width(line, size) <= room for line in out):
+    wrapped = wrap(words, room, lambda line: text_width(line, size))
+    out = [" ".join(line) for line in wrapped[:lines]]
+    if len(wrapped) <= lines and all(text_width(line, size) <= room for line in out):
         return out or [""], False
     last = out[-1]
     if text_width(last, size) > room:  # one word longer than the room: cut inside it

@@ -4,8 +4,8 @@
 as reporters write them (the schema's fields, Markdown body of a few hundred words, some with a
 small cover photo beside them), spread over the real units and categories of ``data/`` and over
 2020–2026. Article ``i`` depends only on ``i`` and the seed, so a corpus of 10,000 holds the
-corpus of 1,000, and two runs give the same bytes. Campaigns and themes come from
-``data/campaigns.yml`` / ``data/themes.yml`` when those files exist: their keywords are written
+corpus of 1,000, and two runs give the same bytes. Units, categories, campaigns and themes are
+read through ``newsroom.data`` (campaigns and themes when their files exist): keywords are written
 into the text of articles dated in a campaign's window, so the tagging plugins have work to do.
 """
 from __future__ import annotations
@@ -86,45 +86,23 @@ HEADINGS = ["Kết quả nổi bật", "Ý kiến người lao động", "Nhữn
             "Nhiều cách làm hay", "Giám sát đến cùng", "Hướng tới cơ sở"]
 
 
-def _keywords(name: str) -> dict[str, list[str]]:
-    """slug → keywords of each entry of ``data/<name>.yml``, if the file exists."""
+def _theme_words() -> list[str]:
+    """The keywords of every theme (``newsroom.data.themes``), none if the file is missing."""
     try:
-        entries = data.load(name) or []
+        themes = data.themes()
     except data.DataError:
-        return {}
-    if isinstance(entries, dict):  # {"campaigns": [...]} or {slug: {...}}
-        entries = entries.get(name) or [dict(v, slug=k) for k, v in entries.items()
-                                       if isinstance(v, dict)]
-    found = {}
-    for entry in entries:
-        if isinstance(entry, dict) and entry.get("slug") and entry.get("keywords"):
-            words = entry["keywords"]
-            found[entry["slug"]] = [words] if isinstance(words, str) else list(words)
-    return found
+        return []
+    return [word for theme in themes.values() for word in theme["keywords"]]
 
 
 def _windows() -> list[tuple[dt.date, dt.date, list[str]]]:
-    """(start, end, keywords) of each campaign with a window, from ``data/campaigns.yml``."""
+    """(start, end, keywords) of each campaign with keywords (``newsroom.data.campaigns``)."""
     try:
-        entries = data.load("campaigns") or []
+        campaigns = data.campaigns()
     except data.DataError:
         return []
-    if isinstance(entries, dict):
-        entries = entries.get("campaigns") or []
-    result = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("keywords"):
-            continue
-        start = entry.get("start") or (entry.get("window") or {}).get("start")
-        end = entry.get("end") or (entry.get("window") or {}).get("end")
-        try:
-            start = dt.date.fromisoformat(str(start)[:10])
-            end = dt.date.fromisoformat(str(end)[:10])
-        except ValueError:
-            continue
-        words = entry["keywords"]
-        result.append((start, end, [words] if isinstance(words, str) else list(words)))
-    return result
+    return [(c["start"], c["end"], list(c["keywords"])) for c in campaigns.values()
+            if c["keywords"]]
 
 
 class Corpus:
@@ -135,8 +113,7 @@ class Corpus:
         self.units = list(data.units().values())
         self.categories = list(data.categories().values())
         self.tags = sorted({slugify(t): t for t in TOPICS}.values())
-        themes = _keywords("themes")
-        self.theme_words = [w for words in themes.values() for w in words]
+        self.theme_words = _theme_words()
         self.windows = _windows()
         self.tags += [f"{t} {y}" for t in ("Tháng Công nhân", "Tết", "an toàn lao động")
                       for y in range(2020, 2027)]

@@ -15,7 +15,6 @@ or ``plugins/`` restarts the process, since it changes what every page is made f
 from __future__ import annotations
 
 import errno
-import functools
 import gc
 import http.server
 import json
@@ -380,9 +379,9 @@ class _Handler(preview.Handler):
             self.end_headers()
             self.wfile.write(body)
             return
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
+        path = self.site_path()
+        if path is None:  # a folder without its trailing slash: redirected
+            return
         if path.suffix == ".html" and path.is_file():
             html = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
             self.send_response(200)
@@ -396,12 +395,8 @@ class _Handler(preview.Handler):
 
 
 def start_server(output: Path, port: int, state: _State) -> http.server.ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"state": state})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(handler, directory=str(output)))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    """The preview server (``newsroom.preview``), with the reload signal."""
+    return preview.start(output, port, handler=_Handler, state=state, policy="")
 
 
 RESTART = ("data", "newsroom", "plugins")

@@ -59,15 +59,26 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def do_GET(self):
+    def site_path(self) -> Path | None:
+        """The file the request names (a folder's ``index.html``), or None once a folder
+        named without its trailing slash was redirected to it (``/don-vi`` → ``/don-vi/``),
+        as the real server does, so that relative links in the page resolve."""
         path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?")[0].endswith("/"):
-                self.send_response(301)
-                self.send_header("Location", self.path.split("?")[0] + "/")
-                self.end_headers()
-                return
-            path = path / "index.html"
+        if not path.is_dir():
+            return path
+        url, mark, query = self.path.partition("?")
+        if not url.endswith("/"):
+            self.send_response(301)
+            self.send_header("Location", url + "/" + mark + query)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return path / "index.html"
+
+    def do_GET(self):
+        path = self.site_path()
+        if path is None:
+            return
         if path.is_file():
             return self._body(path, 200)
         missing = Path(self.directory) / "404.html"
@@ -78,27 +89,56 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+def make_server(folder: Path, port: int = 0, host: str = "127.0.0.1", *,
+                handler: type[Handler] = Handler,
+                server: http.server.ThreadingHTTPServer | None = None,
+                **attributes) -> http.server.ThreadingHTTPServer:
+    """The one set-up of every local server of a built site (``invoke serve``, ``invoke
+    livereload``, ``invoke audit``, the browser tests): ``handler`` (a :class:`Handler`)
+    serving ``folder``, with the site's Content-Security-Policy unless ``attributes`` say
+    otherwise (``policy=""``). Binds ``host:port`` at once (port 0: a free one; a busy port
+    raises ``OSError`` here), or takes ``server`` already bound. Not serving yet."""
+    attributes = {"policy": content_security_policy(), **attributes}
+    factory = functools.partial(type("SiteHandler", (handler,), attributes),
+                                directory=str(folder))
+    if server is None:
+        server = http.server.ThreadingHTTPServer((host, port), factory)
+    else:
+        server.RequestHandlerClass = factory
+    server.daemon_threads = True
+    return server
+
+
+def start(folder: Path, port: int = 0, host: str = "127.0.0.1",
+          **options) -> http.server.ThreadingHTTPServer:
+    """:func:`make_server`, serving in a background thread; end it with :func:`stop`."""
+    server = make_server(folder, port, host, **options)
+    server.thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server.thread.start()
+    return server
+
+
+def stop(server: http.server.ThreadingHTTPServer) -> None:
+    """Stop a server from :func:`start` and free its port."""
+    server.shutdown()
+    server.server_close()
+    server.thread.join(5)
+
+
 @contextlib.contextmanager
 def serve(folder: Path, server: http.server.ThreadingHTTPServer | None = None):
-    """Serve ``folder`` on 127.0.0.1 (a free port); yields the base URL."""
-    httpd = server or http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
-    handler = type("SiteHandler", (Handler,), {"policy": content_security_policy()})
-    httpd.RequestHandlerClass = functools.partial(handler, directory=str(folder))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    """Serve ``folder`` on 127.0.0.1 (a free port, or ``server`` already bound); yields the
+    base URL."""
+    httpd = start(folder, server=server)
     try:
         yield f"http://127.0.0.1:{httpd.server_port}"
     finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+        stop(httpd)
 
 
 def serve_forever(folder: Path, port: int = 8000, host: str = "127.0.0.1") -> None:
     """Serve ``folder`` until Ctrl+C (``invoke serve``)."""
-    handler = type("SiteHandler", (Handler,), {"policy": content_security_policy()})
-    httpd = http.server.ThreadingHTTPServer(
-        (host, port), functools.partial(handler, directory=str(folder)))
+    httpd = make_server(folder, port, host)
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:

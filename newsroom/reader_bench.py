@@ -76,7 +76,7 @@ def run(copies: int = 20) -> dict:
         start = time.perf_counter()
         search.run_pagefind(output)
         figures["pagefind_s"] = round(time.perf_counter() - start, 2)
-        bundle = output / "pagefind"
+        bundle = output / "pagefind" / search.ALL  # the whole output, in one part
         figures["index_kb"] = round(_size(bundle / "index") / 1024)
         figures["fragments_kb"] = round(_size(bundle / "fragment") / 1024)
         chunks = sorted(p.stat().st_size for p in (bundle / "index").glob("*.pf_index"))

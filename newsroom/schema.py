@@ -311,8 +311,55 @@ def validate(header: Header, source: Path | str, *, kind: str = "article",
     return values, check.problems
 
 
-def image_problem(path: Path) -> tuple[str, str] | None:
+HEIC_SUFFIXES = {".heic", ".heif"}
+#: ISO base media brands of HEIC/HEIF files (an iPhone photo renamed .jpg is still HEIC).
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis")
+_HEIC = ("ảnh HEIC của iPhone, trình duyệt và máy dựng trang không đọc được",
+         "trên iPhone vào Cài đặt > Camera > Định dạng, chọn “Tương thích nhất” rồi chụp lại; "
+         "với ảnh đã chụp, mở ảnh, bấm Chia sẻ > Lưu vào Tệp hoặc gửi qua Zalo/Email "
+         "(ảnh được đổi sang JPEG), rồi gửi tệp .jpg")
+_SHRINK = "giảm kích thước ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại"
+_FEWER_PIXELS = "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại"
+
+
+def _amount(value: float) -> str:
+    """``20.0`` → ``20``, ``0.24`` → ``0.2``: a limit as people write it."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def file_problem(path: Path, size: int, head: bytes,
+                 max_bytes: int = IMAGE_MAX_BYTES) -> tuple[str, str] | None:
+    """The checks made before a photo is opened at all, as ``(message, fix)``: HEIC (by name
+    or by content: ``head`` is the file's first 16 bytes or more) and the size limit. The
+    one owner of these checks and their wording: ``invoke check`` (:func:`image_problem`)
+    and the image plugin (``plugins.images.process``, with the site's own limits) both
+    call it."""
+    if Path(path).suffix.lower() in HEIC_SUFFIXES or (
+            head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS):
+        return _HEIC
+    if size > max_bytes:
+        return (f"ảnh nặng {_amount(size / 1048576)} MB, quá giới hạn "
+                f"{_amount(max_bytes / 1048576)} MB", _SHRINK)
+    return None
+
+
+def pixels_problem(width: int | None, height: int | None,
+                   max_pixels: int = IMAGE_MAX_PIXELS) -> tuple[str, str] | None:
+    """A photo with more than ``max_pixels`` pixels (size unknown, ``None``: Pillow refused
+    it as a decompression bomb), as ``(message, fix)``."""
+    if width is None or height is None:
+        return ("ảnh quá lớn (số điểm ảnh vượt giới hạn an toàn)", _FEWER_PIXELS)
+    if width * height > max_pixels:
+        return (f"ảnh quá lớn: {width}×{height} điểm ảnh (tối đa "
+                f"{_amount(max_pixels / 1_000_000)} triệu điểm ảnh)", _FEWER_PIXELS)
+    return None
+
+
+def image_problem(path: Path, max_bytes: int | None = None,
+                  max_pixels: int | None = None) -> tuple[str, str] | None:
     """What is wrong with an image file, as ``(message, fix)``, or None when it is usable.
+    The limits default to :data:`IMAGE_MAX_BYTES` and :data:`IMAGE_MAX_PIXELS`.
 
     Cheap enough for every commit: Pillow reads the header only, and a file is decoded (at
     1/8 scale) only when its end marker is missing, which is how a truncated upload looks.
@@ -320,35 +367,32 @@ def image_problem(path: Path) -> tuple[str, str] | None:
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
+    max_bytes = IMAGE_MAX_BYTES if max_bytes is None else max_bytes
+    max_pixels = IMAGE_MAX_PIXELS if max_pixels is None else max_pixels
     ext = path.suffix.lower()
-    if ext in (".heic", ".heif"):
-        return ("ảnh HEIC của iPhone không hiển thị được trên mọi trình duyệt",
-                "xuất ảnh sang JPEG (trên iPhone: Cài đặt → Camera → Định dạng → "
-                "Tương thích nhất) rồi gửi lại")
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(32)
+    bad = file_problem(path, size, head, max_bytes)
+    if bad is not None:
+        return bad
     if ext not in IMAGE_EXTENSIONS:
         return (f"định dạng ảnh “{ext or path.name}” không được nhận",
                 "lưu ảnh dạng JPEG (.jpg) hoặc PNG (.png)")
-    size = path.stat().st_size
-    if size > IMAGE_MAX_BYTES:
-        return (f"ảnh nặng {size / 1048576:.1f} MB, quá giới hạn "
-                f"{IMAGE_MAX_BYTES // 1048576} MB",
-                "giảm kích thước ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
     broken = ("tệp ảnh bị hỏng hoặc chưa chép hết",
               "mở thử ảnh trên máy; chép hoặc xuất lại ảnh từ bản gốc rồi gửi lại")
     try:
         with Image.open(path) as im:
             width, height = im.size
-            if width * height > IMAGE_MAX_PIXELS:
-                return (f"ảnh quá lớn: {width}×{height} điểm ảnh (tối đa "
-                        f"{IMAGE_MAX_PIXELS // 1_000_000} triệu điểm ảnh)",
-                        "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
+            bad = pixels_problem(width, height, max_pixels)
+            if bad is not None:
+                return bad
             if not _ends_whole(path, im.format, size):
                 if im.format == "JPEG":
                     im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 im.load()
     except Image.DecompressionBombError:
-        return ("ảnh quá lớn (số điểm ảnh vượt giới hạn an toàn)",
-                "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại")
+        return pixels_problem(None, None)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return broken
     return None
@@ -463,7 +507,25 @@ def _check_body(check, header: Header, source: Path, content_root: Path) -> None
                   "thêm alt=\"mô tả ngắn nội dung ảnh\" vào thẻ <img>")
 
 
+_FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
+
+
+def parse_focus(raw: str) -> tuple[float, float] | None:
+    """The cover's focal point from ``Image_focus: 50, 30`` (percent across, down) as
+    fractions ``(0.5, 0.3)``; None when it is not two percentages."""
+    match = _FOCUS.match(str(raw))
+    if match:
+        x, y = (float(v.replace(",", ".")) for v in match.groups())
+        if x <= 100 and y <= 100:
+            return (x / 100, y / 100)
+    return None
+
+
 def _check_image(check, fields, values, source, content_root):
+    focus = fields.get("image_focus", "")
+    if focus and parse_focus(focus) is None:
+        check.add("image_focus", f"“{focus}” không phải điểm chính hợp lệ",
+                  "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”", WARNING)
     image = fields.get("image", "")
     if not image:
         if fields.get("image_alt"):

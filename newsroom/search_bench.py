@@ -3,8 +3,9 @@
 Takes an output folder that a build wrote (left untouched: the pages are linked into a
 temporary folder) and measures, as ``plugins/search`` runs them:
 
-- Pagefind over the article pages only (wall, CPU of Pagefind, peak memory), twice: the two
-  bundles must be the same bytes (``bundle.stabilize``);
+- Pagefind over the article pages only, a part per year as the build makes it (wall, CPU of
+  Pagefind, peak memory of the largest part), twice: the two bundles must be the same bytes
+  (``bundle.stabilize``);
 - with ``compare=True``, Pagefind as it was run before: over every page of the output, the
   whole of each page read;
 - the folding of đ-words (``folded_words``) over the title and body of every article page.
@@ -23,6 +24,7 @@ from pathlib import Path
 _BODY = re.compile(r'<div class="article-body">(.*?)</div>\s*(?:<aside|<p class="search-folded"'
                    r'|<footer)', re.S)
 _TITLE = re.compile(r'<h1 data-pagefind-meta="title">(.*?)</h1>', re.S)
+_YEAR = re.compile(r'data-pagefind-filter="year">(\d{4})<')
 
 
 def pages_of(output: Path) -> tuple[list[str], list[str], dict[str, str]]:
@@ -75,8 +77,11 @@ def run(output: Path, compare: bool = False, language: str | None = None) -> dic
         for run_name in ("a", "b"):
             site = Path(tmp) / run_name
             search.link_pages(output, every, site)  # the output, writable: Pagefind writes in it
+            parts = {page: (_YEAR.search(texts[page]) or [None, search.ALL])[1]
+                     for page in articles}
             figures[f"articles_only_{run_name}"] = _timed(
-                lambda site=site: search.run_pagefind(site, "pagefind", articles, language))
+                lambda site=site, parts=parts: search.run_pagefind(site, "pagefind", parts,
+                                                                   language))
             bundles.append(_tree(site / "pagefind"))
         figures["same_bytes_twice"] = bundles[0] == bundles[1]
         figures["bundle_files"] = len(bundles[0])

@@ -181,7 +181,7 @@ def _check_css(site: Site, file: Path, rel: str) -> list[Finding]:
             continue
         target = site.internal(url, rel)
         if target is not None and not site.resolves(target):
-            findings.append(Finding(rel, f"tệp giao diện tới tệp không có: {url}",
+            findings.append(Finding(rel, f"tệp giao diện (CSS) trỏ tới tệp không có: {url}",
                                     "thêm tệp vào theme/static hoặc sửa đường dẫn trong CSS"))
     return findings
 

@@ -3,6 +3,7 @@ the strict build of the sample content served on localhost. What a reader on a p
 scroll, open the menu, search without accents, filter, share, play a video, hit a broken link."""
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from collections import Counter
@@ -216,6 +217,70 @@ def test_search_filter_by_category(phone, sample_site):
     shown = _search_results(phone.page)
     dates = [sample_site.html(u).select_one("time")["datetime"] for u in shown]
     assert dates == sorted(dates, reverse=True)
+
+
+def _all_results(page) -> list[str]:
+    """Every result, "Xem thêm kết quả" pressed until the list ends."""
+    more = page.locator("#search-more")
+    while more.is_visible():
+        shown = page.locator("#search-results li").count()
+        more.click()
+        expect(page.locator("#search-results li")).not_to_have_count(shown)
+    return _search_results(page)
+
+
+@pytest.fixture(scope="module")
+def parted(sample_site, tmp_path_factory):
+    """The sample site with its search index in small parts (six articles at most: years
+    shared, years split into months), as a site with tens of thousands of articles has it."""
+    import datetime as dt
+    import shutil
+
+    from plugins.search import search
+    from plugins.search.shards import part_names
+
+    copy = tmp_path_factory.mktemp("parts") / "output"
+    shutil.copytree(sample_site.output, copy, symlinks=True)
+    pages = {}
+    for path in sorted(copy.rglob("index.html")):
+        sort = re.search(r'data-pagefind-sort="date">([^<]+)<', path.read_text(encoding="utf-8"))
+        if sort is not None:
+            pages[str(path.relative_to(copy))] = dt.datetime.fromisoformat(sort.group(1))
+    search.run_pagefind(copy, "pagefind", dict(zip(pages, part_names(list(pages.values()), 6))))
+    parts = json.loads((copy / "pagefind" / "shards.json").read_text())["parts"]
+    assert len(parts) >= 5 and any(re.fullmatch(r"\d{4}-\d{2}", p) for p in parts), parts
+    with serve(copy) as base:
+        yield base
+
+
+def test_search_sorted_by_date_runs_across_the_parts(browser, parted, sample_site):
+    """Sorted by date, results run in date order across every part of the index (Pagefind
+    itself orders merged results by score), and the year filter keeps one year."""
+    reader = Reader(browser, parted, sample_site.settings["SITEURL"], **PHONE)
+    page = reader.page
+    try:
+        reader.goto("tim-kiem/?q=cong+doan")
+        _wait_results(page)
+        by_relevance = _all_results(page)
+        dated = {u: sample_site.html(u).select_one("time")["datetime"] for u in by_relevance}
+        assert len({d[:4] for d in dated.values()}) >= 3, "nội dung mẫu cần tin nhiều năm"
+        page.locator("#sap-xep").select_option("moi")
+        _wait_results(page)
+        newest = _all_results(page)
+        assert sorted(newest) == sorted(by_relevance)
+        assert [dated[u] for u in newest] == sorted(dated.values(), reverse=True)
+        page.locator("#sap-xep").select_option("cu")
+        _wait_results(page)
+        oldest = _all_results(page)
+        assert [dated[u] for u in oldest] == sorted(dated.values())
+        year = dated[newest[len(newest) // 2]][:4]
+        page.locator("#loc-year").select_option(year)
+        _wait_results(page)
+        assert _all_results(page) == [u for u in oldest if dated[u].startswith(year)]
+        assert f"year={year}" in page.url and "sort=cu" in page.url
+        assert not reader.errors
+    finally:
+        reader.close()
 
 
 def test_share_links_and_buttons(browser, server, sample_site):

@@ -346,3 +346,52 @@ def test_benchmark_corpus_is_valid_content(capsys):
     result = bench_check.run(40, repeat=1)
     assert result["articles"] == 40 and result["errors"] == 0 and result["warnings"] == 0
     assert "invoke check trên 40 bài" in capsys.readouterr().out
+
+
+def test_bad_focus_point_is_reported_by_check_as_by_the_build(content, make_site, caplog):
+    """``Image_focus`` is checked when a submission is checked, not only when the site is
+    built: the same warning, file, line and fix in both."""
+    text = article("Tin có điểm chính sai", image="doi-thoai/anh-bia.jpg",
+                   image_alt="Hội trường", image_focus="giữa ảnh")
+    line = text.splitlines().index("Image_focus: giữa ảnh") + 1
+    path = content / UNIT_DIR / "diem-chinh.md"
+    path.write_text(text, encoding="utf-8")
+    code, out = run([path], content)
+    expected = (f"content/{UNIT_DIR}/diem-chinh.md:{line}: Image_focus: cảnh báo: “giữa ảnh” "
+                "không phải điểm chính hợp lệ. Cách sửa: ghi hai số phần trăm ngang, dọc, "
+                "ví dụ “50, 30”")
+    assert code == 0, out  # a warning alone does not refuse the submission
+    assert expected in out.splitlines(), out
+    good = content / UNIT_DIR / "diem-chinh-dung.md"
+    good.write_text(article("Tin có điểm chính đúng", image="doi-thoai/anh-bia.jpg",
+                            image_alt="Hội trường", image_focus="50%, 30,5%"), encoding="utf-8")
+    assert "Image_focus" not in run([good], content)[1]
+    assert schema.parse_focus("50%, 30,5%") == (0.5, 0.305)
+    assert schema.parse_focus("101, 50") is None
+
+    # The build (same content folder) says it once, in the same words.
+    with caplog.at_level("WARNING"):
+        built = make_site({}, strict=False)
+    said = [r.getMessage() for r in caplog.records if "Image_focus" in r.getMessage()]
+    assert said == [expected], said
+    assert "Tin có điểm chính sai" in built.text("2020/06/tin-co-diem-chinh-sai/")
+
+
+def test_check_and_the_image_plugin_say_the_same_about_size_and_heic(tmp_path):
+    """One owner of the file checks: the image plugin's worker (``process.check_file``) and
+    ``invoke check`` (``schema.image_problem``) give the same message and limit."""
+    from plugins.images.images import DEFAULTS, config
+    from plugins.images.process import ImageProblem, Limits, check_file
+
+    limits = Limits.from_conf(config({"IMAGES": {}}))
+    assert limits.max_bytes == schema.IMAGE_MAX_BYTES == DEFAULTS["max_bytes"]
+    heavy = tmp_path / "nang.jpg"
+    heavy.write_bytes(jpeg() + b"\0" * (21 * 1024 * 1024))
+    renamed = tmp_path / "iphone.jpg"  # an iPhone photo renamed: HEIC by its content
+    renamed.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 200)
+    for path, words in ((heavy, "quá giới hạn 20 MB"), (renamed, "HEIC")):
+        said = schema.image_problem(path)
+        with pytest.raises(ImageProblem) as raised:
+            check_file(path, limits)
+        assert (raised.value.message, raised.value.fix) == said
+        assert words in said[0], said

@@ -17,8 +17,8 @@ from plugins.schema.schema import ContentErrors
 from tests.helpers import article
 
 DIR = "bai-viet/than-ha-lam/2020"
-FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
-         str(ROOT / "theme/static/fonts/BeVietnamPro-Medium.ttf"))
+FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
+         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
 RED, BLUE = (220, 20, 20), (20, 40, 220)
 
 
@@ -447,6 +447,17 @@ def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sampl
     assert photos == []  # images/ and theme/ hold the site's own graphics (banners, logo, card)
     for path in (sample_site.output / "anh").rglob("*.*"):
         assert_clean(path)
+
+
+def test_sample_site_publishes_no_font_file(sample_site):
+    """The card fonts (theme/fonts/) only draw the social cards (drawn above): no page or
+    style sheet uses them, so none is published."""
+    fonts = [p.relative_to(sample_site.output).as_posix() for p in sample_site.output.rglob("*")
+             if p.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2")]
+    assert fonts == []
+    assert not list((ROOT / "theme" / "static").rglob("*.ttf"))
+    for font in FONTS:
+        assert Path(font).is_file(), font
 
 
 def test_alt_and_caption_text_are_escaped(make_site, tmp_path):

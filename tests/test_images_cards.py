@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
 from newsroom.site import ROOT
+from newsroom.wrapping import wrap_text
 from plugins.images import batch, card
 from plugins.images.batch import Job, run
 from plugins.images.cache import Cache
@@ -23,8 +24,8 @@ from plugins.images.process import Limits
 
 from tests.helpers import article
 
-FONTS = (str(ROOT / "theme/static/fonts/BeVietnamPro-Bold.ttf"),
-         str(ROOT / "theme/static/fonts/BeVietnamPro-Medium.ttf"))
+FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
+         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
 SIZE = (1200, 630)
 BRAND = "Công đoàn Than – Khoáng sản Việt Nam"
 TITLES = [
@@ -47,7 +48,7 @@ def reference_fit(text: str, width: int, height: int):
     shaping, the largest size that fits, else the lines that fit ending in “…”."""
     for size in card.SIZES:
         face = ImageFont.truetype(FONTS[0], size)
-        lines = card.wrap(text, face, width)
+        lines = wrap_text(text, width, face.getlength)
         step = round(size * card.SPACING)
         if len(lines) * step <= height and all(face.getlength(l) <= width for l in lines):
             return size, lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import urllib.parse
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
@@ -116,8 +117,12 @@ def test_search_page_and_index(built):
     sort = [o["value"] for o in form.select("#sap-xep option")]
     assert sort == ["", "moi", "cu"]
     assert page.select_one('script[type="module"]')["src"] == f"{SITEURL}/theme/js/search.js"
-    assert built.exists("pagefind/pagefind.js")
-    assert list((built.output / "pagefind").glob("pagefind.vi_*.pf_meta")), "chỉ mục tiếng Việt"
+    parts = json.loads((built.output / "pagefind" / "shards.json").read_text())["parts"]
+    assert parts == ["2020"]  # the index in parts by year (few articles: one part)
+    assert built.exists("pagefind/2020/pagefind.js")
+    assert list((built.output / "pagefind" / "2020").glob("pagefind.vi_*.pf_meta")), \
+        "chỉ mục tiếng Việt"
+    assert options["year"] == {"": "Tất cả", "2020": "2020 (4)"}
     # Every page's header has a search box that leads to the search page
     header_form = built.html("").select_one(".site-header form[role=search]")
     assert header_form["action"] == f"{SITEURL}/tim-kiem/"
@@ -328,7 +333,7 @@ def test_sample_site_every_article_is_in_the_sitemap_and_has_metadata(sample_sit
             legal += 1
             assert ld["FAQPage"]["mainEntity"][0]["acceptedAnswer"]["text"]
     assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
-    assert sample_site.exists("pagefind/pagefind.js") and sample_site.exists("tim-kiem/")
+    assert sample_site.exists("pagefind/shards.json") and sample_site.exists("tim-kiem/")
 
 
 def test_sample_site_search_filters_match_the_article_pages(sample_site):
@@ -395,38 +400,113 @@ def test_related_ranking_prefers_shared_campaigns_then_themes():
         "campaign", "theme-new", "theme-old", "unit", "news"]
 
 
-def test_related_ranking_matches_pairwise_scores_on_a_large_random_site():
-    """The bit-sliced ranking gives, for every article, exactly the list that scoring every
-    pair (``_score``) and sorting by score, then newest, gives."""
+def _pairwise_related(articles, limit=4):
+    """Reference ranking for the tests: score every pair (campaign 8, theme 4, tag 2, unit 1
+    per shared term, one more for the same category when anything is shared), best first,
+    newest first among equals (list order among equal dates); too few: the newest of the same
+    category. Returns name -> list of names."""
+    from plugins.reading.reading import WEIGHTS
+
+    def keys(article, plural):
+        return {t.slug for t in getattr(article, plural)}
+
+    def score(mine, other):
+        total = sum(weight * len(keys(mine, plural) & keys(other, plural))
+                    for plural, weight in WEIGHTS.items())
+        return total + 1 if total and mine.category == other.category else total
+
+    newest = sorted(range(len(articles)), key=lambda i: articles[i].date, reverse=True)
+    rank = {i: r for r, i in enumerate(newest)}
+    lists = {}
+    for i, article in enumerate(articles):
+        scored = sorted((-score(article, other), rank[j], j) for j, other in enumerate(articles)
+                        if j != i and score(article, other) > 0)
+        expected = [articles[j].name for *_, j in scored[:limit]]
+        for j in newest:  # too few: the newest of the same category
+            if len(expected) >= limit:
+                break
+            other = articles[j]
+            if other.category == article.category and other is not article \
+                    and other.name not in expected:
+                expected.append(other.name)
+        lists[article.name] = expected
+    return lists
+
+
+class _Story(SimpleNamespace):
+    """An article stand-in compared by identity, like Pelican's articles."""
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"<bài {self.name}>"
+
+
+def _random_articles(seed, count):
     import random
     from datetime import datetime, timedelta
     from types import SimpleNamespace as Item
 
-    from plugins.reading.reading import RelatedIndex, _entry, _score
-
-    rnd = random.Random(9)
+    rnd = random.Random(seed)
 
     def terms(prefix, count, most):
         return [Item(slug=f"{prefix}{rnd.randrange(count)}") for _ in range(rnd.randint(0, most))]
 
-    articles = [Item(name=i, date=datetime(2024, 1, 1) + timedelta(days=rnd.randrange(60)),
-                     category=rnd.choice(["Tin tức", "Ảnh", "Video"]),
-                     campaigns=terms("c", 5, 2), themes=terms("t", 12, 3), tags=terms("g", 40, 3),
-                     units=terms("u", 39, 1))
-               for i in range(600)]
+    articles = [_Story(name=i, source_path=f"/bai/{i}.md",
+                       date=datetime(2024, 1, 1) + timedelta(days=rnd.randrange(60)),
+                       category=rnd.choice(["Tin tức", "Ảnh", "Video"]),
+                       campaigns=terms("c", 5, 2), themes=terms("t", 12, 3),
+                       tags=terms("g", 40, 3), units=terms("u", 39, 1))
+                for i in range(count)]
     articles.sort(key=lambda a: a.date, reverse=True)
+    return articles, rnd, terms
+
+
+def test_related_ranking_matches_pairwise_scores_on_a_large_random_site():
+    """The bit-sliced ranking gives, for every article, exactly the list that scoring every
+    pair and sorting by score, then newest, gives."""
+    from plugins.reading.reading import RelatedIndex
+
+    articles, _, _ = _random_articles(9, 600)
     index = RelatedIndex(articles)
-    entries = [_entry(a) for a in articles]
-    newest = sorted(range(len(articles)), key=lambda i: articles[i].date, reverse=True)
-    rank = {i: r for r, i in enumerate(newest)}
-    for i, article in enumerate(articles):
-        scored = [(-_score(entries[i], entries[j]), rank[j], j) for j in range(len(articles))
-                  if j != i and _score(entries[i], entries[j]) > 0]
-        expected = [articles[j].name for *_, j in sorted(scored)[:4]]
-        for other in articles:  # too few: the newest of the same category
-            if len(expected) >= 4:
-                break
-            if other.category == article.category and other is not article \
-                    and other.name not in expected:
-                expected.append(other.name)
-        assert [a.name for a in index.related(article, 4)] == expected, article.name
+    expected = _pairwise_related(articles)
+    for article in articles:
+        assert [a.name for a in index.related(article, 4)] == expected[article.name], article.name
+
+
+def test_related_lists_after_an_edit_match_a_full_ranking():
+    """A second build in the same process (``invoke livereload``) ranks again only the
+    articles an edit can change; every list equals the pairwise reference ranking."""
+    import copy
+    from types import SimpleNamespace as Item
+
+    from plugins.reading import reading
+
+    articles, rnd, terms = _random_articles(5, 300)
+
+    def wrong(items):
+        """The articles whose list differs from the reference, after a build."""
+        generator = Item(articles=items, dates=items, path="/bai",
+                         settings={"READING": {"related": 4}})
+        reading.link_articles([generator])
+        expected = _pairwise_related(items)
+        return [a.name for a in items
+                if [o.name for o in a.related_articles] != expected[a.name]]
+
+    reading._last.clear()
+    try:
+        assert not wrong(articles)
+        for step in range(6):
+            edited = copy.copy(articles)
+            at = rnd.randrange(len(edited))
+            changed = copy.copy(edited[at])
+            changed.themes, changed.tags = terms("t", 12, 3), terms("g", 40, 3)
+            if step % 2:
+                changed.campaigns = terms("c", 5, 2)
+            edited[at] = changed
+            articles = edited
+            assert not wrong(articles), step
+        del articles[rnd.randrange(len(articles))]  # an article removed
+        assert not wrong(articles)
+    finally:
+        reading._last.clear()

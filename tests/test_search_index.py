@@ -36,7 +36,7 @@ def _bundle_files(output: Path) -> dict[str, bytes]:
 
 def _fragments(output: Path) -> list[dict]:
     found = []
-    for path in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for path in sorted((output / "pagefind").glob("*/fragment/*.pf_fragment")):
         raw = gzip.decompress(path.read_bytes())
         assert raw.startswith(bundle.MAGIC)
         found.append(json.loads(raw[len(bundle.MAGIC):]))
@@ -63,8 +63,9 @@ def test_only_published_article_pages_are_indexed(make_site):
     first = next(f for f in fragments if f["meta"]["title"] == "Công đoàn đối thoại số 0")
     assert first["filters"]["category"] == ["Tin tức"]
     assert "doan" in first["content"].split()  # the folded đ-words are indexed too
-    entry = json.loads((built.output / "pagefind" / "pagefind-entry.json").read_text())
+    entry = json.loads((built.output / "pagefind" / "2020" / "pagefind-entry.json").read_text())
     assert entry["languages"]["vi"]["page_count"] == 4  # the language of the pages
+    assert first["filters"]["year"] == ["2020"]
 
 
 def test_same_pages_give_the_same_bundle(tmp_path):
@@ -81,11 +82,11 @@ def test_same_pages_give_the_same_bundle(tmp_path):
     assert bundles[0] == bundles[1]
     # ...because each filter lists its values in order, and is named by its own hash
     filters = {}
-    for name in (name for name in bundles[0] if name.startswith("filter/")):
+    for name in (name for name in bundles[0] if name.startswith("2020/filter/")):
         body = gzip.decompress(bundles[0][name])[len(bundle.MAGIC):]
         key, values = bundle.decode(body)
         filters[key] = [value for value, pages in values]
-        assert name == f"filter/vi_{hashlib.sha1(body).hexdigest()[:7]}.pf_filter"
+        assert name == f"2020/filter/vi_{hashlib.sha1(body).hexdigest()[:7]}.pf_filter"
     assert len(filters["unit"]) == len(filters["category"]) == 3
     assert all(values == sorted(values) for values in filters.values()), filters
 
@@ -143,6 +144,99 @@ def test_a_run_stopped_before_it_ends_leaves_nothing_behind(tmp_path):
     run = search.PagefindRun(tmp_path / "site", "pagefind", ["2020/05/a/index.html"])
     assert run.start()
     links = Path(run._folder)
-    assert (links / "2020" / "05" / "a" / "index.html").is_symlink()
+    assert (links / search.ALL / "2020" / "05" / "a" / "index.html").is_symlink()
     run.close()
     assert run.process.poll() is not None and not links.exists()
+
+
+def _two_years() -> dict[str, str]:
+    files = _files(4)
+    for i in range(3):
+        files[f"bai-viet/than-cao-son/2021/nam-sau-{i}.md"] = article(
+            title=f"Thợ lò năm sau số {i}", date=f"2021-03-{i + 1:02d} 08:00", unit="than-cao-son",
+            body=f"Tổ đội số {i} vượt kế hoạch than.")
+    return files
+
+
+def test_index_is_made_by_year_and_only_changed_years_again(tmp_path):
+    """Parts listed newest first; an edit reindexes its own part only, and the index is then
+    the same bytes as a clean build's; a part with no article left goes."""
+    from newsroom import site
+    from tests.helpers import write_files
+
+    content, out, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
+    write_files(content, _two_years())
+    stale = out / "pagefind" / "pagefind.js"  # the old layout, one bundle for everything
+    stale.parent.mkdir(parents=True)
+    stale.write_text("// cũ", encoding="utf-8")
+
+    def build(output=out, cache_path=cache):  # four articles a part: a part per year here
+        site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache_path,
+                   NEWSROOM_STRICT=True, SEARCH={"part_size": 4})
+
+    build()
+    folder = out / "pagefind"
+    assert json.loads((folder / "shards.json").read_text()) == {"parts": ["2021", "2020"]}
+    assert sorted(p.name for p in folder.iterdir()) == ["2020", "2021", "shards.json"]
+    assert not list(folder.glob("*/pagefind-ui.js"))  # Pagefind's own interfaces: not used
+    assert {f["url"].split("/")[1] for f in _fragments(out)} == {"2020", "2021"}
+    made = {year: (folder / year / "pagefind-entry.json").stat().st_mtime_ns
+            for year in ("2020", "2021")}
+
+    edited = content / "bai-viet/than-ha-lam/2020/tin-0.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "bữa ăn ca", "nhà tắm giặt"), encoding="utf-8")
+    build()
+    again = {year: (folder / year / "pagefind-entry.json").stat().st_mtime_ns
+             for year in ("2020", "2021")}
+    assert again["2021"] == made["2021"] and again["2020"] != made["2020"]
+    assert any("tắm" in f["content"] for f in _fragments(out))
+    build(tmp_path / "clean", tmp_path / "cache-clean")
+    assert _bundle_files(out) == _bundle_files(tmp_path / "clean")
+
+    for path in (content / "bai-viet/than-cao-son/2021").glob("*.md"):
+        path.unlink()
+    build()
+    assert json.loads((folder / "shards.json").read_text()) == {"parts": ["2020"]}
+    assert not (folder / "2021").exists()
+
+
+def test_a_part_is_fingerprinted_by_what_pagefind_reads():
+    """Related stories, menus, previous/next links change often and are not indexed: they do
+    not make a year's index again; the article (nested articles too) and its language do."""
+    from plugins.search.shards import body_bytes
+
+    page = ('<html lang="vi"><body><nav>Menu</nav><article class="article" data-pagefind-body>'
+            '<h1>Tin</h1><article class="embed">Trích</article><p>Nội dung</p></article>'
+            '<nav class="prev-next">Bài sau</nav><section class="related">Liên quan</section>'
+            '</body></html>')
+
+    def read(text: str) -> bytes:
+        return body_bytes(text.encode("utf-8"))
+
+    outside = page.replace("Bài sau", "Bài khác").replace("Liên quan", "Tin khác")
+    assert read(outside) == read(page)
+    for inside in (page.replace("Trích", "Trích dẫn"), page.replace("Nội dung", "Nội dung mới"),
+                   page.replace('lang="vi"', 'lang="en"')):
+        assert read(inside) != read(page)
+    # A page laid out otherwise counts whole
+    assert body_bytes(b"<html><body><p>Tin</p></body></html>") == b"<html><body><p>Tin</p></body></html>"
+
+
+def test_a_large_year_is_split_into_runs_of_months():
+    import datetime as dt
+
+    from plugins.search.shards import part_names
+
+    busy = [dt.datetime(2025, month, 10) for month in range(1, 13) for _ in range(3)]  # 36
+    quiet = [dt.datetime(year, 5, 1) for year in (2020, 2021, 2022, 2023, 2024, 2026)]
+    names = part_names(busy + quiet, size=10)
+    # 36 articles, at most about 10 a part: four runs of three months, named by their first
+    assert sorted(set(names[:36])) == ["2025-01", "2025-04", "2025-07", "2025-10"]
+    assert names[:36].count("2025-04") == 9
+    # quiet years share a part, but never across the split year: parts follow in time
+    assert names[36:] == ["2020-2024"] * 5 + ["2026"]
+    assert set(part_names(busy, size=36)) == {"2025"}
+    assert set(part_names(busy, size=20)) == {"2025-01", "2025-07"}
+    assert part_names(quiet, size=2) == ["2020-2021", "2020-2021", "2022-2023", "2022-2023",
+                                         "2024-2026", "2024-2026"]

@@ -96,7 +96,7 @@ def test_pages_without_title_canonical_or_content_and_bad_xml_are_found(clean_si
     assert any("canonical" in m for m in by_file["don-vi/index.html"])
     assert by_file["don-vi/than-ha-lam/index.html"] == ["ảnh tới trang/tệp không có: /images/khong-co.jpg"]
     assert by_file["trong.html"] == ["tệp rỗng (0 byte)"]
-    assert by_file["theme/css/site.css"] == ["tệp giao diện tới tệp không có: ../img/khong-co.png"]
+    assert by_file["theme/css/site.css"] == ["tệp giao diện (CSS) trỏ tới tệp không có: ../img/khong-co.png"]
     assert any("không đọc được" in m for m in by_file["feeds/tat-ca.atom.xml"])
     assert by_file["sitemap.xml"] == [f"địa chỉ trong urlset không có trên trang: {SITEURL}/khong-co/"]
     with pytest.raises(verify.VerifyError, match=r"Kiểm tra bản dựng thất bại \(\d+ lỗi\)"):

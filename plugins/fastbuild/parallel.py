@@ -8,6 +8,7 @@ these: the pages' contexts are already in each child's memory.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -54,6 +55,19 @@ def _child(writer, jobs, out_fd):
 def render(writer, jobs: list, workers: int):
     """Render ``jobs`` (writer queue entries) over ``workers`` processes, this one included."""
     children = []
+    # Frozen objects are left alone by the garbage collector, which would otherwise write into
+    # every object of the site, in the children and here, and so copy the build's memory page
+    # by page while the children run.
+    frozen = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        return _render(writer, jobs, workers, children)
+    finally:
+        if not frozen:  # a live session keeps its own frozen set (livereload._settle)
+            gc.unfreeze()
+
+
+def _render(writer, jobs: list, workers: int, children: list):
     for index in range(1, workers):
         read_fd, write_fd = os.pipe()
         pid = os.fork()

@@ -24,6 +24,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from newsroom.wrapping import wrap, wrap_text
+
 BRAND = (11, 79, 138)
 BRAND_DARK = (8, 58, 102)
 ACCENT = (200, 16, 46)
@@ -66,17 +68,6 @@ def drawable(text: str, font_path: str) -> str:
 def font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """A loaded font, once per process and size."""
     return ImageFont.truetype(path, size)
-
-
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    """Lines no wider than ``width``, broken at spaces only (a word is never cut)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
 
 
 class Painter:
@@ -229,18 +220,7 @@ class Painter:
     def wrap(self, words: list[str], path: str, size: int, width: float) -> list[list[str]]:
         """Words in lines no wider than ``width`` (a line is as wide as its words and the
         spaces between them), broken at spaces only."""
-        space = self.length(path, size, " ")
-        lines: list[list[str]] = []
-        used = 0.0
-        for word in words:
-            wide = self.length(path, size, word)
-            if lines and used + space + wide <= width:
-                lines[-1].append(word)
-                used += space + wide
-            else:
-                lines.append([word])
-                used = wide
-        return lines
+        return wrap(words, width, lambda text: self.length(path, size, text), additive=True)
 
     def line_length(self, path: str, size: int, words: list[str]) -> float:
         return (sum(self.length(path, size, w) for w in words)
@@ -281,7 +261,7 @@ class Painter:
             text = drawable(text, path)
             if self.length(path, size, text) <= room:
                 break
-        text = (wrap(text, font(path, size), room) or [""])[0]
+        text = (wrap_text(text, room, font(path, size).getlength) or [""])[0]
         if len(self.footers) > 10_000:
             self.footers.clear()
         self.footers[key] = found = (text, path, size)

@@ -28,7 +28,7 @@ from PIL import Image
 from pelican import signals
 
 from newsroom import data, schema
-from newsroom.schema import WARNING, Problem, read_source, split
+from newsroom.schema import Problem, read_source, split
 from newsroom.settings import plugin_settings
 
 from .body import rewrite as rewrite_body
@@ -54,6 +54,8 @@ DEFAULTS = {
     "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
     "max_pixels": schema.IMAGE_MAX_PIXELS,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
+    # Card fonts, relative to the theme folder: theme/fonts/ is not published (no page uses
+    # them; only the cards are drawn with them).
     "fonts": ("fonts/BeVietnamPro-Bold.ttf", "fonts/BeVietnamPro-Medium.ttf"),
     # Path prefixes (in content/) published as they are: site graphics drawn by the project
     # or a designer (campaign banners), never reporters' photos.
@@ -61,7 +63,6 @@ DEFAULTS = {
 }
 _LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
-_FOCUS = re.compile(r"^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*[,; ]\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$")
 
 
 def config(settings) -> dict:
@@ -150,7 +151,7 @@ class Plan:
     # rather than per item.
     @functools.cached_property
     def card_fonts(self) -> tuple:
-        return tuple(_theme_static(self.settings, f) for f in self.conf["fonts"])
+        return tuple(_theme_file(self.settings, f) for f in self.conf["fonts"])
 
     @functools.cached_property
     def card_site(self) -> str:
@@ -207,8 +208,8 @@ class Plan:
         return f"{self.conf['output_dir']}/og/{name}.jpg"
 
 
-def _theme_static(settings, rel: str) -> str:
-    return str(Path(settings["THEME"]) / "static" / rel)
+def _theme_file(settings, rel: str) -> str:
+    return str(Path(settings["THEME"]) / rel)
 
 
 def _card_job(plan: Plan, item, target: str) -> Job:
@@ -239,20 +240,11 @@ def _campaign_name(value, data_dir=None) -> str:
 
 
 def _focus(use) -> tuple[float, float]:
-    """The cover's focal point from ``Image_focus: 50, 30`` (percent across, down)."""
+    """The cover's focal point from ``Image_focus: 50, 30``; the centre when there is none
+    or it is wrong (the schema reports a wrong one when it reads the item, as
+    ``invoke check`` does)."""
     raw = use.item.metadata.get("image_focus")
-    if not raw:
-        return (0.5, 0.5)
-    match = _FOCUS.match(str(raw))
-    if match:
-        x, y = (float(v.replace(",", ".")) for v in match.groups())
-        if x <= 100 and y <= 100:
-            return (x / 100, y / 100)
-    use.item.metadata["problems"] = [*(use.item.metadata.get("problems") or []), Problem(
-        use.path, use.header.lines.get("image_focus", 1), "Image_focus",
-        f"“{raw}” không phải điểm chính hợp lệ", "ghi hai số phần trăm ngang, dọc, ví dụ “50, 30”",
-        WARNING)]
-    return (0.5, 0.5)
+    return (raw and schema.parse_focus(raw)) or (0.5, 0.5)
 
 
 def _resolve(src: str, item) -> str | None:
@@ -431,7 +423,7 @@ def _attach(generator, uses, outcomes, conf):
         if not card.ok and use.card is not use.cover:  # a drawn card (no cover to blame)
             logger.warning("%s: không vẽ được ảnh chia sẻ (Open Graph): %s. Cách sửa: kiểm "
                            "tra IMAGES['fonts'] trong cấu hình và các tệp phông chữ trong "
-                           "theme/static/", _shown(item, settings), card.message)
+                           "theme/fonts/", _shown(item, settings), card.message)
         if card.ok:
             item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from newsroom import schema
+
 #: Extensions treated as photos: never published as they are (they may carry GPS), always
 #: through this module.
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif",
                   ".avif", ".heic", ".heif"}
-HEIC_SUFFIXES = {".heic", ".heif"}
-_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis")
 MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
 SUFFIX = {"webp": ".webp", "jpeg": ".jpg"}
 _SRGB = ImageCms.createProfile("sRGB")
@@ -67,17 +67,9 @@ def check_file(path: Path, limits: Limits) -> None:
         raise ImageProblem("không tìm thấy tệp ảnh",
                            "kiểm tra tên tệp (cả chữ hoa, chữ thường) và đặt ảnh vào thư mục "
                            "cùng tên bài viết, cạnh tệp bài") from None
-    heic = head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS
-    if path.suffix.lower() in HEIC_SUFFIXES or heic:
-        raise ImageProblem(
-            "ảnh HEIC của iPhone, trình duyệt và máy dựng trang không đọc được",
-            "trên iPhone vào Cài đặt > Camera > Định dạng, chọn “Tương thích nhất” rồi chụp lại; "
-            "với ảnh đã chụp, mở ảnh, bấm Chia sẻ > Lưu vào Tệp hoặc gửi qua Zalo/Email "
-            "(ảnh được đổi sang JPEG), rồi gửi tệp .jpg")
-    if size > limits.max_bytes:
-        raise ImageProblem(
-            f"ảnh nặng {size / 1e6:.1f} MB, quá giới hạn {limits.max_bytes / 1e6:.0f} MB",
-            "xuất lại ảnh JPEG ở chất lượng 85–90% hoặc chiều rộng 4000 px trở xuống")
+    bad = schema.file_problem(path, size, head, limits.max_bytes)  # HEIC, size: one owner
+    if bad is not None:
+        raise ImageProblem(*bad)
 
 
 def open_checked(path: Path, limits: Limits) -> Image.Image:
@@ -103,10 +95,7 @@ def open_checked(path: Path, limits: Limits) -> Image.Image:
 
 
 def _bomb(size, limits: Limits) -> ImageProblem:
-    shown = f"{size[0]}×{size[1]} điểm ảnh" if size else "quá nhiều điểm ảnh"
-    return ImageProblem(
-        f"ảnh quá lớn ({shown}, giới hạn {limits.max_pixels / 1e6:.0f} megapixel)",
-        "thu nhỏ ảnh còn chiều dài nhất 6000 px trở xuống rồi gửi lại")
+    return ImageProblem(*schema.pixels_problem(*(size or (None, None)), limits.max_pixels))
 
 
 def _crop_box(size, ratio, focus):

@@ -166,18 +166,12 @@ def _terms(entry) -> set:
     return {(plural, key) for plural, keys in zip(WEIGHTS, entry[2:]) for key in keys}
 
 
-def _score(mine, other) -> int:
-    """What ``RelatedIndex.ranked`` counts for ``other`` beside ``mine`` (entries)."""
-    score = sum(weight * len(set(a) & set(b))
-                for weight, a, b in zip(WEIGHTS.values(), mine[2:], other[2:]))
-    return score + 1 if score and mine[1] == other[1] else score
-
-
 #: The last ranking, for a process that builds the same site again (``invoke livereload``):
 #: source path -> entry, the order of the list, the related paths, the paths whose lists the
 #: category filled. Only articles that share a term with an article whose entry changed (or
 #: was added or removed), or whose list the changed article's category filled, are ranked
-#: again: the others' lists are the same, with the objects looked up again.
+#: again (by ``RelatedIndex``, the one ranking): the others' lists are the same, with the
+#: objects looked up again.
 _last: dict = {}
 
 
@@ -214,31 +208,16 @@ def link_articles(generators) -> None:
                         terms |= _terms(entry)
                         categories.add(entry[1])
             by_path = {a.source_path: a for a in articles}
-            position = {p: i for i, p in enumerate(order)}
-            present = [p for p in changed if p in entries]
         for article in articles:
             path = article.source_path
             if changed is not None and path not in changed and not (
-                    path in old_short and entries[path][1] in categories):
-                mine = entries[path]
-                if not (terms and terms & _terms(mine)):
-                    article.related_articles = [by_path[p] for p in old_related[path]]
-                    related[path] = old_related[path]
-                    if path in old_short:
-                        short.add(path)
-                    continue
-                if path not in old_short and not changed.intersection(old_related[path]):
-                    # Its list holds no changed article: the best of its list and the changed
-                    # articles that now score are the best of all (the others kept their
-                    # scores and their order).
-                    pool = [(p, _score(mine, entries[p])) for p in old_related[path]]
-                    pool += [(p, _score(mine, entries[p])) for p in present]
-                    pool = [(score, entries[p][0], -position[p], p) for p, score in pool
-                            if score > 0]
-                    pool.sort(reverse=True)
-                    related[path] = [p for *_, p in pool[:limit]]
-                    article.related_articles = [by_path[p] for p in related[path]]
-                    continue
+                    path in old_short and entries[path][1] in categories) \
+                    and not (terms and terms & _terms(entries[path])):
+                article.related_articles = [by_path[p] for p in old_related[path]]
+                related[path] = old_related[path]
+                if path in old_short:
+                    short.add(path)
+                continue
             if index is None:
                 index = RelatedIndex(articles)
             article.related_articles, filled = index.ranked(article, limit)

@@ -1,7 +1,7 @@
 """Static search with Pagefind, for readers who type without accents.
 
 After every build (Pelican's ``finalized`` signal) Pagefind indexes the article pages in the
-output folder into ``<output>/pagefind/``; the search page ``/tim-kiem/`` (written here through
+output folder into ``<output>/pagefind/``, a part per year; the search page ``/tim-kiem/`` (written here through
 Pelican's writer, template ``search.html``) and the header's search box query that index from the
 browser. Templates mark what is indexed (``data-pagefind-body``), the filters (campaign, theme,
 unit, category) and the date sort.
@@ -12,31 +12,37 @@ spelling of every word of its text that has đ/Đ (printed in a hidden element o
 search page folds the query the same way (``newsroom.text.fold``) before searching.
 
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
-them, so the thousands of list and term pages are never read), reads only the
+them, so the thousands of list and term pages are never read) and reads only the
 ``data-pagefind-body`` element of each (``--root-selector``; the language still comes from each
-page's ``<html lang>``, so translations keep an index of their own); the bundle it writes is then
-put in a fixed order
-(``bundle.stabilize``), so the same pages give the same files, names included. Pagefind starts
-as soon as the article pages are written (``article_writer_finalized``) and works while the
-build writes the list and term pages; the build waits for it at the end (``finalized``).
+page's ``<html lang>``, so translations keep an index of their own). The index is made in parts,
+one per year, one after the other (:mod:`.shards`: Pagefind's memory grows with the pages of one
+run), each part put in a fixed order (``bundle.stabilize``) so the same pages give the same
+files, and made again only when its pages changed. The run starts as soon as the article pages
+are written (``article_writer_finalized``) and works while the build writes the list and term
+pages; the build waits for it at the end (``finalized``).
 
 Settings (checked at start-up)::
 
     SEARCH = {
         "url": "tim-kiem/",                 # the search page
         "save_as": "tim-kiem/index.html",
-        "bundle_dir": "pagefind",           # where Pagefind writes its index, under the output
+        "bundle_dir": "pagefind",           # where the index goes (a part per year)
         "index": True,                      # False: write the page but do not run Pagefind
+        "part_size": 800,                   # a year with more articles is split by months
     }
 """
 from __future__ import annotations
 
 import atexit
+import functools
 import html
+import importlib.metadata
+import json
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +55,8 @@ from pelican.generators import ArticlesGenerator, Generator
 from newsroom.settings import plugin_settings
 from newsroom.text import fold
 
-from .bundle import UnknownBundle, stabilize
+from .shards import part_names
+
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +65,7 @@ DEFAULTS = {
     "save_as": "tim-kiem/index.html",
     "bundle_dir": "pagefind",
     "index": True,
+    "part_size": 800,
 }
 TIMEOUT = 300
 #: The element Pagefind reads on each page: the article (templates/article.html); Pagefind
@@ -86,6 +94,10 @@ def search_settings(settings) -> dict:
     for key in ("url", "save_as", "bundle_dir"):
         if not isinstance(merged[key], str) or not merged[key].strip("/"):
             raise SearchSettingsError(f"plugins.search: SEARCH['{key}'] phải là đường dẫn")
+    size = merged["part_size"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise SearchSettingsError("plugins.search: SEARCH['part_size'] phải là số nguyên dương "
+                                  "(số bài tối đa của một phần chỉ mục, ví dụ 800)")
     return merged
 
 
@@ -119,9 +131,13 @@ def add_folded_words(generators) -> None:
     note the pages Pagefind will index: the published articles and their translations."""
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
-            pages = [item.save_as for item in [*generator.articles, *generator.translations]
+            # each page goes to the index's part of its year or months (plugins/search/shards.py)
+            items = [item for item in [*generator.articles, *generator.translations]
                      if item.save_as]
-            _PAGES[os.path.realpath(generator.output_path)] = list(dict.fromkeys(pages))
+            size = search_settings(generator.settings)["part_size"]
+            _PAGES[os.path.realpath(generator.output_path)] = dict(zip(
+                (item.save_as for item in items),
+                part_names([item.date for item in items], size)))
         for article in getattr(generator, "articles", None) or ():
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
@@ -156,7 +172,7 @@ class SearchPageGenerator(Generator):
 
 #: The filters of the search page: key, label, and where the values come from.
 FILTERS = (("category", "Chuyên mục"), ("campaign", "Chiến dịch"), ("theme", "Chủ đề"),
-           ("unit", "Đơn vị"))
+           ("unit", "Đơn vị"), ("year", "Năm"))
 
 
 def search_filters(context) -> list[tuple[str, str, list[tuple[str, int]]]]:
@@ -167,14 +183,18 @@ def search_filters(context) -> list[tuple[str, str, list[tuple[str, int]]]]:
                                    ("unit", "units", "short")):
         values[key] = [(getattr(term, attribute), len(term.articles))
                        for term in context.get(plural) or [] if term.articles]
+    years: dict[str, int] = {}
+    for article in context.get("articles") or ():
+        year = str(article.date.year)
+        years[year] = years.get(year, 0) + 1
+    values["year"] = sorted(years.items(), reverse=True)  # newest first
     return [(key, label, values[key]) for key, label in FILTERS if values.get(key)]
 
 
-def pagefind_command(site: Path, bundle: Path, language: str | None = None) -> list[str]:
-    """The Pagefind command that indexes ``site`` into ``bundle`` (the ``pagefind[bin]``
-    binary), reading only the ``data-pagefind-body`` element of each page."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path",
-               str(bundle), "--root-selector", ROOT_SELECTOR, "--quiet"]
+def pagefind_command(language: str | None = None) -> list[str]:
+    """The Pagefind command (the ``pagefind[bin]`` binary) that reads only the
+    ``data-pagefind-body`` element of each page; :mod:`.shards` adds the folders."""
+    command = [sys.executable, "-m", "pagefind", "--root-selector", ROOT_SELECTOR, "--quiet"]
     if language:
         command += ["--force-language", language]
     return command
@@ -207,61 +227,82 @@ def _link_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
+#: The part of the index that pages given without a year go to (benchmarks, whole folders).
+ALL = "tat-ca"
+SHARDS = Path(__file__).with_name("shards.py")
+
+
+def _every_page(output: Path, bundle: Path) -> dict[str, str]:
+    """Every HTML page of ``output`` but the bundle's own, in one part."""
+    return {str(p.relative_to(output)): ALL for p in sorted(output.rglob("*.html"))
+            if bundle not in p.parents}
+
+
 class PagefindRun:
-    """One Pagefind run into ``output/bundle_dir``: :meth:`start` launches it (in the
-    background), :meth:`finish` waits for it, checks it and puts the bundle in order."""
+    """One run of the search index into ``output/bundle_dir``, one part per year
+    (:mod:`.shards`, in a process of its own): :meth:`start` launches it (in the background),
+    :meth:`finish` waits for it and reports what it said.
+
+    ``pages`` maps each page (path relative to ``output``) to its part; a plain list of pages
+    makes one part, ``None`` indexes every page of the output. With ``state`` (a file in the
+    cache folder) the parts whose pages did not change are kept as they are."""
 
     def __init__(self, output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
-                 language: str | None = None, background: bool = False):
+                 language: str | None = None, background: bool = False,
+                 state: Path | None = None):
         self.output, self.bundle_dir = Path(output), bundle_dir
         self.bundle = self.output / bundle_dir.strip("/")
-        self.pages, self.language = pages, language
-        # In the background of a live session: at low priority (the next update comes
-        # first), into a folder beside the bundle that replaces it when done (the search page
-        # keeps working meanwhile).
+        self.pages, self.language, self.state = pages, language, state
+        # In the background of a live session: at low priority, so the next update comes first.
         self.background = background
-        self.target = self.bundle
-        if background:
-            self.bundle = self.bundle.with_name(self.bundle.name + ".moi")
         self.process: subprocess.Popen | None = None
         self._folder = self._log = None
         self._owner = os.getpid()  # a forked child (render workers) must not stop or clean up
 
     def start(self) -> bool:
-        """Launch Pagefind; False if there is nothing to index."""
-        # Pagefind names its files by content and never deletes old ones: start from nothing,
-        # so the index holds only this build's pages.
-        shutil.rmtree(self.bundle, ignore_errors=True)
-        site = self.output
-        if self.pages is not None:
-            # mkdtemp, not TemporaryDirectory: its finalizer would also run in a forked child
-            self._folder = tempfile.mkdtemp(prefix="pagefind-", dir=_link_dir())
-            site = Path(self._folder)
-            if not link_pages(self.output, self.pages, site):
-                self.close()
-                logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
-                return False
+        """Launch the run; False if there is nothing to index (the old index is removed)."""
+        pages = self.pages
+        if pages is None:
+            pages = _every_page(self.output, self.bundle)
+        elif not isinstance(pages, dict):
+            pages = dict.fromkeys(pages, ALL)
+        by_part: dict[str, list[str]] = {}
+        for page, part in pages.items():
+            by_part.setdefault(str(part), []).append(page)
+        # mkdtemp, not TemporaryDirectory: its finalizer would also run in a forked child
+        self._folder = tempfile.mkdtemp(prefix="pagefind-", dir=_link_dir())
+        folder = Path(self._folder)
+        parts = sorted((part for part, listed in by_part.items()
+                        if link_pages(self.output, listed, folder / part)), reverse=True)
+        if not parts:
+            self.close()
+            shutil.rmtree(self.bundle, ignore_errors=True)
+            logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
+            return False
+        job = folder / "job.json"
+        job.write_text(json.dumps({
+            "links": str(folder), "bundle": str(self.bundle.resolve()), "parts": parts,
+            "command": pagefind_command(self.language), "salt": _pagefind_version(),
+            "state": str(Path(self.state).resolve()) if self.state else None,
+            "background": self.background, "parent": os.getpid()}), encoding="utf-8")
         # Its few lines of output go to a file: a pipe nobody reads while the build goes on
         # could fill up and stop it.
         self._log = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
-                pagefind_command(site, self.bundle.resolve(), self.language),
-                stdout=self._log, stderr=subprocess.STDOUT)
+                [sys.executable, str(SHARDS), str(job)], stdout=self._log,
+                stderr=subprocess.STDOUT, start_new_session=True)  # stopped with its Pagefind
         except OSError as exc:
             self.close()
             raise RuntimeError(f"không chạy được Pagefind ({exc}); hãy cài lại gói "
                                "“pagefind[bin]” trong requirements.txt") from None
-        if self.background:  # set from here: preexec_fn is unsafe in a process with threads
-            try:
-                os.setpriority(os.PRIO_PROCESS, self.process.pid, 10)
-            except (OSError, AttributeError):
-                pass  # not on this system: it runs at normal priority
+        if self.background:
             _BACKGROUND.add(self)
         return True
 
-    def finish(self) -> None:
-        """Wait for Pagefind; raise RuntimeError (in Vietnamese) if it failed."""
+    def finish(self) -> str:
+        """Wait for the run; return what it did ("2/7": parts made of all), raise RuntimeError
+        (in Vietnamese) if it failed."""
         try:
             try:
                 returncode = self.process.wait(timeout=TIMEOUT)
@@ -271,35 +312,27 @@ class PagefindRun:
             said = self._log.read().decode("utf-8", "replace").strip()
         finally:
             self.close()
+        for line in said.splitlines():
+            if line.startswith("CẢNH BÁO: "):
+                logger.warning("Tìm kiếm: %s", line.removeprefix("CẢNH BÁO: "))
         if returncode != 0:
-            raise RuntimeError(f"Pagefind báo lỗi khi tạo chỉ mục tìm kiếm:\n{said}")
-        if not (self.bundle / "pagefind.js").is_file():
-            raise RuntimeError(f"Pagefind không tạo ra {self.bundle_dir}/pagefind.js "
-                               f"trong {self.output}")
-        try:
-            stabilize(self.bundle)
-        except UnknownBundle as exc:  # another Pagefind: its bundle works, only names vary
-            logger.warning("Tìm kiếm: không sắp lại được chỉ mục Pagefind (%s); tên tệp bộ lọc "
-                           "sẽ đổi sau mỗi lần dựng", exc)
-        if self.bundle != self.target:
-            old = self.target.with_name(self.target.name + ".cu")
-            shutil.rmtree(old, ignore_errors=True)
-            if self.target.exists():
-                os.rename(self.target, old)
-            os.rename(self.bundle, self.target)
-            shutil.rmtree(old, ignore_errors=True)
-            self.bundle = self.target
+            error = [line.removeprefix("LỖI: ") for line in said.splitlines()
+                     if not line.startswith("CẢNH BÁO: ")]
+            raise RuntimeError("\n".join(error) or f"chỉ mục tìm kiếm dừng (mã {returncode})")
+        return next((line.removeprefix("XONG: ") for line in said.splitlines()
+                     if line.startswith("XONG: ")), "")
 
     def close(self) -> None:
-        """Stop Pagefind if it still runs, remove the links."""
+        """Stop the run if it still goes on (its Pagefind too), remove the links."""
         if os.getpid() != self._owner:
             return
         _BACKGROUND.discard(self)
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                self.process.kill()
             self.process.wait()
-            if self.bundle != self.target:  # a half-made background index
-                shutil.rmtree(self.bundle, ignore_errors=True)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
         if self._log is not None:
@@ -308,12 +341,27 @@ class PagefindRun:
 
 
 def run_pagefind(output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
-                 language: str | None = None, background: bool = False) -> None:
-    """Index ``output`` with Pagefind into ``output/bundle_dir``; only ``pages`` (paths
-    relative to ``output``) when given. Raise RuntimeError (in Vietnamese) if it fails."""
-    run = PagefindRun(output, bundle_dir, pages, language, background)
-    if run.start():
-        run.finish()
+                 language: str | None = None, background: bool = False,
+                 state: Path | None = None) -> str:
+    """Index ``output`` into ``output/bundle_dir`` (see :class:`PagefindRun` for ``pages``);
+    return what was done ("2/7": parts made again of all). Raise RuntimeError (in Vietnamese)
+    if it fails."""
+    run = PagefindRun(output, bundle_dir, pages, language, background, state)
+    return run.finish() if run.start() else ""
+
+
+@functools.cache
+def _pagefind_version() -> str:
+    try:
+        return importlib.metadata.version("pagefind_bin")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _state(settings) -> Path | None:
+    """Where the fingerprints of the index's parts are kept: the cache folder."""
+    cache = settings.get("CACHE_PATH")
+    return Path(cache) / "search" / "parts.json" if cache else None
 
 
 def start_early(generator, writer) -> None:
@@ -329,7 +377,8 @@ def start_early(generator, writer) -> None:
     if not conf["index"]:
         return
     _stop(key)
-    run = PagefindRun(Path(generator.output_path), conf["bundle_dir"], pages)
+    run = PagefindRun(Path(generator.output_path), conf["bundle_dir"], pages,
+                      state=_state(generator.settings))
     try:
         if run.start():
             _RUNNING[key] = run
@@ -365,28 +414,37 @@ def index_site(pelican) -> None:
     running = _RUNNING.pop(key, None)
     if running is not None:  # started when the article pages were written
         try:
-            running.finish()
+            done = running.finish()
         except RuntimeError as exc:
             logger.error("Tìm kiếm: %s", exc)
         else:
-            logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", running.bundle)
+            _done(running.bundle, done)
         return
     if not conf["index"]:
         return
     defer = getattr(pelican, "defer_search_index", None)
     if defer is not None:  # a live session indexes after the pages are served, in the background
-        defer(partial(_index, output, conf["bundle_dir"], pages, background=True))
+        defer(partial(_index, output, conf["bundle_dir"], pages, background=True,
+                      state=_state(pelican.settings)))
         return
-    _index(output, conf["bundle_dir"], pages)
+    _index(output, conf["bundle_dir"], pages, state=_state(pelican.settings))
 
 
-def _index(output: Path, bundle_dir: str, pages=None, background: bool = False) -> None:
+def _index(output: Path, bundle_dir: str, pages=None, background: bool = False,
+           state: Path | None = None) -> None:
     try:
-        run_pagefind(output, bundle_dir, pages, background=background)
+        done = run_pagefind(output, bundle_dir, pages, background=background, state=state)
     except RuntimeError as exc:
         logger.error("Tìm kiếm: %s", exc)
         return
-    logger.info("Tìm kiếm: đã tạo chỉ mục Pagefind trong %s", output / bundle_dir)
+    _done(output / bundle_dir, done)
+
+
+def _done(bundle: Path, done: str) -> None:
+    if done:
+        made, _, parts = done.partition("/")
+        logger.info("Tìm kiếm: chỉ mục Pagefind trong %s: %s phần (theo năm), làm lại %s",
+                    bundle, parts, made)
 
 
 def check_settings(pelican) -> None:

@@ -1,4 +1,8 @@
-/* Công đoàn TKV: the search page, on Pagefind's index (built after every site build).
+/* Công đoàn TKV: the search page, on Pagefind's index (built after every site build), made in
+   parts, one per year or run of months (plugins/search/shards.py): the newest part is loaded
+   and the others are merged into it, each marked with its name (a "part" filter), so one search
+   covers them all; sorted by date, results are gathered a part at a time, newest (or oldest)
+   part first.
    The query is folded like newsroom.text.fold (no accents, đ → d) so "doan", "đoàn" and
    "ĐOÀN" find the same articles; each article page carries the folded spelling of its đ-words. */
 const form = document.getElementById("search-form");
@@ -16,16 +20,45 @@ export function fold(text) {
 }
 
 let pagefind;
+let parts = [];
 let results = [];
 let shown = 0;
 let serial = 0;
 
-async function load() {
+function load() {
+  // One load for every caller: a search asked for while the parts load waits for the same.
   if (!pagefind) {
-    pagefind = await import(form.dataset.bundle + "pagefind.js");
-    await pagefind.options({ excerptLength: 24 });
+    let merging = false;
+    pagefind = (async () => {
+      const base = new URL(form.dataset.bundle, location.href).pathname;
+      const listed = await fetch(base + "shards.json", { cache: "no-cache" });
+      if (!listed.ok) throw new Error(`shards.json: ${listed.status}`);
+      const names = (await listed.json()).parts || [];
+      if (!names.length) throw new Error("shards.json: no part");
+      merging = true; // from here a second try would merge the parts twice
+      const pf = await import(`${base}${names[0]}/pagefind.js`);
+      await pf.options({ excerptLength: 24, mergeFilter: { part: names[0] } });
+      await Promise.all(names.slice(1).map((part) => pf.mergeIndex(`${base}${part}/`,
+        { excerptLength: 24, mergeFilter: { part } })));
+      parts = names;
+      return pf;
+    })();
+    pagefind.catch(() => { if (!merging) pagefind = undefined; }); // no list yet: try again later
   }
   return pagefind;
+}
+
+/* Every result, in the order asked for: by relevance across all parts at once; by date, one
+   part after the other (they follow each other in time, newest first), each part's results in
+   date order: Pagefind orders merged results by score, and a sort's scores are ranks within
+   one part. */
+async function find(pf, query, filters, sort) {
+  if (!sort) return (await pf.search(query, { filters })).results;
+  const desc = sort !== "cu";
+  const order = desc ? parts : [...parts].reverse();
+  const found = await Promise.all(order.map((part) => pf.search(query, {
+    filters: { ...filters, part }, sort: { date: desc ? "desc" : "asc" } })));
+  return found.flatMap((f) => f.results);
 }
 
 function params() {
@@ -95,11 +128,9 @@ async function search(push) {
     status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
     return;
   }
-  const options = { filters: f };
-  if (sortSelect.value) options.sort = { date: sortSelect.value === "cu" ? "asc" : "desc" };
-  const found = await pf.search(query || null, options);
+  const found = await find(pf, query || null, f, sortSelect.value);
   if (mine !== serial) return; // a newer search has started
-  results = found.results;
+  results = found;
   shown = 0;
   await render();
   if (mine !== serial) return;
