@@ -281,6 +281,12 @@ def table(n: int, result: dict) -> str:
     if live:
         rows.append(f"livereload: sửa 1 bài {live['edit']:.2f} s, thêm 1 bài {live['add']:.2f} s"
                     f" (khởi động {live['start']:.1f} s, bộ nhớ {live['memory']:.0f} MB)")
+        if "search_edit" in live:
+            from .livereload import QUIET
+
+            rows.append(f"  tìm kiếm thấy thay đổi sau: sửa {live['search_edit']:.1f} s, thêm "
+                        f"{live['search_add']:.1f} s (chỉ mục làm lại sau {QUIET:g} s không "
+                        "sửa gì)")
     return "\n".join(rows)
 
 

@@ -3,7 +3,7 @@
 Takes an output folder that a build wrote (left untouched: the pages are linked into a
 temporary folder) and measures, as ``plugins/search`` runs them:
 
-- Pagefind over the article pages only, a part per year as the build makes it (wall, CPU of
+- Pagefind over the article pages only, in parts as the build makes them (wall, CPU of
   Pagefind, peak memory of the largest part), twice: the two bundles must be the same bytes
   (``bundle.stabilize``);
 - with ``compare=True``, Pagefind as it was run before: over every page of the output, the
@@ -12,6 +12,7 @@ temporary folder) and measures, as ``plugins/search`` runs them:
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import resource
@@ -24,7 +25,7 @@ from pathlib import Path
 _BODY = re.compile(r'<div class="article-body">(.*?)</div>\s*(?:<aside|<p class="search-folded"'
                    r'|<footer)', re.S)
 _TITLE = re.compile(r'<h1 data-pagefind-meta="title">(.*?)</h1>', re.S)
-_YEAR = re.compile(r'data-pagefind-filter="year">(\d{4})<')
+_DATE = re.compile(r'data-pagefind-sort="date">([^<]+)<')
 
 
 def pages_of(output: Path) -> tuple[list[str], list[str], dict[str, str]]:
@@ -68,6 +69,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def run(output: Path, compare: bool = False, language: str | None = None) -> dict:
     from plugins.search import search  # noqa: PLC0415 (a plugin, imported when measured)
+    from plugins.search.shards import part_names  # noqa: PLC0415
 
     output = Path(output)
     every, articles, texts = pages_of(output)
@@ -77,8 +79,9 @@ def run(output: Path, compare: bool = False, language: str | None = None) -> dic
         for run_name in ("a", "b"):
             site = Path(tmp) / run_name
             search.link_pages(output, every, site)  # the output, writable: Pagefind writes in it
-            parts = {page: (_YEAR.search(texts[page]) or [None, search.ALL])[1]
-                     for page in articles}
+            parts = dict(zip(articles, part_names(
+                [dt.datetime.fromisoformat(_DATE.search(texts[page]).group(1))
+                 for page in articles], search.DEFAULTS["part_size"])))
             figures[f"articles_only_{run_name}"] = _timed(
                 lambda site=site, parts=parts: search.run_pagefind(site, "pagefind", parts,
                                                                    language))

@@ -78,6 +78,8 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     shutil.copytree(content, work)
     session = livereload.Session(PATH=work, OUTPUT_PATH=tmp_path / "live",
                                  CACHE_PATH=tmp_path / "cache", NEWSROOM_STRICT=True)
+    indexed = []  # the seconds of each background search index run
+    session.on_background_done = indexed.append
     first = session.update()
     assert first["rendered"] > N
     again = session.update()
@@ -112,7 +114,7 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     # The search index follows each update in the background, after the pages are served.
     session.wait()
     index = tmp_path / "live" / "pagefind" / "shards.json"
-    assert index.is_file()  # and, below, the same bytes as a full build's index
+    assert index.is_file() and indexed  # and, below, the same bytes as a full build's index
     build(work, tmp_path / "full", tmp_path / "cache-full", workers=1, cache=False)  # one core
     # Photos the images plugin made for the deleted article stay until a clean build, as with
     # any build into an existing output folder; every page and feed is as a full build makes it.

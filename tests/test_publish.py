@@ -585,6 +585,14 @@ def test_nginx_serves_the_live_release_with_security_and_cache_headers(nginx):
     assert css.status == 200 and css.headers["Content-Type"] == "text/css"
     assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert css_body == (nginx.site.output / href.split("congdoantkv.vn/")[1]).read_bytes()
+    # the search index: its content-named files for a year, the list of its parts briefly
+    live = nginx.site.remote / "current"
+    chunk = "/" + str(next(live.glob("pagefind/*/index/*.pf_index")).relative_to(live))
+    response, _ = nginx.get(chunk)
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response, _ = nginx.get("/pagefind/shards.json")
+    assert response.status == 200 and response.headers["Cache-Control"] == "public, max-age=300"
 
 
 def test_nginx_sends_the_precompressed_files(nginx):

@@ -147,13 +147,13 @@ def build_part(command: list[str], site: Path, part: Path) -> None:
     said = done.stdout.decode("utf-8", "replace").strip()
     if done.returncode != 0:
         shutil.rmtree(new, ignore_errors=True)
-        raise RuntimeError(f"Pagefind báo lỗi khi tạo chỉ mục năm {part.name}:\n{said}")
+        raise RuntimeError(f"Pagefind báo lỗi khi tạo phần chỉ mục {part.name}:\n{said}")
     if not (new / "pagefind.js").is_file():
-        raise RuntimeError(f"Pagefind không tạo ra pagefind.js cho năm {part.name}")
+        raise RuntimeError(f"Pagefind không tạo ra pagefind.js cho phần chỉ mục {part.name}")
     try:
         stabilize(new)
     except UnknownBundle as exc:  # another Pagefind: its bundle works, only names vary
-        _say("CẢNH BÁO", f"không sắp lại được chỉ mục năm {part.name} ({exc}); tên tệp bộ lọc "
+        _say("CẢNH BÁO", f"không sắp lại được phần chỉ mục {part.name} ({exc}); tên tệp bộ lọc "
                          "sẽ đổi sau mỗi lần dựng")
     for name in UNUSED:
         (new / name).unlink(missing_ok=True)
@@ -196,7 +196,7 @@ def run(job: dict) -> int:
         made += 1
         if state_path is not None:  # after each part: a run stopped midway keeps what it made
             _save(state_path, bundle, {**known, **kept})
-    # Nothing else in the folder: years without articles any more, a bundle of the old
+    # Nothing else in the folder: parts without articles any more, a bundle of the old
     # single-index layout, parts left half made by a run that was stopped.
     for other in bundle.iterdir():
         if other.name not in kept and other.name != LIST:
