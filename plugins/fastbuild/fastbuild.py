@@ -168,10 +168,25 @@ def _prefetch(generator, paths_key, exclude_key):
     originals = {ext: getattr(r.read, "original", r.read)
                  for ext, r in generator.readers.readers.items()}
     _wrap_readers(generator, cache)
-    files = generator.get_files(generator.settings[paths_key],
-                                exclude=generator.settings[exclude_key])
+    args = (generator.settings[paths_key], generator.settings[exclude_key])
+    files = generator.get_files(args[0], exclude=args[1])
+    _list_once(generator, files, args)
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
     cache.prefetch(paths, originals, state["options"]["workers"])
+
+
+def _list_once(generator, files, args):
+    """The generator's next ``get_files`` of the same folders (its ``generate_context``,
+    which follows soon) gets the list just made instead of walking the content tree again."""
+    original = generator.get_files
+    kept = [files]
+
+    def get_files(paths, exclude=None, extensions=None):
+        if kept and extensions is None and (paths, exclude) == args:
+            return kept.pop()
+        return original(paths, exclude=exclude, extensions=extensions)
+
+    generator.get_files = get_files
 
 
 def article_generator_init(generator):

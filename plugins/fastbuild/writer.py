@@ -371,6 +371,8 @@ class FastWriter(Writer):
             self._done(local, path, save_as, fingerprint)
 
     def _render(self, template, local, context, path):
+        if callable(local):  # a queued page: its context is made now, dropped after
+            local = local()
         if local["localsiteurl"]:
             context["localsiteurl"] = local["localsiteurl"]
         output = template.render(local)
@@ -385,7 +387,8 @@ class FastWriter(Writer):
                 self.fingerprints.pop(save_as, None)
             else:
                 self.fingerprints[save_as] = fingerprint
-        signals.content_written.send(path, context=local)
+        if signals.content_written.receivers:
+            signals.content_written.send(path, context=local() if callable(local) else local)
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None,
                    template_name=None, override_output=False, url=None, **kwargs):
@@ -393,20 +396,26 @@ class FastWriter(Writer):
         if not name:
             return
 
-        def _write(localcontext, save_as, fingerprint):
+        def _write(make_local, save_as, fingerprint):
+            """``make_local()`` makes the page's context. A queued page keeps the function,
+            not the context: a copy of the site's context (some 180 names) for each of
+            10,000 pages would hold 100 MB until the batch is rendered."""
             path = sanitised_join(self.output_path, save_as)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             path = self._claim(path, override_output)
-            job = (template, localcontext, context, path, save_as, fingerprint)
             if self._batch is not None:
-                self._batch.append(job)
+                self._batch.append((template, make_local, context, path, save_as, fingerprint))
             else:
-                self._render(*job[:4])
-                self._done(localcontext, path, save_as, fingerprint)
+                local = make_local()
+                self._render(template, local, context, path)
+                self._done(local, path, save_as, fingerprint)
+
+        # As it is now: rendering a page with relative URLs changes it in ``context``.
+        localsiteurl = context.get("localsiteurl", None)
 
         def _localcontext(save_as, values):
             local = context.copy()
-            local["localsiteurl"] = local.get("localsiteurl", None)
+            local["localsiteurl"] = localsiteurl
             if relative_urls:
                 relative = path_to_url(get_relative_path(save_as))
                 local["SITEURL"] = relative
@@ -443,10 +452,11 @@ class FastWriter(Writer):
                      else [first.page(n) for n in first.page_range])
             for page in pages:
                 fingerprint = self._fingerprint(page.save_as, template_name, kwargs, page)
-                if not self._unchanged(page.save_as, fingerprint,
-                                       partial(_page_context, page.number, page.save_as)):
-                    _write(_page_context(page.number, page.save_as), page.save_as, fingerprint)
+                make_local = partial(_page_context, page.number, page.save_as)
+                if not self._unchanged(page.save_as, fingerprint, make_local):
+                    _write(make_local, page.save_as, fingerprint)
         else:
             fingerprint = self._fingerprint(name, template_name, kwargs)
-            if not self._unchanged(name, fingerprint, partial(_localcontext, name, kwargs)):
-                _write(_localcontext(name, kwargs), name, fingerprint)
+            make_local = partial(_localcontext, name, kwargs)
+            if not self._unchanged(name, fingerprint, make_local):
+                _write(make_local, name, fingerprint)
