@@ -476,7 +476,8 @@ def test_related_ranking_matches_pairwise_scores_on_a_large_random_site():
 
 def test_related_lists_after_an_edit_match_a_full_ranking():
     """A second build in the same process (``invoke livereload``) ranks again only the
-    articles an edit can change; every list equals the pairwise reference ranking."""
+    articles an edit, a removal or an addition can change; every list equals the pairwise
+    reference ranking."""
     import copy
     from types import SimpleNamespace as Item
 
@@ -508,5 +509,15 @@ def test_related_lists_after_an_edit_match_a_full_ranking():
             assert not wrong(articles), step
         del articles[rnd.randrange(len(articles))]  # an article removed
         assert not wrong(articles)
+        from datetime import datetime, timedelta
+        for step, when in enumerate((datetime(2024, 3, 5), datetime(2024, 1, 20, 12),
+                                     datetime(2023, 12, 1))):  # added: newest, middle, oldest
+            added = _Story(name=f"moi-{step}", source_path=f"/bai/moi-{step}.md",
+                           date=when + timedelta(minutes=step),
+                           category=rnd.choice(["Tin tức", "Ảnh", "Video"]),
+                           campaigns=terms("c", 5, 2), themes=terms("t", 12, 3),
+                           tags=terms("g", 40, 3), units=terms("u", 39, 1))
+            articles = sorted([*articles, added], key=lambda a: a.date, reverse=True)
+            assert not wrong(articles), added.name
     finally:
         reading._last.clear()

@@ -69,11 +69,10 @@ class RelatedIndex:
         """The ``limit`` articles closest to ``article`` (see the module doc)."""
         return self.ranked(article, limit)[0]
 
-    def ranked(self, article, limit: int) -> tuple[list, bool]:
-        """``related`` and whether articles of the same category filled the list (then any
-        article of that category may change it)."""
-        if limit <= 0:
-            return [], False
+    def scores(self, article) -> tuple[list[int], int]:
+        """Every other article's score against ``article``, in bit slices over the ranks, and
+        the bits of those with a score at all. Scores are symmetric: the score of ``other``
+        here is the score of ``article`` when ``other`` is ranked."""
         slices: list[int] = []
         for plural, weight in WEIGHTS.items():
             for key in _keys(article, plural):
@@ -89,14 +88,35 @@ class RelatedIndex:
         same = self.bits.get(("category", category), 0) & scored
         if same:  # one more point for the same category
             _add(slices, same, 1)
-        found = [self.articles[self.by_rank[r]] for r in _best(slices, scored, limit)]
+        return slices, scored
+
+    def rank_of(self, article) -> int | None:
+        position = self.position.get(id(article))
+        return None if position is None else self.rank[position]
+
+    def ranked(self, article, limit: int) -> tuple[list, bool, int]:
+        """``related``; whether articles of the same category filled the list (then any
+        article of that category may change it); and the lowest score another article needs
+        to enter the list (1 when the list has room for any article sharing a term)."""
+        if limit <= 0:
+            return [], False, 1 << 30
+        slices, scored = self.scores(article)
+        best = _best(slices, scored, limit)
+        found = [self.articles[self.by_rank[r]] for r in best]
+        floor = score_at(slices, best[-1]) if len(best) >= limit else 1
         short = len(found) < limit
+        category = getattr(article, "category", None)
         for other in self.by_category.get(category, ()):  # newest of the same category
             if len(found) >= limit:
                 break
             if other is not article and other not in found:
                 found.append(other)
-        return found, short
+        return found, short, floor
+
+
+def score_at(slices: list[int], rank: int) -> int:
+    """The score of the article of ``rank`` in bit-sliced ``slices``."""
+    return sum(((bits >> rank) & 1) << j for j, bits in enumerate(slices))
 
 
 def _bitset(ranks, size: int) -> int:
@@ -149,10 +169,7 @@ def _best(slices: list[int], scored: int, limit: int) -> list[int]:
                 break
             chosen.append(rank)
 
-    def score(rank):
-        return sum(((bits >> rank) & 1) << j for j, bits in enumerate(slices))
-
-    return sorted(chosen, key=lambda rank: (-score(rank), rank))
+    return sorted(chosen, key=lambda rank: (-score_at(slices, rank), rank))
 
 
 def _entry(article) -> tuple:
@@ -168,10 +185,11 @@ def _terms(entry) -> set:
 
 #: The last ranking, for a process that builds the same site again (``invoke livereload``):
 #: source path -> entry, the order of the list, the related paths, the paths whose lists the
-#: category filled. Only articles that share a term with an article whose entry changed (or
-#: was added or removed), or whose list the changed article's category filled, are ranked
-#: again (by ``RelatedIndex``, the one ranking): the others' lists are the same, with the
-#: objects looked up again.
+#: category filled, and each list's floor (the score another article needs to enter it). An
+#: article is ranked again (by ``RelatedIndex``, the one ranking) only if its list held an
+#: article whose entry changed (or was removed), its list was filled by the category of a
+#: changed article, or a changed article now scores at least its floor against it; the others'
+#: lists are the same, with the objects looked up again.
 _last: dict = {}
 
 
@@ -192,40 +210,41 @@ def link_articles(generators) -> None:
         last = _last.get(key)
         changed = None
         if last is not None:
-            old_entries, old_order, old_related, old_short = last
+            old_entries, old_order, old_related, old_short, old_floor = last
             changed = {p for p in entries.keys() | old_entries.keys()
                        if entries.get(p) != old_entries.get(p)}
             if ([p for p in order if p not in changed]
                     != [p for p in old_order if p not in changed]):
                 changed = None  # the others moved: rank everything again
-        index = None
-        related, short = {}, set()
+        index = RelatedIndex(articles)
+        related, short, floors = {}, set(), {}
         if changed is not None:
-            terms, categories = set(), set()
+            categories = set()
             for p in changed:
                 for entry in (entries.get(p), old_entries.get(p)):
                     if entry is not None:
-                        terms |= _terms(entry)
                         categories.add(entry[1])
             by_path = {a.source_path: a for a in articles}
+            # every article's score against each changed article as it is now
+            against = [index.scores(by_path[p])[0] for p in changed if p in by_path]
         for article in articles:
             path = article.source_path
             if changed is not None and path not in changed and not (
                     path in old_short and entries[path][1] in categories) \
-                    and not (terms and terms & _terms(entries[path])):
-                article.related_articles = [by_path[p] for p in old_related[path]]
-                related[path] = old_related[path]
-                if path in old_short:
-                    short.add(path)
-                continue
-            if index is None:
-                index = RelatedIndex(articles)
-            article.related_articles, filled = index.ranked(article, limit)
+                    and not any(p in changed for p in old_related[path]):
+                rank = index.rank_of(article)
+                if not any(score_at(slices, rank) >= old_floor[path] for slices in against):
+                    article.related_articles = [by_path[p] for p in old_related[path]]
+                    related[path], floors[path] = old_related[path], old_floor[path]
+                    if path in old_short:
+                        short.add(path)
+                    continue
+            article.related_articles, filled, floors[path] = index.ranked(article, limit)
             related[path] = [o.source_path for o in article.related_articles]
             if filled:
                 short.add(path)
         _last.clear()  # one site at a time: a new site (or a test's) starts afresh
-        _last[key] = (entries, order, related, short)
+        _last[key] = (entries, order, related, short, floors)
 
 
 def check_settings(pelican) -> None:
