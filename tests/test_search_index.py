@@ -240,3 +240,22 @@ def test_a_large_year_is_split_into_runs_of_months():
     assert set(part_names(busy, size=20)) == {"2025-01", "2025-07"}
     assert part_names(quiet, size=2) == ["2020-2021", "2020-2021", "2022-2023", "2022-2023",
                                          "2024-2026", "2024-2026"]
+
+
+def test_builds_into_two_outputs_keep_each_its_own_fingerprints(tmp_path):
+    """Two outputs built with one cache folder (a preview and a publish, or tests side by side):
+    each keeps what it knows, and a second build of either remakes nothing."""
+    from newsroom import site
+    from tests.helpers import write_files
+
+    write_files(tmp_path / "content", _files(3))
+    cache = tmp_path / "cache"
+    outputs = (tmp_path / "a", tmp_path / "b")
+    made = {}
+    for output in (*outputs, *outputs):
+        site.build("pelicanconf.py", PATH=tmp_path / "content", OUTPUT_PATH=output,
+                   CACHE_PATH=cache, NEWSROOM_STRICT=True)
+        entry = output / "pagefind" / "2020" / "pagefind-entry.json"
+        made.setdefault(output, entry.stat().st_mtime_ns)
+        assert entry.stat().st_mtime_ns == made[output]  # the second build remade nothing
+    assert len(list((cache / "search").glob("*.json"))) == 2

@@ -361,7 +361,7 @@ def _pagefind_version() -> str:
 def _state(settings) -> Path | None:
     """Where the fingerprints of the index's parts are kept: the cache folder."""
     cache = settings.get("CACHE_PATH")
-    return Path(cache) / "search" / "parts.json" if cache else None
+    return Path(cache) / "search" if cache else None
 
 
 def start_early(generator, writer) -> None:

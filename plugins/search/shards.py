@@ -11,10 +11,11 @@ filter of every article page).
 
 A part is made again only when what Pagefind reads in it changed: the ``data-pagefind-body``
 element of each of its pages and the page's language (its fingerprint is kept in the cache
-folder, with the fingerprint of the bundle it gave). Editing an article reindexes its year
-only; a page outside the article body (related stories, previous and next links) changing
-reindexes nothing. Each part is written beside the old one (``<year>.moi``) and put in its
-place when complete, so the search page keeps working while a live session reindexes.
+folder, a file per output folder, with the fingerprint of the bundle it gave). Editing an
+article reindexes its own part only; a page outside the article body (related stories, previous
+and next links) changing reindexes nothing. Each part is written beside the old one
+(``<part>.moi``) and put in its place when complete, so the search page keeps working while a
+live session reindexes.
 
 This file is run as a program in its own process (:func:`main`, a job file as its argument)
 so that the build goes on while the parts are made, and only one Pagefind runs at a time.
@@ -169,7 +170,10 @@ def run(job: dict) -> int:
     """Make the parts of ``job``; return how many were made (the others were up to date)."""
     links, bundle = Path(job["links"]), Path(job["bundle"])
     parts = job["parts"]  # newest first
-    state_path = Path(job["state"]) if job.get("state") else None
+    state_path = None
+    if job.get("state"):  # a file per output folder: builds of other outputs keep theirs
+        name = hashlib.blake2b(str(bundle).encode(), digest_size=8).hexdigest()
+        state_path = Path(job["state"]) / f"{name}.json"
     state = {}
     if state_path is not None:
         try:
@@ -214,11 +218,16 @@ def run(job: dict) -> int:
 
 
 def _save(path: Path, bundle: Path, parts: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps({"bundle": str(bundle), "parts": parts}, sort_keys=True),
-                         encoding="utf-8")
-    os.replace(temporary, path)
+    """Keep the fingerprints for the next run; if that fails, the next run makes every part."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps({"bundle": str(bundle), "parts": parts},
+                                        sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        _say("CẢNH BÁO", f"không ghi được {path} ({exc}); lần dựng sau sẽ làm lại cả chỉ mục")
 
 
 def main(argv: list[str]) -> int:
