@@ -28,7 +28,7 @@ Settings (checked at start-up)::
         "save_as": "tim-kiem/index.html",
         "bundle_dir": "pagefind",           # where the index goes (a part per year)
         "index": True,                      # False: write the page but do not run Pagefind
-        "part_size": 800,                   # a year with more articles is split by months
+        "part_size": 1500,                  # a year with more articles is split by months
     }
 """
 from __future__ import annotations
@@ -65,7 +65,7 @@ DEFAULTS = {
     "save_as": "tim-kiem/index.html",
     "bundle_dir": "pagefind",
     "index": True,
-    "part_size": 800,
+    "part_size": 1500,
 }
 TIMEOUT = 300
 #: The element Pagefind reads on each page: the article (templates/article.html); Pagefind
@@ -97,7 +97,7 @@ def search_settings(settings) -> dict:
     size = merged["part_size"]
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise SearchSettingsError("plugins.search: SEARCH['part_size'] phải là số nguyên dương "
-                                  "(số bài tối đa của một phần chỉ mục, ví dụ 800)")
+                                  "(số bài tối đa của một phần chỉ mục, ví dụ 1500)")
     return merged
 
 
@@ -139,13 +139,17 @@ def add_folded_words(generators) -> None:
                 (item.save_as for item in items),
                 part_names([item.date for item in items], size)))
         for article in getattr(generator, "articles", None) or ():
+            # A live session keeps the objects of unchanged articles (their file unchanged, so
+            # their text and terms too: a data change restarts it): nothing to fold again.
+            seen = article.__dict__.get("_search_texts")
+            if seen is not None and seen[2] is article._content and seen[0] == article.title:
+                continue
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
                 names += [getattr(t, "name", str(t)) for t in getattr(article, plural, None) or ()]
             texts = (article.title, article.metadata.get("summary", ""), article._content,
                      article.metadata.get("question", ""), " ".join(names))
-            # A live session keeps unchanged articles: fold only what changed.
-            if article.__dict__.get("_search_texts") != texts:
+            if seen != texts:
                 article.search_folded = folded_words(*texts)
                 article._search_texts = texts
 

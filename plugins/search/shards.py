@@ -3,7 +3,7 @@
 Pagefind 1.5 holds a whole index in memory while it writes it: about 250 KB for each article,
 2.5 GB for 10,000 articles in one bundle. So the article pages are indexed by year, into
 ``<output>/pagefind/<part>/``, one part after the other, each of ``SEARCH["part_size"]``
-articles at most (800: some 200 MB for Pagefind): years with few articles share a part, a year
+articles at most (1500: some 400 MB for Pagefind): years with few articles share a part, a year
 with more is split into runs of months (:func:`part_names`). ``<output>/pagefind/shards.json`` lists the
 parts, newest first. The search page loads the newest part and merges the others into it
 (Pagefind's ``mergeIndex``); results sorted by date are gathered a year at a time (the ``year``
