@@ -1,10 +1,10 @@
 """Static search with Pagefind, for readers who type without accents.
 
 After every build (Pelican's ``finalized`` signal) Pagefind indexes the article pages in the
-output folder into ``<output>/pagefind/``, a part per year; the search page ``/tim-kiem/`` (written here through
-Pelican's writer, template ``search.html``) and the header's search box query that index from the
-browser. Templates mark what is indexed (``data-pagefind-body``), the filters (campaign, theme,
-unit, category) and the date sort.
+output folder into ``<output>/pagefind/``, in parts by time; the search page ``/tim-kiem/``
+(written here through Pelican's writer, template ``search.html``) and the header's search box
+query that index from the browser. Templates mark what is indexed (``data-pagefind-body``), the
+filters (campaign, theme, unit, category, year) and the date sort.
 
 Pagefind matches "cong" with "công" by itself, but not "doan" with "đoàn": đ is a letter of its
 own, not a letter with a mark. So each article carries ``article.search_folded``, the accent-free
@@ -14,19 +14,20 @@ search page folds the query the same way (``newsroom.text.fold``) before searchi
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
 them, so the thousands of list and term pages are never read) and reads only the
 ``data-pagefind-body`` element of each (``--root-selector``; the language still comes from each
-page's ``<html lang>``, so translations keep an index of their own). The index is made in parts,
-one per year, one after the other (:mod:`.shards`: Pagefind's memory grows with the pages of one
-run), each part put in a fixed order (``bundle.stabilize``) so the same pages give the same
-files, and made again only when its pages changed. The run starts as soon as the article pages
-are written (``article_writer_finalized``) and works while the build writes the list and term
-pages; the build waits for it at the end (``finalized``).
+page's ``<html lang>``, so translations keep an index of their own). The index is made in parts
+of ``part_size`` articles at most (years shared or split by months), one after the other
+(:mod:`.shards`: Pagefind's memory grows with the pages of one run), each part put in a fixed
+order (``bundle.stabilize``) so the same pages give the same files, and made again only when
+its pages changed. The run starts as soon as the article pages are written
+(``article_writer_finalized``) and works while the build writes the list and term pages; the
+build waits for it at the end (``finalized``).
 
 Settings (checked at start-up)::
 
     SEARCH = {
         "url": "tim-kiem/",                 # the search page
         "save_as": "tim-kiem/index.html",
-        "bundle_dir": "pagefind",           # where the index goes (a part per year)
+        "bundle_dir": "pagefind",           # where the index goes, a folder per part
         "index": True,                      # False: write the page but do not run Pagefind
         "part_size": 1500,                  # a year with more articles is split by months
     }
@@ -78,7 +79,7 @@ _FOLDED: dict[str, str] = {}  # word -> fold(word): the same few hundred đ-word
 #: Output folder -> the article pages of the build in progress (set when every generator has
 #: read its content, used and dropped when the build is finalized), and the Pagefind run
 #: started once those pages were written.
-_PAGES: dict[str, list[str]] = {}
+_PAGES: dict[str, dict[str, str]] = {}  # output -> {page: its part}
 _RUNNING: dict[str, "PagefindRun"] = {}
 #: Runs in the background of a live session (stopped with the session, or at exit).
 _BACKGROUND: set = set()
@@ -231,7 +232,7 @@ def _link_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
-#: The part of the index that pages given without a year go to (benchmarks, whole folders).
+#: The one part of pages given without parts (benchmarks, whole folders).
 ALL = "tat-ca"
 SHARDS = Path(__file__).with_name("shards.py")
 
@@ -243,13 +244,13 @@ def _every_page(output: Path, bundle: Path) -> dict[str, str]:
 
 
 class PagefindRun:
-    """One run of the search index into ``output/bundle_dir``, one part per year
+    """One run of the search index into ``output/bundle_dir``, part by part
     (:mod:`.shards`, in a process of its own): :meth:`start` launches it (in the background),
     :meth:`finish` waits for it and reports what it said.
 
     ``pages`` maps each page (path relative to ``output``) to its part; a plain list of pages
-    makes one part, ``None`` indexes every page of the output. With ``state`` (a file in the
-    cache folder) the parts whose pages did not change are kept as they are."""
+    makes one part, ``None`` indexes every page of the output. With ``state`` (a folder in
+    the cache) the parts whose pages did not change are kept as they are."""
 
     def __init__(self, output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
                  language: str | None = None, background: bool = False,
@@ -447,7 +448,7 @@ def _index(output: Path, bundle_dir: str, pages=None, background: bool = False,
 def _done(bundle: Path, done: str) -> None:
     if done:
         made, _, parts = done.partition("/")
-        logger.info("Tìm kiếm: chỉ mục Pagefind trong %s: %s phần (theo năm), làm lại %s",
+        logger.info("Tìm kiếm: chỉ mục Pagefind trong %s: %s phần (theo thời gian), làm lại %s",
                     bundle, parts, made)
 
 

@@ -1,13 +1,14 @@
-"""The search index in parts, one Pagefind bundle per year, made one part at a time.
+"""The search index in parts, one Pagefind bundle per part, made one part at a time.
 
 Pagefind 1.5 holds a whole index in memory while it writes it: about 250 KB for each article,
-2.5 GB for 10,000 articles in one bundle. So the article pages are indexed by year, into
-``<output>/pagefind/<part>/``, one part after the other, each of ``SEARCH["part_size"]``
-articles at most (1500: some 400 MB for Pagefind): years with few articles share a part, a year
-with more is split into runs of months (:func:`part_names`). ``<output>/pagefind/shards.json`` lists the
-parts, newest first. The search page loads the newest part and merges the others into it
-(Pagefind's ``mergeIndex``); results sorted by date are gathered a year at a time (the ``year``
-filter of every article page).
+2.5 GB for 10,000 articles in one bundle. So the article pages are indexed in parts that follow
+each other in time, into ``<output>/pagefind/<part>/``, one part after the other, each of
+``SEARCH["part_size"]`` articles at most (1500: some 400 MB for Pagefind): years with few
+articles share a part, a year with more is split into runs of months (:func:`part_names`).
+``<output>/pagefind/shards.json`` lists the parts, newest first. The search page loads the
+newest part and merges the others into it (Pagefind's ``mergeIndex``), each with a ``part``
+filter; results sorted by date are gathered a part at a time, in time order
+(``theme/static/js/search.js``).
 
 A part is made again only when what Pagefind reads in it changed: the ``data-pagefind-body``
 element of each of its pages and the page's language (its fingerprint is kept in the cache
