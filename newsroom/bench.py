@@ -77,68 +77,70 @@ def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
     return {"rss_kb": own, "children_rss_kb": children}
 
 
-def _pss_kb(pid: int) -> int:
-    """The proportional set size of process ``pid`` (its pages, shared ones divided among the
-    processes sharing them), in KB; 0 if it has ended."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+class Peak:
+    """Peak memory of process ``pid`` (this one by default) and all its descendants, sampled
+    from /proc every ``every`` seconds on a thread: resident (``rss``, KB, shared pages counted
+    in each process) and proportional (``pss``, KB, shared pages split among the processes
+    sharing them: the memory they really need at once). A peak shorter than ``every`` can be
+    missed; zeros where /proc is missing."""
 
-
-def tree_pss_kb(root: int) -> int:
-    """The memory that process ``root`` and all its descendants use together (PSS, KB)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                    data = stat.read()
-            except OSError:
-                continue
-            parent = int(data[data.rindex(b")") + 2:].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        todo.extend(children.get(pid, ()))
-        total += _pss_kb(pid)
-    return total
-
-
-class PeakMemory:
-    """Samples :func:`tree_pss_kb` of a process every ``every`` seconds, in a thread, and keeps
-    the highest: the memory a build really needs at once, its workers and Pagefind included
-    (a peak shorter than ``every`` can be missed)."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.peak_kb = pid, every, 0
+    def __init__(self, pid: int | None = None, every: float = 0.05):
+        self.pid, self.every = pid or os.getpid(), every
+        self.rss = self.pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @staticmethod
+    def _kb(pid: int, name: str, field: str) -> int:
+        try:
+            with open(f"/proc/{pid}/{name}", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        found = []
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                    found += [int(p) for p in handle.read().split()]
+        except OSError:
+            pass
+        return found
+
+    def sample(self) -> None:
+        pids, stack = [], [self.pid]
+        while stack:
+            pid = stack.pop()
+            pids.append(pid)
+            stack += self._children(pid)
+        self.rss = max(self.rss, sum(self._kb(p, "status", "VmRSS:") for p in pids))
+        self.pss = max(self.pss, sum(self._kb(p, "smaps_rollup", "Pss:") for p in pids))
+
     def _run(self):
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
-            self._stop.wait(self.every)
+        while not self._stop.wait(self.every):
+            self.sample()
 
     def __enter__(self):
+        self.sample()
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self.sample()
 
 
 def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
     """Run one build in a child process: wall time (s), CPU (s) and peak memory (MB).
 
     ``memory_mb`` is the highest memory the build and all its child processes used at once
-    (:class:`PeakMemory`, PSS). ``memory_rss_mb`` is the build process's peak RSS plus the
+    (:class:`Peak`, PSS). ``memory_rss_mb`` is the build process's peak RSS plus the
     largest peak RSS of its children, which counts pages shared with forked workers twice and
     adds peaks that never happened together: an upper bound."""
     start = time.perf_counter()
@@ -146,7 +148,7 @@ def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newsroom.bench", "_build", variant, str(content),
              str(output), str(cache)], cwd=ROOT, stdout=out, stderr=err, text=True)
-        with PeakMemory(proc.pid) as peak:
+        with Peak(proc.pid, every=0.1) as peak:
             _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -157,7 +159,7 @@ def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
         raise RuntimeError(f"bản dựng {variant} lỗi:\n{stdout[-3000:]}\n{stderr[-3000:]}")
     info = json.loads(stdout.strip().splitlines()[-1])
     return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-            "memory_mb": peak.peak_kb / 1024,
+            "memory_mb": peak.pss / 1024,
             "memory_rss_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
 
 

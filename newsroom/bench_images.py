@@ -10,7 +10,6 @@ import random
 import resource
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,8 @@ from plugins.images.batch import run
 from plugins.images.cache import Cache
 from plugins.images.images import DEFAULTS, Plan
 from plugins.images.process import Limits
+
+from .bench import Peak
 
 
 def camera_photo(size=(4000, 3000), seed=0) -> bytes:
@@ -123,68 +124,6 @@ def report(figures: dict) -> str:
 
 
 # ---------------------------------------------------------------- social cards
-
-class Peak:
-    """Peak memory of this process and its children (worker processes), sampled from /proc
-    every 50 ms on a thread: resident (RSS, shared pages counted in each process) and
-    proportional (PSS, shared pages split). Zeros where /proc is missing."""
-
-    def __init__(self, every: float = 0.05):
-        self.every = every
-        self.rss = self.pss = self.main_rss = self.workers = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def _kb(pid: int, name: str, field: str) -> int:
-        try:
-            with open(f"/proc/{pid}/{name}", encoding="ascii") as handle:
-                for line in handle:
-                    if line.startswith(field):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
-    @staticmethod
-    def _children(pid: int) -> list[int]:
-        found = []
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
-                    found += [int(p) for p in handle.read().split()]
-        except OSError:
-            pass
-        return found
-
-    def sample(self) -> None:
-        me = os.getpid()
-        kids, stack = [], self._children(me)
-        while stack:
-            pid = stack.pop()
-            kids.append(pid)
-            stack += self._children(pid)
-        pids = [me, *kids]
-        main = self._kb(me, "status", "VmRSS:")
-        self.main_rss = max(self.main_rss, main)
-        self.rss = max(self.rss, main + sum(self._kb(p, "status", "VmRSS:") for p in kids))
-        self.pss = max(self.pss, sum(self._kb(p, "smaps_rollup", "Pss:") for p in pids))
-        self.workers = max(self.workers, len(kids))
-
-    def _run(self):
-        while not self._stop.wait(self.every):
-            self.sample()
-
-    def __enter__(self):
-        self.sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
 
 def card_jobs(count: int, mixed: bool = True, seed: int = 2020):
     """``count`` card jobs as the plugin makes them for articles without a cover: titles,

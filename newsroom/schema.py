@@ -339,7 +339,8 @@ def file_problem(path: Path, size: int, head: bytes,
             head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS):
         return _HEIC
     if size > max_bytes:
-        return (f"ảnh nặng {_amount(size / 1048576)} MB, quá giới hạn "
+        # the size rounded up: a photo just over 20 MB reads "20.1 MB", never "20 MB"
+        return (f"ảnh nặng {_amount(-(-size * 10 // 1048576) / 10)} MB, quá giới hạn "
                 f"{_amount(max_bytes / 1048576)} MB", _SHRINK)
     return None
 
@@ -356,10 +357,9 @@ def pixels_problem(width: int | None, height: int | None,
     return None
 
 
-def image_problem(path: Path, max_bytes: int | None = None,
-                  max_pixels: int | None = None) -> tuple[str, str] | None:
-    """What is wrong with an image file, as ``(message, fix)``, or None when it is usable.
-    The limits default to :data:`IMAGE_MAX_BYTES` and :data:`IMAGE_MAX_PIXELS`.
+def image_problem(path: Path) -> tuple[str, str] | None:
+    """What is wrong with an image file, as ``(message, fix)``, or None when it is usable,
+    with the limits :data:`IMAGE_MAX_BYTES` and :data:`IMAGE_MAX_PIXELS`.
 
     Cheap enough for every commit: Pillow reads the header only, and a file is decoded (at
     1/8 scale) only when its end marker is missing, which is how a truncated upload looks.
@@ -367,13 +367,11 @@ def image_problem(path: Path, max_bytes: int | None = None,
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
-    max_bytes = IMAGE_MAX_BYTES if max_bytes is None else max_bytes
-    max_pixels = IMAGE_MAX_PIXELS if max_pixels is None else max_pixels
     ext = path.suffix.lower()
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(32)
-    bad = file_problem(path, size, head, max_bytes)
+    bad = file_problem(path, size, head, IMAGE_MAX_BYTES)
     if bad is not None:
         return bad
     if ext not in IMAGE_EXTENSIONS:
@@ -384,7 +382,7 @@ def image_problem(path: Path, max_bytes: int | None = None,
     try:
         with Image.open(path) as im:
             width, height = im.size
-            bad = pixels_problem(width, height, max_pixels)
+            bad = pixels_problem(width, height, IMAGE_MAX_PIXELS)
             if bad is not None:
                 return bad
             if not _ends_whole(path, im.format, size):

@@ -125,7 +125,7 @@ def _card_jobs(count: int) -> list[Job]:
     return jobs
 
 
-LIMITS = Limits(DEFAULTS["max_bytes"], DEFAULTS["max_pixels"], tuple(DEFAULTS["quality"].items()))
+LIMITS = Limits.from_conf(DEFAULTS)
 
 
 def test_many_cards_drawn_in_chunks_by_workers_then_reused(tmp_path):

@@ -148,7 +148,8 @@ def _estimate(todo: list) -> float:
 
 
 def loaded(names: tuple[str, ...]) -> list[str]:
-    """Which of ``names`` are imported in this process (run in a worker: what it holds)."""
+    """Which of ``names`` are imported in this process (run in a worker: what it holds; the
+    card tests ask it)."""
     return [name for name in names if name in sys.modules]
 
 

@@ -57,11 +57,10 @@ def missing(text: str, font_path: str) -> set[str]:
 
 
 def drawable(text: str, font_path: str) -> str:
-    have = charset(font_path)
-    if all(ord(c) in have or c.isspace() for c in text):
-        return " ".join(text.split())
     gaps = missing(text, font_path)
-    return " ".join("".join(c for c in text if c not in gaps).split())
+    if gaps:
+        text = "".join(c for c in text if c not in gaps)
+    return " ".join(text.split())
 
 
 @functools.lru_cache(maxsize=64)
