@@ -37,17 +37,10 @@ def clean(c):
 @task(help={"strict": "dừng lại nếu nội dung có lỗi (như khi xuất bản)"})
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
-    import json
-
-    from newsroom import site
-
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
-    # Nothing changed: no build. Pelican's -e replaces a whole setting, so FASTBUILD of
-    # pelicanconf.py is given again with the flag; one -e with every pair: Pelican keeps
+    # Nothing changed: no build (plugins/fastbuild). One -e with every pair: Pelican keeps
     # only the last -e given.
-    fast = {**(site.settings_for("pelicanconf.py").get("FASTBUILD") or {}),
-            "skip_unchanged_build": True}
-    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors -e 'FASTBUILD={json.dumps(fast)}'"
+    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors -e FASTBUILD_SKIP_UNCHANGED=true"
           + (" NEWSROOM_STRICT=true" if strict else ""),
           env=env, pty=False)
 
@@ -325,7 +318,10 @@ def bench_reader(c, copies=20):
 @task(help={"output": "thư mục đầu ra đã dựng (mặc định output/; không bị sửa)",
             "compare": "đo thêm cách chạy cũ: Pagefind đọc mọi trang"})
 def bench_search(c, output="output", compare=False):
-    """Đo chỉ mục tìm kiếm trên một trang đã dựng: Pagefind (chỉ bài viết, hai lần), gấp chữ đ."""
+    """Đo chỉ mục tìm kiếm trên bản dựng (thư mục output/).
+
+    Pagefind (chỉ bài viết, chạy hai lần) và bước viết không dấu các từ có chữ đ (đoàn → doan).
+    """
     from newsroom import search_bench
 
     for key, value in search_bench.run(Path(output), compare=compare).items():

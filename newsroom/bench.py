@@ -68,10 +68,9 @@ def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
     else:
         from . import site
 
-        fast = {**(site.settings_for("pelicanconf.py").get("FASTBUILD") or {}),
-                "skip_unchanged_build": True}  # as `invoke build` does
         site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache,
-                   NEWSROOM_STRICT=True, FASTBUILD=fast)
+                   NEWSROOM_STRICT=True,
+                   FASTBUILD_SKIP_UNCHANGED=True)  # as `invoke build` does
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"rss_kb": own, "children_rss_kb": children}

@@ -7,7 +7,9 @@ Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up)
 - ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
 - ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
   build into the same output folder, do not build again (``stamp``). Off by default (a build
-  called from code builds); ``invoke build`` turns it on;
+  called from code builds); ``invoke build`` turns it on with the setting
+  ``FASTBUILD_SKIP_UNCHANGED = True`` (``pelican -e``, which replaces a whole setting, so the
+  rest of ``FASTBUILD`` stays as configured);
 - ``always``: more template names whose pages are rendered on every live update.
 
 The plugin replaces no Pelican code globally except the memo of ``url``/``save_as`` while
@@ -42,6 +44,8 @@ _KEY = "_fastbuild"  # per-build state, kept in the build's context dict
 def options(settings) -> dict:
     """``FASTBUILD`` merged over the defaults, checked."""
     merged = plugin_settings(settings, "FASTBUILD", DEFAULTS, "plugins.fastbuild")
+    if settings.get("FASTBUILD_SKIP_UNCHANGED") is not None:
+        merged["skip_unchanged_build"] = bool(settings["FASTBUILD_SKIP_UNCHANGED"])
     if not isinstance(merged["workers"], int) or merged["workers"] < 0:
         raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
     merged["workers"] = merged["workers"] or os.cpu_count() or 1

@@ -179,10 +179,6 @@ def _entry(article) -> tuple:
             *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
 
 
-def _terms(entry) -> set:
-    return {(plural, key) for plural, keys in zip(WEIGHTS, entry[2:]) for key in keys}
-
-
 #: The last ranking, for a process that builds the same site again (``invoke livereload``):
 #: source path -> entry, the order of the list, the related paths, the paths whose lists the
 #: category filled, and each list's floor (the score another article needs to enter it). An
@@ -216,7 +212,8 @@ def link_articles(generators) -> None:
             if ([p for p in order if p not in changed]
                     != [p for p in old_order if p not in changed]):
                 changed = None  # the others moved: rank everything again
-        index = RelatedIndex(articles)
+        # Only text changed (or nothing): every list stays, no index needed.
+        index = RelatedIndex(articles) if changed != set() else None
         related, short, floors = {}, set(), {}
         if changed is not None:
             categories = set()
@@ -232,8 +229,8 @@ def link_articles(generators) -> None:
             if changed is not None and path not in changed and not (
                     path in old_short and entries[path][1] in categories) \
                     and not any(p in changed for p in old_related[path]):
-                rank = index.rank_of(article)
-                if not any(score_at(slices, rank) >= old_floor[path] for slices in against):
+                if not any(score_at(slices, index.rank_of(article)) >= old_floor[path]
+                           for slices in against):
                     article.related_articles = [by_path[p] for p in old_related[path]]
                     related[path], floors[path] = old_related[path], old_floor[path]
                     if path in old_short:
