@@ -213,7 +213,7 @@ def _rules_cached(data_dir: str, _stamp):
     index = _Index()
     return ([_compile(e, index) for e in campaigns.values()],
             [_compile(e, index) for e in themes.values()], campaigns, themes, index,
-            {slug: i for i, slug in enumerate(themes)})
+            {slug: i for i, slug in enumerate(themes)}, {})
 
 
 def rules(data_dir=None):
@@ -226,7 +226,7 @@ def _rules(data_dir=None):
     folder = str(data_dir or data.DATA_DIR)
     stamp = (_mtime(os.path.join(folder, "campaigns.yml")),
              _mtime(os.path.join(folder, "themes.yml")))
-    return _rules_cached(str(Path(folder)), stamp)
+    return _rules_cached(folder, stamp)
 
 
 def _fields(values: dict, body: str, index: _Index) -> dict:
@@ -288,6 +288,14 @@ def _first_match(rule: _Rule, fields: dict, body_hits: int, spans: list):
     return None
 
 
+def _in_window(campaign_rules: list, by_day: dict, day: dt.date) -> tuple:
+    """The rules of the campaigns whose window holds ``day``, worked out once per day."""
+    found = by_day.get(day)
+    if found is None:
+        found = by_day[day] = tuple(r for r in campaign_rules if in_window(r.entry, day))
+    return found
+
+
 def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decision]]:
     """``{"campaign": [Decision...], "theme": [Decision...]}`` for one article.
 
@@ -295,7 +303,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
     tags, campaign, theme...); ``body`` is the Markdown body. Slugs unknown to the data files
     are left out here (the schema reports them as errors).
     """
-    campaign_rules, theme_rules, campaigns, themes, index, order = _rules(data_dir)
+    campaign_rules, theme_rules, campaigns, themes, index, order, by_day = _rules(data_dir)
     fields = None  # found when a campaign or theme is not written in the article
     result: dict[str, list[Decision]] = {"campaign": [], "theme": []}
 
@@ -309,9 +317,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
             when = (when.astimezone(TZ) if when.tzinfo else when).date()
         elif not isinstance(when, dt.date):
             when = None
-        for rule in campaign_rules:
-            if when is None or not in_window(rule.entry, when):
-                continue
+        for rule in _in_window(campaign_rules, by_day, when) if when is not None else ():
             if fields is None:
                 fields = _fields(values, body, index)
             why = _first_match(rule, fields, rule.entry.get("body_hits") or 1, index.spans)
@@ -329,7 +335,10 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
     else:
         if fields is None:
             fields = _fields(values, body, index)
+        head, found = fields["head"], fields["body"]
         for rule in theme_rules:
+            if rule.ids.isdisjoint(head) and rule.ids.isdisjoint(found):
+                continue  # none of its keywords anywhere (most themes, most articles)
             why = _first_match(rule, fields, rule.entry.get("body_hits") or THEME_BODY_HITS,
                                index.spans)
             if why:
