@@ -121,7 +121,8 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["title"] = path.stem
             metadata["status"] = "draft"
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
-        metadata.setdefault("slug", slugify(metadata["title"]) or slugify(path.stem))
+        if "slug" not in metadata:  # a written Slug: needs no slug made from the title
+            metadata["slug"] = slugify(metadata["title"]) or slugify(path.stem)
         if kind == "article":
             # Campaigns and themes are decided here, from what was just read, so the decision
             # is cached and computed on every core with the rest of the file (plugins/fastbuild)
