@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 from markdown import Markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -72,6 +74,8 @@ class NewsroomMarkdownReader(MarkdownReader):
             md = self._md_reused = Markdown(**self.settings["MARKDOWN"])
             if "meta" in md.preprocessors:
                 md.preprocessors.deregister("meta")
+            if "smarty" in md.treeprocessors:
+                _skip_when_idle(md.treeprocessors["smarty"])
         else:
             md.reset()
         return md
@@ -136,6 +140,25 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["has_errors"] = True
         metadata["problems"] = problems
         return content, metadata
+
+
+def _skip_when_idle(processor) -> None:
+    """Let an inline pass of its own (the ``smarty`` extension's: dashes and ellipses, a
+    second walk over every text of the page, a sixth of the Markdown time) skip a page where
+    none of its patterns matches any text: the pass would leave such a page as it is."""
+    tests = [p.getCompiledRegExp().search if isinstance(p, InlineProcessor)
+             else p.getCompiledRegExp().match for p in processor.inlinePatterns]
+    run = processor.run
+
+    def run_when_needed(tree, ancestors=None):
+        for element in tree.iter():
+            for text in (element.text, element.tail):
+                if text and not isinstance(text, AtomicString) and any(
+                        test(text) for test in tests):
+                    return run(tree, ancestors)
+        return tree
+
+    processor.run = run_when_needed
 
 
 def _mtime(path: Path) -> dt.datetime:
