@@ -142,20 +142,43 @@ class NewsroomMarkdownReader(MarkdownReader):
         return content, metadata
 
 
+#: What a text must hold for one of smarty's patterns of dashes and ellipses to match it.
+_NEEDS = {r"(?<!-)---(?!-)": "---", r"(?<!-)--(?!-)": "--", r"(?<!\.)\.{3}(?!\.)": "..."}
+
+
 def _skip_when_idle(processor) -> None:
     """Let an inline pass of its own (the ``smarty`` extension's: dashes and ellipses, a
     second walk over every text of the page, a sixth of the Markdown time) skip a page where
-    none of its patterns matches any text: the pass would leave such a page as it is."""
-    tests = [p.getCompiledRegExp().search if isinstance(p, InlineProcessor)
-             else p.getCompiledRegExp().match for p in processor.inlinePatterns]
+    none of its patterns matches any text: the pass would leave such a page as it is. A
+    pattern of :data:`_NEEDS` is looked for by what it needs (a substring test); any other
+    by its own expression."""
+    needs, tests = set(), []
+    for pattern in processor.inlinePatterns:
+        need = _NEEDS.get(getattr(pattern, "pattern", None))
+        if need:
+            needs.add(need)
+        else:
+            found = pattern.getCompiledRegExp()
+            tests.append(found.search if isinstance(pattern, InlineProcessor) else found.match)
+    # "--" in a text is enough to look further for "---" too
+    needs = tuple(n for n in needs if not any(o != n and o in n for o in needs))
     run = processor.run
+
+    def matches(text) -> bool:
+        for need in needs:
+            if need in text:
+                return True
+        for test in tests:
+            if test(text):
+                return True
+        return False
 
     def run_when_needed(tree, ancestors=None):
         for element in tree.iter():
-            for text in (element.text, element.tail):
-                if text and not isinstance(text, AtomicString) and any(
-                        test(text) for test in tests):
-                    return run(tree, ancestors)
+            text, tail = element.text, element.tail
+            if (text and matches(text) and not isinstance(text, AtomicString)
+                    or tail and matches(tail) and not isinstance(tail, AtomicString)):
+                return run(tree, ancestors)
         return tree
 
     processor.run = run_when_needed
