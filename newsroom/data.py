@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from pathlib import Path
 
 import yaml
@@ -74,9 +75,10 @@ def _memoized(name: str):
 
         @functools.wraps(func)
         def lookup(value: str, data_dir=None):
-            path = Path(data_dir or DATA_DIR) / f"{name}.yml"
+            # os.path, not Path: this runs for every article a build reads
+            path = os.path.join(data_dir or DATA_DIR, f"{name}.yml")
             try:
-                key = (value, str(path), path.stat().st_mtime_ns)
+                key = (value, path, os.stat(path).st_mtime_ns)
             except OSError:
                 return func(value, data_dir)
             if key not in cache:

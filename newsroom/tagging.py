@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from . import data
 from .campaigns import in_window
+from .dates import TZ
 from .text import fold
 
 #: How many keyword occurrences in the body alone make an article part of a theme.
@@ -59,55 +61,147 @@ class Decision:
         return f"{self.slug}: {self.reason}"
 
 
-#: Combining marks of the Unicode block Vietnamese uses, removed in one regex pass.
-_MARKS = re.compile("[" + "".join(chr(c) for c in range(0x300, 0x370)
-                                  if unicodedata.combining(chr(c))) + "]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Combining marks of the Unicode block Vietnamese uses: what NFD makes of Vietnamese accents.
+_MARKS = "".join(chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c)))
+#: Any other character that is not ASCII (typographic quotes and dashes, other scripts...).
+_OTHER = re.compile(f"[^\\x00-\\x7f{_MARKS}]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+#: ASCII bytes: letters lowercased, digits kept, anything else a space.
+_ASCII_WORDS = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32
+                     for c in range(256))
 
 
-def _fold(text: str) -> str:
-    """:func:`newsroom.text.fold`, done block-wise: the same result, many times faster on a
-    long body (``fold`` looks at every character in Python)."""
+@functools.lru_cache(maxsize=4096)
+def _other(char: str) -> str:
+    """What one character outside ASCII and the accent block folds to, as ASCII: its letters
+    and digits, and a space for anything else (a combining mark folds to nothing)."""
+    return _NOT_WORD.sub(" ", fold(char).lower())
+
+
+def _folded(text: str) -> bytes:
+    """``text`` as ASCII bytes for matching: lowercase, accents dropped, đ/Đ folded, a space
+    for every character that is not a letter or digit once folded (as
+    :func:`newsroom.text.fold` folds it). Done in a few passes over the text in C: NFD, the
+    rare characters outside ASCII and the accent block folded one by one, the accents dropped
+    by an ASCII encoding that ignores them, then one byte table for case and punctuation."""
+    if not text:
+        return b""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = _MARKS.sub("", text)
-    return _NON_ASCII.sub(lambda m: fold(m.group()), text).lower()
+    if not text.isascii() and _OTHER.search(text):
+        text = _OTHER.sub(lambda m: _other(m.group()), text)
+    return text.encode("ascii", "ignore").translate(_ASCII_WORDS)
+
+
+_SPACES = re.compile(b"  +")
+
+
+def _padded(text: str) -> bytes:
+    """The folded words of ``text`` with one space between words and one at each end."""
+    folded = b" " + _folded(text) + b" "
+    return _SPACES.sub(b" ", folded) if b"  " in folded else folded
+
+
+def words(text: str) -> list[bytes]:
+    """The folded words of ``text`` (see :func:`_folded`)."""
+    return _folded(text).split()
 
 
 def normalize(text: str) -> str:
     """Folded text for matching: lowercase ASCII words separated by single spaces
     (the same result as :func:`newsroom.text.fold`, faster on long text)."""
-    return " ".join(_NOT_WORD.sub(" ", _fold(text or "")).split())
+    return " ".join(_folded(text or "").decode("ascii").split())
 
 
 @dataclass(frozen=True)
 class _Rule:
     slug: str
-    keywords: tuple[tuple[str, str, frozenset], ...]  # (as written, " folded words ", words)
+    keywords: tuple[tuple[str, int], ...]  # (as written, its number in the _Index)
+    ids: frozenset  # the keyword numbers
     entry: dict
 
 
-def _compile(entry: dict) -> _Rule:
+class _Index:
+    """Every keyword of every campaign and theme, each different one once, in one regular
+    expression: a text is looked at once for all of them."""
+
+    def __init__(self):
+        self.spans: list[int] = []  # per keyword: the length of " its words " less one
+        self.number: dict[bytes, int] = {}  # "its words" -> its number
+        # "words" found -> the number of each keyword it starts with, itself included
+        self.prefixes: dict[bytes, tuple[int, ...]] = {}
+        self.pattern = None
+
+    def add(self, needle: tuple[bytes, ...]) -> int:
+        key = b" ".join(needle)
+        found = self.number.get(key)
+        if found is None:
+            found = self.number[key] = len(self.spans)
+            self.spans.append(len(key) + 1)
+            self.pattern = None
+        return found
+
+    def _compile(self):
+        """One expression for all keywords, as a tree of their letters (so that a place in the
+        text that starts no keyword is passed over after a letter or two). At each space it
+        finds the longest keyword that starts there; the shorter ones that start there are
+        the keywords its words begin with (``prefixes``)."""
+        tree: dict = {}
+        for key in self.number:
+            node = tree
+            for char in key:
+                node = node.setdefault(bytes([char]), {})
+            node[b""] = {}
+
+        def expression(node) -> bytes:
+            branches = [re.escape(char) + expression(child)
+                        for char, child in sorted(node.items()) if char]
+            if not branches:
+                return b""
+            joined = branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+            if b"" in node:  # a keyword ends here; a longer one is tried first
+                return b"(?:" + joined + b")?"
+            return joined
+
+        for key in self.number:
+            parts = key.split(b" ")
+            self.prefixes[key] = tuple(
+                self.number[k] for k in (b" ".join(parts[:n]) for n in range(1, len(parts) + 1))
+                if k in self.number)
+        # Matched at the space before a keyword, whose words are seen by a look-ahead:
+        # keywords that overlap are all found.
+        self.pattern = re.compile(b" (?=(" + expression(tree) + b") )")
+
+    def find(self, text: bytes) -> dict[int, list[int]]:
+        """``{keyword number: [where it starts...]}`` for each keyword that occurs in ``text``
+        (from :func:`_padded`) as whole consecutive words; a place is that of the space
+        before the keyword."""
+        if self.pattern is None:
+            self._compile()
+        found: dict[int, list[int]] = {}
+        prefixes = self.prefixes
+        for match in self.pattern.finditer(text):
+            at = match.start()
+            for number in prefixes[match.group(1)]:
+                starts = found.get(number)
+                if starts is None:
+                    found[number] = [at]
+                else:
+                    starts.append(at)
+        return found
+
+
+def _compile(entry: dict, index: _Index) -> _Rule:
     keywords = []
     for word in entry.get("keywords", ()):
-        folded = normalize(word)
-        if folded:
-            keywords.append((word, f" {folded} ", frozenset(folded.split())))
-    return _Rule(entry["slug"], tuple(keywords), entry)
+        needle = tuple(words(word))
+        if needle:
+            keywords.append((word, index.add(needle)))
+    return _Rule(entry["slug"], tuple(keywords), frozenset(n for _, n in keywords), entry)
 
 
-def _spans(needle: str, text: str) -> list[tuple[int, int]]:
-    """Where the space-padded ``needle`` occurs in the space-padded ``text``."""
-    found, start = [], text.find(needle)
-    while start >= 0:
-        found.append((start, start + len(needle) - 1))
-        start = text.find(needle, start + 1)
-    return found
-
-
-def _mtime(path: Path) -> int:
+def _mtime(path: str) -> int:
     try:
-        return path.stat().st_mtime_ns
+        return os.stat(path).st_mtime_ns
     except OSError:
         return 0
 
@@ -116,31 +210,43 @@ def _mtime(path: Path) -> int:
 def _rules_cached(data_dir: str, _stamp):
     campaigns = data.campaigns(data_dir)
     themes = data.themes(data_dir)
-    return ([_compile(e) for e in campaigns.values()], [_compile(e) for e in themes.values()],
-            campaigns, themes)
+    index = _Index()
+    return ([_compile(e, index) for e in campaigns.values()],
+            [_compile(e, index) for e in themes.values()], campaigns, themes, index,
+            {slug: i for i, slug in enumerate(themes)}, {})
 
 
 def rules(data_dir=None):
     """Compiled keyword rules ``(campaign_rules, theme_rules, campaigns, themes)``, cached
     until a data file changes."""
-    folder = Path(data_dir or data.DATA_DIR)
-    stamp = (_mtime(folder / "campaigns.yml"), _mtime(folder / "themes.yml"))
-    return _rules_cached(str(folder), stamp)
+    return _rules(data_dir)[:4]
 
 
-def _fields(values: dict, body: str) -> dict[str, str]:
+def _rules(data_dir=None):
+    folder = str(data_dir or data.DATA_DIR)
+    stamp = (_mtime(os.path.join(folder, "campaigns.yml")),
+             _mtime(os.path.join(folder, "themes.yml")))
+    return _rules_cached(folder, stamp)
+
+
+def _fields(values: dict, body: str, index: _Index) -> dict:
+    """Where each keyword occurs in the title, summary, tags and body (tags one by one: a
+    keyword never runs from one tag into the next), and ``head``: the keywords of the first
+    three."""
     tags = values.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
-    # Padded with spaces so that " keyword " finds whole words only (normalized text has
-    # single spaces between words); tags are kept apart by a separator no keyword holds.
+    tagged: dict[int, list[int]] = {}
+    for tag in tags:
+        for number in index.find(_padded(str(tag))):
+            tagged[number] = [0]
     fields = {
-        "title": f" {normalize(str(values.get('title', '')))} ",
-        "summary": f" {normalize(str(values.get('summary', '')))} ",
-        "tags": " " + " | ".join(normalize(str(t)) for t in tags) + " ",
-        "body": f" {normalize(_MD_NOISE.sub(' ', body or ''))} ",
+        "title": index.find(_padded(str(values.get("title", "")))),
+        "summary": index.find(_padded(str(values.get("summary", "")))),
+        "tags": tagged,
+        "body": index.find(_padded(_MD_NOISE.sub(" ", body or ""))),
     }
-    fields["body_words"] = frozenset(fields["body"].split())
+    fields["head"] = fields["title"].keys() | fields["summary"].keys() | tagged.keys()
     return fields
 
 
@@ -158,28 +264,36 @@ def _explicit(value) -> list[str] | None:
     return slugs
 
 
-def _first_match(rule: _Rule, fields: dict[str, str], body_hits: int):
-    for name in ("title", "summary", "tags"):
-        for word, needle, _ in rule.keywords:
-            if needle in fields[name]:
+def _first_match(rule: _Rule, fields: dict, body_hits: int, spans: list):
+    if not rule.ids.isdisjoint(fields["head"]):
+        for name in ("title", "summary", "tags"):
+            found = fields[name]
+            if not rule.ids.isdisjoint(found):
+                word = next(w for w, n in rule.keywords if n in found)
                 return f"từ khóa “{word}” trong {FIELD_LABELS[name]}"
-    spans, first, words = [], None, fields["body_words"]
-    for word, needle, needed in rule.keywords:
-        # A keyword whose words are not all in the body cannot be there: skip the scan.
-        found = _spans(needle, fields["body"]) if needed <= words else []
-        if found and first is None:
-            first = word
-        spans.extend(found)
+    found = fields["body"]
+    if not found or rule.ids.isdisjoint(found):
+        return None
+    first = next(w for w, n in rule.keywords if n in found)
     # Overlapping keywords ("Bộ luật Lao động", "luật lao động") count as one mention.
     total, reach = 0, -1
-    for start, end in sorted(spans):
+    for start, end in sorted({(start, start + spans[n]) for n in rule.ids & found.keys()
+                              for start in found[n]}):
         if start >= reach:
             total += 1
         reach = max(reach, end)
-    if first and total >= body_hits:
+    if total >= body_hits:
         times = f" ({total} lần)" if body_hits > 1 else ""
         return f"từ khóa “{first}” trong {FIELD_LABELS['body']}{times}"
     return None
+
+
+def _in_window(campaign_rules: list, by_day: dict, day: dt.date) -> tuple:
+    """The rules of the campaigns whose window holds ``day``, worked out once per day."""
+    found = by_day.get(day)
+    if found is None:
+        found = by_day[day] = tuple(r for r in campaign_rules if in_window(r.entry, day))
+    return found
 
 
 def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decision]]:
@@ -189,8 +303,8 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
     tags, campaign, theme...); ``body`` is the Markdown body. Slugs unknown to the data files
     are left out here (the schema reports them as errors).
     """
-    campaign_rules, theme_rules, campaigns, themes = rules(data_dir)
-    fields = _fields(values, body)
+    campaign_rules, theme_rules, campaigns, themes, index, order, by_day = _rules(data_dir)
+    fields = None  # found when a campaign or theme is not written in the article
     result: dict[str, list[Decision]] = {"campaign": [], "theme": []}
 
     written = _explicit(values.get("campaign"))
@@ -199,12 +313,14 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
                               for s in dict.fromkeys(written) if s in campaigns]
     else:
         when = values.get("date")  # an aware datetime; the window is read in Vietnam time
-        if not isinstance(when, dt.date):
+        if isinstance(when, dt.datetime):  # the day, once (as in_window finds it)
+            when = (when.astimezone(TZ) if when.tzinfo else when).date()
+        elif not isinstance(when, dt.date):
             when = None
-        for rule in campaign_rules:
-            if when is None or not in_window(rule.entry, when):
-                continue
-            why = _first_match(rule, fields, rule.entry.get("body_hits") or 1)
+        for rule in _in_window(campaign_rules, by_day, when) if when is not None else ():
+            if fields is None:
+                fields = _fields(values, body, index)
+            why = _first_match(rule, fields, rule.entry.get("body_hits") or 1, index.spans)
             if why:
                 entry = rule.entry
                 result["campaign"].append(Decision(
@@ -217,8 +333,14 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
         chosen = [Decision(s, "khai báo trong bài (Theme)", True)
                   for s in dict.fromkeys(written) if s in themes]
     else:
+        if fields is None:
+            fields = _fields(values, body, index)
+        head, found = fields["head"], fields["body"]
         for rule in theme_rules:
-            why = _first_match(rule, fields, rule.entry.get("body_hits") or THEME_BODY_HITS)
+            if rule.ids.isdisjoint(head) and rule.ids.isdisjoint(found):
+                continue  # none of its keywords anywhere (most themes, most articles)
+            why = _first_match(rule, fields, rule.entry.get("body_hits") or THEME_BODY_HITS,
+                               index.spans)
             if why:
                 chosen.append(Decision(rule.slug, why))
     seen = {d.slug for d in chosen}
@@ -229,7 +351,6 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
             chosen.append(Decision(parent, f"chủ đề cha của “{decision.slug}”",
                                    decision.explicit))
             parent = themes[parent].get("parent")
-    order = {slug: i for i, slug in enumerate(themes)}
     result["theme"] = sorted(chosen, key=lambda d: order[d.slug])
     return result
 

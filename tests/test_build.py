@@ -239,3 +239,21 @@ def test_invoke_serve_on_a_busy_port_says_so_in_vietnamese(tmp_path):
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert f"Cổng {port} đang được dùng" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_typed_dashes_and_dots_show_as_dashes_and_ellipsis(make_site):
+    """Reporters type “--”, “---” and “...”; readers see –, — and … (code shown as typed),
+    and an article without them in the same build keeps its text as written."""
+    files = {
+        "bai-viet/than-ha-lam/2020/a-khong-gach.md": article(
+            title="Tin không có gạch nối", body="Ca 1 - ca 2 đổi giờ. Xem thêm (trang 2)."),
+        "bai-viet/than-ha-lam/2020/b-gach-noi.md": article(
+            title="Hội nghị người lao động",
+            body="Từ 8--10 giờ --- đúng giờ... Lệnh `ca -- 3...` giữ nguyên."),
+    }
+    built = make_site(files, strict=True)
+    body = built.html("2020/06/hoi-nghi-nguoi-lao-dong/").select_one(".article-body")
+    assert "Từ 8–10 giờ — đúng giờ… Lệnh" in body.get_text()
+    assert body.select_one("code").get_text() == "ca -- 3..."
+    plain = built.html("2020/06/tin-khong-co-gach-noi/").select_one(".article-body")
+    assert plain.get_text(strip=True) == "Ca 1 - ca 2 đổi giờ. Xem thêm (trang 2)."

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from pathlib import Path
 
 from markdown import Markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 from pelican import signals
 from pelican.readers import MarkdownReader
 
@@ -35,11 +38,28 @@ class ContentErrors(Exception):
 class NewsroomMarkdownReader(MarkdownReader):
     """Pelican's Markdown reader, with the newsroom schema in front of it."""
 
+    def _real(self, path: str) -> str:
+        """``os.path.realpath(path)``, with each folder resolved once per reader (a build
+        reads thousands of files from a few hundred folders)."""
+        folders = self.__dict__.setdefault("_real_folders", {})
+        folder, name = os.path.split(os.path.abspath(path))
+        if not name or os.path.islink(path):
+            return os.path.realpath(path)
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
     def _kind(self, path: Path) -> str:
-        root = Path(self.settings["PATH"]).resolve()
-        try:
-            rel = path.resolve().relative_to(root).as_posix()
-        except ValueError:
+        root = self.__dict__.get("_real_root")
+        if root is None:
+            root = self._real_root = os.path.join(os.path.realpath(self.settings["PATH"]), "")
+        real = self._real(str(path))
+        if real == root[:-1]:
+            rel = "."
+        elif real.startswith(root):
+            rel = real[len(root):].replace(os.sep, "/")
+        else:
             return "article"
         for prefix in self.settings.get("PAGE_PATHS", ()):
             if rel == prefix or rel.startswith(prefix.rstrip("/") + "/"):
@@ -54,6 +74,8 @@ class NewsroomMarkdownReader(MarkdownReader):
             md = self._md_reused = Markdown(**self.settings["MARKDOWN"])
             if "meta" in md.preprocessors:
                 md.preprocessors.deregister("meta")
+            if "smarty" in md.treeprocessors:
+                _skip_when_idle(md.treeprocessors["smarty"])
         else:
             md.reset()
         return md
@@ -103,7 +125,8 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["title"] = path.stem
             metadata["status"] = "draft"
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
-        metadata.setdefault("slug", slugify(metadata["title"]) or slugify(path.stem))
+        if "slug" not in metadata:  # a written Slug: needs no slug made from the title
+            metadata["slug"] = slugify(metadata["title"]) or slugify(path.stem)
         if kind == "article":
             # Campaigns and themes are decided here, from what was just read, so the decision
             # is cached and computed on every core with the rest of the file (plugins/fastbuild)
@@ -117,6 +140,48 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["has_errors"] = True
         metadata["problems"] = problems
         return content, metadata
+
+
+#: What a text must hold for one of smarty's patterns of dashes and ellipses to match it.
+_NEEDS = {r"(?<!-)---(?!-)": "---", r"(?<!-)--(?!-)": "--", r"(?<!\.)\.{3}(?!\.)": "..."}
+
+
+def _skip_when_idle(processor) -> None:
+    """Let an inline pass of its own (the ``smarty`` extension's: dashes and ellipses, a
+    second walk over every text of the page, a sixth of the Markdown time) skip a page where
+    none of its patterns matches any text: the pass would leave such a page as it is. A
+    pattern of :data:`_NEEDS` is looked for by what it needs (a substring test); any other
+    by its own expression."""
+    needs, tests = set(), []
+    for pattern in processor.inlinePatterns:
+        need = _NEEDS.get(getattr(pattern, "pattern", None))
+        if need:
+            needs.add(need)
+        else:
+            found = pattern.getCompiledRegExp()
+            tests.append(found.search if isinstance(pattern, InlineProcessor) else found.match)
+    # "--" in a text is enough to look further for "---" too
+    needs = tuple(n for n in needs if not any(o != n and o in n for o in needs))
+    run = processor.run
+
+    def matches(text) -> bool:
+        for need in needs:
+            if need in text:
+                return True
+        for test in tests:
+            if test(text):
+                return True
+        return False
+
+    def run_when_needed(tree, ancestors=None):
+        for element in tree.iter():
+            text, tail = element.text, element.tail
+            if (text and matches(text) and not isinstance(text, AtomicString)
+                    or tail and matches(tail) and not isinstance(tail, AtomicString)):
+                return run(tree, ancestors)
+        return tree
+
+    processor.run = run_when_needed
 
 
 def _mtime(path: Path) -> dt.datetime:
