@@ -31,7 +31,7 @@ from pelican.log import console
 
 from newsroom.settings import plugin_settings
 
-from . import grouping, stamp
+from . import grouping, memo, stamp
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -193,6 +193,13 @@ def _list_once(generator, files, args):
     generator.get_files = get_files
 
 
+def generator_init(generator):
+    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once."""
+    env = getattr(generator, "env", None)
+    if env is not None and enabled(generator.settings):
+        env.globals.setdefault("memo", memo.memo)
+
+
 def article_generator_init(generator):
     if not enabled(generator.settings):
         return
@@ -261,6 +268,7 @@ def finalized(pelican):
 def register():
     _install_url_memo()
     signals.initialized.connect(initialized)
+    signals.generator_init.connect(generator_init)
     signals.article_generator_init.connect(article_generator_init)
     signals.page_generator_init.connect(page_generator_init)
     signals.article_generator_finalized.connect(generator_finalized)

@@ -33,7 +33,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from . import parallel
+from . import memo, parallel
 from .paging import StablePaginator
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,25 @@ def _link(value):
     if slug is not None:
         return ("t", slug, str(value))
     return ("o", type(value).__name__)
+
+
+def _settled(envs) -> list:
+    """Jinja environments that check their templates' files on every ``get_template`` (a
+    ``stat`` per page and per imported template) stop doing so while a batch renders: a
+    template changed on disk since it was compiled is dropped now, the others are the files
+    as they are (``invoke livereload`` builds again when a template changes). Returns the
+    environments to turn checking on again in."""
+    settled = []
+    for env in envs:
+        if not env.auto_reload:
+            continue
+        if env.cache is not None:
+            for key, template in list(env.cache.items()):
+                if not template.is_up_to_date:
+                    del env.cache[key]
+        env.auto_reload = False
+        settled.append(env)
+    return settled
 
 
 class _ChangedOnly(io.StringIO):
@@ -362,11 +381,18 @@ class FastWriter(Writer):
         if self._depth > 0 or self._batch is None:
             return
         jobs, self._batch = self._batch, None
-        if len(jobs) >= 64:
-            parallel.render(self, jobs, self.workers)
-        else:
-            for job in jobs:
-                self._render(*job[:4])
+        envs = _settled({job[0].environment for job in jobs})
+        memo.start()
+        try:
+            if len(jobs) >= 64:
+                parallel.render(self, jobs, self.workers)
+            else:
+                for job in jobs:
+                    self._render(*job[:4])
+        finally:
+            memo.stop()
+            for env in envs:
+                env.auto_reload = True
         for _template, local, _context, path, save_as, fingerprint in jobs:
             self._done(local, path, save_as, fingerprint)
 
