@@ -69,3 +69,14 @@ def test_template_edited_during_a_live_session_shows_at_the_next_update(tmp_path
     finally:
         session.wait()
         livereload._stop_background()
+
+
+def test_theme_page_crumbs_name_its_parent_theme(sample_site):
+    page = sample_site.html("chu-de/thoa-uoc-lao-dong-tap-the/")
+    crumbs = [li.get_text(strip=True) for li in page.select(".breadcrumbs li")]
+    assert crumbs == ["Trang chủ", "Chủ đề", "Nội dung chuyên sâu",
+                      "Thương lượng, ký kết thỏa ước lao động tập thể"]
+    assert page.select_one(".breadcrumbs a[href$='/chu-de/noi-dung-chuyen-sau/']")
+    top = sample_site.html("chu-de/noi-dung-chuyen-sau/")
+    assert [li.get_text(strip=True) for li in top.select(".breadcrumbs li")] == [
+        "Trang chủ", "Chủ đề", "Nội dung chuyên sâu"]
