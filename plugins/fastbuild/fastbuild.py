@@ -24,6 +24,7 @@ import os
 import time
 from functools import partial
 
+from jinja2 import BytecodeCache
 from pelican import signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator
@@ -193,11 +194,33 @@ def _list_once(generator, files, args):
     generator.get_files = get_files
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by the Jinja environments of one build: Pelican gives each
+    generator its own, so ``base.html`` and the partials were compiled once per generator.
+    Jinja checks the source's checksum before using what is kept."""
+
+    def __init__(self):
+        self.kept: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        found = self.kept.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket):
+        self.kept[bucket.key] = bucket.bytecode_to_string()
+
+
 def generator_init(generator):
-    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once."""
+    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once;
+    the build's environments share compiled templates."""
     env = getattr(generator, "env", None)
-    if env is not None and enabled(generator.settings):
-        env.globals.setdefault("memo", memo.memo)
+    if env is None or not enabled(generator.settings):
+        return
+    env.globals.setdefault("memo", memo.memo)
+    if env.bytecode_cache is None:
+        state = _state(generator)
+        env.bytecode_cache = state.setdefault("bytecode", _SharedBytecode())
 
 
 def article_generator_init(generator):
