@@ -32,7 +32,7 @@ from pelican.log import console
 
 from newsroom.settings import plugin_settings
 
-from . import grouping, memo, stamp
+from . import filters, grouping, memo, stamp
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -212,12 +212,16 @@ class _SharedBytecode(BytecodeCache):
 
 
 def generator_init(generator):
-    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once;
-    the build's environments share compiled templates."""
+    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once,
+    and quicker equivalents of some of Jinja's filters (``filters``); the build's
+    environments share compiled templates."""
     env = getattr(generator, "env", None)
     if env is None or not enabled(generator.settings):
         return
     env.globals.setdefault("memo", memo.memo)
+    for name, function in filters.FILTERS.items():
+        if env.filters.get(name) is filters.JINJA[name]:  # not one of the site's own
+            env.filters[name] = function
     if env.bytecode_cache is None:
         state = _state(generator)
         env.bytecode_cache = state.setdefault("bytecode", _SharedBytecode())
