@@ -9,7 +9,9 @@ belong to that build alone:
 
 Each variant is measured cold (no output, no cache), rebuilt with nothing changed, after one
 article is edited and after one article is added; the corpus is restored afterwards. With
-``repeat`` > 1 the figures are medians. ``livereload`` adds the time ``invoke livereload``
+``repeat`` > 1 the figures are medians. The cold builds are also shown step by step
+(:data:`PHASES`: reading, cards, pages, search…), so the table says where the time goes.
+``livereload`` adds the time ``invoke livereload``
 takes to bring the output up to date after the same edit and addition.
 """
 from __future__ import annotations
@@ -59,8 +61,64 @@ def stock_settings(content: Path, output: Path, cache: Path) -> dict:
     })
 
 
+#: The steps of a build as Pelican's signals mark them: each ends when its signal is sent
+#: (the last one when the build returns). The receivers that note the time are connected
+#: before any plugin's, so they run first. Project plugins do their work in these signals: fastbuild reads every article in
+#: ``article_generator_init``, images makes photos and cards in ``static_generator_finalized``,
+#: reading ranks related stories in ``all_generators_finalized``, search waits for its index
+#: in ``finalized``.
+PHASES = (("article_generator_init", "khởi động"),
+          ("article_generator_finalized", "đọc bài"),
+          ("static_generator_finalized", "trang tĩnh, tệp tĩnh"),
+          ("all_generators_finalized", "ảnh, thẻ chia sẻ"),
+          ("get_writer", "liên kết, bài liên quan"),
+          ("article_writer_finalized", "trang bài viết"),
+          ("finalized", "trang danh sách, trang khác"),
+          (None, "tìm kiếm, sơ đồ trang"))
+
+
+class Phases:
+    """Wall and CPU seconds of each step of :data:`PHASES` in this build. CPU counts this
+    process and its children; a child's CPU is counted when it ends (a pool of workers at
+    the end of its step), so it lands in the step that ran it."""
+
+    def __init__(self):
+        from pelican import signals
+
+        self.start = self._now()
+        self.marks: dict[str, tuple[float, float]] = {}
+        self.receivers = []
+        for name, _ in PHASES[:-1]:
+            def mark(*args, name=name, **kwargs):
+                self.marks.setdefault(name, self._now())  # the first time it is sent
+
+            getattr(signals, name).connect(mark, weak=False)
+            self.receivers.append((getattr(signals, name), mark))
+
+    @staticmethod
+    def _now() -> tuple[float, float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (time.perf_counter(), own.ru_utime + own.ru_stime + children.ru_utime
+                + children.ru_stime)
+
+    def result(self) -> list:
+        """``[[label, wall s, CPU s], …]`` up to now; a step whose signal was never sent is
+        counted in the step before it."""
+        for signal, receiver in self.receivers:
+            signal.disconnect(receiver)
+        ends = [self.marks.get(name) for name, _ in PHASES[:-1]] + [self._now()]
+        rows, start = [], self.start
+        for (_, label), end in zip(PHASES, ends):
+            if end is not None:
+                rows.append([label, end[0] - start[0], end[1] - start[1]])
+                start = end
+        return rows
+
+
 def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
     """One build in this process (the child side of :func:`measure`)."""
+    phases = Phases()
     if variant == "stock":
         from pelican import Pelican
 
@@ -73,7 +131,7 @@ def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
                    FASTBUILD_SKIP_UNCHANGED=True)  # as `invoke build` does
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"rss_kb": own, "children_rss_kb": children}
+    return {"rss_kb": own, "children_rss_kb": children, "phases": phases.result()}
 
 
 class Peak:
@@ -159,7 +217,8 @@ def measure(variant: str, content: Path, output: Path, cache: Path) -> dict:
     info = json.loads(stdout.strip().splitlines()[-1])
     return {"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
             "memory_mb": peak.pss / 1024,
-            "memory_rss_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024}
+            "memory_rss_mb": (info["rss_kb"] + info["children_rss_kb"]) / 1024,
+            "phases": info["phases"]}
 
 
 class Changes:
@@ -198,6 +257,7 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
     samples = {step: [] for step in STEPS}
     cpu = {step: [] for step in STEPS}
     memory, memory_rss = [], []
+    phases = []  # of each cold build
     changes = Changes(content, n)
     try:
         for round_ in range(repeat):
@@ -213,6 +273,8 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
                 cpu[step].append(result["cpu"])
                 memory.append(result["memory_mb"])
                 memory_rss.append(result["memory_rss_mb"])
+                if step == "cold":
+                    phases.append(result["phases"])
             changes.restore()
     finally:
         changes.restore()
@@ -221,6 +283,11 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
     figures["memory_rss"] = max(memory_rss)
     figures["cpu"] = {step: statistics.median(values) for step, values in cpu.items()}
     figures["samples"] = samples
+    # The steps of the cold build whose time was the median (its own steps, not medians of
+    # steps from different builds, so they add up).
+    middle = samples["cold"].index(figures["cold"]) if figures["cold"] in samples["cold"] \
+        else 0
+    figures["phases"] = phases[middle]
     return figures
 
 
@@ -278,6 +345,8 @@ def table(n: int, result: dict) -> str:
             p_text = _fmt(p) + (f" ({project['memory_rss']:.0f})" if project else "")
             s_text = _fmt(s) + (f" ({stock['memory_rss']:.0f})" if stock else "")
         rows.append(f"{LABELS[step]:18}{p_text:>16}{s_text:>16}{ratio:>8}")
+    if project and project.get("phases"):
+        rows.append(phase_table(project["phases"], stock.get("phases") if stock else None))
     live = result.get("livereload")
     if live:
         rows.append(f"livereload: sửa 1 bài {live['edit']:.2f} s, thêm 1 bài {live['add']:.2f} s"
@@ -288,6 +357,18 @@ def table(n: int, result: dict) -> str:
             rows.append(f"  tìm kiếm thấy thay đổi sau: sửa {live['search_edit']:.1f} s, thêm "
                         f"{live['search_add']:.1f} s (chỉ mục làm lại sau {QUIET:g} s không "
                         "sửa gì)")
+    return "\n".join(rows)
+
+
+def phase_table(project: list, stock: list | None) -> str:
+    """The cold builds step by step: wall seconds, CPU seconds in brackets."""
+    rows = ["dựng mới, từng bước (giây thực; trong ngoặc: giây CPU, cả tiến trình con)",
+            f"  {'':28}{'dự án':>14}{'Pelican gốc':>16}"]
+    stock = {label: (wall, cpu) for label, wall, cpu in stock or []}
+    for label, wall, cpu in project:
+        other = stock.get(label)
+        s_text = f"{_fmt(other[0])} ({other[1]:.1f})" if other else "–"
+        rows.append(f"  {label:28}{_fmt(wall) + f' ({cpu:.1f})':>14}{s_text:>16}")
     return "\n".join(rows)
 
 

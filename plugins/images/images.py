@@ -405,6 +405,7 @@ def _attach(generator, uses, outcomes, conf):
     settings = generator.settings
     macros = generator.env.get_template("partials/picture.html").make_module(
         {"SITEURL": settings.get("SITEURL", "")})
+    unsharable: dict[str, list[str]] = {}  # a drawn card that failed: message → items
     for use in uses:
         item = use.item
         item.cover = None
@@ -421,9 +422,7 @@ def _attach(generator, uses, outcomes, conf):
                          use.cover.source)
         card = outcomes[id(use.card)]
         if not card.ok and use.card is not use.cover:  # a drawn card (no cover to blame)
-            logger.warning("%s: không vẽ được ảnh chia sẻ (Open Graph): %s. Cách sửa: kiểm "
-                           "tra IMAGES['fonts'] trong cấu hình và các tệp phông chữ trong "
-                           "theme/fonts/", _shown(item, settings), card.message)
+            unsharable.setdefault(card.message, []).append(_shown(item, settings))
         if card.ok:
             item.social_image = use.og
             item.social_image_width, item.social_image_height = conf["card_size"]
@@ -432,6 +431,13 @@ def _attach(generator, uses, outcomes, conf):
         if use.body:
             _rewrite(use, outcomes, macros, conf)
         item._images_done = settings
+    # A drawn card fails for the site's set-up (a card font missing), not for one article:
+    # one line per cause, naming the first articles, not thousands of the same line.
+    for message, shown in unsharable.items():
+        more = f" và {len(shown) - 3} bài khác" if len(shown) > 3 else ""
+        logger.warning("%s%s: không vẽ được ảnh chia sẻ (Open Graph): %s. Cách sửa: kiểm "
+                       "tra IMAGES['fonts'] trong cấu hình và các tệp phông chữ trong "
+                       "theme/fonts/", ", ".join(shown[:3]), more, message)
 
 
 def _line_of(text: str, needle: str, default: int) -> int:
