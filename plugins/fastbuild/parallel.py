@@ -1,9 +1,9 @@
 """Render queued pages on every core.
 
-The build process renders the first page of each template (so that the templates are compiled
-once, before forking), then forks ``workers - 1`` children; each child
-renders every n-th page of the queue (its share) and writes the files, the build process
-renders its own share meanwhile. Children send back their counts and the warnings they logged
+The build process renders the first page of each template (so the templates are compiled
+once, before forking), then forks ``workers - 1`` children; each child renders every n-th
+page of the rest of the queue (its share) and writes the files, the build process renders its
+own share meanwhile. Children send back their counts and the warnings they logged
 (logged again here) or the error that stopped them (raised here). Nothing is pickled but
 these: the pages' contexts are already in each child's memory.
 """

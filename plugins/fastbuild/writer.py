@@ -5,6 +5,8 @@ can skip pages whose inputs did not change.
   ``generate_output`` (``generate_pages`` for articles), split over ``FASTBUILD["workers"]``
   forked processes (``parallel``). Template filters must therefore not gather state meant for
   later (a filter that writes its own file is fine); with ``workers = 1`` nothing is queued.
+  While a batch renders, the site does not change: Jinja does not look at the template files
+  again for every page, and ``memo`` keeps markup many pages share (an article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
   left alone (same bytes, same mtime), so rsync and the browser see only real changes. A feed
   without entries is dated by the newest article, not by the clock.
