@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -49,12 +50,16 @@ def local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(TZ)
 
 
+# Templates write the same dates many times (a list page its first and last date, an article
+# its own): each is formatted once (datetimes are hashable; equal ones are the same instant).
+@functools.lru_cache(maxsize=8192)
 def vn_datetime(value: dt.datetime) -> str:
     """"Thứ Năm, 26/11/2026 08:30"."""
     value = local(value)
     return f"{WEEKDAYS[value.weekday()]}, {value:%d/%m/%Y %H:%M}"
 
 
+@functools.lru_cache(maxsize=8192)
 def vn_date(value: dt.datetime) -> str:
     """"26/11/2026"."""
     return f"{local(value):%d/%m/%Y}"

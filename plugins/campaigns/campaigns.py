@@ -142,8 +142,10 @@ def enrich(generators):
     context["running_campaigns"] = sorted(running, key=lambda t: t.info["end"])
     context["newsroom_today"] = today
     themes = context.get("themes") or []
+    by_slug = {t.slug: t for t in themes}
     for term in themes:
         term.children = [t for t in themes if t.info.get("parent") == term.slug]
+        term.parent_term = by_slug.get(term.info.get("parent"))
     context["theme_groups"] = data.THEME_GROUPS
 
 

@@ -24,6 +24,7 @@ import os
 import time
 from functools import partial
 
+from jinja2 import BytecodeCache
 from pelican import signals
 from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator
@@ -31,7 +32,7 @@ from pelican.log import console
 
 from newsroom.settings import plugin_settings
 
-from . import grouping, stamp
+from . import filters, grouping, memo, stamp
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -193,6 +194,39 @@ def _list_once(generator, files, args):
     generator.get_files = get_files
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates shared by the Jinja environments of one build: Pelican gives each
+    generator its own, so ``base.html`` and the partials were compiled once per generator.
+    Jinja checks the source's checksum before using what is kept."""
+
+    def __init__(self):
+        self.kept: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        found = self.kept.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket):
+        self.kept[bucket.key] = bucket.bytecode_to_string()
+
+
+def generator_init(generator):
+    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once,
+    and quicker equivalents of some of Jinja's filters (``filters``); the build's
+    environments share compiled templates."""
+    env = getattr(generator, "env", None)
+    if env is None or not enabled(generator.settings):
+        return
+    env.globals.setdefault("memo", memo.memo)
+    for name, function in filters.FILTERS.items():
+        if env.filters.get(name) is filters.JINJA[name]:  # not one of the site's own
+            env.filters[name] = function
+    if env.bytecode_cache is None:
+        state = _state(generator)
+        env.bytecode_cache = state.setdefault("bytecode", _SharedBytecode())
+
+
 def article_generator_init(generator):
     if not enabled(generator.settings):
         return
@@ -261,6 +295,7 @@ def finalized(pelican):
 def register():
     _install_url_memo()
     signals.initialized.connect(initialized)
+    signals.generator_init.connect(generator_init)
     signals.article_generator_init.connect(article_generator_init)
     signals.page_generator_init.connect(page_generator_init)
     signals.article_generator_finalized.connect(generator_finalized)

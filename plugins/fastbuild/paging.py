@@ -97,6 +97,14 @@ class StablePaginator(Paginator):
         return self.object_list[max(0, top - self.per_page):top]
 
     def page(self, number):
+        """Page ``number``; each is made once (a page's context holds it and its two
+        neighbours, so each is asked for three times)."""
+        found = self.__dict__.setdefault("_pages", {}).get(number)
+        if found is None:
+            found = self.__dict__["_pages"][number] = self._page(number)
+        return found
+
+    def _page(self, number):
         pages = self.num_pages
         if number == 1:
             items = self.object_list[: self.newest]

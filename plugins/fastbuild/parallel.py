@@ -1,8 +1,9 @@
 """Render queued pages on every core.
 
-The build process forks ``workers - 1`` children after the site is in memory; each child
-renders every n-th page of the queue (its share) and writes the files, the build process
-renders its own share meanwhile. Children send back their counts and the warnings they logged
+The build process renders the first page of each template (so the templates are compiled
+once, before forking), then forks ``workers - 1`` children; each child renders every n-th
+page of the rest of the queue (its share) and writes the files, the build process renders its
+own share meanwhile. Children send back their counts and the warnings they logged
 (logged again here) or the error that stopped them (raised here). Nothing is pickled but
 these: the pages' contexts are already in each child's memory.
 """
@@ -68,6 +69,15 @@ def render(writer, jobs: list, workers: int):
 
 
 def _render(writer, jobs: list, workers: int, children: list):
+    # The first page of each template is rendered here before forking: the templates it
+    # extends, includes and imports are compiled once, not again in every child.
+    firsts = {}
+    for index, job in enumerate(jobs):
+        firsts.setdefault(id(job[0]), index)
+    for index in firsts.values():
+        writer._render(*jobs[index][:4])
+    done = set(firsts.values())
+    jobs = [job for index, job in enumerate(jobs) if index not in done]
     for index in range(1, workers):
         read_fd, write_fd = os.pipe()
         pid = os.fork()

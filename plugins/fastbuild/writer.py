@@ -5,6 +5,8 @@ can skip pages whose inputs did not change.
   ``generate_output`` (``generate_pages`` for articles), split over ``FASTBUILD["workers"]``
   forked processes (``parallel``). Template filters must therefore not gather state meant for
   later (a filter that writes its own file is fine); with ``workers = 1`` nothing is queued.
+  While a batch renders, the site does not change: Jinja does not look at the template files
+  again for every page, and ``memo`` keeps markup many pages share (an article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
   left alone (same bytes, same mtime), so rsync and the browser see only real changes. A feed
   without entries is dated by the newest article, not by the clock.
@@ -33,7 +35,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from . import parallel
+from . import memo, parallel
 from .paging import StablePaginator
 
 logger = logging.getLogger(__name__)
@@ -131,6 +133,25 @@ def _link(value):
     if slug is not None:
         return ("t", slug, str(value))
     return ("o", type(value).__name__)
+
+
+def _settled(envs) -> list:
+    """Jinja environments that check their templates' files on every ``get_template`` (a
+    ``stat`` per page and per imported template) stop doing so while a batch renders: a
+    template changed on disk since it was compiled is dropped now, the others are the files
+    as they are (``invoke livereload`` builds again when a template changes). Returns the
+    environments to turn checking on again in."""
+    settled = []
+    for env in envs:
+        if not env.auto_reload:
+            continue
+        if env.cache is not None:
+            for key, template in list(env.cache.items()):
+                if not template.is_up_to_date:
+                    del env.cache[key]
+        env.auto_reload = False
+        settled.append(env)
+    return settled
 
 
 class _ChangedOnly(io.StringIO):
@@ -362,11 +383,18 @@ class FastWriter(Writer):
         if self._depth > 0 or self._batch is None:
             return
         jobs, self._batch = self._batch, None
-        if len(jobs) >= 64:
-            parallel.render(self, jobs, self.workers)
-        else:
-            for job in jobs:
-                self._render(*job[:4])
+        envs = _settled({job[0].environment for job in jobs})
+        memo.start()
+        try:
+            if len(jobs) >= 64:
+                parallel.render(self, jobs, self.workers)
+            else:
+                for job in jobs:
+                    self._render(*job[:4])
+        finally:
+            memo.stop()
+            for env in envs:
+                env.auto_reload = True
         for _template, local, _context, path, save_as, fingerprint in jobs:
             self._done(local, path, save_as, fingerprint)
 
