@@ -80,3 +80,28 @@ def test_theme_page_crumbs_name_its_parent_theme(sample_site):
     top = sample_site.html("chu-de/noi-dung-chuyen-sau/")
     assert [li.get_text(strip=True) for li in top.select(".breadcrumbs li")] == [
         "Trang chủ", "Chủ đề", "Nội dung chuyên sâu"]
+
+
+def test_kept_macro_takes_named_arguments_as_the_macro_does():
+    """A template may call a kept macro with named arguments (``card(a, image=False)``): in a
+    batch it gives what the macro gives, kept apart from the call without them."""
+    from jinja2 import Environment
+
+    from plugins.fastbuild import memo
+
+    env = Environment()
+    env.globals["memo"] = memo.memo
+    template = env.from_string(
+        '{% macro _card(title, level=3, image=True) %}<h{{ level }}>{{ title }}'
+        '{% if image %}<img>{% endif %}</h{{ level }}>{% endmacro %}'
+        '{% set card = memo(_card, reads="x") %}'
+        '{{ card("A") }}|{{ card("A", image=False) }}|{{ card("A", level=2, image=False) }}'
+        '|{{ card("A") }}')
+    plain = template.render()
+    memo.start()
+    try:
+        kept = template.render()
+    finally:
+        memo.stop()
+    assert plain == "<h3>A<img></h3>|<h3>A</h3>|<h2>A</h2>|<h3>A<img></h3>"
+    assert kept == plain

@@ -34,25 +34,25 @@ def stop():
 
 
 def memo(macro, reads=None):
-    """``macro``, or while a batch renders, a function that renders ``macro(*args)`` once
-    for the batch per ``args`` and ``reads``."""
+    """``macro``, or while a batch renders, a function that renders ``macro(*args, **kwargs)``
+    once for the batch per arguments and ``reads``."""
     if _kept is None:
         return macro
     # Keyed on the macro's code: the same for every page whose template imports it.
     code = macro._func.__code__
 
-    def kept_macro(*args):
+    def kept_macro(*args, **kwargs):
         kept = _kept
         if kept is None:  # a module made in a batch, used after it
-            return macro(*args)
-        key = (code, reads, args)
+            return macro(*args, **kwargs)
+        key = (code, reads, args, tuple(sorted(kwargs.items())) if kwargs else ())
         try:
             found = kept.get(key)
         except TypeError:  # an unhashable argument
-            return macro(*args)
+            return macro(*args, **kwargs)
         if found is None:
             # The key holds the arguments: no other object takes their ids meanwhile.
-            found = kept[key] = macro(*args)
+            found = kept[key] = macro(*args, **kwargs)
         return found
 
     return kept_macro
