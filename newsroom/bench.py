@@ -285,9 +285,7 @@ def run_variant(variant: str, content: Path, workdir: Path, n: int, repeat: int)
     figures["samples"] = samples
     # The steps of the cold build whose time was the median (its own steps, not medians of
     # steps from different builds, so they add up).
-    middle = samples["cold"].index(figures["cold"]) if figures["cold"] in samples["cold"] \
-        else 0
-    figures["phases"] = phases[middle]
+    figures["phases"] = phases[samples["cold"].index(statistics.median_low(samples["cold"]))]
     return figures
 
 

@@ -83,8 +83,14 @@ def status(campaign: dict, on: dt.date) -> str:
     return RUNNING
 
 
+def local_day(when: dt.datetime | dt.date) -> dt.date:
+    """The day of ``when`` in Vietnam time (an aware datetime is converted, a naive one is
+    taken as written): the day a campaign window is read in."""
+    if isinstance(when, dt.datetime):
+        return (when.astimezone(TZ) if when.tzinfo else when).date()
+    return when
+
+
 def in_window(campaign: dict, when: dt.datetime | dt.date) -> bool:
     """Whether ``when`` (an aware datetime is taken in Vietnam time) is inside the window."""
-    if isinstance(when, dt.datetime):
-        when = (when.astimezone(TZ) if when.tzinfo else when).date()
-    return campaign["start"] <= when <= campaign["end"]
+    return campaign["start"] <= local_day(when) <= campaign["end"]

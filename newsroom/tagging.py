@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import data
-from .campaigns import in_window
-from .dates import TZ
+from .campaigns import in_window, local_day
 from .text import fold
 
 #: How many keyword occurrences in the body alone make an article part of a theme.
@@ -313,10 +312,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
                               for s in dict.fromkeys(written) if s in campaigns]
     else:
         when = values.get("date")  # an aware datetime; the window is read in Vietnam time
-        if isinstance(when, dt.datetime):  # the day, once (as in_window finds it)
-            when = (when.astimezone(TZ) if when.tzinfo else when).date()
-        elif not isinstance(when, dt.date):
-            when = None
+        when = local_day(when) if isinstance(when, dt.date) else None  # the day, once
         for rule in _in_window(campaign_rules, by_day, when) if when is not None else ():
             if fields is None:
                 fields = _fields(values, body, index)

@@ -16,12 +16,9 @@ def test_bench_splits_a_cold_build_into_its_steps(tmp_path):
     for result in (project, stock):
         steps = result["phases"]
         assert [label for label, _, _ in steps] == labels
-        assert all(wall >= 0 and cpu >= 0 for _, wall, cpu in steps)
         # The steps are the child's build, without starting Python and importing Pelican.
         assert sum(wall for _, wall, _ in steps) <= result["seconds"]
         assert sum(cpu for _, _, cpu in steps) <= result["cpu"] + 0.05
-    # A build of the project is mostly its steps.
-    assert sum(wall for _, wall, _ in project["phases"]) > 0.6 * project["seconds"]
     steps = {label: (wall, cpu) for label, wall, cpu in project["phases"]}
     assert steps["đọc bài"][1] > 0 and steps["ảnh, thẻ chia sẻ"][1] > 0  # 24 cards drawn
     assert (tmp_path / "out" / "pagefind" / "shards.json").is_file()

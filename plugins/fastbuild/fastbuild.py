@@ -197,7 +197,11 @@ def _list_once(generator, files, args):
 class _SharedBytecode(BytecodeCache):
     """Compiled templates shared by the Jinja environments of one build: Pelican gives each
     generator its own, so ``base.html`` and the partials were compiled once per generator.
-    Jinja checks the source's checksum before using what is kept."""
+    Jinja checks the source's checksum before using what is kept. The key is the template's
+    name and source, not the environment's options: every generator's environment is made
+    from the same ``JINJA_ENVIRONMENT``, so they compile alike. A plugin that changed one
+    environment's syntax options (delimiters, ``trim_blocks``, extensions) would need its
+    own cache."""
 
     def __init__(self):
         self.kept: dict[str, bytes] = {}
