@@ -21,6 +21,8 @@ from tests.helpers import article, write_files
 SITEURL = "https://congdoantkv.vn"
 VIDEO_ID = "dQw4w9WgXcQ"
 
+Item = SimpleNamespace  # a stand-in article or term for the ranking tests
+
 
 def _jpeg() -> bytes:
     buffer = io.BytesIO()
@@ -372,7 +374,6 @@ def test_sample_site_every_list_links_a_feed_that_exists(sample_site):
 
 def test_related_ranking_prefers_shared_campaigns_then_themes():
     from datetime import datetime
-    from types import SimpleNamespace as Item
 
     from plugins.reading.reading import RelatedIndex
 
@@ -445,7 +446,6 @@ class _Story(SimpleNamespace):
 def _random_articles(seed, count):
     import random
     from datetime import datetime, timedelta
-    from types import SimpleNamespace as Item
 
     rnd = random.Random(seed)
 
@@ -479,7 +479,6 @@ def test_related_lists_after_an_edit_match_a_full_ranking():
     articles an edit, a removal or an addition can change; every list equals the pairwise
     reference ranking."""
     import copy
-    from types import SimpleNamespace as Item
 
     from plugins.reading import reading
 
