@@ -442,8 +442,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
         info = session.update()
     except BaseException:
         if server:
-            server.shutdown()
-            server.server_close()
+            preview.stop(server)
         raise
     state.bump(session.count)
     _settle()
@@ -484,7 +483,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
     finally:
         _stop_background()
         if server:
-            server.shutdown()
+            preview.stop(server)
 
 
 def _stop_background():

@@ -63,28 +63,33 @@ def _timed(action) -> dict:
             "peak_mb_so_far": round(peak / 1024)}
 
 
+def article_parts(articles: list[str], texts: dict[str, str], size: int) -> dict[str, str]:
+    """Each article page (of :func:`pages_of`) with the part of the search index it falls
+    in, parts of about ``size`` articles, from the date the page gives Pagefind."""
+    from plugins.search.shards import part_names  # noqa: PLC0415 (a plugin)
+
+    dates = [dt.datetime.fromisoformat(_DATE.search(texts[page]).group(1)) for page in articles]
+    return dict(zip(articles, part_names(dates, size)))
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def run(output: Path, compare: bool = False, language: str | None = None) -> dict:
     from plugins.search import search  # noqa: PLC0415 (a plugin, imported when measured)
-    from plugins.search.shards import part_names  # noqa: PLC0415
 
     output = Path(output)
     every, articles, texts = pages_of(output)
     figures: dict = {"pages": len(every), "article_pages": len(articles)}
+    parts = article_parts(articles, texts, search.DEFAULTS["part_size"])
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         bundles = []
         for run_name in ("a", "b"):
             site = Path(tmp) / run_name
             search.link_pages(output, every, site)  # the output, writable: Pagefind writes in it
-            parts = dict(zip(articles, part_names(
-                [dt.datetime.fromisoformat(_DATE.search(texts[page]).group(1))
-                 for page in articles], search.DEFAULTS["part_size"])))
             figures[f"articles_only_{run_name}"] = _timed(
-                lambda site=site, parts=parts: search.run_pagefind(site, "pagefind", parts,
-                                                                   language))
+                lambda site=site: search.run_pagefind(site, "pagefind", parts, language))
             bundles.append(_tree(site / "pagefind"))
         figures["same_bytes_twice"] = bundles[0] == bundles[1]
         figures["bundle_files"] = len(bundles[0])

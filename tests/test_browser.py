@@ -233,20 +233,15 @@ def _all_results(page) -> list[str]:
 def parted(sample_site, tmp_path_factory):
     """The sample site with its search index in small parts (six articles at most: years
     shared, years split into months), as a site with tens of thousands of articles has it."""
-    import datetime as dt
     import shutil
 
+    from newsroom import search_bench
     from plugins.search import search
-    from plugins.search.shards import part_names
 
     copy = tmp_path_factory.mktemp("parts") / "output"
     shutil.copytree(sample_site.output, copy, symlinks=True)
-    pages = {}
-    for path in sorted(copy.rglob("index.html")):
-        sort = re.search(r'data-pagefind-sort="date">([^<]+)<', path.read_text(encoding="utf-8"))
-        if sort is not None:
-            pages[str(path.relative_to(copy))] = dt.datetime.fromisoformat(sort.group(1))
-    search.run_pagefind(copy, "pagefind", dict(zip(pages, part_names(list(pages.values()), 6))))
+    _, articles, texts = search_bench.pages_of(copy)
+    search.run_pagefind(copy, "pagefind", search_bench.article_parts(articles, texts, 6))
     parts = json.loads((copy / "pagefind" / "shards.json").read_text())["parts"]
     assert len(parts) >= 5 and any(re.fullmatch(r"\d{4}-\d{2}", p) for p in parts), parts
     with serve(copy) as base:

@@ -47,6 +47,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
@@ -188,21 +189,22 @@ def search_filters(context) -> list[tuple[str, str, list[tuple[str, int]]]]:
                                    ("unit", "units", "short")):
         values[key] = [(getattr(term, attribute), len(term.articles))
                        for term in context.get(plural) or [] if term.articles]
-    years: dict[str, int] = {}
-    for article in context.get("articles") or ():
-        year = str(article.date.year)
-        years[year] = years.get(year, 0) + 1
+    years = Counter(str(article.date.year) for article in context.get("articles") or ())
     values["year"] = sorted(years.items(), reverse=True)  # newest first
     return [(key, label, values[key]) for key, label in FILTERS if values.get(key)]
 
 
-def pagefind_command(language: str | None = None) -> list[str]:
-    """The Pagefind command (the ``pagefind[bin]`` binary) that reads only the
-    ``data-pagefind-body`` element of each page; :mod:`.shards` adds the folders."""
-    command = [sys.executable, "-m", "pagefind", "--root-selector", ROOT_SELECTOR, "--quiet"]
+def pagefind_options(language: str | None = None) -> list[str]:
+    """Pagefind's options: read only the ``data-pagefind-body`` element of each page."""
+    options = ["--root-selector", ROOT_SELECTOR, "--quiet"]
     if language:
-        command += ["--force-language", language]
-    return command
+        options += ["--force-language", language]
+    return options
+
+
+def pagefind_command(language: str | None = None) -> list[str]:
+    """The Pagefind command (the ``pagefind[bin]`` binary); :mod:`.shards` adds the folders."""
+    return [sys.executable, "-m", "pagefind", *pagefind_options(language)]
 
 
 def link_pages(output: Path, pages, folder: Path) -> int:
@@ -255,7 +257,7 @@ class PagefindRun:
     def __init__(self, output: Path, bundle_dir: str = DEFAULTS["bundle_dir"], pages=None,
                  language: str | None = None, background: bool = False,
                  state: Path | None = None):
-        self.output, self.bundle_dir = Path(output), bundle_dir
+        self.output = Path(output)
         self.bundle = self.output / bundle_dir.strip("/")
         self.pages, self.language, self.state = pages, language, state
         # In the background of a live session: at low priority, so the next update comes first.
@@ -287,7 +289,7 @@ class PagefindRun:
         job = folder / "job.json"
         job.write_text(json.dumps({
             "links": str(folder), "bundle": str(self.bundle.resolve()), "parts": parts,
-            "command": pagefind_command(self.language), "salt": _pagefind_version(),
+            "command": pagefind_command(self.language), "salt": [_pagefind_version(), pagefind_options(self.language)],
             "state": str(Path(self.state).resolve()) if self.state else None,
             "background": self.background, "parent": os.getpid()}), encoding="utf-8")
         # Its few lines of output go to a file: a pipe nobody reads while the build goes on
@@ -323,7 +325,7 @@ class PagefindRun:
         if returncode != 0:
             error = [line.removeprefix("LỖI: ") for line in said.splitlines()
                      if not line.startswith("CẢNH BÁO: ")]
-            raise RuntimeError("\n".join(error) or f"chỉ mục tìm kiếm dừng (mã {returncode})")
+            raise RuntimeError("\n".join(error) or f"tạo chỉ mục không thành công (mã thoát {returncode})")
         return next((line.removeprefix("XONG: ") for line in said.splitlines()
                      if line.startswith("XONG: ")), "")
 
@@ -448,7 +450,7 @@ def _index(output: Path, bundle_dir: str, pages=None, background: bool = False,
 def _done(bundle: Path, done: str) -> None:
     if done:
         made, _, parts = done.partition("/")
-        logger.info("Tìm kiếm: chỉ mục Pagefind trong %s: %s phần (theo thời gian), làm lại %s",
+        logger.info("Tìm kiếm: chỉ mục Pagefind ở %s gồm %s phần (chia theo thời gian), tạo lại %s phần",
                     bundle, parts, made)
 
 

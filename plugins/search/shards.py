@@ -186,7 +186,7 @@ def run(job: dict) -> int:
     known = state.get("parts", {})
     bundle.mkdir(parents=True, exist_ok=True)
     made, kept = 0, {}
-    salt = json.dumps([job["salt"], job["command"][3:]])
+    salt = json.dumps(job["salt"])  # Pagefind's version and options
     for name in parts:
         if job.get("parent") and os.getppid() != job["parent"]:
             raise RuntimeError("bản dựng đã dừng giữa chừng; chỉ mục sẽ làm tiếp ở lần dựng sau")
@@ -201,6 +201,11 @@ def run(job: dict) -> int:
         made += 1
         if state_path is not None:  # after each part: a run stopped midway keeps what it made
             _save(state_path, bundle, {**known, **kept})
+    # The new list first, so that a search page never reads a part removed below.
+    listing = json.dumps({"parts": parts}, ensure_ascii=False) + "\n"
+    listed = bundle / LIST
+    if not listed.is_file() or listed.read_text(encoding="utf-8") != listing:
+        listed.write_text(listing, encoding="utf-8")
     # Nothing else in the folder: parts without articles any more, a bundle of the old
     # single-index layout, parts left half made by a run that was stopped.
     for other in bundle.iterdir():
@@ -209,10 +214,6 @@ def run(job: dict) -> int:
                 shutil.rmtree(other)
             else:
                 other.unlink()
-    listing = json.dumps({"parts": parts}, ensure_ascii=False) + "\n"
-    listed = bundle / LIST
-    if not listed.is_file() or listed.read_text(encoding="utf-8") != listing:
-        listed.write_text(listing, encoding="utf-8")
     if state_path is not None:
         _save(state_path, bundle, kept)
     return made
@@ -228,7 +229,7 @@ def _save(path: Path, bundle: Path, parts: dict) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        _say("CẢNH BÁO", f"không ghi được {path} ({exc}); lần dựng sau sẽ làm lại cả chỉ mục")
+        _say("CẢNH BÁO", f"không ghi được {path} ({exc}); lần dựng sau sẽ tạo lại toàn bộ chỉ mục")
 
 
 def main(argv: list[str]) -> int:
