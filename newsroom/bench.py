@@ -61,12 +61,12 @@ def stock_settings(content: Path, output: Path, cache: Path) -> dict:
     })
 
 
-#: The steps of a build as Pelican's signals mark them: each ends when its signal is sent
-#: (the last one when the build returns). The receivers that note the time are connected
-#: before any plugin's, so they run first. Project plugins do their work in these signals: fastbuild reads every article in
-#: ``article_generator_init``, images makes photos and cards in ``static_generator_finalized``,
-#: reading ranks related stories in ``all_generators_finalized``, search waits for its index
-#: in ``finalized``.
+#: The steps of a build as Pelican's signals mark them: each ends when its signal is sent (the
+#: last one when the build returns). The receivers that note the time are connected before any
+#: plugin's, so they run first. Project plugins do their work in these signals: fastbuild reads
+#: every article in ``article_generator_init``, images makes photos and cards in
+#: ``static_generator_finalized``, reading ranks related stories in
+#: ``all_generators_finalized``, search waits for its index in ``finalized``.
 PHASES = (("article_generator_init", "khởi động"),
           ("article_generator_finalized", "đọc bài"),
           ("static_generator_finalized", "trang tĩnh, tệp tĩnh"),

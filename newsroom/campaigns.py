@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import dates
 from .dates import TZ
 
 #: Ngày thành lập Công đoàn Việt Nam.
@@ -64,10 +65,8 @@ def today(setting=None) -> dt.date:
     """The build date: ``NEWSROOM_TODAY`` (a date or ``YYYY-MM-DD``) or today in Vietnam."""
     if setting in (None, ""):
         return dt.datetime.now(TZ).date()
-    if isinstance(setting, dt.datetime):
-        return setting.astimezone(TZ).date() if setting.tzinfo else setting.date()
     if isinstance(setting, dt.date):
-        return setting
+        return local_day(setting)
     try:
         return dt.date.fromisoformat(str(setting).strip())
     except ValueError:
@@ -86,9 +85,7 @@ def status(campaign: dict, on: dt.date) -> str:
 def local_day(when: dt.datetime | dt.date) -> dt.date:
     """The day of ``when`` in Vietnam time (an aware datetime is converted, a naive one is
     taken as written): the day a campaign window is read in."""
-    if isinstance(when, dt.datetime):
-        return (when.astimezone(TZ) if when.tzinfo else when).date()
-    return when
+    return dates.local(when).date() if isinstance(when, dt.datetime) else when
 
 
 def in_window(campaign: dict, when: dt.datetime | dt.date) -> bool:

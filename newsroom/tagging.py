@@ -128,7 +128,7 @@ class _Index:
         self.number: dict[bytes, int] = {}  # "its words" -> its number
         # "words" found -> the number of each keyword it starts with, itself included
         self.prefixes: dict[bytes, tuple[int, ...]] = {}
-        self.pattern = None
+        self.pattern = None  # made by seal(), once every keyword is added
 
     def add(self, needle: tuple[bytes, ...]) -> int:
         key = b" ".join(needle)
@@ -136,10 +136,9 @@ class _Index:
         if found is None:
             found = self.number[key] = len(self.spans)
             self.spans.append(len(key) + 1)
-            self.pattern = None
         return found
 
-    def _compile(self):
+    def seal(self) -> "_Index":
         """One expression for all keywords, as a tree of their letters (so that a place in the
         text that starts no keyword is passed over after a letter or two). At each space it
         finds the longest keyword that starts there; the shorter ones that start there are
@@ -169,13 +168,12 @@ class _Index:
         # Matched at the space before a keyword, whose words are seen by a look-ahead:
         # keywords that overlap are all found.
         self.pattern = re.compile(b" (?=(" + expression(tree) + b") )")
+        return self
 
     def find(self, text: bytes) -> dict[int, list[int]]:
         """``{keyword number: [where it starts...]}`` for each keyword that occurs in ``text``
         (from :func:`_padded`) as whole consecutive words; a place is that of the space
         before the keyword."""
-        if self.pattern is None:
-            self._compile()
         found: dict[int, list[int]] = {}
         prefixes = self.prefixes
         for match in self.pattern.finditer(text):
@@ -189,7 +187,7 @@ class _Index:
         return found
 
 
-def _compile(entry: dict, index: _Index) -> _Rule:
+def _rule(entry: dict, index: _Index) -> _Rule:
     keywords = []
     for word in entry.get("keywords", ()):
         needle = tuple(words(word))
@@ -210,18 +208,15 @@ def _rules_cached(data_dir: str, _stamp):
     campaigns = data.campaigns(data_dir)
     themes = data.themes(data_dir)
     index = _Index()
-    return ([_compile(e, index) for e in campaigns.values()],
-            [_compile(e, index) for e in themes.values()], campaigns, themes, index,
+    campaign_rules = [_rule(e, index) for e in campaigns.values()]
+    theme_rules = [_rule(e, index) for e in themes.values()]
+    return (campaign_rules, theme_rules, campaigns, themes, index.seal(),
             {slug: i for i, slug in enumerate(themes)}, {})
 
 
-def rules(data_dir=None):
-    """Compiled keyword rules ``(campaign_rules, theme_rules, campaigns, themes)``, cached
-    until a data file changes."""
-    return _rules(data_dir)[:4]
-
-
 def _rules(data_dir=None):
+    """The keyword rules ``(campaign_rules, theme_rules, campaigns, themes, index, theme
+    order, campaigns by day)``, compiled once and kept until a data file changes."""
     folder = str(data_dir or data.DATA_DIR)
     stamp = (_mtime(os.path.join(folder, "campaigns.yml")),
              _mtime(os.path.join(folder, "themes.yml")))
@@ -432,7 +427,7 @@ def benchmark(content: Path | str, n: int = 2000, data_dir=None) -> dict:
     if not paths:
         raise ValueError(f"{content}: không có bài nào để đo")
     sources = [(p, schema.split(schema.read_source(p))) for p in paths]
-    rules(data_dir)  # compile once, as a build does
+    _rules(data_dir)  # compile once, as a build does
     checking = tagging = 0.0
     tagged = 0
     for i in range(n):

@@ -2,6 +2,12 @@
 import textwrap
 from pathlib import Path
 
+from newsroom.site import ROOT
+
+#: The card fonts shipped with the theme (bold for titles, medium for footers).
+FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
+         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
+
 
 def write_files(content: Path, files: dict) -> None:
     """Write ``{relative path: text or bytes}`` under ``content`` (text dedented, bytes as they

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 
 from newsroom import corpus, site
 from newsroom.tagging import Decision
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from plugins.fastbuild.readcache import ReadCache  # noqa: E402
+from plugins.fastbuild.readcache import ReadCache
 
 
 def _settings(content, cache):

@@ -14,11 +14,9 @@ from newsroom.site import ROOT
 from plugins.images import card
 from plugins.schema.schema import ContentErrors
 
-from tests.helpers import article
+from tests.helpers import FONTS, article
 
 DIR = "bai-viet/than-ha-lam/2020"
-FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
-         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
 RED, BLUE = (220, 20, 20), (20, 40, 220)
 
 

@@ -22,10 +22,8 @@ from plugins.images.cache import Cache
 from plugins.images.images import DEFAULTS
 from plugins.images.process import Limits
 
-from tests.helpers import article
+from tests.helpers import FONTS, article
 
-FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
-         str(ROOT / "theme/fonts/BeVietnamPro-Medium.ttf"))
 SIZE = (1200, 630)
 BRAND = "Công đoàn Than – Khoáng sản Việt Nam"
 TITLES = [

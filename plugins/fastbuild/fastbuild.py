@@ -45,8 +45,12 @@ _KEY = "_fastbuild"  # per-build state, kept in the build's context dict
 def options(settings) -> dict:
     """``FASTBUILD`` merged over the defaults, checked."""
     merged = plugin_settings(settings, "FASTBUILD", DEFAULTS, "plugins.fastbuild")
-    if settings.get("FASTBUILD_SKIP_UNCHANGED") is not None:
-        merged["skip_unchanged_build"] = bool(settings["FASTBUILD_SKIP_UNCHANGED"])
+    skip = settings.get("FASTBUILD_SKIP_UNCHANGED")
+    if skip is not None:
+        if not isinstance(skip, bool):
+            raise ValueError("FASTBUILD_SKIP_UNCHANGED phải là True hoặc False (true/false khi "
+                             f"truyền bằng -e), không phải {skip!r}")
+        merged["skip_unchanged_build"] = skip
     if not isinstance(merged["workers"], int) or merged["workers"] < 0:
         raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
     merged["workers"] = merged["workers"] or os.cpu_count() or 1

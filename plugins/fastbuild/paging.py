@@ -74,6 +74,7 @@ class StablePaginator(Paginator):
     def __init__(self, name, url, object_list, settings, per_page=None):
         super().__init__(name, url, object_list, settings, per_page)
         self.orphans = 0  # a block is a block: no orphans moving between pages
+        self._pages: dict = {}  # number -> page, see page()
 
     @property
     def blocks(self) -> int:
@@ -99,9 +100,9 @@ class StablePaginator(Paginator):
     def page(self, number):
         """Page ``number``; each is made once (a page's context holds it and its two
         neighbours, so each is asked for three times)."""
-        found = self.__dict__.setdefault("_pages", {}).get(number)
+        found = self._pages.get(number)
         if found is None:
-            found = self.__dict__["_pages"][number] = self._page(number)
+            found = self._pages[number] = self._page(number)
         return found
 
     def _page(self, number):

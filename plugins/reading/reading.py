@@ -224,18 +224,25 @@ def link_articles(generators) -> None:
             by_path = {a.source_path: a for a in articles}
             # every article's score against each changed article as it is now
             against = [index.scores(by_path[p])[0] for p in changed if p in by_path]
+
+        def same_list(article, path) -> bool:
+            """The list of last time still holds: the article and every one in its list are
+            unchanged, its category did not fill it (a changed article may belong there
+            now), and no changed article now scores as high as its lowest entry."""
+            return (path not in changed
+                    and not (path in old_short and entries[path][1] in categories)
+                    and not any(p in changed for p in old_related[path])
+                    and not any(score_at(slices, index.rank_of(article)) >= old_floor[path]
+                                for slices in against))
+
         for article in articles:
             path = article.source_path
-            if changed is not None and path not in changed and not (
-                    path in old_short and entries[path][1] in categories) \
-                    and not any(p in changed for p in old_related[path]):
-                if not any(score_at(slices, index.rank_of(article)) >= old_floor[path]
-                           for slices in against):
-                    article.related_articles = [by_path[p] for p in old_related[path]]
-                    related[path], floors[path] = old_related[path], old_floor[path]
-                    if path in old_short:
-                        short.add(path)
-                    continue
+            if changed is not None and same_list(article, path):
+                article.related_articles = [by_path[p] for p in old_related[path]]
+                related[path], floors[path] = old_related[path], old_floor[path]
+                if path in old_short:
+                    short.add(path)
+                continue
             article.related_articles, filled, floors[path] = index.ranked(article, limit)
             related[path] = [o.source_path for o in article.related_articles]
             if filled:

@@ -37,9 +37,10 @@ function load() {
       if (!names.length) throw new Error("shards.json: no part");
       merging = true; // from here a second try would merge the parts twice
       const pf = await import(`${base}${names[0]}/pagefind.js`);
-      await pf.options({ excerptLength: 24, mergeFilter: { part: names[0] } });
+      const options = (part) => ({ excerptLength: 24, mergeFilter: { part } });
+      await pf.options(options(names[0]));
       await Promise.all(names.slice(1).map((part) => pf.mergeIndex(`${base}${part}/`,
-        { excerptLength: 24, mergeFilter: { part } })));
+        options(part))));
       parts = names;
       return pf;
     })();
