@@ -16,7 +16,7 @@ import docx
 import pytest
 from PIL import Image
 
-from newsroom import check, ingest, site
+from newsroom import check, dropbox, ingest, site
 from newsroom.site import ROOT
 from tests.conftest import BuiltSite
 from tests.dropbox import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
@@ -239,7 +239,7 @@ def test_commit_outside_git_keeps_the_articles_and_says_so(shared):
     put(shared.src / "than-ha-lam", {"tin.md": article("Tin không có kho git")})
     out = io.StringIO()
     code = ingest.main(["--source", str(shared.src), "--content", str(shared.content),
-                        "--commit"], out=out)
+                        "--commit", "--settle", "0"], out=out)
     assert code == 4
     assert "chưa commit được vào git" in out.getvalue()
     assert (shared.content / "bai-viet/than-ha-lam/2020/tin-khong-co-kho-git.md").is_file()
@@ -389,15 +389,16 @@ def test_lock_keeps_two_runs_apart(shared):
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[2]);"
          "from pathlib import Path; from newsroom import ingest;"
          "cm = ingest.locked(Path(sys.argv[1])); cm.__enter__(); print('ok', flush=True);"
-         "sys.stdin.read()", str(shared.src), str(ROOT)],
+         "sys.stdin.read()", str(ingest.default_state_dir(shared.src, shared.content)),
+         str(ROOT)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ok"
         with pytest.raises(ingest.Busy, match=f"tiến trình {holder.pid}"):
             ingest.ingest(shared.src, shared.content)
         out = io.StringIO()
-        assert ingest.main(["--source", str(shared.src), "--content", str(shared.content)],
-                           out=out) == 3
+        assert ingest.main(["--source", str(shared.src), "--content", str(shared.content),
+                            "--settle", "0"], out=out) == 3
         assert "Chưa chạy" in out.getvalue()
         assert (shared.src / "than-ha-lam" / "tin.md").is_file()
     finally:

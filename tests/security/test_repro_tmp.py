@@ -20,7 +20,7 @@ def test_slug_traversal_writes_outside(tmp_path):
         "b.md": article("Bài B", slug=f"{up}{tracked.with_suffix('')}".replace("//", "/")),
     })
     before = tree(tmp_path)
-    ingest.ingest(src, content)
+    ingest.ingest(src, content, settle=0)
     after = tree(tmp_path)
     assert {p for p in after if p not in before and ".tiep-nhan" not in str(p)} == set()
     assert tracked.read_bytes() == before[tracked]
@@ -40,7 +40,7 @@ def test_file_being_written_is_taken_half(tmp_path):
                 time.sleep(0.15); f.write(f"\\nĐoạn {{i}}.\\n"); f.flush()
         """)])
     time.sleep(0.4)
-    result = ingest.ingest(src, content)
+    result = ingest.ingest(src, content, settle=0.5)
     writer.wait()
     taken = [o for o in result.outcomes if o.accepted]
     assert not taken, "tệp đang ghi dở đã bị nhận"
@@ -60,5 +60,5 @@ def test_zip_bomb_docx(tmp_path):
             z.writestr(n, d)
     print("size", path.stat().st_size)
     start = time.monotonic()
-    ingest.ingest(src, content)
+    ingest.ingest(src, content, settle=0)
     assert time.monotonic() - start < 10
