@@ -92,9 +92,16 @@ def _symlink(path: Path, source_dir: Path) -> Stray:
                  "chép chính tệp hoặc thư mục vào đây thay cho liên kết")
 
 
-def _odd(path: Path, files) -> Stray:
+def _odd(path: Path) -> Stray:
     message, fix = _ODD
-    return Stray(path, list(files), message.format(name=shown(path, path.parent)), fix)
+    return Stray(path, _files_under(path), message.format(name=shown(path, path.parent)), fix)
+
+
+def _files_under(path: Path) -> list[Path]:
+    """``path`` itself, or every file under it when it is a folder (links not followed)."""
+    if path.is_symlink() or not path.is_dir():
+        return [path]
+    return sorted(Path(folder, name) for folder, _, names in os.walk(path) for name in names)
 
 
 def plan(source_dir: Path) -> tuple[list[Submission], list[Stray]]:
@@ -102,10 +109,10 @@ def plan(source_dir: Path) -> tuple[list[Submission], list[Stray]]:
     submissions: list[Submission] = []
     strays: list[Stray] = []
     for entry in sorted(source_dir.iterdir()):
-        if skip(entry):
-            continue
         if odd_name(entry.name):
-            strays.append(_odd(entry, [entry]))
+            strays.append(_odd(entry))
+        elif skip(entry):
+            continue
         elif entry.is_symlink():
             strays.append(_symlink(entry, source_dir))
         elif entry.is_file():
@@ -120,14 +127,13 @@ def plan(source_dir: Path) -> tuple[list[Submission], list[Stray]]:
 def _plan_unit(unit_dir: Path, source_dir: Path, submissions, strays) -> None:
     loose_docs, loose_images, waits = [], [], []
     for entry in sorted(unit_dir.iterdir()):
+        ext = entry.suffix.lower()
         if busy(entry.name):
             waits.append(entry)
+        elif odd_name(entry.name):
+            strays.append(_odd(entry))
+        elif skip(entry):
             continue
-        if skip(entry):
-            continue
-        ext = entry.suffix.lower()
-        if odd_name(entry.name):
-            strays.append(_odd(entry, [entry]))
         elif entry.is_symlink():
             strays.append(_symlink(entry, source_dir))
         elif entry.is_dir():
@@ -159,7 +165,7 @@ def _plan_folder(unit_dir: Path, folder: Path, source_dir: Path, submissions, st
     docs = [f for f in files if f.suffix.lower() in DOC_EXTENSIONS]
     if odd:
         message, fix = _ODD
-        strays.append(Stray(folder, files + odd, "thư mục bài có tệp mà " + message.format(
+        strays.append(Stray(folder, _files_under(folder), "thư mục bài có tệp mà " + message.format(
             name=", ".join(shown(p, folder) for p in odd)), fix))
     elif waits or len(docs) == 1:
         submissions.append(Submission(unit_dir, docs[0] if len(docs) == 1 else None, folder,
@@ -179,10 +185,10 @@ def _walk(folder: Path, source_dir: Path, files, waits, odd, strays) -> None:
     for entry in sorted(folder.iterdir()):
         if busy(entry.name):
             waits.append(entry)
-        elif skip(entry):
-            continue
         elif odd_name(entry.name):
             odd.append(entry)
+        elif skip(entry):
+            continue
         elif entry.is_symlink():
             strays.append(_symlink(entry, source_dir))
         elif entry.is_dir():

@@ -50,7 +50,7 @@ from urllib.parse import unquote
 from . import check as checker
 from . import data, dropbox, schema
 from .dates import TZ, vn_datetime
-from .dropbox import Folder, Stray, Submission, receipt_path, shown
+from .dropbox import Folder, Submission, receipt_path, shown
 from .journal import Journal, Steps, Store
 from .safefs import Unsafe, inside, inside_posix, path_like, sha256, write_durable
 from .submission import DocxLimits, DocxRefused, read_docx, read_header, read_text, render

@@ -188,7 +188,7 @@ class DocxLimits:
 
     entries: int = 2000  # parts inside the archive
     total_mb: int = 300  # everything unpacked, photos included
-    xml_mb: int = 40  # the text and its layout (XML), unpacked
+    xml_mb: int = 10  # the text and its layout (XML), unpacked
     ratio: int = 100  # how far one part larger than 1 MB may be compressed
     seconds: float = 60.0
     memory_mb: int = 2048

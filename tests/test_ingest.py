@@ -16,7 +16,7 @@ import docx
 import pytest
 from PIL import Image
 
-from newsroom import check, dropbox, ingest, site
+from newsroom import check, ingest, site
 from newsroom.site import ROOT
 from tests.conftest import BuiltSite
 from tests.dropbox import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
