@@ -31,9 +31,9 @@ RECEIPT = ".receipt.txt"
 JUNK = {"thumbs.db", "desktop.ini", ".ds_store"}
 # a document open in Word or LibreOffice, a file still being saved, copied or downloaded
 _BUSY = re.compile(r"^(?:~\$.*|\.~lock\..*#|.*\.(?:tmp|part|crdownload))$", re.I | re.S)
-_ODD = ("tên “{name}” có ký tự dùng để chỉ đường dẫn (“/”, “\\”, “..”, “%2F”...) hoặc ký tự "
-        "điều khiển; không nhận", "đổi tên cho đơn giản, chỉ chữ, số, dấu cách và gạch nối, ví "
-        "dụ “Bài đối thoại.docx”")
+_ODD = ("tên “{name}” có ký tự dùng để chỉ đường dẫn (“/”, “\\”, “..”, “%2F”...), ký tự điều "
+        "khiển hoặc chữ không đọc được; không nhận",
+        "đổi tên cho đơn giản, chỉ chữ, số, dấu cách và gạch nối, ví dụ “Bài đối thoại.docx”")
 
 
 @dataclass
@@ -71,19 +71,22 @@ def skip(path: Path) -> bool:
 
 
 def shown(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` as a reporter reads it (control characters as ``?``)."""
+    """``path`` relative to ``base`` as a reporter reads it (control characters and bytes
+    that are not UTF-8 as ``?``)."""
     try:
         text = path.relative_to(base).as_posix()
     except ValueError:
         text = str(path)
-    return "".join("?" if ord(c) < 32 or ord(c) == 127 else c for c in nfc(text))
+    return "".join("?" if ord(c) < 32 or ord(c) == 127 or "\ud800" <= c <= "\udfff" else c
+                   for c in nfc(text))
 
 
 def receipt_path(path: Path) -> Path:
     """``<name>.receipt.txt`` beside ``path``; for an odd name, a slug of it instead."""
     name = path.name
     plain = not odd_name(name) and not name.startswith(".")
-    return path.with_name((name if plain else slugify(name) or "tep") + RECEIPT)
+    return path.with_name((name if plain else slugify(shown(path, path.parent)) or "tep")
+                          + RECEIPT)
 
 
 def _symlink(path: Path, source_dir: Path) -> Stray:

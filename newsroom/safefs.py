@@ -70,8 +70,11 @@ def path_like(text: str) -> bool:
 
 
 def odd_name(name: str) -> bool:
-    """A file or folder name that is not a plain name: ``..``, or a path separator or a
-    control character in any of its forms (``a\\..\\b``, ``%2f``, ``．．／``)."""
+    """A file or folder name that is not a plain name: ``..``, bytes that are not UTF-8, or a
+    path separator or a control character in any of its forms (``a\\..\\b``, ``%2f``,
+    ``．．／``)."""
+    if any("\ud800" <= char <= "\udfff" for char in name):  # undecodable bytes
+        return True
     return any(_SEPARATOR.search(form) or _CONTROL.search(form) or form.strip() in (".", "..")
                for form in _forms(name))
 

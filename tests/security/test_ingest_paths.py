@@ -114,6 +114,7 @@ CASES = {
     "file-nfd": (lambda t: doc_name(nfd("..\\Bài viết.md")), NAME),
     "file-fullwidth": (lambda t: doc_name("．．／PWNED.md"), NAME),
     "file-control": (lambda t: doc_name("bai\x1b[2J.md"), NAME),
+    "file-not-utf8": (lambda t: doc_name(os.fsdecode(b"..\xc0\xaf..\xc0\xafbai.md")), NAME),
     "folder-backslash": (lambda t: folder_name("..\\..\\bai"), NAME),
     "folder-percent": (lambda t: folder_name("%2E%2E%2Fbai"), NAME),
     "folder-nfd": (lambda t: folder_name(nfd("..\\Thư mục bài")), NAME),
