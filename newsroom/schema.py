@@ -565,10 +565,7 @@ def _check_article(check, fields, values, data_dir):
         if found:
             values["unit"] = found["slug"]
         else:
-            near = _closest(unit, data.units(data_dir))
-            check.add("unit", f"không có đơn vị “{unit}” trong danh sách đơn vị",
-                      (f"có phải là {near}? " if near else "")
-                      + "Viết đúng slug của đơn vị trong data/units.yml")
+            check.add("unit", *data.unit_refusal(unit, data_dir))
 
     authors = split_list(fields.get("author", ""))
     if authors:
