@@ -242,6 +242,11 @@ def settle(paths, looks: Store, interval: float, key, wait_for=()) -> dict[Path,
 
 # --- writing and removing in the shared folder ---------------------------------------------------
 
+def notepad(text: str) -> bytes:
+    """A receipt as the oldest Notepad reads it: UTF-8 with a BOM, CRLF line ends."""
+    return b"\xef\xbb\xbf" + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
 class Folder:
     """A folder under ``root`` opened part by part without following links
     (``Folder.open(root, folder)``; a link or a missing folder raises OSError); names are

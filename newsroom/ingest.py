@@ -48,9 +48,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from . import check as checker
-from . import data, dropbox, schema
+from . import data, dropbox, queue, schema
 from .dates import TZ, vn_datetime
-from .dropbox import Folder, Submission, receipt_path, shown
+from .dropbox import Folder, Submission, notepad, receipt_path, shown
 from .journal import Journal, Steps, Store
 from .safefs import Unsafe, inside, inside_posix, path_like, sha256, write_durable
 from .submission import DocxLimits, DocxRefused, read_docx, read_header, read_text, render
@@ -62,6 +62,8 @@ STATE_DIR = ".tiep-nhan"
 DEFAULT_CATEGORY = "Tin tức"
 DOC_MAX_BYTES = 100 * 1024 * 1024
 SETTLE_SECONDS = 10.0
+
+QUEUE_DIR = "cho-duyet"
 
 INGESTED, UPDATED, DUPLICATE, REFUSED, WAITING = (
     "ingested", "updated", "duplicate", "refused", "waiting")
@@ -90,6 +92,8 @@ class Outcome:
     receipt: Path | None = None
     receipt_done: bool = False
     receipt_error: str | None = None
+    pending: bool = False  # in the editors' queue, not in content/ yet
+    word: bool = False  # sent as a Word file: the receipt speaks Word
 
     @property
     def accepted(self) -> bool:
@@ -101,6 +105,8 @@ class Result:
     outcomes: list[Outcome]
     commit: str | None = None
     commit_error: str | None = None
+    report: str = ""  # the run's summary for Ban Tuyên giáo (run_summary)
+    report_path: Path | None = None
     steps: int = 0  # points between irreversible steps passed (see newsroom.journal.Steps)
 
     def by_status(self, status):
@@ -196,6 +202,7 @@ class _Draft:
     header: schema.Header
     docx_images: list
     lines: bool  # line numbers are the reporter's own (text files), not a Word conversion's
+    word_author: str = ""  # the author Word recorded in the file
     early: list = field(default_factory=list)  # problems found before the schema runs
     unit: str = ""
     key: str = ""
@@ -206,8 +213,14 @@ class _Draft:
     used: dict = field(default_factory=dict)  # source photo -> new name
     taken: set = field(default_factory=set)
     images: dict = field(default_factory=dict)  # new name -> {"src": Path} | {"data": bytes}
+    word_pictures: dict = field(default_factory=dict)  # new name -> its place in the Word file
     staged: Path | None = None
     item: object = None
+    root: str = "content"  # "queue" when the article waits for the editors
+
+    def label(self, key: str) -> str:
+        """A field as the submitter names it (:func:`voice_label`)."""
+        return voice_label(key, self.header.labels, self.outcome.word)
 
     def new_name(self, stem: str, ext: str) -> str:
         """A slug file name, unique in the article's folder (``Ảnh 1.JPG`` → ``anh-1.jpg``)."""
@@ -228,9 +241,11 @@ def _same(a: Path, b: Path) -> bool:
 class Ingest:
     def __init__(self, source_dir: Path, content_root: Path, state_dir: Path, *,
                  data_dir=None, now=None, settle: float = SETTLE_SECONDS,
-                 docx_limits: DocxLimits | None = None):
+                 docx_limits: DocxLimits | None = None, queue: Path | None = None):
         self.dir = Path(source_dir)
         self.content = Path(content_root)
+        #: where each article goes: content/, or the editors' queue (laid out like content/)
+        self.roots = {"content": self.content, "queue": Path(queue) if queue else None}
         self.data_dir = data_dir
         self.now = now or dt.datetime.now(TZ)
         self.settle = float(settle)
@@ -249,10 +264,14 @@ class Ingest:
 
     # existing articles, for address collisions
     def existing(self):
+        """Articles in content/ and in the queue: a new one may take neither's address."""
         if self._existing is None:
-            self._existing = checker.existing_items(self.content, self.conf) \
-                if self.content.is_dir() else []
+            self._existing = [item for root in self.roots.values() if root and root.is_dir()
+                              for item in checker.existing_items(root, self.conf)]
         return self._existing
+
+    def root(self, name: str | None) -> Path:
+        return self.roots.get(name or "content") or self.content
 
     def key(self, path: Path) -> str:
         """A submission's name in the state: its path in DIR as a reporter writes it (NFC),
@@ -293,15 +312,15 @@ class Ingest:
         """An outcome is final: its receipt is written now, not at the end of the run."""
         self.outcomes.append(outcome)
         if outcome.receipt is not None and not outcome.receipt_done:
-            self.write_receipt(outcome.receipt, receipt_text(outcome, self.dir, self.content,
-                                                             self.now), outcome)
+            self.write_receipt(outcome.receipt, receipt_text(outcome, self.dir, self.now),
+                               outcome)
 
     def write_receipt(self, receipt: Path, text: str, outcome: Outcome | None = None) -> None:
         """The receipt beside a submission in DIR, written through :class:`Folder` (never
         through a link planted there); a receipt that cannot be written is said, not fatal."""
         try:
             with Folder.open(self.dir, receipt.parent) as folder:
-                folder.write(receipt.name, text.encode("utf-8"))
+                folder.write(receipt.name, notepad(text))
         except OSError as exc:
             if outcome is not None:
                 outcome.receipt_error = f"{exc.strerror or exc}"
@@ -346,6 +365,7 @@ class Ingest:
         outcome = Outcome(sub.source, list(sub.files), receipt=receipt_path(sub.source))
         unit = data.find_unit(nfc(sub.unit_dir.name), self.data_dir)
         outcome.unit = unit["slug"] if unit else None
+        outcome.word = sub.doc is not None and sub.doc.suffix.lower() == ".docx"
         try:
             self.prepare(sub, outcome, unit)
         except _Refuse:
@@ -367,6 +387,7 @@ class Ingest:
         it still changing (:class:`_Wait`)."""
         draft = self.read(sub, outcome)
         self.take_title(draft)
+        self.has_text(draft)
         self.fill(draft, unit)
         self.guard(draft)
         self.place(draft)
@@ -393,13 +414,13 @@ class Ingest:
                         "vào Word")
         if doc.suffix.lower() == ".docx":
             try:
-                markdown, docx_images = read_docx(doc, self.docx_limits)
+                markdown, docx_images, author = read_docx(doc, self.docx_limits)
             except DocxRefused as exc:
                 self.refuse(outcome, exc.message, exc.fix)
             header = read_header(markdown)
             for name, value in header.fields.items():  # header values are plain text
                 header.fields[name] = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>|~])", r"\1", value)
-            return _Draft(sub, outcome, header, docx_images, lines=False)
+            return _Draft(sub, outcome, header, docx_images, lines=False, word_author=author)
         try:
             text, encoding = read_text(doc.read_bytes())
         except UnicodeDecodeError:
@@ -420,6 +441,7 @@ class Ingest:
         candidate = re.sub(r"^#{1,6}\s*|\*\*|__", "", first).strip()
         if not candidate or len(candidate) > 200 or candidate.startswith("!["):
             self.refuse(d.outcome, "bài chưa có tiêu đề",
+                        "thêm dòng “Tiêu đề: ...” ở đầu bài" if d.outcome.word else
                         "thêm dòng “Tiêu đề: ...” (hoặc “Title: ...”) ở đầu bài")
         fields["title"] = d.outcome.title = candidate
         header.lines["title"] = header.body_line
@@ -435,29 +457,63 @@ class Ingest:
             header.body_line += more.body_line - 1
             header.body = more.body
 
+    def has_text(self, d: _Draft) -> None:
+        """An article with nothing after its title (no text, no photo) is refused."""
+        text = re.sub(r"[*_#>\s]", "", d.header.body)
+        if not text:
+            self.refuse(d.outcome, "bài chưa có nội dung: sau tiêu đề không có đoạn văn nào",
+                        "viết nội dung bài bên dưới tiêu đề (và các dòng "
+                        f"{d.label('author')}, {d.label('date')} nếu có), lưu lại rồi gửi lại")
+
     def fill(self, d: _Draft, unit) -> None:
-        """Unit from the folder, date from the file, the default category; each said in the
-        receipt."""
+        """Unit from the folder, author from the Word file or the unit, date from the file,
+        the default category; each said in the receipt, in the submitter's words."""
         fields, notes, sub = d.header.fields, d.outcome.notes, d.sub
         own = data.find_unit(fields["unit"], self.data_dir) if fields.get("unit") else None
+        folder = nfc(sub.unit_dir.name)
         if not unit and not own:
-            d.early.append(f"thư mục “{nfc(sub.unit_dir.name)}” không phải tên một đơn vị. "
-                           "Cách sửa: đặt bài vào thư mục mang tên đơn vị (slug như "
-                           "“than-ha-lam” hoặc tên như “Than Hà Lầm”), theo danh sách "
-                           "data/units.yml")
+            message, _ = data.unit_refusal(folder, self.data_dir)
+            near = data.match_unit(folder, self.data_dir)[1]
+            d.early.append(f"tên thư mục {message}. Cách sửa: "
+                           + (f"có phải là {data.unit_names(near)}? " if near else "")
+                           + "đặt bài vào thư mục mang tên đơn vị: tên ngắn như “Than Mạo Khê”, "
+                           "tên đầy đủ hoặc slug như “than-mao-khe” (danh sách data/units.yml)")
         elif not fields.get("unit"):
             fields["unit"] = unit["slug"]
-            notes.append(f"Unit: {unit['slug']} (theo thư mục {nfc(sub.unit_dir.name)})")
+            notes.append(f"{d.label('unit')}: {unit['short']} (theo tên thư mục “{folder}”)")
         d.unit = (own or unit or {"slug": "khong-ro-don-vi"})["slug"]
         d.outcome.unit = d.unit
+        chosen = own or unit
+        if not fields.get("author") and chosen:
+            self.default_author(d, chosen)
         if not fields.get("date"):
             mtime = dt.datetime.fromtimestamp(sub.doc.stat().st_mtime, TZ).replace(
                 second=0, microsecond=0)
             fields["date"] = f"{mtime:%Y-%m-%d %H:%M}"
-            notes.append(f"Date: {mtime:%d/%m/%Y %H:%M} (theo thời điểm lưu tệp)")
+            notes.append(f"{d.label('date')}: {mtime:%d/%m/%Y %H:%M} (theo thời điểm lưu tệp)")
         if not fields.get("category"):
             fields["category"] = DEFAULT_CATEGORY
-            notes.append(f"Category: {DEFAULT_CATEGORY} (chuyên mục mặc định)")
+            notes.append(f"{d.label('category')}: {DEFAULT_CATEGORY} (chuyên mục mặc định)")
+        if chosen and not chosen.get("trusted") and self.roots["queue"] is not None:
+            d.root = "queue"
+
+    def default_author(self, d: _Draft, unit: dict) -> None:
+        """No author line: the author Word recorded, else the unit's default author."""
+        label = d.label("author")
+        add = (f"; muốn ghi tên người viết, thêm dòng “{label}: Họ và tên” ở đầu bài rồi gửi "
+               "lại")
+        if d.word_author:
+            d.header.fields["author"] = d.word_author
+            d.outcome.notes.append(
+                f"{label}: {d.word_author} (lấy từ thông tin tác giả lưu trong tệp Word: "
+                f"File → Info → Author / Tệp → Thông tin → Tác giả){add}")
+            return
+        name, listed = data.unit_author(unit)
+        d.header.fields["author"] = name
+        d.outcome.notes.append(
+            f"{label}: {name} (" + ("tác giả mặc định của đơn vị trong danh sách đơn vị"
+                                    if listed else "đặt theo tên đơn vị vì danh sách đơn vị "
+                                    "chưa ghi tác giả mặc định") + f"){add}")
 
     def guard(self, d: _Draft) -> None:
         """Fields that become a path are refused before anything is written when they read
@@ -490,12 +546,13 @@ class Ingest:
         d.key = self.key(d.sub.source)
         previous = self.state.sources.get(d.key)
         slug = fields.get("slug") or slugify(d.outcome.title)[:80].rstrip("-")
+        root = self.root(d.root)
         try:
             if previous and PurePosixPath(previous["target"]).parent.parent.name == d.unit:
                 d.previous = previous
-                d.target = inside_posix(self.content, previous["target"])
+                d.target = inside_posix(root, previous["target"])
             else:
-                d.target = inside(self.content, "bai-viet", d.unit, f"{when:%Y}", f"{slug}.md")
+                d.target = inside(root, "bai-viet", d.unit, f"{when:%Y}", f"{slug}.md")
         except Unsafe as exc:
             self.refuse(d.outcome, f"không đặt được bài vào content/ an toàn ({exc})",
                         "thêm dòng “Đường dẫn: ten-bai-khong-dau” ở đầu bài" if not slug
@@ -509,17 +566,19 @@ class Ingest:
         known = self.state.hashes.get(d.digest)
         entry = self.state.sources.get(known) if known else None
         try:
-            target = inside_posix(self.content, entry["target"]) if entry else None
+            target = inside_posix(self.root(entry.get("root")), entry["target"]) \
+                if entry else None
         except Unsafe:
             target = None
         if target is None or not target.exists():
             return False
         d.outcome.status = DUPLICATE
         d.outcome.target = target
+        d.outcome.pending = entry.get("root") == "queue"
         d.outcome.title = entry.get("title", d.outcome.title)
         d.outcome.notes.append(f"bài này đã được nhận lúc {entry.get('at', '')}; không nhận lại")
-        self.write_receipt(d.outcome.receipt, receipt_text(d.outcome, self.dir, self.content,
-                                                           self.now), d.outcome)
+        self.write_receipt(d.outcome.receipt, receipt_text(d.outcome, self.dir, self.now),
+                           d.outcome)
         if d.outcome.receipt_done:  # the receipt first, then the sources go
             self.remove_sources(self.sources_of(d, d.sub.files),
                                 d.sub.folder and self.rel(d.sub.folder))
@@ -552,12 +611,16 @@ class Ingest:
             fields["image"] = local(fields["image"], "Image")
         header.body = _REF_MD.sub(lambda m: m[1] + local(m[2], "Nội dung") + m[3], header.body)
         header.body = _REF_HTML.sub(lambda m: m[1] + local(m[2], "Nội dung") + m[3], header.body)
-        for image in d.docx_images:
+        for number, image in enumerate(d.docx_images, 1):
             name = d.new_name(f"anh-{len(d.taken) + 1}", image["ext"])
             d.images[name] = {"data": image["data"]}
+            d.word_pictures[name] = number
             header.body = header.body.replace(image["token"], f"{{static}}{slug}/{name}")
-            if image.get("from_caption"):
-                d.outcome.notes.append(f"ảnh {name}: lấy chú thích bên dưới làm mô tả (alt)")
+            if image.get("caption"):
+                d.outcome.notes.append(
+                    f"ảnh thứ {number}: dòng in nghiêng ngay dưới ảnh được dùng làm chú thích "
+                    "ảnh" + (" và mô tả ảnh (lấy chú thích bên dưới làm mô tả)"
+                             if image.get("from_caption") else ""))
         for path, name in d.used.items():
             d.images[name] = {"src": path}
         self.claimed.update(d.used)
@@ -571,7 +634,9 @@ class Ingest:
         if extra:
             d.outcome.notes.append(
                 "ảnh gửi kèm nhưng chưa chèn vào bài: " + ", ".join(nfc(p.name) for p in extra)
-                + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
+                + (" (đã lưu cạnh bài; muốn đưa vào bài thì chèn ảnh vào tệp Word: Chèn → Ảnh / "
+                   "Insert → Pictures, rồi gửi lại)" if d.outcome.word else
+                   f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))"))
         others = [p for p in rest if p not in extra]
         for photo in (p for p in others if p.suffix.lower() in dropbox.IMAGE_EXTENSIONS):
             message, fix = schema.image_problem(photo)
@@ -610,7 +675,7 @@ class Ingest:
     def layout(self, d: _Draft, root: Path) -> tuple[Path, dict[str, Path]]:
         """The article and its photos under ``root`` (content/ or the staging folder), laid
         out like the target, every path built by :func:`inside`."""
-        parts = d.target.relative_to(self.content).parts
+        parts = d.target.relative_to(self.root(d.root)).parts
         article = inside(root, *parts)
         folder = [*parts[:-1], d.target.stem]
         return article, {name: inside(root, *folder, name) for name in d.images}
@@ -641,25 +706,28 @@ class Ingest:
                    if d.lines else schema.split(text))
         values, problems = schema.validate(checked, d.staged, content_root=stage_root,
                                            data_dir=self.data_dir)
-        d.item = checker.Item(d.target, shown(d.target, self.content.parent), "article",
+        d.item = checker.Item(d.target, shown(d.target, self.root(d.root).parent), "article",
                               date=values.get("date"))
         checker._place(d.item, fields, values.get("status", "published"), self.conf)
         d.outcome.url = d.item.url
+        rel = d.target.relative_to(self.root(d.root))
+        twins = [root / rel for root in self.roots.values() if root]  # itself, in either root
         others = [o for o in self.existing()
-                  if not (d.previous and _same(o.path, d.target))]
+                  if not (d.previous and any(_same(o.path, twin) for twin in twins))]
         problems += checker.collisions([d.item], others)
-        if d.target.exists() and not d.previous:
+        taken = next((twin for twin in twins if twin.exists()), None)
+        if taken is not None and not d.previous:
             problems.append(schema.Problem(
                 d.key, 1, "Title",
-                f"tiêu đề trùng với bài đã có {shown(d.target, self.content.parent)}",
+                f"tiêu đề trùng với bài đã có {shown(taken, self.content.parent)}",
                 "đổi tiêu đề cho khác; nếu là bản sửa của bài đã gửi thì gửi lại đúng tên "
                 "tệp cũ"))
         problems.sort(key=lambda p: p.line)
         errors = [p for p in problems if p.severity == schema.ERROR]
-        d.outcome.notes.extend(_say(p, d.lines) for p in problems if p not in errors)
+        d.outcome.notes.extend(_say(p, d) for p in problems if p not in errors)
         if errors or d.early:
             d.outcome.problems.extend(d.early)
-            d.outcome.problems.extend(_say(p, d.lines) for p in errors)
+            d.outcome.problems.extend(_say(p, d) for p in errors)
             raise _Refuse()
 
     def unchanged(self, d: _Draft) -> None:
@@ -671,30 +739,35 @@ class Ingest:
     def store(self, d: _Draft, stage_root: Path) -> None:
         """Copy into content/ and verify every byte, journalled; then :meth:`finish`."""
         staged, photos = self.layout(d, stage_root)
-        article, dests = self.layout(d, self.content)
+        root = self.root(d.root)
+        article, dests = self.layout(d, root)
         pairs = [(staged, article), *((photos[n], dests[n]) for n in sorted(d.images))]
-        files = [{"path": dest.relative_to(self.content).as_posix(), "sha": sha256(src),
+        files = [{"path": dest.relative_to(root).as_posix(), "sha": sha256(src),
                   "new": not dest.exists()} for src, dest in pairs]
         new = [f["path"] for f in files]
         folder = d.target.with_suffix("")
         stale = [rel for rel in (d.previous["files"] if d.previous else ()) if rel not in new
-                 and _stale_photo(self.content, rel, folder)]
+                 and _stale_photo(root, rel, folder)]
         outcome = d.outcome
         outcome.status = UPDATED if d.previous else INGESTED
+        outcome.pending = d.root == "queue"
         outcome.target, outcome.written = d.target, [dest for _, dest in pairs]
-        outcome.removed = [inside_posix(self.content, rel) for rel in stale]
+        outcome.removed = [inside_posix(root, rel) for rel in stale]
         outcome.files.extend(p for p in d.shas if p not in outcome.files)
         record = {
-            "files": files, "stale": stale, "folder": d.sub.folder and self.rel(d.sub.folder),
+            "root": d.root, "files": files, "stale": stale, "folder": d.sub.folder and self.rel(d.sub.folder),
             "sources": self.sources_of(d, [d.sub.doc, *(i["src"] for i in d.images.values()
                                                         if i.get("src"))]),
-            "state": {"hash": d.digest, "target": d.target.relative_to(self.content).as_posix(),
-                      "files": sorted(new), "title": outcome.title, "at": vn_datetime(self.now)},
+            "state": {"hash": d.digest, "target": d.target.relative_to(root).as_posix(),
+                      "files": sorted(new), "title": outcome.title, "at": vn_datetime(self.now),
+                      "root": d.root},
             "replaces": d.previous.get("hash") if d.previous else None,
             "receipt": {"path": self.rel(outcome.receipt),
-                        "text": receipt_text(outcome, self.dir, self.content, self.now)},
+                        "text": receipt_text(outcome, self.dir, self.now)},
             "outcome": {"status": outcome.status, "title": outcome.title, "unit": outcome.unit,
-                        "url": outcome.url, "source": self.rel(outcome.source)}}
+                        "url": outcome.url, "source": self.rel(outcome.source),
+                        "word": outcome.word},
+            "queue": self.queue_entry(d) if d.root == "queue" else None}
         self.journal.append("copy", d.key, **record)
         try:
             for src, dest in pairs:
@@ -717,6 +790,8 @@ class Ingest:
         Every step can be done again."""
         outcome = outcome or self.recorded(record)
         self.state.apply(key, record["state"], record.get("replaces"))
+        if record.get("queue"):
+            queue.Queue(self.roots["queue"]).put(record["queue"])
         for path in outcome.removed:
             if path.is_file():
                 path.unlink()
@@ -729,22 +804,33 @@ class Ingest:
         self.journal.append("done", key)
         return outcome
 
+    def queue_entry(self, d: _Draft) -> dict:
+        """What the editors' queue keeps of a waiting article (``newsroom.queue``)."""
+        return {"id": d.target.stem, "target": d.target.relative_to(self.root("queue"))
+                .as_posix(), "title": d.outcome.title, "unit": d.unit, "url": d.outcome.url,
+                "at": vn_datetime(self.now), "source_dir": str(self.dir.resolve()),
+                "source": self.rel(d.outcome.source), "receipt": self.rel(d.outcome.receipt),
+                "word": d.outcome.word}
+
     def recorded(self, record: dict) -> Outcome:
         """The outcome of a submission a killed run had copied, from its journal record."""
         said = record["outcome"]
+        root = self.root(record.get("root"))
         return Outcome(
             self.dir / said["source"], [self.dir / s["path"] for s in record["sources"]],
             said["status"], unit=said["unit"], title=said["title"], url=said["url"],
-            target=inside_posix(self.content, record["state"]["target"]),
-            written=[inside_posix(self.content, f["path"]) for f in record["files"]],
-            removed=[inside_posix(self.content, rel) for rel in record["stale"]],
-            receipt=self.dir / record["receipt"]["path"])
+            target=inside_posix(root, record["state"]["target"]),
+            written=[inside_posix(root, f["path"]) for f in record["files"]],
+            removed=[inside_posix(root, rel) for rel in record["stale"]],
+            receipt=self.dir / record["receipt"]["path"],
+            pending=record.get("root") == "queue", word=bool(said.get("word")))
 
     def roll_back(self, record: dict) -> None:
         """Undo a copy that was not verified: the files it added (still as it wrote them) and
         any temporary file go; files it replaced are written again by the next attempt."""
+        root = self.root(record.get("root"))
         for item in record["files"]:
-            path = inside_posix(self.content, item["path"])
+            path = inside_posix(root, item["path"])
             tmp = path.with_name(f".{path.name}.tmp")
             if os.path.lexists(tmp):
                 tmp.unlink()
@@ -752,7 +838,7 @@ class Ingest:
                 path.unlink()
                 self.steps(f"hoàn tác {path.name}")
         try:  # the photo folder, if now empty
-            inside_posix(self.content, record["state"]["target"]).with_suffix("").rmdir()
+            inside_posix(root, record["state"]["target"]).with_suffix("").rmdir()
         except OSError:
             pass
 
@@ -801,27 +887,81 @@ def _stale_photo(content: Path, rel: str, folder: Path) -> bool:
         return False
 
 
-def _say(problem: schema.Problem, lines_meaningful: bool) -> str:
-    where = f"dòng {problem.line}, " if lines_meaningful and problem.line > 1 else ""
-    text = f"{where}{problem.field}: {problem.message}"
-    return f"{text}. Cách sửa: {problem.fix}" if problem.fix else text
+#: The Vietnamese label of each field, as the template in the README names it.
+VI_LABELS = {"title": "Tiêu đề", "date": "Ngày đăng", "modified": "Ngày sửa", "unit": "Đơn vị",
+             "author": "Tác giả", "category": "Chuyên mục", "summary": "Tóm tắt",
+             "image": "Ảnh đại diện", "image_alt": "Mô tả ảnh", "tags": "Từ khóa",
+             "featured": "Nổi bật", "status": "Trạng thái", "campaign": "Chiến dịch",
+             "theme": "Chủ đề", "question": "Câu hỏi", "laws": "Văn bản pháp luật",
+             "sent_to": "Đã gửi", "slug": "Đường dẫn"}
+WORD_ALT = ("trong Word, bấm chuột phải vào ảnh → chọn “Sửa Văn bản Thay thế” (Edit Alt Text), "
+            "gõ một câu tả ảnh (ví dụ “Công nhân nhận quà tại nhà văn hóa”), hoặc gõ một dòng chú "
+            "thích in nghiêng ngay dưới ảnh; lưu tệp rồi gửi lại")
 
 
-def receipt_text(outcome: Outcome, source_dir: Path, content_root: Path, now) -> str:
+def voice_label(key: str, labels: dict, word: bool) -> str:
+    """A field as the submitter names it: the label they wrote; else the Vietnamese label
+    when they write Vietnamese (a Word file, a Vietnamese label anywhere, or no header at
+    all), else the field name (``Author``)."""
+    if key in labels:
+        return labels[key]
+    english = labels and all(schema.field_for(v) == v.lower().replace("-", "_")
+                             for v in labels.values())
+    if key in VI_LABELS and (word or not english):
+        return VI_LABELS[key]
+    return key.capitalize()
+
+
+def _say(problem: schema.Problem, d: _Draft) -> str:
+    """A schema problem in the submitter's words: their labels, Word steps for a Word file,
+    no internal path or Markdown syntax to a Word user."""
+    key = problem.field.lower()
+    label = d.label(key) if key in schema.FIELDS else problem.field
+    message, fix = problem.message, problem.fix
+    for name in schema.FIELDS:  # “Author: ...” in a fix → “Tác giả: ...”
+        fix = fix.replace(f"“{name.capitalize()}:", f"“{d.label(name)}:")
+        fix = fix.replace(f"dòng {name.capitalize()}", f"dòng {d.label(name)}")
+    if d.outcome.word:
+        fix = fix.replace("ở đầu tệp, trước dòng trống",
+                          "ở đầu tệp Word, mỗi trường một dòng, trước phần nội dung")
+        picture = re.search(r"“\{static\}[^”/]*/(?P<name>[^”]+)”", message)
+        number = d.word_pictures.get(picture["name"]) if picture else None
+        if number and "chưa có mô tả" in message:
+            message, fix = (f"ảnh thứ {number} trong tệp Word chưa có mô tả (alt) cho người "
+                            "khiếm thị"), WORD_ALT
+        elif number:
+            message = message.replace(picture[0], f"thứ {number} trong tệp Word")
+    where = f"dòng {problem.line}, " if d.lines and problem.line > 1 else ""
+    text = f"{where}{label}: {message}"
+    return f"{text}. Cách sửa: {fix}" if fix else text
+
+
+def _where(path: Path) -> str:
+    """An article's place from its root's name on (``content/bai-viet/...``)."""
+    parts = path.parts
+    start = max((i for i, part in enumerate(parts) if part == "bai-viet"), default=1) - 1
+    return "/".join(parts[max(start, 0):])
+
+
+def receipt_text(outcome: Outcome, source_dir: Path, now) -> str:
     sent = shown(outcome.source, source_dir)
     when = vn_datetime(now)
     out = []
     if outcome.status in (INGESTED, UPDATED):
-        target = shown(outcome.target, content_root.parent)
-        out += [f"ĐÃ NHẬN BÀI — {when}" if outcome.status == INGESTED else
-                f"ĐÃ CẬP NHẬT BÀI — {when}",
-                f"Tệp gửi: {sent}", f"Tiêu đề: {outcome.title}",
-                f"Bài đã được đưa vào: {target}"]
+        head = "ĐÃ NHẬN BÀI" if outcome.status == INGESTED else "ĐÃ CẬP NHẬT BÀI"
+        out += [f"{head} — {when}", f"Tệp gửi: {sent}", f"Tiêu đề: {outcome.title}"]
+        if outcome.pending:
+            out += [f"Bài đang chờ Ban Tuyên giáo duyệt (mã bài: {outcome.target.stem}); bài "
+                    "lên trang sau khi được duyệt."]
+        elif not outcome.word:
+            out.append(f"Bài đã được đưa vào: {_where(outcome.target)}")
         images = [p for p in outcome.written if p != outcome.target]
         if images:
-            out.append(f"Ảnh ({len(images)}): {shown(images[0].parent, content_root.parent)}/")
+            out.append(f"Ảnh: {len(images)} ảnh" if outcome.word or outcome.pending else
+                       f"Ảnh ({len(images)}): {_where(images[0].parent)}/")
         if outcome.url:
-            out.append(f"Địa chỉ trên trang sau khi đăng: /{outcome.url}")
+            out.append(f"Địa chỉ trên trang {'sau khi duyệt' if outcome.pending else 'sau khi đăng'}"
+                       f": /{outcome.url}")
         if outcome.notes:
             out += ["", "Đã tự điền hoặc cần lưu ý:"] + [f"  - {n}" for n in outcome.notes]
         out += ["", "Tệp gốc đã được chuyển vào kho bài; không cần gửi lại. Muốn sửa bài: sửa "
@@ -829,7 +969,8 @@ def receipt_text(outcome: Outcome, source_dir: Path, content_root: Path, now) ->
     elif outcome.status == DUPLICATE:
         out += [f"ĐÃ NHẬN TỪ TRƯỚC — {when}", f"Tệp gửi: {sent}",
                 f"Tiêu đề: {outcome.title}",
-                f"Bài đang ở: {shown(outcome.target, content_root.parent)}"]
+                "Bài đang chờ Ban Tuyên giáo duyệt." if outcome.pending else
+                f"Bài đang ở: {_where(outcome.target)}"]
         out += [f"  - {n}" for n in outcome.notes]
         out += ["", "Bản gửi lại giống hệt bản đã nhận nên đã được bỏ đi; không cần làm gì thêm."]
     elif outcome.status == WAITING:
@@ -844,16 +985,46 @@ def receipt_text(outcome: Outcome, source_dir: Path, content_root: Path, now) ->
         out += ["", "Lý do và cách sửa:"] + [f"  - {p}" for p in outcome.problems]
         if outcome.notes:
             out += ["", "Lưu ý thêm:"] + [f"  - {n}" for n in outcome.notes]
-        out += ["", "Tệp của bạn vẫn ở nguyên chỗ cũ. Sửa theo hướng dẫn trên rồi lưu lại; "
-                "lần tiếp nhận sau sẽ đọc lại tệp."]
+        out += ["", "Tệp của bạn vẫn ở nguyên chỗ cũ. Sửa theo hướng dẫn trên rồi lưu lại"
+                + (" (trong Word: Tệp → Lưu, hoặc Ctrl+S)" if outcome.word else "")
+                + "; lần tiếp nhận sau sẽ đọc lại tệp."]
     return "\n".join(out) + "\n"
+
+
+def run_summary(result: "Result", source_dir: Path, now, data_dir=None) -> str:
+    """What one run did, unit by unit, for Ban Tuyên giáo."""
+    units = data.units(data_dir)
+    lines = [f"TIẾP NHẬN BÀI TỪ THƯ MỤC CHUNG — {vn_datetime(now)}", f"Thư mục: {source_dir}",
+             result.summary(), ""]
+    waiting = [o for o in result.outcomes if o.pending and o.status in (INGESTED, UPDATED)]
+    if waiting:
+        lines.append(f"Chờ duyệt ({len(waiting)}): xem bằng “invoke queue”, duyệt bằng "
+                     "“invoke approve <mã bài>”, trả lại bằng “invoke return <mã bài> --note ...”")
+    by_unit: dict[str, list[Outcome]] = {}
+    for outcome in result.outcomes:
+        by_unit.setdefault(outcome.unit or "", []).append(outcome)
+    said = {INGESTED: "đã nhận", UPDATED: "đã cập nhật", DUPLICATE: "gửi lại bản cũ",
+            REFUSED: "chưa nhận", WAITING: "đang chờ ghi xong"}
+    for unit, outcomes in sorted(by_unit.items()):
+        lines.append(f"{units.get(unit, {}).get('short', 'Không rõ đơn vị')}:")
+        for o in outcomes:
+            state = said[o.status] + (", chờ duyệt" if o.pending and o.accepted else "")
+            line = f"  - {shown(o.source, source_dir)}: {state}"
+            if o.title:
+                line += f" — “{o.title}”"
+            if o.status in (REFUSED, WAITING) and o.problems:
+                line += f" ({o.problems[0].split('. Cách sửa')[0]})"
+            if o.pending and o.accepted and o.target is not None:
+                line += f" [mã bài: {o.target.stem}]"
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 # --- git -------------------------------------------------------------------------------------
 
 def commit(outcomes: list[Outcome], content_root: Path, data_dir=None) -> str | None:
     """Commit the articles ingested or updated, naming the units and titles."""
-    done = [o for o in outcomes if o.status in (INGESTED, UPDATED)]
+    done = [o for o in outcomes if o.status in (INGESTED, UPDATED) and not o.pending]
     if not done:
         return None
     repo = Path(subprocess.run(["git", "-C", str(content_root), "rev-parse", "--show-toplevel"],
@@ -883,20 +1054,26 @@ def commit(outcomes: list[Outcome], content_root: Path, data_dir=None) -> str | 
 
 def ingest(source_dir: Path | str, content_root: Path | str = CONTENT, *, data_dir=None,
            commit_to_git: bool = False, now=None, settle: float = SETTLE_SECONDS,
-           state_dir: Path | str | None = None, docx_limits: DocxLimits | None = None
-           ) -> Result:
+           state_dir: Path | str | None = None, docx_limits: DocxLimits | None = None,
+           queue_dir: Path | str | None | bool = None) -> Result:
     """Ingest every submission in ``source_dir``; see the module docstring. ``settle``: the
     seconds between the two looks that find a file finished; ``state_dir``: where the state,
-    journal and lock live (default :func:`default_state_dir`)."""
+    journal and lock live (default :func:`default_state_dir`); ``queue_dir``: the editors'
+    queue where the articles of units not ``trusted`` wait (default ``cho-duyet/`` beside
+    content/; ``False``: none, every article goes straight to content/)."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise FileNotFoundError(f"không có thư mục {source_dir}")
     state = Path(state_dir) if state_dir else default_state_dir(source_dir, Path(content_root))
+    if queue_dir is None:
+        queue_dir = Path(content_root).parent / QUEUE_DIR
     with locked(state, source_dir):
         job = Ingest(source_dir, Path(content_root), state, data_dir=data_dir, now=now,
-                     settle=settle, docx_limits=docx_limits)
+                     settle=settle, docx_limits=docx_limits, queue=queue_dir or None)
         result = Result(job.run())
         result.steps = job.steps.count
+        result.report = run_summary(result, source_dir, job.now, data_dir)
+        result.report_path = _keep_summary(state, result.report, job.now)
         if commit_to_git:
             try:
                 result.commit = commit(result.outcomes, Path(content_root), data_dir)
@@ -905,6 +1082,18 @@ def ingest(source_dir: Path | str, content_root: Path | str = CONTENT, *, data_d
                 result.commit_error = (detail.decode(errors="replace") if isinstance(
                     detail, bytes) else detail).strip()
     return result
+
+
+def _keep_summary(state: Path, text: str, now) -> Path | None:
+    """The run's summary in ``<state>/tong-hop/<time>.txt`` (Notepad-readable)."""
+    try:
+        folder = inside(state, "tong-hop")
+        folder.mkdir(exist_ok=True)
+        path = inside(folder, f"{now:%Y-%m-%d-%H%M%S}.txt")
+        write_durable(path, notepad(text))
+    except (OSError, Unsafe):
+        return None
+    return path
 
 
 def main(argv=None, out=None) -> int:
@@ -917,13 +1106,16 @@ def main(argv=None, out=None) -> int:
     parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
                         help="số giây giữa hai lần xem một tệp để biết tệp đã ghi xong")
     parser.add_argument("--state", help="thư mục trạng thái (mặc định .tiep-nhan/ cạnh content/)")
+    parser.add_argument("--no-queue", action="store_true",
+                        help="đưa thẳng bài vào content/, không qua hàng chờ duyệt")
     parser.add_argument("--docx-seconds", type=float, default=DocxLimits.seconds,
                         help="số giây tối đa để đọc một tệp Word")
     args = parser.parse_args(argv)
     try:
         result = ingest(args.source, args.content, commit_to_git=args.commit,
                         settle=args.settle, state_dir=args.state,
-                        docx_limits=DocxLimits(seconds=args.docx_seconds))
+                        docx_limits=DocxLimits(seconds=args.docx_seconds),
+                        queue_dir=False if args.no_queue else None)
     except Busy as exc:
         print(f"Chưa chạy: {exc}.", file=out)
         return 3
@@ -936,11 +1128,15 @@ def main(argv=None, out=None) -> int:
     for o in result.outcomes:
         where = (f" → {shown(o.target, Path(args.content).parent)}" if o.target else
                  f": {o.problems[0]}" if o.problems else "")
-        print(f"{labels[o.status]}: {shown(o.source, source)}{where}", file=out)
+        label = "CHỜ DUYỆT" if o.pending and o.accepted else labels[o.status]
+        print(f"{label}: {shown(o.source, source)}{where}", file=out)
         if o.receipt_error:
             print(f"  (không ghi được phiếu báo {shown(o.receipt, source)}: {o.receipt_error})",
                   file=out)
-    print(result.summary(), file=out)
+    print("", file=out)
+    print(result.report, end="", file=out)
+    if result.report_path:
+        print(f"(Bản tổng hợp này được lưu ở {result.report_path})", file=out)
     if result.commit:
         print(f"Đã commit {result.commit[:10]}.", file=out)
     if result.commit_error:

@@ -138,6 +138,7 @@ class Header:
     body: str = ""
     body_line: int = 1
     duplicates: list[tuple[str, int]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # the label the writer used, by field
 
     def add(self, key: str, value: str, line: int) -> None:
         """Record ``key`` read on ``line``; a second definition is noted, the first kept."""

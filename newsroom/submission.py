@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import json
 import re
 import subprocess
@@ -91,6 +92,7 @@ def read_header(text: str) -> schema.Header:
             match = plain
         if key:
             header.add(key, match["value"], index + 1)
+            header.labels.setdefault(key, " ".join(match["key"].split()))
             last = key
         elif last and line.startswith((" ", "\t")):
             header.extend(last, line)
@@ -145,18 +147,41 @@ def docx_to_markdown(path: Path) -> tuple[str, list[dict]]:
             handle, convert_image=mammoth.images.img_element(convert))
     markdown = _unescape(_normal(result.value))
     for image in images:
-        if image["alt"]:
-            continue
+        # The italic line right under a picture is its caption: it joins the picture's
+        # paragraph (the site shows it under the photo) and is the alt text when Word has none.
         match = re.search(r"!\[\]\(" + image["token"]
-                          + r"\)\s*\n\s*\n\s*(?:\*|_)(?P<cap>[^*_\n]{3,300})"
-                          r"(?:\*|_)\s*(?:\n|$)", markdown)
-        if match:
+                          + r"\)\s*\n\s*\n\s*(?P<line>(?:\*|_)(?P<cap>[^*_\n]{3,300})"
+                          r"(?:\*|_))\s*(?:\n|$)", markdown)
+        if not match:
+            continue
+        markdown = (markdown[:match.start()] + f"![]({image['token']})\n{match['line']}\n"
+                    + markdown[match.end():])
+        image["caption"] = match["cap"].strip()
+        if not image["alt"]:
             image["alt"] = re.sub(r"^\s*(?:Ảnh|Hình)\s*\d*\s*:\s*", "", match["cap"]).strip()
             image["from_caption"] = True
     for image in images:
         alt = image["alt"].replace("]", ")").replace("[", "(")
         markdown = markdown.replace(f"![]({image['token']})", f"![{alt}]({image['token']})")
     return markdown, images
+
+
+#: Author names Word and other programs put in a file by themselves, not a person's name.
+_NO_AUTHOR = {"", "python-docx", "admin", "administrator", "user", "windows user", "pc",
+              "microsoft office user", "microsoft office", "author", "unknown", "owner"}
+
+
+def docx_author(path: Path) -> str:
+    """The author Word recorded in the file (File → Info → Author), or "" when it is none or
+    a name a program puts there by itself."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read("docProps/core.xml")[:200_000].decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return ""
+    match = re.search(r"<dc:creator>([^<]{1,200})</dc:creator>", xml)
+    name = nfc(html.unescape(match[1])).strip() if match else ""
+    return "" if name.casefold() in _NO_AUTHOR else " ".join(name.split())
 
 
 def render(fields: dict, body: str) -> str:
@@ -233,8 +258,8 @@ def check_docx(path: Path, limits: DocxLimits) -> None:
                 f"chục lần; giới hạn {limits.ratio}), có thể là tệp độc hại", SAVE_AGAIN)
 
 
-def read_docx(path: Path, limits: DocxLimits | None = None) -> tuple[str, list[dict]]:
-    """:func:`docx_to_markdown` of a Word file checked by :func:`check_docx`, run in a
+def read_docx(path: Path, limits: DocxLimits | None = None) -> tuple[str, list[dict], str]:
+    """:func:`docx_to_markdown` and :func:`docx_author` of a Word file checked by :func:`check_docx`, run in a
     separate process killed after ``limits.seconds`` and held to ``limits.memory_mb``;
     every failure is a :class:`DocxRefused` with the fix in Word terms."""
     limits = limits or DocxLimits()
@@ -260,7 +285,7 @@ def read_docx(path: Path, limits: DocxLimits | None = None) -> tuple[str, list[d
     if "error" in answer:
         raise DocxRefused(f"không mở được tệp Word ({answer['error']})", SAVE_AGAIN)
     images = [{**image, "data": base64.b64decode(image["data"])} for image in answer["images"]]
-    return answer["markdown"], images
+    return answer["markdown"], images, answer.get("author", "")
 
 
 def _worker(path: str, limits_json: str) -> dict:
@@ -273,13 +298,14 @@ def _worker(path: str, limits_json: str) -> dict:
     try:
         check_docx(Path(path), limits)
         markdown, images = docx_to_markdown(Path(path))
+        author = docx_author(Path(path))
     except DocxRefused as exc:
         return {"refused": [exc.message, exc.fix]}
     except MemoryError:
         return {"memory": True}
     except Exception as exc:  # noqa: BLE001 - a broken .docx is the reporter's to fix
         return {"error": type(exc).__name__}
-    return {"markdown": markdown, "images": [
+    return {"markdown": markdown, "author": author, "images": [
         {**image, "data": base64.b64encode(image["data"]).decode("ascii")} for image in images]}
 
 

@@ -48,7 +48,7 @@ def refused(result) -> str:
     outcome = result.outcomes[0]
     assert outcome.status == ingest.REFUSED, outcome.status
     assert outcome.source.is_file()  # the reporter's file stays
-    text = outcome.receipt.read_text(encoding="utf-8")
+    text = outcome.receipt.read_text(encoding="utf-8-sig")
     assert WORD_FIX in text
     return text
 

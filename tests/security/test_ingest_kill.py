@@ -7,10 +7,13 @@ file. Ingest runs in a real process that kills itself with SIGKILL at point N
 every N until a run completes. After each kill, every submission is still whole in the shared
 folder or is in content/ with its receipt, and content/ holds no torn article; then the next
 run (itself killed once more for some N) finishes the job: content/, the shared folder and
-every receipt end exactly as after a run that was never killed.
+every receipt end exactly as after a run that was never killed. The units are not trusted:
+the articles go through the editors' queue (``cho-duyet/`` and its index), which ends as
+after a run never killed too.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -54,7 +57,7 @@ def scenario(root: Path) -> None:
         "Than Núi Béo/Bài mới/Ảnh thêm.png": png(),
         "than-ha-lam/tin-ngan.txt": article("Tin ngắn kèm ảnh lẻ", body="![Ảnh lẻ](anh-le.jpg)"),
         "than-ha-lam/anh-le.jpg": jpeg(color=(9, 90, 9)),
-        "than-ha-lam/loi.md": article("Tin thiếu tác giả", author=None),
+        "than-ha-lam/loi.md": article("Tin sai chuyên mục", category="Chuyên mục lạ"),
     })
 
 
@@ -65,8 +68,19 @@ def files(folder: Path) -> dict[str, bytes]:
 
 def receipts(src: Path) -> dict[str, str]:
     """Each receipt's verdict (its first line, without the time)."""
-    return {p.relative_to(src).as_posix(): p.read_text(encoding="utf-8").split(" — ")[0]
+    return {p.relative_to(src).as_posix(): p.read_text(encoding="utf-8-sig").split(" — ")[0]
             for p in src.rglob("*.receipt.txt")}
+
+
+def queued(root: Path) -> dict:
+    """The editors' queue: its files, and its index without the folder's own path."""
+    queue = root / "repo" / "cho-duyet"
+    found = {rel: data for rel, data in files(queue).items()
+             if rel not in ("hang-doi.json", "nhat-ky.jsonl")}
+    index = json.loads((queue / "hang-doi.json").read_text(encoding="utf-8"))
+    for entry in index["items"].values():
+        entry.pop("source_dir"), entry.pop("at")  # where and when the run was
+    return {"files": found, "index": index}
 
 
 def sources(src: Path) -> dict[str, bytes]:
@@ -126,11 +140,12 @@ def whole_or_received(root: Path, template: Path, reference: Path, outcomes) -> 
         received = (outcome.accepted and verdicts.get(receipt) == final[receipt]
                     and (root / outcome.target.relative_to(reference)).is_file())
         assert whole or received, (outcome.source.name, verdicts.get(receipt))
-    content = root / "repo" / "content"
-    known = [files(template / "repo" / "content"), files(reference / "repo" / "content")]
-    for rel, data in files(content).items():
-        if not Path(rel).name.startswith("."):  # a temporary file Pelican ignores
-            assert any(version.get(rel) == data for version in known), rel
+    for name in ("content", "cho-duyet"):
+        known = [files(template / "repo" / name), files(reference / "repo" / name)]
+        for rel, data in files(root / "repo" / name).items():
+            if not Path(rel).name.startswith(".") and rel not in (
+                    "hang-doi.json", "nhat-ky.jsonl"):  # hidden: a temporary file
+                assert any(version.get(rel) == data for version in known), rel
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
@@ -151,6 +166,7 @@ def test_sigkill_at_every_point_loses_nothing(world, scratch, shard):
         ingest.ingest(root / "src", root / "repo" / "content", state_dir=root / "state",
                       settle=0)
         assert files(root / "repo" / "content") == files(reference / "repo" / "content")
+        assert queued(root) == queued(reference)
         assert sources(root / "src") == sources(reference / "src")
         assert receipts(root / "src") == receipts(reference / "src")
         assert not (root / "state" / "journal.jsonl").read_bytes()  # nothing left half done

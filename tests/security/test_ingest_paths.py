@@ -154,7 +154,7 @@ def test_traversal_is_refused_and_nothing_is_written(shared, tmp_path, case):
 
     assert result.outcomes and all(o.status == ingest.REFUSED for o in result.outcomes), \
         [(o.source.name, o.status) for o in result.outcomes]
-    receipts = [o.receipt.read_text(encoding="utf-8") for o in result.outcomes]
+    receipts = [o.receipt.read_text(encoding="utf-8-sig") for o in result.outcomes]
     assert any(words in text for text in receipts), receipts
     assert all(text.startswith("CHƯA NHẬN BÀI") and "Cách sửa:" in text for text in receipts)
     after = snapshot(tmp_path)
@@ -168,7 +168,7 @@ def test_receipt_of_an_odd_name_is_a_plain_file_beside_it(shared):
     put(shared.src, doc_name("..\\..\\PWNED.md"))
     outcome = shared().outcomes[0]
     assert outcome.receipt == shared.src / "than-ha-lam" / "pwned-md.receipt.txt"
-    assert "“..\\..\\PWNED.md”" in outcome.receipt.read_text(encoding="utf-8")
+    assert "“..\\..\\PWNED.md”" in outcome.receipt.read_text(encoding="utf-8-sig")
 
 
 def test_ordinary_vietnamese_names_still_pass(shared):

@@ -43,7 +43,7 @@ def test_a_file_being_written_waits_and_is_taken_whole_later(shared):
         waiting = shared(settle=SETTLE)
         outcome = [o for o in waiting.outcomes if o.source == doc][0]
         assert outcome.status == ingest.WAITING
-        text = outcome.receipt.read_text(encoding="utf-8")
+        text = outcome.receipt.read_text(encoding="utf-8-sig")
         assert text.startswith("ĐANG CHỜ") and "sẽ được nhận ở lần chạy sau" in text
         assert "vẫn đang thay đổi" in text
         assert doc.exists() and not list(shared.content.rglob("*.md"))
@@ -54,7 +54,7 @@ def test_a_file_being_written_waits_and_is_taken_whole_later(shared):
     text = taken.target.read_text(encoding="utf-8")
     assert all(f"Đoạn {n}." in text for n in range(1, 22))  # all 21 paragraphs
     assert not doc.exists()
-    assert taken.receipt.read_text(encoding="utf-8").startswith("ĐÃ NHẬN BÀI")
+    assert taken.receipt.read_text(encoding="utf-8-sig").startswith("ĐÃ NHẬN BÀI")
 
 
 def test_a_new_file_is_looked_at_twice_within_one_run(shared):
@@ -91,7 +91,7 @@ def test_lock_files_and_partial_names_make_the_submission_wait(shared, marker, w
     put(folder, {"Tin bài.md": article("Tin đang sửa trong Word"), marker: b"\x00"})
     outcome = shared(settle=0).outcomes[0]
     assert outcome.status == ingest.WAITING
-    text = outcome.receipt.read_text(encoding="utf-8")
+    text = outcome.receipt.read_text(encoding="utf-8-sig")
     assert f"“{marker}”" in text and words in text and "sẽ được nhận ở lần chạy sau" in text
     assert not list(shared.content.rglob("*.md"))
     (folder / marker).unlink()
