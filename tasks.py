@@ -1,6 +1,7 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
 import errno
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -234,6 +235,80 @@ def ingest(c, source, commit=False, settle=None, docx_seconds=None):
     code = intake.main(["--source", source, *options])
     if code:
         raise Exit(code=code)
+
+
+QUEUE = ROOT / "cho-duyet"
+
+
+def _queue_call(action):
+    """Run a queue command; its refusal (in Vietnamese) ends the task without a traceback."""
+    from newsroom import queue
+    from newsroom.safefs import Unsafe
+
+    try:
+        return action()
+    except (queue.QueueError, Unsafe, OSError) as exc:
+        raise SystemExit(f"Chưa làm được: {exc}") from None
+
+
+@task(help={"preview": "dựng các bài chờ duyệt vào output-cho-duyet/ và mở xem trước",
+            "port": f"cổng xem trước (mặc định {PORT + 1})"})
+def queue(c, preview=False, port=PORT + 1):
+    """Liệt kê bài gửi qua thư mục chung đang chờ Ban Tuyên giáo duyệt."""
+    from newsroom import preview as serving
+    from newsroom import queue as pending
+
+    if not preview:
+        print(pending.listing(QUEUE))
+        return
+    output = ROOT / "output-cho-duyet"
+    urls = _queue_call(lambda: pending.build_preview(QUEUE, output))
+    try:
+        server = serving.make_server(output, int(port))  # bound before the address is said
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(f"Cổng {port} đang được dùng. Cách sửa: invoke queue --preview "
+                         f"--port {int(port) + 1}") from None
+    base = f"http://localhost:{server.server_address[1]}/"
+    print(pending.listing(QUEUE, {k: base + v for k, v in urls.items()}))
+    print(f"Bản xem trước các bài chờ duyệt: {base} (Ctrl+C để dừng)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@task(help={"id": "mã bài (xem “invoke queue”)",
+            "edit": "mở bài trong trình soạn thảo ($EDITOR) để sửa trước khi duyệt",
+            "editor": "tên người duyệt ghi vào git (mặc định: tên trong git config user.name)"})
+def approve(c, id, edit=False, editor=None):
+    """Duyệt một bài chờ: đưa vào content/ và commit với tên người duyệt."""
+    from newsroom import queue as pending
+
+    if edit:
+        path = _queue_call(lambda: pending.Queue(QUEUE).article(pending.Queue(QUEUE).find(id)))
+        program = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
+        c.run(f"{program} {shlex.quote(str(path))}", pty=sys.stdin.isatty())
+    entry, commit = _queue_call(lambda: pending.approve(QUEUE, ROOT / "content", id,
+                                                        editor=editor))
+    print(f"Đã duyệt “{entry['title']}”: content/{entry['target']} (commit {commit[:10]}). "
+          "Bài lên trang ở lần xuất bản tới (invoke publish).")
+
+
+@task(name="return", help={"id": "mã bài (xem “invoke queue”)",
+                           "note": "lời nhắn cho người gửi: cần sửa gì",
+                           "editor": "tên người duyệt (mặc định: git config user.name)"})
+def return_(c, id, note="", editor=None):
+    """Trả bài chờ duyệt về đơn vị; lời nhắn thành phiếu báo trong thư mục của đơn vị."""
+    from newsroom import queue as pending
+
+    entry, receipt = _queue_call(lambda: pending.give_back(
+        QUEUE, id, note, editor=editor, content=ROOT / "content"))
+    print(f"Đã trả lại “{entry['title']}”; phiếu báo: {receipt}. Bài được giữ ở "
+          f"{pending.returned_root(QUEUE).name}/{entry['target']}.")
 
 
 @task(help={"count": "số bài sinh ra (mặc định 1000)"})

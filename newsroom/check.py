@@ -310,14 +310,16 @@ def existing_items(content_root: Path, conf: Conf, skip=(), cache: Path | None =
 
 
 def check(paths=None, content_root: Path | str = CONTENT, *, data_dir=None,
-          conf: Conf | None = None) -> Report:
-    """Check ``paths`` (files or folders; default: the whole content folder)."""
+          conf: Conf | None = None, cache: Path | None = None) -> Report:
+    """Check ``paths`` (files or folders; default: the whole content folder); ``cache``: see
+    :func:`existing_items`."""
     start = time.perf_counter()
     content_root = Path(content_root)
     conf = conf or load_conf()
     files = sources(paths if paths else [content_root], conf)
     items = [read_item(path, content_root, conf, data_dir) for path in files]
-    others = existing_items(content_root, conf, skip=files) if content_root.is_dir() else []
+    others = existing_items(content_root, conf, skip=files, cache=cache) \
+        if content_root.is_dir() else []
     problems = [p for item in items for p in item.problems]
     problems.extend(collisions(items, others))
     problems.sort(key=lambda p: (p.path, p.line, p.severity != schema.ERROR))

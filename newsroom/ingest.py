@@ -266,8 +266,10 @@ class Ingest:
     def existing(self):
         """Articles in content/ and in the queue: a new one may take neither's address."""
         if self._existing is None:
-            self._existing = [item for root in self.roots.values() if root and root.is_dir()
-                              for item in checker.existing_items(root, self.conf)]
+            self._existing = [
+                item for name, root in self.roots.items() if root and root.is_dir()
+                for item in checker.existing_items(
+                    root, self.conf, cache=queue.check_cache(root) if name == "queue" else None)]
         return self._existing
 
     def root(self, name: str | None) -> Path:

@@ -12,7 +12,7 @@ never published. From there:
   against its hash), commits them in git with the editor's name, then removes them from the
   queue; ``--edit`` opens the article in an editor first;
 - ``invoke return <id> --note "..."`` writes the note as the receipt in the unit's folder of the
-  shared folder and moves the article to ``cho-duyet/tra-lai/`` (kept, never deleted).
+  shared folder and moves the article to ``cho-duyet-tra-lai/`` (kept, never deleted).
 
 Each step is journaled (``cho-duyet/nhat-ky.jsonl``) before and after it is done, as ingest does:
 a run killed half-way is finished or rolled back by the next queue command, and nothing is
@@ -26,15 +26,16 @@ import subprocess
 from pathlib import Path
 
 from . import check as checker
-from . import data, schema
+from . import data
 from .dates import TZ, vn_datetime
 from .dropbox import Folder, notepad
 from .journal import Journal, Steps, Store
 from .safefs import Unsafe, inside, inside_posix, sha256, write_durable
+from .text import slugify
 
 INDEX = "hang-doi.json"
 JOURNAL = "nhat-ky.jsonl"
-RETURNED = "tra-lai"
+RETURNED = "tra-lai"  # returned articles: ``<queue>-tra-lai/`` beside the queue
 FALLBACK_EMAIL = "toasoan@congdoantkv.vn"
 
 
@@ -125,6 +126,17 @@ class Queue:
         self.drop(entry["target"])
 
 
+def returned_root(queue_root: Path) -> Path:
+    """Where returned articles are kept: beside the queue, never scanned with it."""
+    root = Path(queue_root).resolve()
+    return inside(root.parent, f"{slugify(root.name) or 'cho-duyet'}-{RETURNED}")
+
+
+def check_cache(queue_root: Path) -> Path:
+    """The address cache of ``invoke check`` for the queue, apart from content/'s."""
+    return Path(queue_root).resolve().parent / "cache" / "newsroom-check-cho-duyet.json"
+
+
 def copy_verified(files: list[dict], source: Path, dest: Path, steps: Steps) -> None:
     """Copy each file (relative path, hash) from ``source`` to ``dest``, checked by hash."""
     for item in files:
@@ -189,7 +201,8 @@ def approve(queue_root: Path, content: Path, ident: str, *, editor: str | None =
     entry = queue.find(ident)
     identity = editor_identity(content, editor)
     article = queue.article(entry)
-    report = checker.check([article], queue.root, data_dir=data_dir)
+    report = checker.check([article], queue.root, data_dir=data_dir,
+                           cache=check_cache(queue.root))
     twin = inside_posix(content, entry["target"])
     existing = [i for i in checker.existing_items(content, checker.load_conf())
                 if not checker._abs(i.path) == checker._abs(twin)] if content.is_dir() else []
@@ -255,7 +268,7 @@ def returned_text(entry: dict, note: str, editor: str, now) -> str:
 def give_back(queue_root: Path, ident: str, note: str, *, editor: str | None = None,
               content: Path | None = None, now=None, data_dir=None) -> tuple[dict, Path]:
     """Send a waiting article back: the note becomes its receipt in the unit's folder of
-    the shared folder; the article moves to ``tra-lai/``. Returns ``(entry, receipt)``."""
+    the shared folder; the article moves to :func:`returned_root`. Returns ``(entry, receipt)``."""
     if not note or not note.strip():
         raise QueueError("cần lời nhắn cho người gửi: invoke return <mã bài> --note \"...\"")
     queue = Queue(queue_root)
@@ -283,7 +296,7 @@ def _finish_return(queue: Queue, key: str, entry: dict, record: dict) -> Path:
         raise QueueError(f"không ghi được phiếu trả lại vào {receipt.parent} ({exc}); bài "
                          "vẫn ở hàng chờ") from None
     queue.journal.append("receipt", key)
-    kept = inside(queue.root, RETURNED)
+    kept = returned_root(queue.root)
     copy_verified(record["files"], queue.root, kept, queue.steps)
     queue.journal.append("copied", key)
     queue.remove(entry, record["files"])

@@ -79,7 +79,7 @@ def test_metadata_problems_are_listed_as_file_line_field_with_fix(content):
     date = next(line for line in lines if line.startswith(f"{shown}:2: Date: lỗi:"))
     assert "không tồn tại" in date and "Cách sửa:" in date
     unit = next(line for line in lines if line.startswith(f"{shown}:3: Unit: lỗi:"))
-    assert "“than-ha-lam”" in unit  # the nearest real unit is suggested
+    assert "“Than Hà Lầm” (than-ha-lam)" in unit  # the nearest real unit is suggested
     assert any(line.startswith(f"{shown}:1: Author: lỗi: thiếu trường tác giả")
                for line in lines)
     assert any(line.startswith(f"{shown}:5: Featured: cảnh báo:") for line in lines)
@@ -330,7 +330,7 @@ def test_invoke_check_task_runs_from_the_command_line(content):
         [sys.executable, "-m", "invoke", "check", "--paths", str(bad / UNIT_DIR / "cli.md")],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "cli.md:3: Unit: lỗi: không có đơn vị “khong-co”" in result.stdout
+    assert "cli.md:3: Unit: lỗi: “khong-co” không phải tên một đơn vị" in result.stdout
 
 
 def test_sample_content_passes_check(sample_site):
