@@ -139,6 +139,7 @@ class Header:
     body_line: int = 1
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # the label the writer used, by field
+    no_blank_line: int = 0  # the body's first line when no blank line ends the header
 
     def add(self, key: str, value: str, line: int) -> None:
         """Record ``key`` read on ``line``; a second definition is noted, the first kept."""
@@ -194,6 +195,7 @@ def split(text: str) -> Header:
         elif last_key and line.startswith((" ", "\t")):
             header.extend(last_key, line)
         else:
+            header.no_blank_line = index + 1 if header.fields and not start else 0
             break
         index += 1
     return header.finish(lines, index)
@@ -255,6 +257,11 @@ def validate(header: Header, source: Path | str, *, kind: str = "article",
     fields = header.fields
     values: dict = {}
 
+    if header.no_blank_line:
+        check.problems.append(Problem(
+            shown, header.no_blank_line, "Nội dung", "thiếu dòng trống giữa phần đầu bài (các "
+            "dòng Title, Date...) và nội dung", "thêm một dòng trống ngay trước dòng này",
+            WARNING))
     for key, line in header.duplicates:
         check.problems.append(Problem(
             shown, line, key.capitalize(), "trường này được khai hai lần; chỉ dòng đầu được dùng",
@@ -552,9 +559,11 @@ def _check_image(check, fields, values, source, content_root):
                       "chép ảnh vào cạnh tệp bài viết")
     if fields.get("image_alt"):
         values["image_alt"] = fields["image_alt"]
-    else:
-        check.add("image_alt", "ảnh đại diện chưa có mô tả (người khiếm thị cần mô tả này)",
-                  "thêm dòng “Image_alt: mô tả ngắn nội dung ảnh”")
+    else:  # said at the Image line: the line to add goes right under it
+        check.problems.append(Problem(
+            check.path, check.header.lines.get("image", 1), "Image_alt",
+            "ảnh đại diện chưa có mô tả (người khiếm thị cần mô tả này)",
+            "thêm dòng “Image_alt: mô tả ngắn nội dung ảnh” ngay dưới dòng này"))
 
 
 def _check_article(check, fields, values, data_dir):

@@ -148,7 +148,7 @@ def test_adding_an_article_leaves_older_pages_of_a_list_as_they_were(make_site, 
 BAD = {
     "bai-viet/than-ha-lam/2020/thieu-tieu-de.md": (article(title=None), "Title", "thiếu trường tiêu đề"),
     "bai-viet/than-ha-lam/2020/sai-don-vi.md": (article(title="Sai đơn vị", unit="than-ha-lamm"),
-                                                 "Unit", "“than-ha-lam”"),
+                                                 "Unit", "“Than Hà Lầm” (than-ha-lam)"),
     "bai-viet/than-ha-lam/2020/sai-ngay.md": (article(title="Sai ngày", date="31/02/2020 08:00"),
                                                "Date", "không tồn tại"),
     "bai-viet/than-ha-lam/2020/thieu-anh.md": (

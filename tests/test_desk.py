@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import unicodedata
 import urllib.request
 from pathlib import Path
@@ -285,3 +286,55 @@ def test_queue_lists_and_previews_pending_articles(desk, tmp_path):
         page = urllib.request.urlopen(link, timeout=10).read().decode("utf-8")
     assert link.endswith(url) and "Thợ lò Mạo Khê thi tay nghề giỏi" in page
     assert queue.listing(tmp_path / "khong-co") == "Không có bài nào chờ duyệt."
+
+
+# --- 5. invoke check and build messages ------------------------------------------------------
+
+def test_check_says_each_problem_at_its_own_line(tmp_path):
+    path = tmp_path / "content" / "bai-viet" / "a.md"
+    path.parent.mkdir(parents=True)
+    (path.parent / "bia.jpg").write_bytes(jpeg())
+    path.write_text("Title: Tin\nDate: 01/06/2020\nUnit: than-ha-lam\nAuthor: A\n"
+                    "Image: bia.jpg\nCategory: Tin tức\nNội dung ngay dưới phần đầu.\n",
+                    encoding="utf-8")
+    problems = {p.field: p for p in check.check([path], tmp_path / "content").problems}
+    assert problems["Image_alt"].line == 5 and "ngay dưới dòng này" in problems["Image_alt"].fix
+    blank = problems["Nội dung"]
+    assert blank.line == 7 and blank.severity == schema.WARNING
+    assert "thiếu dòng trống" in blank.message
+
+
+def test_invoke_build_speaks_vietnamese_whole_lines_and_remembers(tmp_path):
+    from tests.test_build import small_project
+
+    small_project(tmp_path)
+    folder = tmp_path / "content/bai-viet/than-ha-lam/2020"
+    folder.mkdir(parents=True)
+    long_name = "bai-viet-co-ten-tep-rat-dai-de-xem-thong-bao-co-bi-cat-ngang-duong-dan-khong.md"
+    (folder / long_name).write_text("Title: Tin dài\nDate: 01/06/2020\nUnit: than-ha-lam\n"
+                                    "Author: A\nCategory: Tin tức\nFeatured: có lẽ\n\nNội dung.\n",
+                                    encoding="utf-8")
+    (folder / "thieu-ngay.md").write_text("Title: Tin thiếu ngày\nUnit: than-ha-lam\nAuthor: A\n"
+                                          "Category: Tin tức\n\nNội dung.\n", encoding="utf-8")
+
+    def build():
+        done = subprocess.run([sys.executable, "-m", "invoke", "build"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    first = build()
+    lines = first.splitlines()
+    assert any(line.startswith(f"content/bai-viet/than-ha-lam/2020/{long_name}:6: Featured: "
+                               "cảnh báo:") for line in lines), first  # whole, not wrapped
+    assert ("content/bai-viet/than-ha-lam/2020/thieu-ngay.md: bài bị giữ lại làm bản nháp, "
+            "không lên trang chủ và các danh sách, vì thiếu ngày đăng.") in first
+    assert "Đã dựng 1 bài, 0 trang" in first
+    assert "1 bài có lỗi, 1 bài có cảnh báo, 1 bài bị giữ lại làm bản nháp vì lỗi; xem từng " \
+        "lỗi, cảnh báo (tệp:dòng) bằng “invoke check”." in first
+    for english in ("Done:", "Processed", "drafts", "WARNING", "INFO"):
+        assert english not in first, english
+    assert (tmp_path / "cache" / "nhat-ky-pelican.txt").stat().st_size > 0
+    again = build()
+    assert again.startswith("Không có gì thay đổi từ lần dựng trước")
+    assert "Lần dựng trước: 1 bài có lỗi, 1 bài có cảnh báo" in again and "invoke check" in again

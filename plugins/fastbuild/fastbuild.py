@@ -30,6 +30,7 @@ from pelican.contents import Article, Content, Page
 from pelican.generators import ArticlesGenerator
 from pelican.log import console
 
+from newsroom import buildlog
 from newsroom.settings import plugin_settings
 
 from . import filters, grouping, memo, stamp
@@ -125,16 +126,19 @@ def initialized(pelican):
     opts = options(pelican.settings)
     stamp.watch_errors()
     fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings, opts["skip_unchanged_build"])
+    pelican.fastbuild_unchanged = fresh  # newsroom.buildlog says so in its own words
     if fresh:
         # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
         logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
                     pelican.settings["OUTPUT_PATH"])
-        pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
+        pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"], pelican.settings)
 
 
-def _nothing_to_do(output):
-    """Stands in for ``Pelican.run``; reports on the console as Pelican's own run does."""
-    console.print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}.")
+def _nothing_to_do(output, settings=None):
+    """Stands in for ``Pelican.run``; reports on the console as Pelican's own run does, with
+    the last build's problems (``newsroom.buildlog``)."""
+    console.print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}. "
+                  + (buildlog.remembered(settings) if settings else ""))
 
 
 def _state(generator) -> dict:

@@ -20,7 +20,7 @@ from markdown.util import AtomicString
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom import data, sanitise, schema, tagging
+from newsroom import buildlog, data, sanitise, schema, tagging
 from newsroom.text import slugify
 from newsroom.dates import TZ
 
@@ -91,7 +91,7 @@ class NewsroomMarkdownReader(MarkdownReader):
                 str(path), 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
                 "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8")
             return "", {"title": path.stem, "status": "draft", "problems": [problem],
-                        "date": _mtime(path)}
+                        "date": _mtime(path), "held_back": "tệp không đọc được (mã hóa chữ)"}
         kind = self._kind(path)
         header = schema.split(text)
         values, problems = schema.validate(header, path, kind=kind, content_root=content_root,
@@ -119,12 +119,18 @@ class NewsroomMarkdownReader(MarkdownReader):
         if values.get("authors"):
             metadata["authors"] = self.process_metadata("authors", ", ".join(values["authors"]))
 
+        held = []
         if kind == "article" and "date" not in values:
             metadata["date"] = _mtime(path)
             metadata["status"] = "draft"
+            held.append("thiếu ngày đăng" if header.fields.get("date") is None
+                        else f"ngày đăng “{header.fields['date']}” sai")
         if "title" not in values:
             metadata["title"] = path.stem
             metadata["status"] = "draft"
+            held.append("thiếu tiêu đề")
+        if held:
+            metadata["held_back"] = ", ".join(held)
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
         if "slug" not in metadata:  # a written Slug: needs no slug made from the title
             metadata["slug"] = slugify(metadata["title"]) or slugify(path.stem)
@@ -211,11 +217,49 @@ def collect_problems(generators) -> list[schema.Problem]:
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 
+def held_back(generators) -> list[str]:
+    """One Vietnamese line per item the reader kept out as a draft because of its errors."""
+    lines, seen = [], set()
+    for generator in generators:
+        for name in _LISTS:
+            for item in getattr(generator, name, None) or ():
+                reason = item.metadata.get("held_back")
+                if reason and item.source_path not in seen:
+                    seen.add(item.source_path)
+                    lines.append(f"{_shown(item.source_path, generator.settings)}: bài bị giữ "
+                                 f"lại làm bản nháp, không lên trang chủ và các danh sách, vì "
+                                 f"{reason}. Sửa lỗi nêu ở trên rồi dựng lại")
+    return sorted(lines)
+
+
+def _shown(path: str, settings) -> str:
+    """A source file as the problems name it: relative to the content folder's parent."""
+    try:
+        return str(Path(path).relative_to(Path(settings["PATH"]).parent))
+    except ValueError:
+        return str(path)
+
+
+def _count(generators) -> dict:
+    """What the build read, and how many articles have problems: kept by ``newsroom.buildlog``
+    so that a build with nothing changed can say it again."""
+    items = {"articles": 0, "pages": 0}
+    for generator in generators:
+        items["articles"] += len(getattr(generator, "articles", None) or ())
+        items["pages"] += len(getattr(generator, "pages", None) or ())
+    problems = collect_problems(generators)
+    items["with_errors"] = len({p.path for p in problems if p.severity == schema.ERROR})
+    items["with_warnings"] = len({p.path for p in problems if p.severity != schema.ERROR})
+    return items
+
+
 def report(generators):
     problems = collect_problems(generators)
+    held = held_back(generators)
+    settings = generators[0].settings
+    buildlog.remember(settings, {**_count(generators), "held_back": len(held)})
     if not problems:
         return
-    settings = generators[0].settings
     errors = [p for p in problems if p.severity == schema.ERROR]
     if settings.get("NEWSROOM_STRICT") and errors:
         listing = "\n".join(f"  {p}" for p in problems)
@@ -225,6 +269,8 @@ def report(generators):
         )
     for problem in problems:
         logger.warning("%s", problem)
+    for line in held:
+        logger.warning("%s", line)
 
 
 def register():
