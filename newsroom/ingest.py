@@ -217,6 +217,7 @@ class _Draft:
     staged: Path | None = None
     item: object = None
     root: str = "content"  # "queue" when the article waits for the editors
+    unit_found: bool = True
 
     def label(self, key: str) -> str:
         """A field as the submitter names it (:func:`voice_label`)."""
@@ -477,13 +478,14 @@ class Ingest:
             message, _ = data.unit_refusal(folder, self.data_dir)
             near = data.match_unit(folder, self.data_dir)[1]
             d.early.append(f"tên thư mục {message}. Cách sửa: "
-                           + (f"có phải là {data.unit_names(near)}? " if near else "")
-                           + "đặt bài vào thư mục mang tên đơn vị: tên ngắn như “Than Mạo Khê”, "
-                           "tên đầy đủ hoặc slug như “than-mao-khe” (danh sách data/units.yml)")
+                           + (f"có phải là {data.unit_names(near)}? Đặt" if near else "đặt")
+                           + " bài vào thư mục mang tên đơn vị: tên ngắn như “Than Mạo Khê”, "
+                           "tên đầy đủ hoặc slug như “than-mao-khe”")
         elif not fields.get("unit"):
             fields["unit"] = unit["slug"]
             notes.append(f"{d.label('unit')}: {unit['short']} (theo tên thư mục “{folder}”)")
         d.unit = (own or unit or {"slug": "khong-ro-don-vi"})["slug"]
+        d.unit_found = bool(own or unit)
         d.outcome.unit = d.unit
         chosen = own or unit
         if not fields.get("author") and chosen:
@@ -621,8 +623,7 @@ class Ingest:
             if image.get("caption"):
                 d.outcome.notes.append(
                     f"ảnh thứ {number}: dòng in nghiêng ngay dưới ảnh được dùng làm chú thích "
-                    "ảnh" + (" và mô tả ảnh (lấy chú thích bên dưới làm mô tả)"
-                             if image.get("from_caption") else ""))
+                    "ảnh" + (" và mô tả ảnh" if image.get("from_caption") else ""))
         for path, name in d.used.items():
             d.images[name] = {"src": path}
         self.claimed.update(d.used)
@@ -728,6 +729,8 @@ class Ingest:
         errors = [p for p in problems if p.severity == schema.ERROR]
         d.outcome.notes.extend(_say(p, d) for p in problems if p not in errors)
         if errors or d.early:
+            if d.early and not d.unit_found:  # the folder's refusal already says it
+                errors = [p for p in errors if p.field != "Unit"]
             d.outcome.problems.extend(d.early)
             d.outcome.problems.extend(_say(p, d) for p in errors)
             raise _Refuse()

@@ -123,7 +123,8 @@ def test_word_document_with_photos(shared, tmp_path):
     assert f"![Thợ mỏ vui nhận quà Tết]({{static}}{slug}/anh-2.png)" in text
     assert (outcome.target.with_suffix("") / "anh-1.jpg").read_bytes() == first
     assert (outcome.target.with_suffix("") / "anh-2.png").read_bytes() == second
-    assert "lấy chú thích bên dưới làm mô tả" in outcome.receipt.read_text(encoding="utf-8-sig")
+    assert "ảnh thứ 2: dòng in nghiêng ngay dưới ảnh được dùng làm chú thích ảnh và mô tả ảnh" \
+        in outcome.receipt.read_text(encoding="utf-8-sig")
     assert outcome.url == f"2021/01/{slug}/"  # the file name and the address agree
     page = build(shared.content, tmp_path).html(outcome.url)  # the receipt tells the truth
     # published through plugins/images (the larger views of a gallery repeat each photo)
