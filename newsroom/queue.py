@@ -138,9 +138,12 @@ def check_cache(queue_root: Path) -> Path:
 
 
 def copy_verified(files: list[dict], source: Path, dest: Path, steps: Steps) -> None:
-    """Copy each file (relative path, hash) from ``source`` to ``dest``, checked by hash."""
+    """Copy each file (relative path, hash) from ``source`` to ``dest``, checked by hash; a
+    file already there with that hash (a killed command's copy) is kept."""
     for item in files:
         src, target = inside_posix(source, item["path"]), inside_posix(dest, item["path"])
+        if target.is_file() and sha256(target) == item["sha"]:
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         write_durable(target, src.read_bytes(), item["sha"])
         steps(f"chép {target.name}")
@@ -283,7 +286,10 @@ def give_back(queue_root: Path, ident: str, note: str, *, editor: str | None = N
     return entry, _finish_return(queue, key, entry, record)
 
 
-def _finish_return(queue: Queue, key: str, entry: dict, record: dict) -> Path:
+def _finish_return(queue: Queue, key: str, entry: dict, record: dict,
+                   done: frozenset = frozenset()) -> Path:
+    """Receipt, verified copy into the returned folder, removal from the queue; each step
+    skipped when ``done`` (the journal of a killed command) says it was done."""
     source_dir = Path(entry["source_dir"])
     receipt = source_dir / entry["receipt"]
     try:
@@ -296,9 +302,9 @@ def _finish_return(queue: Queue, key: str, entry: dict, record: dict) -> Path:
         raise QueueError(f"không ghi được phiếu trả lại vào {receipt.parent} ({exc}); bài "
                          "vẫn ở hàng chờ") from None
     queue.journal.append("receipt", key)
-    kept = returned_root(queue.root)
-    copy_verified(record["files"], queue.root, kept, queue.steps)
-    queue.journal.append("copied", key)
+    if "copied" not in done:
+        copy_verified(record["files"], queue.root, returned_root(queue.root), queue.steps)
+        queue.journal.append("copied", key)
     queue.remove(entry, record["files"])
     queue.journal.append("done", key)
     return receipt
@@ -320,7 +326,7 @@ def recover(queue: Queue, content: Path, data_dir=None) -> None:
                 queue.journal.append("done", key)
         elif first.get("kind") == "return":
             try:
-                _finish_return(queue, key, first["entry"], first)
+                _finish_return(queue, key, first["entry"], first, frozenset(kinds))
             except QueueError:
                 pass
         else:
