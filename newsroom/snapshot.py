@@ -121,12 +121,21 @@ def _is_worktree_of(tree: Path, repo: Path) -> bool:
     return bool(ours) and ours == theirs
 
 
+def _replaceable(tree: Path) -> bool:
+    """An empty folder, or a git worktree (of another repository, or one git forgot)."""
+    return tree.is_dir() and (not any(tree.iterdir()) or (tree / ".git").is_file())
+
+
 def _checkout(repo: Path, tree: Path, commit: str) -> None:
     if _is_worktree_of(tree, repo):
         done = _git(tree, "checkout", "-q", "--force", "--detach", commit)
     else:  # first publish, or the folder was removed, moved or belongs to another repository
-        if tree.exists() or tree.is_symlink():
-            shutil.rmtree(tree) if tree.is_dir() and not tree.is_symlink() else tree.unlink()
+        if tree.is_symlink() or (tree.exists() and not _replaceable(tree)):
+            raise SnapshotError(f"Thư mục dựng “{tree}” đã có sẵn và không phải bản dựng của "
+                                "lần xuất bản trước. Cách sửa: chọn thư mục khác cho "
+                                "PUBLISH_WORKDIR, hoặc tự xóa thư mục đó nếu không cần.")
+        if tree.exists():
+            shutil.rmtree(tree)
         tree.parent.mkdir(parents=True, exist_ok=True)
         _git(repo, "worktree", "prune")
         done = _git(repo, "worktree", "add", "-q", "--force", "--detach", str(tree), commit)

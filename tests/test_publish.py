@@ -542,6 +542,46 @@ def test_a_clone_publishes_its_commit_with_the_committed_code(sshd, tmp_path):
     assert list((project / "cache/images/objects").rglob("manifest.json"))  # the clone's cache
 
 
+def test_the_build_tree_holds_exactly_the_commit_whatever_was_left_in_it(tmp_path):
+    from newsroom import snapshot
+
+    def repo(name: str) -> Path:
+        folder = tmp_path / name
+        (folder / "content").mkdir(parents=True)
+        (folder / "content/a.md").write_text("Title: A\n\nA.\n")
+        subprocess.run(["git", "init", "-q", str(folder)], check=True)
+        subprocess.run(["git", "-C", str(folder), "add", "-A"], check=True)
+        subprocess.run(["git", "-c", "user.name=a", "-c", "user.email=a@b.vn", "-C", str(folder),
+                        "commit", "-q", "-m", "a"], check=True)
+        return folder
+
+    first, other, work = repo("mot"), repo("hai"), tmp_path / "work" / "tree"
+    taken = snapshot.take(first / "content", work)
+    assert sorted(p.name for p in work.rglob("*") if ".git" not in p.parts) == ["a.md", "content"]
+    # what a build or a hand left there goes; a tracked file edited there is put back
+    (work / "content/a.md").write_text("sửa tay")
+    (work / "content/moi.md").write_text("Title: Mới")
+    (work / "__pycache__").mkdir()
+    again = snapshot.take(first / "content", work)
+    assert again.commit == taken.commit and again.map(first / "content/a.md") == work / "content/a.md"
+    assert (work / "content/a.md").read_text() == "Title: A\n\nA.\n"
+    assert not (work / "content/moi.md").exists() and not (work / "__pycache__").exists()
+    # the folder removed (git still lists the worktree), then taken by another repository
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    assert snapshot.take(first / "content", work).commit == taken.commit
+    assert snapshot.take(other / "content", work).repo == other.resolve()
+    # a folder that is not a build tree is never deleted
+    stranger = tmp_path / "cua-ai-do"
+    stranger.mkdir()
+    (stranger / "ghi-chu.txt").write_text("giữ lại")
+    with pytest.raises(snapshot.SnapshotError, match="PUBLISH_WORKDIR"):
+        snapshot.take(first / "content", stranger)
+    assert (stranger / "ghi-chu.txt").read_text() == "giữ lại"
+    # inside the repository, the tree must be a folder git ignores
+    with pytest.raises(snapshot.SnapshotError, match="không bỏ qua"):
+        snapshot.take(first / "content", first / "ban-dung")
+
+
 def test_a_step_failing_after_the_switch_is_reported_as_switched(repo, tmp_path):
     """The server's log cannot be written (a folder stands in its place: root writes any file):
     publish and rollback say the switch happened, with an exit code of their own."""
