@@ -139,7 +139,7 @@ MARKDOWN = {
             "tables": {"use_align_attribute": True},
             "footnotes": {"BACKLINK_TITLE": "Quay lại chỗ dẫn chú thích %d"},
         },
-        "markdown.extensions.smarty": {"smart_quotes": False},
+        "markdown.extensions.smarty": {"smart_quotes": True},  # “…” in article text, as in the site's labels
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",
