@@ -13,13 +13,16 @@ offline reader (theme/static/js/sw.js) read after load.
 
 Settings, in ``READING``: ``"second"`` (4) stories beside the lead, ``"latest"`` (10) rows of
 latest news, ``"per_section"`` (4) items per section block, ``"nearby"`` (4),
-``"latest_count"`` (30) articles in the newest file, ``"latest_file"`` ("tin-moi.json").
+``"latest_count"`` (30) articles in the newest file, ``"latest_file"`` ("tin-moi.json"),
+``"offline_budget"`` (15 MB) what the offline reader may keep of articles and pictures.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from newsroom import dates
@@ -27,7 +30,12 @@ from newsroom import dates
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"second": 4, "latest": 10, "per_section": 4, "nearby": 4, "latest_count": 30,
-            "latest_file": "tin-moi.json"}
+            "latest_file": "tin-moi.json", "offline_budget": 15_000_000}
+
+#: What the offline reader keeps first (theme/templates/sw.js): paths from the site root, the
+#: theme's files from its static folder.
+SHELL_PAGES = ("", "doc-ngoai-tuyen/")
+SHELL_STATIC = ("css/site.css", "js/site.js", "img/favicon.svg")
 
 
 @dataclass
@@ -118,3 +126,17 @@ def write_latest(output: str, name: str, entries: list[dict]) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump({"articles": entries}, handle, ensure_ascii=False, separators=(",", ":"))
     return path
+
+
+def offline_shell(theme: str, static_dir: str) -> tuple[list[str], str]:
+    """The offline reader's shell (paths from the site root) and a version that changes when
+    one of the theme's files in it changes (so readers get the new worker)."""
+    static = Path(theme) / "static"
+    files = [*SHELL_STATIC, *sorted(p.relative_to(static).as_posix()
+                                    for p in (static / "fonts").glob("*.woff2"))]
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode())
+        digest.update((static / name).read_bytes())
+    shell = [*SHELL_PAGES, *(f"{static_dir.strip('/')}/{name}" for name in files)]
+    return shell, digest.hexdigest()[:12]

@@ -17,6 +17,7 @@ import logging
 
 from pelican import signals
 
+from newsroom import data
 from newsroom.settings import plugin_settings
 
 from . import front
@@ -263,6 +264,10 @@ def home_lists(generators) -> None:
             continue
         articles = generator.articles  # newest first
         generator.context["latest_file"] = conf["latest_file"]
+        shell, version = front.offline_shell(generator.settings["THEME"],
+                                             generator.settings["THEME_STATIC_DIR"])
+        generator.context.update(offline_shell=shell, offline_version=version,
+                                 offline_budget=conf["offline_budget"])
         generator.context["home"] = front.front(
             articles, generator.categories, generator.settings.get("MENU") or (), conf)
         close = front.nearby(articles, conf["nearby"])
@@ -279,7 +284,19 @@ def write_latest(generator, writer=None) -> None:
 
 
 def check_settings(pelican) -> None:
+    """The settings, and who runs the site (data/site.yml) for the footer as ``SITE_INFO``; a
+    publish build (``NEWSROOM_STRICT``) warns when a required item is empty."""
     reading_settings(pelican.settings)
+    try:
+        info = data.site_info(pelican.settings.get("NEWSROOM_DATA"))
+    except data.DataError as exc:
+        logger.error("%s", exc)
+        info = {}
+    pelican.settings["SITE_INFO"] = info
+    missing = data.site_missing(info) if info else []
+    if missing and pelican.settings.get("NEWSROOM_STRICT"):
+        logger.warning("data/site.yml: chân trang còn thiếu %s. Mở data/site.yml, điền các "
+                       "mục đó (như trên giấy phép) rồi xuất bản lại.", ", ".join(missing))
 
 
 def register():

@@ -83,7 +83,35 @@
      newest articles and every article read. */
   var worker = d.querySelector("meta[name=offline-worker]");
   if (worker && "serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register(worker.getAttribute("content")).catch(function () {});
+    navigator.serviceWorker.register(worker.getAttribute("content")).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      if (navigator.onLine && reg.active) reg.active.postMessage("cap-nhat");
+    }).catch(function () { /* no offline reading in this browser */ });
+  }
+
+  /* The offline page: the articles kept on this device (sw.js writes their list). */
+  var kept = d.querySelector(".offline-list");
+  if (kept && window.caches) {
+    caches.open("bai-viet").then(function (cache) {
+      return cache.match(new URL("/__da-doc.json", location.href).href);
+    }).then(function (r) { return r ? r.json() : []; }).then(function (list) {
+      list.slice().reverse().forEach(function (a) {
+        var li = d.createElement("li");
+        var link = d.createElement("a");
+        link.href = a.url;
+        link.textContent = a.title || a.url;
+        li.appendChild(link);
+        if (a.when) {
+          var time = d.createElement("time");
+          time.textContent = a.when;
+          li.appendChild(time);
+        }
+        kept.appendChild(li);
+      });
+      var empty = d.querySelector(".offline-empty");
+      if (empty) empty.hidden = list.length > 0;
+    }).catch(function () {});
   }
 
   /* Share: Zalo through the phone's share sheet (or a copied link), copy link. */
