@@ -606,3 +606,30 @@ def test_offline_reading(browser, server, sample_site):
         assert page.locator(".offline-list li").count() >= len(newest)
     finally:
         context.close()
+
+
+def test_article_page_weight_before_photos(browser, server, sample_site):
+    """Everything an article page loads except its photos (HTML, CSS, scripts, fonts, the
+    newest-articles file), compressed as the server sends it: under 60 KB."""
+    import gzip
+
+    url = max(_articles(sample_site), key=lambda u: len(sample_site.text(u)))
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE)
+    try:
+        reader.goto(url)
+        reader.page.wait_for_load_state("networkidle")
+        loaded = reader.page.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.initiatorType !== 'img')"
+            ".map(e => new URL(e.name).pathname)")
+    finally:
+        reader.close()
+    fonts = [p for p in loaded if p.endswith(".woff2")]
+    assert fonts, "trang không tải phông chữ của trang"
+    total, sizes = 0, {}
+    for path in ["/" + url, *loaded]:
+        if re.search(r"\.(avif|webp|jpe?g|png)$", path):
+            continue
+        data = sample_site.path(path).read_bytes()
+        sizes[path] = len(data) if path.endswith(".woff2") else len(gzip.compress(data, 6))
+        total += sizes[path]
+    assert total < 60_000, f"bài viết nặng {total} byte trước ảnh: {sizes}"
