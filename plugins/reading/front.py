@@ -11,8 +11,7 @@ these lists on every article page; the site-wide "newest" list is a small static
 (``READING["latest_file"]``, written when the build ends) that the article page and the
 offline reader (theme/static/js/sw.js) read after load.
 
-Settings, in ``READING``: ``"second"`` (4) stories beside the lead, ``"latest"`` (10) rows of
-latest news, ``"per_section"`` (4) items per section block, ``"nearby"`` (4),
+Settings, in ``READING``: ``"second"`` (4) stories beside the lead, ``"per_section"`` (4) items per section block, ``"nearby"`` (4),
 ``"latest_count"`` (30) articles in the newest file, ``"latest_file"`` ("tin-moi.json"),
 ``"offline_budget"`` (15 MB) what the offline reader may keep of articles and pictures.
 """
@@ -29,7 +28,7 @@ from newsroom import dates
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"second": 4, "latest": 10, "per_section": 4, "nearby": 4, "latest_count": 30,
+DEFAULTS = {"second": 4, "per_section": 4, "nearby": 4, "latest_count": 30,
             "latest_file": "tin-moi.json", "offline_budget": 15_000_000}
 
 #: What the offline reader keeps first (theme/templates/sw.js): paths from the site root, the
@@ -43,7 +42,6 @@ class Front:
     """What the first page of the home page shows, each article once."""
     lead: object = None
     second: list = field(default_factory=list)
-    latest: list = field(default_factory=list)
     sections: list = field(default_factory=list)  # (category, [articles])
     shown: set = field(default_factory=set)
 
@@ -74,12 +72,15 @@ def front(articles, categories, menu, conf) -> Front:
     if page.lead is not None:
         page.shown.add(id(page.lead))
     page.second = page.take(articles, conf["second"])
-    page.latest = page.take(articles, conf["latest"])
     by_url = {c.url: (c, items) for c, items in categories}
     ordered = [by_url[link] for _, link in menu if link in by_url]
     ordered += [pair for pair in categories if pair not in ordered]
+    # The latest news is the first page of the home list (the template leaves out the lead
+    # and those beside it), so "older news" goes on from it; a section block is chosen in
+    # the template among these, leaving out what that page shows.
+    spare = conf["per_section"] + 2 * conf["page_size"]
     for category, items in ordered:
-        chosen = page.take(items, conf["per_section"])
+        chosen = [a for a in items[:spare + len(page.shown)] if id(a) not in page.shown][:spare]
         if chosen:
             page.sections.append((category, chosen))
     return page

@@ -257,19 +257,20 @@ def link_articles(generators) -> None:
 
 
 def home_lists(generators) -> None:
-    """The home page's lists (``home``) and each article's ``nearby`` (:mod:`.front`)."""
+    """The home page's lists (``home``), each article's ``nearby`` (:mod:`.front`), and what
+    the offline reader (sw.js) keeps first; the last also on a site without articles."""
     conf = reading_settings(generators[0].settings)
+    settings = generators[0].settings
+    shell, version = front.offline_shell(settings["THEME"], settings["THEME_STATIC_DIR"])
+    generators[0].context.update(latest_file=conf["latest_file"], offline_shell=shell,
+                                 offline_version=version, offline_budget=conf["offline_budget"])
     for generator in generators:
         if not getattr(generator, "articles", None) or not hasattr(generator, "dates"):
             continue
         articles = generator.articles  # newest first
-        generator.context["latest_file"] = conf["latest_file"]
-        shell, version = front.offline_shell(generator.settings["THEME"],
-                                             generator.settings["THEME_STATIC_DIR"])
-        generator.context.update(offline_shell=shell, offline_version=version,
-                                 offline_budget=conf["offline_budget"])
+        sizes = {**conf, "page_size": generator.settings.get("DEFAULT_PAGINATION") or 0}
         generator.context["home"] = front.front(
-            articles, generator.categories, generator.settings.get("MENU") or (), conf)
+            articles, generator.categories, generator.settings.get("MENU") or (), sizes)
         close = front.nearby(articles, conf["nearby"])
         for article in articles:
             article.nearby = close.get(id(article), [])
