@@ -39,6 +39,11 @@ def hostile(tmp_path_factory):
         PATH.format("xau"): article(title=TITLE, summary=SUMMARY, body=BODY,
                                    tags="&lt;b&gt;thẻ&lt;/b&gt;, an toàn",
                                    author="<i>Nguyễn</i> &amp; Cộng sự"),
+        # Control characters pasted from a broken program (and as references): a feed or a
+        # sitemap holding one is not XML, and every reader of it stops.
+        PATH.format("ky-tu-dieu-khien"): article(
+            title="Tin có ký\x0btự\x01 điều khiển", date="2020-06-09 09:00",
+            summary="Tóm\x1b tắt\x00", body="Đoạn\x0c một\x08 có ký tự lạ.\n"),
     })
     out = root / "output"
     settings = site.build("pelicanconf.py", PATH=root / "content", OUTPUT_PATH=out)
@@ -46,7 +51,8 @@ def hostile(tmp_path_factory):
 
 
 def _article_page(built):
-    return next(p for p in built.output.glob("2020/*/*/index.html"))
+    return next(p for p in built.output.glob("2020/*/*/index.html")
+                if "Q&A" in BeautifulSoup(p.read_text(encoding="utf-8"), "lxml").h1.get_text())
 
 
 def test_title_is_text_everywhere_it_is_printed(hostile):
@@ -87,6 +93,16 @@ def test_body_keeps_only_the_allowlist(hostile):
     assert links["tương đối"] == "../../chuyen-muc/tin-tuc/"
     assert links["liên kết xấu"] is None and links["bấm"] is None and links["dữ liệu"] is None
     assert [th["align"] for th in body.select("th")] == ["left", "right"]
+
+
+def test_feeds_and_sitemaps_are_well_formed_xml(hostile):
+    from lxml import etree
+
+    for url in ("feeds/tat-ca.atom.xml", "sitemap.xml", "sitemap-tin-moi.xml"):
+        if hostile.exists(url) or url == "feeds/tat-ca.atom.xml":
+            etree.fromstring(hostile.path(url).read_bytes())  # raises on a stray control
+    titles = [e.title.get_text() for e in hostile.xml("feeds/tat-ca.atom.xml").find_all("entry")]
+    assert "Tin có kýtự điều khiển" in titles
 
 
 def test_feed_entries_are_plain_text_and_sanitised(hostile):
