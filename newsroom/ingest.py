@@ -7,7 +7,12 @@ reads it whatever the encoding and converts Word to Markdown with its images, in
 process bounded in time and memory (``newsroom.submission``), fills what it can (unit from the
 folder, date from the file, the default category), checks it with the one schema
 (``newsroom.schema``) and the site-wide address check (``newsroom.check``), and writes it to
-``content/bai-viet/<unit>/<year>/<slug>.md`` with its photos in ``<slug>/``.
+``bai-viet/<unit>/<year>/<slug>.md`` with its photos in ``<slug>/``: under content/ when its
+unit is ``trusted`` in data/units.yml, else under the editors' queue ``cho-duyet/`` beside
+content/, where it waits for ``invoke approve`` (``newsroom.queue``). The unit comes from the
+folder or the ``Unit:`` line (one matcher: ``data.match_unit``), the author from the line, the
+Word file's author property or the unit's default author; every value filled in is said in the
+receipt, in the submitter's own labels, with Word steps for a Word file.
 
 DIR is untrusted (anyone with access may write it):
 

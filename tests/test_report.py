@@ -599,7 +599,7 @@ def test_problems_in_content_are_reported_not_fatal(tmp_path):
     problems = read_csv(index.parent / "van-de.csv")
     texts = [f"{p['Trường']}: {p['Nội dung']}" for p in problems]
     assert any("Sent_to: không có nơi nhận “cong-doan-vn”" in t for t in texts)
-    assert any("Unit: không có đơn vị “than-x”" in t for t in texts)
+    assert any("Unit: “than-x” không phải tên một đơn vị" in t for t in texts)
     assert any(p["Tệp"].endswith("hong.md") for p in problems)
     assert any(t.startswith("tone: sắc thái “vui”") for t in texts)
     assert by(problems, **{"Trường": "tone"})["Dòng"] == "53"
