@@ -331,13 +331,14 @@ def _same(a: Path, b: Path) -> bool:
 
 
 class Ingest:
-    def __init__(self, source_dir: Path, content_root: Path, data_dir=None, now=None):
+    def __init__(self, source_dir: Path, content_root: Path, data_dir=None, now=None,
+                 conf: checker.Conf | None = None):
         self.dir = Path(source_dir)
         self.content = Path(content_root)
         self.data_dir = data_dir
         self.now = now or dt.datetime.now(TZ)
         self.state = State(self.dir / STATE_DIR / "state.json")
-        self.conf = checker.load_conf()
+        self.conf = conf or checker.load_conf()  # addresses and limits, as the build has them
         self._existing = None
         self.claimed: set[Path] = set()
 
@@ -560,7 +561,7 @@ class Ingest:
                 + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
         others = [p for p in rest if p not in extra]
         for photo in (p for p in others if p.suffix.lower() in _IMAGE_EXTS):
-            message, fix = schema.image_problem(photo)
+            message, fix = schema.image_problem(photo, self.conf.limits)
             d.early.append(f"ảnh “{_shown(photo, sub.folder)}”: {message}. Cách sửa: {fix}")
         others = [p for p in others if p.suffix.lower() not in _IMAGE_EXTS]
         if others:
@@ -613,7 +614,7 @@ class Ingest:
                                  header.body_line, list(header.duplicates))
                    if d.lines else schema.split(text))
         values, problems = schema.validate(checked, d.staged, content_root=stage_root,
-                                           data_dir=self.data_dir)
+                                           data_dir=self.data_dir, limits=self.conf.limits)
         d.item = checker.Item(d.target, _shown(d.target, self.content.parent), "article",
                               date=values.get("date"))
         checker._place(d.item, fields, values.get("status", "published"), self.conf)
@@ -788,13 +789,14 @@ def commit(outcomes: list[Outcome], content_root: Path, data_dir=None) -> str | 
 
 
 def ingest(source_dir: Path | str, content_root: Path | str = CONTENT, *, data_dir=None,
-           commit_to_git: bool = False, now=None) -> Result:
-    """Ingest every submission in ``source_dir``; see the module docstring."""
+           commit_to_git: bool = False, now=None, conf: checker.Conf | None = None) -> Result:
+    """Ingest every submission in ``source_dir``; see the module docstring. ``conf``: the
+    site's settings as :func:`newsroom.check.load_conf` reads them (default pelicanconf.py)."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise FileNotFoundError(f"không có thư mục {source_dir}")
     with locked(source_dir):
-        job = Ingest(source_dir, Path(content_root), data_dir, now)
+        job = Ingest(source_dir, Path(content_root), data_dir, now, conf)
         result = Result(job.run())
         if commit_to_git:
             try:
