@@ -535,9 +535,10 @@ _FEWER_PIXELS = "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đ
 
 
 def _amount(value: float) -> str:
-    """``20.0`` → ``20``, ``0.24`` → ``0.2``: a limit as people write it."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    """``20.0`` → ``20``, ``0.24`` → ``0,2``, ``1234.5`` → ``1.234,5``: a figure as Vietnamese
+    write it (decimal comma, thousands set off by dots)."""
+    text = f"{value:,.1f}".translate(str.maketrans(",.", ".,"))
+    return text[:-2] if text.endswith(",0") else text
 
 
 def file_problem(path: Path, size: int, head: bytes,
@@ -551,7 +552,7 @@ def file_problem(path: Path, size: int, head: bytes,
             head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS):
         return _HEIC
     if size > max_bytes:
-        # the size rounded up: a photo just over 20 MB reads "20.1 MB", never "20 MB"
+        # the size rounded up: a photo just over 20 MB reads "20,1 MB", never "20 MB"
         return (f"ảnh nặng {_amount(-(-size * 10 // 1048576) / 10)} MB, quá giới hạn "
                 f"{_amount(max_bytes / 1048576)} MB", _SHRINK)
     return None
