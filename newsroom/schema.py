@@ -167,6 +167,9 @@ LIMITS = Limits()
 #: The longest address part (slug) a title, tag, author or Slug may make: file names stop at
 #: 255 bytes, and the image plugin adds to a slug.
 SLUG_MAX = 200
+#: The longest file name of a photo, in bytes: the image plugin's files add up to 16 to it
+#: ("-16x9-w1600.webp"), and no file name passes 255.
+IMAGE_NAME_MAX = 200
 
 
 @dataclass
@@ -534,6 +537,15 @@ _SHRINK = "giảm kích thước ảnh (cạnh dài khoảng 3000 điểm ảnh 
 _FEWER_PIXELS = "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại"
 
 
+def _long_name(target: Path) -> tuple[str, str] | None:
+    """A photo whose name is too long for the files made from it, as ``(message, fix)``."""
+    name = target.name
+    if len(name.encode("utf-8")) <= IMAGE_NAME_MAX:
+        return None
+    return (f"tên tệp ảnh “{_clip(name)}” quá dài ({number(len(name))} ký tự)",
+            "đổi tên ảnh cho ngắn (vài chữ, ví dụ “anh-1.jpg”) rồi sửa tên ấy trong bài")
+
+
 def _amount(value: float) -> str:
     """``20.0`` → ``20``, ``0.24`` → ``0,2``, ``1234.5`` → ``1.234,5``: a figure as Vietnamese
     write it (decimal comma, thousands set off by dots)."""
@@ -683,7 +695,9 @@ def _check_body(check, header: Header, source: Path, content_root: Path) -> None
         if not src or re.match(r"^(?:[a-z]+:)?//", src, re.I) or src.startswith("data:"):
             return
         target = resolve_path(src.split("#")[0].split("?")[0], source, content_root)
-        if not target.is_file():
+        if (bad := _long_name(target)) is not None:
+            check.over_limit("body", *bad, header.body_line + line - 1, "Nội dung")
+        elif not target.is_file():
             add(line, f"không tìm thấy ảnh “{src}”",
                 "đặt ảnh trong thư mục cùng tên bài, cạnh tệp bài, và viết "
                 "![mô tả]({static}ten-bai/anh-2.jpg)")
@@ -768,7 +782,9 @@ def _check_image(check, fields, values, source, content_root):
                       "thêm dòng Image, hoặc xóa dòng Image_alt", WARNING)
         return
     target = resolve_path(image, source, content_root)
-    if not target.is_file():
+    if (bad := _long_name(target)) is not None:
+        check.over_limit("image", *bad)
+    elif not target.is_file():
         check.add("image", f"không tìm thấy ảnh “{image}”",
                   "đặt ảnh vào thư mục cùng tên bài viết, cạnh tệp bài, và ghi đường dẫn "
                   "tính từ tệp bài, ví dụ “ten-bai/anh-bia.jpg”")

@@ -35,6 +35,9 @@ def huge_png() -> bytes:
     return buffer.getvalue()
 
 
+LONG = "a" * 245
+
+
 def hostile() -> dict:
     """One good article and one over each limit, as a unit's computer could send them."""
     photos = {f"{DIR}/hai-tram-anh/anh-{i}.jpg": jpeg(color=(i, 90, 160)) for i in range(200)}
@@ -53,6 +56,11 @@ def hostile() -> dict:
         f"{DIR}/anh-qua-lon/bia.png": huge_png(),
         # 150 Chinese characters: a slug of 900 letters, longer than any file name may be
         f"{DIR}/trung.md": article("中" * 150),
+        # a photo name of 245 letters: its published files (+ "-16x9-w480.webp") could not be
+        f"{DIR}/ten-anh-dai.md": article("Tên ảnh dài", image=f"ten-anh-dai/{LONG}.jpg",
+                                         image_alt="Bìa",
+                                         body=f"![Lại bìa](ten-anh-dai/{LONG}.jpg)"),
+        f"{DIR}/ten-anh-dai/{LONG}.jpg": jpeg(),
     }
 
 
@@ -69,6 +77,8 @@ EXPECTED = [
     ("anh-qua-lon.md", 6, "Image", "9000×6000 điểm ảnh (tối đa 50 triệu điểm ảnh)",
      "thu nhỏ ảnh"),
     ("trung.md", 1, "Title", "làm ra đường dẫn dài", "viết ngắn lại"),
+    ("ten-anh-dai.md", 6, "Image", "quá dài (249 ký tự)", "đổi tên ảnh cho ngắn"),
+    ("ten-anh-dai.md", 9, "Nội dung", "quá dài (249 ký tự)", "đổi tên ảnh cho ngắn"),
 ]
 
 
@@ -119,11 +129,12 @@ def test_preview_keeps_articles_over_a_limit_out_with_a_warning(preview):
         said(warnings, *expected)
     # Published: the good article; kept out as drafts: those over a limit of their own.
     assert built.exists("2020/06/tin-binh-thuong/")
-    for slug in ("muoi-nghin-tu-khoa", "bai-nam-mb", "bai-ba-tram-nghin-ky-tu", "hai-tram-anh"):
+    drafts = ("muoi-nghin-tu-khoa", "bai-ba-tram-nghin-ky-tu", "hai-tram-anh", "ten-anh-dai",
+              "nam-mb", "trung")  # the last two (never read, title refused) named by their file
+    for slug in drafts:
         assert not built.exists(f"2020/06/{slug}/"), slug
-    for slug in ("muoi-nghin-tu-khoa", "bai-ba-tram-nghin-ky-tu", "hai-tram-anh",
-                 "nam-mb", "trung"):  # the last two, never read or without a title: by name
         assert built.exists(f"ban-nhap/{slug}/"), slug
+    assert not built.exists("2020/06/bai-nam-mb/")
     # A photo over the pixel limit is a bad photo: the article goes out without it.
     page = built.html("2020/06/anh-qua-lon/")
     og = page.select_one('meta[property="og:image"]')["content"]
