@@ -148,6 +148,9 @@ class Limits:
     images: int = 100           # photos in the body, and the cover
     image_bytes: int = 20 * 1024 * 1024
     image_pixels: int = 50_000_000
+    # Time the build may take to turn one body into HTML. Only the build renders Markdown:
+    # `invoke check` and ingest cannot apply this one.
+    render_seconds: int = 10
 
     @classmethod
     def from_setting(cls, given) -> "Limits":
@@ -668,11 +671,34 @@ class _HTMLScan(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[int, str, dict]] = []
+        self.line = 1  # the line of the body the text fed now starts on
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((self.getpos()[0], tag, {k: v or "" for k, v in attrs}))
+        self.tags.append((self.line + self.getpos()[0] - 1, tag,
+                          {k: v or "" for k, v in attrs}))
 
     handle_startendtag = handle_starttag
+
+
+#: One tag of raw HTML as the body check reads it: "<", a name, then at most 4,000 characters
+#: (a quoted value may hold ">") up to ">", never a "<": each character is looked at once.
+#: HTMLParser fed a whole body took minutes over a paragraph of thousands of unclosed "<a ".
+_TAG = re.compile(r"""<[A-Za-z!/](?:"[^"<]{0,2000}"|'[^'<]{0,2000}'|[^'"<>]){0,4000}>""")
+
+
+def _scan_tags(text: str) -> list[tuple[int, str, dict]]:
+    """The start tags of raw HTML in ``text``: (line, name, attributes)."""
+    scan, last = _HTMLScan(), 0
+    for match in _TAG.finditer(text):
+        scan.line += text.count("\n", last, match.start())
+        last = match.start()
+        scan.reset()
+        try:
+            scan.feed(match[0])
+            scan.close()
+        except Exception:  # noqa: BLE001 - HTMLParser gives up on some broken markup
+            pass
+    return scan.tags
 
 
 def _check_body(check, header: Header, source: Path, content_root: Path) -> None:
@@ -729,13 +755,7 @@ def _check_body(check, header: Header, source: Path, content_root: Path) -> None
 def _check_html(text: str, add, image) -> None:
     """Raw HTML of a body: tags the site forbids, scripts in attributes; ``<img>`` to
     ``image``."""
-    scan = _HTMLScan()
-    try:
-        scan.feed(text)
-        scan.close()
-    except Exception:  # noqa: BLE001 - HTMLParser gives up on some broken markup
-        pass
-    for line, tag, attrs in scan.tags:
+    for line, tag, attrs in _scan_tags(text):
         if tag in FORBIDDEN_TAGS:
             add(line, f"thẻ HTML <{tag}> không được phép trong bài",
                 f"xóa thẻ <{tag}>; bài chỉ viết bằng chữ, ảnh và định dạng Markdown")

@@ -193,6 +193,43 @@ def test_a_header_of_a_million_continuation_lines_is_read_in_linear_time(tmp_pat
         (6, "Summary", "tóm tắt dài 2.000.006 ký tự, tối đa 1.000")]
 
 
+def test_a_body_markdown_would_take_hours_on_is_stopped_at_the_time_limit(tmp_path):
+    """Under the size limit, Python-Markdown takes minutes to hours on a paragraph of 20,000
+    "[", and gives up (RecursionError) on a list nested 500 deep; thousands of unclosed
+    "<a " took the body check itself 84 seconds. Each is said, kept out, and the build goes
+    on (the time limit lowered to 1 second to keep the test quick)."""
+    content = tmp_path / "content"
+    write_files(content, {
+        f"{DIR}/ngoac.md": article("Ngoặc", body="[" * 20_000),
+        f"{DIR}/danh-sach.md": article("Danh sách", body="- " * 500 + "x"),
+        f"{DIR}/the-mo.md": article("Thẻ mở", body="<a " * 30_000),
+        f"{DIR}/tin-tot.md": article("Tin bình thường"),
+    })
+    started = time.perf_counter()
+    report = check.check([content], content)
+    assert time.perf_counter() - started < 10
+    assert not report.problems  # nothing `invoke check` can see: it renders no Markdown
+    handler = _Warnings()
+    logging.getLogger().addHandler(handler)
+    started = time.perf_counter()
+    try:
+        built = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=tmp_path / "out",
+                           CACHE_PATH=tmp_path / "cache", NEWSROOM_LIMITS={"render_seconds": 1})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert time.perf_counter() - started < 60
+    slow = "dựng nội dung mất hơn 1 giây, quá sức máy dựng trang"
+    fix = "xóa các chuỗi ký tự lặp vô nghĩa (hàng nghìn dấu [, <, * liền nhau)"
+    said(handler.messages, "ngoac.md", 7, "Nội dung", slow, fix)
+    said(handler.messages, "the-mo.md", 7, "Nội dung", slow, fix)
+    said(handler.messages, "danh-sach.md", 7, "Nội dung", "nội dung lồng nhau quá sâu", fix)
+    site_ = BuiltSite(tmp_path / "out", built)
+    assert site_.exists("2020/06/tin-binh-thuong/")
+    for slug in ("ngoac", "danh-sach", "the-mo"):
+        assert site_.exists(f"ban-nhap/{slug}/") and not site_.exists(f"2020/06/{slug}/")
+        assert "[[[[" not in site_.text(f"ban-nhap/{slug}/")
+
+
 # ---------------------------------------------------------------- one setting, three steps
 
 def test_one_setting_changes_the_limit_for_check_build_and_ingest(tmp_path):

@@ -10,12 +10,18 @@ logs them as warnings and goes on, with a broken item kept out as a draft.
 The size limits of an article (``NEWSROOM_LIMITS``, :class:`newsroom.schema.Limits`) are the
 first thing checked: an article over one is a draft without the field that is over (no tags
 made from 10,000 tags, no page of a 5 MB text), so even a preview build stays small and quick.
+Within the size limit, Python-Markdown can still take hours on a hostile paragraph (its time
+grows faster than the square of a paragraph of thousands of ``[`` or ``<``): a body that takes
+longer than ``render_seconds`` to render, or nests too deep for it, is left out the same way.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from markdown import Markdown
@@ -84,6 +90,26 @@ class NewsroomMarkdownReader(MarkdownReader):
             md.reset()
         return md
 
+    def _render(self, header, problems: list, over: set) -> str:
+        """The body as HTML; "" and a problem when it takes more than ``render_seconds``
+        or nests deeper than Python can follow (the body is then over a limit)."""
+        seconds = self._limits().render_seconds
+        try:
+            with _deadline(seconds):
+                return self._md.convert(header.body)
+        except (RenderTimeout, RecursionError) as exc:
+            self.__dict__.pop("_md_reused", None)  # stopped midway: a fresh one from now on
+            self._md = self._markdown()
+            what = (f"dựng nội dung mất hơn {seconds} giây" if isinstance(exc, RenderTimeout)
+                    else "nội dung lồng nhau quá sâu (danh sách, trích dẫn trong nhau)")
+            problems.append(schema.Problem(
+                schema.shown_path(self._source_path, self.settings["PATH"]), header.body_line,
+                "Nội dung", f"{what}, quá sức máy dựng trang",
+                "xóa các chuỗi ký tự lặp vô nghĩa (hàng nghìn dấu [, <, * liền nhau); chia đoạn "
+                "rất dài bằng những dòng trống; danh sách, trích dẫn lồng nhau tối đa vài tầng"))
+            over.add("body")
+            return ""
+
     def _limits(self) -> schema.Limits:
         limits = self.__dict__.get("_limits_set")
         if limits is None:
@@ -107,7 +133,7 @@ class NewsroomMarkdownReader(MarkdownReader):
         over = set(values.get("over_limit", ()))
 
         self._md = self._markdown()
-        content = "" if "body" in over else self._md.convert(header.body)
+        content = "" if "body" in over else self._render(header, problems, over)
 
         metadata = {}
         formatted = self.settings["FORMATTED_FIELDS"]
@@ -194,6 +220,31 @@ def _skip_when_idle(processor) -> None:
         return tree
 
     processor.run = run_when_needed
+
+
+class RenderTimeout(Exception):
+    """A body took longer to render than the limits allow."""
+
+
+@contextmanager
+def _deadline(seconds: float):
+    """Raise :class:`RenderTimeout` in the block once ``seconds`` have passed: a timer signal,
+    so in the main thread of a process only (a build, and each process reading ahead); a
+    block run in another thread (a live preview's rebuild) runs unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _slug(text: str) -> str:
