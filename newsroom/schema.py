@@ -464,9 +464,9 @@ _TEXT_FIX = {
                 "nội dung bài"),
 }
 _VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-#: Text whose slug is never longer than itself: ASCII and Vietnamese letters (others, such as
-#: "中" → "zhong", may make a slug many times longer).
-_PLAIN = re.compile(f"[\x00-\x7f{_VIETNAMESE}{_VIETNAMESE.upper()}]*")
+#: Text whose slug is never longer than itself: ASCII, Vietnamese letters and the punctuation
+#: of Vietnamese news (others, such as "中" → "zhong", may make a slug many times longer).
+_PLAIN = re.compile(f"[\\x00-\\x7f{_VIETNAMESE}{_VIETNAMESE.upper()}“”‘’–—…«»·•×]*")
 
 
 def _slug_length(text: str) -> int:
