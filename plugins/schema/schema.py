@@ -30,7 +30,7 @@ from markdown.util import AtomicString
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom import data, schema, tagging
+from newsroom import data, sanitise, schema, tagging
 from newsroom.text import slugify
 from newsroom.dates import TZ
 
@@ -96,7 +96,9 @@ class NewsroomMarkdownReader(MarkdownReader):
         seconds = self._limits().render_seconds
         try:
             with _deadline(seconds):
-                return self._md.convert(header.body)
+                # The body is untrusted: only the sanitiser's allowlist reaches a page, feed or
+                # index.
+                return sanitise.clean(self._md.convert(header.body))
         except (RenderTimeout, RecursionError) as exc:
             self.__dict__.pop("_md_reused", None)  # stopped midway: a fresh one from now on
             self._md = self._markdown()
