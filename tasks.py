@@ -219,14 +219,19 @@ def install_hooks(c, force=False):
 
 
 @task(help={"source": "thư mục chung, mỗi đơn vị một thư mục con",
-            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề"})
-def ingest(c, source, commit=False):
+            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề",
+            "settle": "số giây giữa hai lần xem một tệp để biết tệp đã ghi xong (mặc định 10)",
+            "docx_seconds": "số giây tối đa để đọc một tệp Word (mặc định 60)"})
+def ingest(c, source, commit=False, settle=None, docx_seconds=None):
     """Tiếp nhận bài từ thư mục chung vào content/ (để lại phiếu báo cạnh từng tệp)."""
     from invoke import Exit
 
     from newsroom import ingest as intake
 
-    code = intake.main(["--source", source] + (["--commit"] if commit else []))
+    options = (["--commit"] if commit else []) \
+        + (["--settle", str(settle)] if settle is not None else []) \
+        + (["--docx-seconds", str(docx_seconds)] if docx_seconds is not None else [])
+    code = intake.main(["--source", source, *options])
     if code:
         raise Exit(code=code)
 

@@ -1,10 +1,21 @@
 """Reading what reporters send: text files in whatever encoding a Windows or Mac machine
 wrote, Word documents (via mammoth, with their images), and a header written with field names
 or their Vietnamese labels. Used by ``newsroom.ingest``; the checking itself is the schema's.
+
+A Word file is a zip archive and may be hostile (a few hundred KB holding gigabytes of XML):
+:func:`read_docx` checks it from the zip directory first (:class:`DocxLimits`), then converts it
+in a separate process with a time and memory bound (``python -m newsroom.submission``).
 """
 from __future__ import annotations
 
+import base64
+import dataclasses
+import json
 import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema
@@ -160,3 +171,117 @@ def render(fields: dict, body: str) -> str:
                 key.capitalize()
             lines.append(f"{name}: {value}")
     return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"
+
+
+# --- Word files, bounded ---------------------------------------------------------------------
+
+SAVE_AGAIN = ("mở tệp bằng Word, chọn Tệp → Lưu thành… (File → Save As…), chọn kiểu “Word "
+              "Document (*.docx)”, lưu thành tệp mới rồi gửi tệp mới đó")
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DocxLimits:
+    """What a Word file may hold, read from its zip directory before anything is unpacked,
+    and how long and how much memory converting it may take. Settable:
+    ``ingest(..., docx_limits=DocxLimits(seconds=20))``, ``invoke ingest --docx-seconds 20``."""
+
+    entries: int = 2000  # parts inside the archive
+    total_mb: int = 300  # everything unpacked, photos included
+    xml_mb: int = 10  # the text and its layout (XML), unpacked
+    ratio: int = 100  # how far one part larger than 1 MB may be compressed
+    seconds: float = 60.0
+    memory_mb: int = 2048
+
+
+class DocxRefused(Exception):
+    """A Word file that is not taken: what is wrong and how to fix it in Word."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def check_docx(path: Path, limits: DocxLimits) -> None:
+    """Refuse a Word file from its zip directory alone (:class:`DocxRefused`): not a zip,
+    too many parts, too much once unpacked, or a part compressed like a zip bomb."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DocxRefused("tệp không phải tệp Word .docx đọc được (hỏng, chép chưa hết, hoặc "
+                          "là loại tệp khác đổi đuôi thành .docx)", SAVE_AGAIN) from None
+    if len(infos) > limits.entries:
+        raise DocxRefused(f"tệp Word gồm {len(infos)} phần bên trong, quá giới hạn "
+                          f"{limits.entries}", SAVE_AGAIN)
+    total = sum(info.file_size for info in infos)
+    if total > limits.total_mb * _MB:
+        raise DocxRefused(f"tệp Word khi giải nén nặng {total / _MB:.0f} MB, quá giới hạn "
+                          f"{limits.total_mb} MB", "gửi ảnh thành tệp .jpg riêng trong thư "
+                          "mục bài thay vì chèn vào Word; hoặc " + SAVE_AGAIN)
+    xml = sum(info.file_size for info in infos
+              if info.filename.lower().endswith((".xml", ".rels")))
+    if xml > limits.xml_mb * _MB:
+        raise DocxRefused(f"phần chữ của tệp Word nặng {xml / _MB:.0f} MB, quá giới hạn "
+                          f"{limits.xml_mb} MB (một bài báo thường dưới 1 MB)",
+                          "tách thành nhiều bài ngắn hơn; hoặc " + SAVE_AGAIN)
+    for info in infos:
+        if info.file_size > _MB and info.file_size > limits.ratio * max(info.compress_size, 1):
+            raise DocxRefused(
+                f"phần “{info.filename}” của tệp Word nén tới "
+                f"{info.file_size // max(info.compress_size, 1)} lần (tệp Word thật chỉ vài "
+                f"chục lần; giới hạn {limits.ratio}), có thể là tệp độc hại", SAVE_AGAIN)
+
+
+def read_docx(path: Path, limits: DocxLimits | None = None) -> tuple[str, list[dict]]:
+    """:func:`docx_to_markdown` of a Word file checked by :func:`check_docx`, run in a
+    separate process killed after ``limits.seconds`` and held to ``limits.memory_mb``;
+    every failure is a :class:`DocxRefused` with the fix in Word terms."""
+    limits = limits or DocxLimits()
+    command = [sys.executable, "-m", "newsroom.submission", str(path),
+               json.dumps(dataclasses.asdict(limits))]
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(command, capture_output=True, cwd=root, timeout=limits.seconds)
+    except subprocess.TimeoutExpired:
+        raise DocxRefused(f"đọc tệp Word mất quá {limits.seconds:g} giây nên đã dừng (tệp quá "
+                          "lớn hoặc quá phức tạp)", SAVE_AGAIN + "; nếu vẫn vậy, chép phần chữ "
+                          "sang một tài liệu mới (Tệp → Mới) rồi lưu và gửi tài liệu đó") from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = {"memory": True} if b"MemoryError" in done.stderr else {"error": "?"}
+    if "refused" in answer:
+        raise DocxRefused(*answer["refused"])
+    if answer.get("memory"):
+        raise DocxRefused(f"đọc tệp Word cần quá {limits.memory_mb} MB bộ nhớ nên đã dừng",
+                          "gửi ảnh thành tệp .jpg riêng trong thư mục bài thay vì chèn vào "
+                          "Word; hoặc " + SAVE_AGAIN)
+    if "error" in answer:
+        raise DocxRefused(f"không mở được tệp Word ({answer['error']})", SAVE_AGAIN)
+    images = [{**image, "data": base64.b64decode(image["data"])} for image in answer["images"]]
+    return answer["markdown"], images
+
+
+def _worker(path: str, limits_json: str) -> dict:
+    """The separate process of :func:`read_docx`: check, then convert, within its memory."""
+    import resource
+
+    limits = DocxLimits(**json.loads(limits_json))
+    memory = limits.memory_mb * _MB
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        check_docx(Path(path), limits)
+        markdown, images = docx_to_markdown(Path(path))
+    except DocxRefused as exc:
+        return {"refused": [exc.message, exc.fix]}
+    except MemoryError:
+        return {"memory": True}
+    except Exception as exc:  # noqa: BLE001 - a broken .docx is the reporter's to fix
+        return {"error": type(exc).__name__}
+    return {"markdown": markdown, "images": [
+        {**image, "data": base64.b64encode(image["data"]).decode("ascii")} for image in images]}
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(json.dumps(_worker(*sys.argv[1:3]), ensure_ascii=False).encode())

@@ -16,6 +16,7 @@ from newsroom import check, ingest, schema, site
 from newsroom.site import ROOT
 from plugins.schema.schema import ContentErrors
 from tests.conftest import BuiltSite
+from tests.dropbox import put, shared  # noqa: F401 - shared is a fixture
 from tests.helpers import article, write_files
 
 DIR = "bai-viet/than-ha-lam/2020"
@@ -232,7 +233,7 @@ def test_a_body_markdown_would_take_hours_on_is_stopped_at_the_time_limit(tmp_pa
 
 # ---------------------------------------------------------------- one setting, three steps
 
-def test_one_setting_changes_the_limit_for_check_build_and_ingest(tmp_path):
+def test_one_setting_changes_the_limit_for_check_build_and_ingest(tmp_path, shared):
     conf_file = tmp_path / "lowconf.py"
     conf_file.write_text('from pelicanconf import *  # noqa\nNEWSROOM_LIMITS = {"tags": 3}\n',
                          encoding="utf-8")
@@ -258,20 +259,14 @@ def test_one_setting_changes_the_limit_for_check_build_and_ingest(tmp_path):
     built = site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=tmp_path / "default",
                        CACHE_PATH=tmp_path / "cache", NEWSROOM_STRICT=True)
     assert BuiltSite(tmp_path / "default", built).exists("the/ca-ba/")
-    # invoke ingest, from the shared folder
-    dropbox = tmp_path / "thu-muc-chung" / "than-ha-lam"
-    dropbox.mkdir(parents=True)
-    (dropbox / "bon-tu-khoa.md").write_text(text, encoding="utf-8")
-    repo = tmp_path / "repo" / "content"
-    (repo / "pages").mkdir(parents=True)
-    refused = ingest.ingest(dropbox.parent, repo, conf=low).outcomes
-    assert [o.status for o in refused] == [ingest.REFUSED]
-    receipt = (dropbox / "bon-tu-khoa.md.receipt.txt").read_text(encoding="utf-8")
+    # invoke ingest, from the shared folder (every file accounted for by the fixture)
+    put(shared.src / "than-ha-lam", {"bon-tu-khoa.md": text})
+    [refused] = shared(conf=low).outcomes
+    assert refused.status == ingest.REFUSED
     # a receipt says the line of a text file, without the label of the build's log
-    assert f"dòng 6, {expected.replace(' lỗi:', '')}" in receipt
-    assert (dropbox / "bon-tu-khoa.md").is_file()
-    taken = ingest.ingest(dropbox.parent, repo, conf=default).outcomes
-    assert [o.status for o in taken] == [ingest.INGESTED]
+    assert f"dòng 6, {expected.replace(' lỗi:', '')}" in refused.receipt.read_text("utf-8")
+    [taken] = shared(conf=default).outcomes
+    assert taken.status == ingest.INGESTED
 
 
 def test_a_wrong_setting_is_named_at_once(tmp_path):
