@@ -127,6 +127,10 @@ TAXONOMIES = {
 NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
+# How much one article may hold (README, "Giới hạn của một bài"; defaults in
+# newsroom/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
+# `invoke check` and `invoke ingest` all read this one setting.
+NEWSROOM_LIMITS = {}
 
 # Every template and feed escapes what it prints: metadata is plain text (read once, escaped
 # once when written); only the sanitised article body is marked safe, in the templates.
