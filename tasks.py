@@ -106,7 +106,10 @@ def tags(c, only=None, json=False, content=None, data=None):
 
     from newsroom import tagging
 
-    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    try:
+        rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    except tagging.UnknownSlug as exc:
+        raise SystemExit(f"Lỗi: {exc}") from None
     if json:
         for row in rows:
             row["date"] = row["date"].isoformat() if row["date"] else None
