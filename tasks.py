@@ -1,5 +1,4 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
-import errno
 import os
 import shutil
 import sys
@@ -45,31 +44,32 @@ def build(c, strict=False):
           env=env, pty=False)
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def serve(c, port=PORT):
-    """Dựng bản xem trước rồi mở tại http://localhost:PORT/."""
-    build(c)
+HOST_HELP = ("địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: cả điện thoại, máy khác "
+             "cùng mạng, địa chỉ cần mở được in ra)")
+
+
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def serve(c, port=PORT, host="127.0.0.1"):
+    """Dựng bản xem trước rồi mở tại http://localhost:PORT/ (địa chỉ in ra khi đã sẵn sàng)."""
     from newsroom import preview
 
-    print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
+    httpd = preview.bind(ROOT / "output", int(port), host)  # a busy port: said before the build
     try:
-        preview.serve_forever(ROOT / "output", int(port))
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        raise SystemExit(f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác "
-                         f"đang chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke serve "
-                         f"--port {int(port) + 1}") from None
+        build(c)
+    except BaseException:
+        httpd.server_close()
+        raise
+    preview.serve_forever(httpd, host, say=lambda line: print(line, flush=True))
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def livereload(c, port=PORT):
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def livereload(c, port=PORT, host="127.0.0.1"):
     """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
     from invoke import Exit
 
     from newsroom import livereload as live
 
-    code = live.main(["--port", str(port)])
+    code = live.main(["--port", str(port), "--host", host])
     if code:
         raise Exit(code=code)
 

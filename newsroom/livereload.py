@@ -400,9 +400,10 @@ class _Handler(preview.Handler):
         super().do_GET()
 
 
-def start_server(output: Path, port: int, state: _State) -> http.server.ThreadingHTTPServer:
+def start_server(output: Path, port: int, state: _State,
+                 host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
     """The preview server (``newsroom.preview``), with the reload signal."""
-    return preview.start(output, port, handler=_Handler, state=state, policy="")
+    return preview.start(output, port, host, handler=_Handler, state=state, policy="")
 
 
 RESTART = ("data", "newsroom", "plugins")
@@ -427,7 +428,7 @@ def _say(info: dict) -> None:
 
 
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
-          ready=None, argv=(), stop_event=None, **overrides):
+          ready=None, argv=(), stop_event=None, host: str = "127.0.0.1", **overrides):
     """Build, serve, and update on every change until interrupted."""
     from watchfiles import Change, watch
 
@@ -437,7 +438,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
     state = _State()
     server = None
     if serve_http:  # bound before the first build: a busy port is said at once
-        server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state)
+        server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state, host)
     try:
         info = session.update()
     except BaseException:
@@ -583,6 +584,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m newsroom.livereload")
     parser.add_argument("--conf", default="pelicanconf.py")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--content")
     parser.add_argument("--output")
     parser.add_argument("--cache")
@@ -593,24 +595,28 @@ def main(argv=None):
     overrides = {k.upper() if k != "content" else "PATH": v for k, v in
                  (("content", args.content), ("output_path", args.output),
                   ("cache_path", args.cache)) if v}
-    emit = None
+    emit = ready = None
     if args.json:
         def emit(info):
             print(json.dumps(info), flush=True)
     else:
-        print(f"Mở trình duyệt tại http://localhost:{args.port}/ (lưu tệp là trang tự cập nhật; "
-              "Ctrl+C để dừng)", flush=True)
+        print("Đang dựng trang lần đầu…", flush=True)
+
+        def ready(session, server):  # listening, built, watching: now the address is true
+            if server is None:
+                return
+            for line in preview.addresses(args.host, server.server_port):
+                print(line, flush=True)
+            print("(lưu tệp là trang tự cập nhật; Ctrl+C để dừng)", flush=True)
     try:
-        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit,
-              argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
+        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit, ready=ready,
+              host=args.host, argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        print(f"Cổng {args.port} đang được dùng (có thể một lệnh livereload, serve khác đang "
-              f"chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke livereload --port "
-              f"{args.port + 1}", file=sys.stderr, flush=True)
+        print(preview.busy(args.port, "livereload"), file=sys.stderr, flush=True)
         return 1
     return 0
 
