@@ -169,9 +169,10 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
             "tone": "sắc thái: positive/neutral/negative (tích cực/trung lập/tiêu cực)",
             "note": "ghi chú", "notable": "tin đáng chú ý (đưa lên đầu báo cáo)",
             "kind": "loại nguồn khi nguồn chưa có trong outlets.yml: press/social/portal",
-            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)",
+            "commit": "commit luôn tệp vừa ghi vào git (để invoke publish không từ chối)"})
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
-         notable=False, kind=None, data_dir=None):
+         notable=False, kind=None, data_dir=None, commit=False):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
     from newsroom import clippings, data
 
@@ -184,6 +185,15 @@ def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, 
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")
+    if commit:
+        from newsroom import gitrepo
+
+        try:
+            done = gitrepo.commit(path.parent, [path], f"Ghi tin báo chí: {item.date:%d/%m/%Y} · "
+                                                       f"{item.source} · {item.title}")
+        except gitrepo.GitError as exc:
+            raise SystemExit(f"Tin đã ghi vào {path} nhưng chưa commit được: {exc}") from None
+        print(f"Đã commit {done[:12]} (chỉ tệp {path.name}).")
 
 
 @task(help={"articles": "số bài giả lập (mặc định 5000)", "clips": "số tin báo chí (mặc định 2000)"})

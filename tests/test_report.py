@@ -794,6 +794,51 @@ def test_invoke_clip_and_report_end_to_end(tmp_path):
 
 
 
+def test_invoke_clip_commit_commits_only_its_file_so_a_publish_is_not_refused(tmp_path):
+    from newsroom import snapshot
+
+    project = tmp_path / "du-an"
+    data_dir = write_data(project / "data")
+    (project / "content/pages").mkdir(parents=True)
+    (project / "content/pages/gioi-thieu.md").write_text("Title: Giới thiệu\n\nA.\n")
+    git = ["git", "-C", str(project)]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["config", "user.name", "Nguyễn Thị Hoa"], check=True)
+    subprocess.run(git + ["config", "user.email", "hoa@congdoantkv.vn"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "Dự án"], check=True)
+    (project / "content/pages/lien-he.md").write_text("Title: Liên hệ\n\nB.\n")
+    subprocess.run(git + ["add", "content/pages/lien-he.md"], check=True)  # someone else's
+    done = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "21/05/2020",
+                           "--source", "bao-lao-dong", "--url", "https://laodong.vn/c.html",
+                           "--title", "Công đoàn vào cuộc", "--tone", "negative",
+                           "--data-dir", str(data_dir), "--commit"], cwd=ROOT,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Đã commit" in done.stdout
+    show = subprocess.run(git + ["show", "--stat", "--format=%an <%ae>|%s", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout
+    assert show.startswith("Nguyễn Thị Hoa <hoa@congdoantkv.vn>|Ghi tin báo chí: 21/05/2020 · "
+                           "Báo Lao động · Công đoàn vào cuộc")
+    assert "data/clippings/2020.yml" in show and "lien-he.md" not in show
+    status = subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True,
+                            check=True).stdout
+    assert status == "A  content/pages/lien-he.md\n"  # still staged, not committed
+    subprocess.run(git + ["reset", "-q"], check=True)
+    (project / "content/pages/lien-he.md").unlink()
+    # what invoke publish looks at before anything: nothing uncommitted, so no refusal
+    assert not snapshot.pending(project / "content", [project / "data"])
+    # outside a repository: written, and said plainly why not committed
+    loose = write_data(tmp_path / "roi" / "data")
+    again = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "22/05/2020",
+                            "--source", "bao-lao-dong", "--url", "https://laodong.vn/d.html",
+                            "--title", "Tin khác", "--tone", "neutral", "--data-dir", str(loose),
+                            "--commit"], cwd=ROOT, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "chưa commit được" in again.stderr and "không nằm trong kho git" in again.stderr
+
+
 def test_invoke_clip_with_a_missing_data_folder_says_so_without_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "2020-05-12",
                            "--source", "bao-lao-dong", "--url", "https://laodong.vn/m.html",
