@@ -283,10 +283,32 @@ def publish(c, dry_run=False, force=False):
 @task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
                   "chưa từng bị quay lại)"})
 def rollback(c, to=None):
-    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
+    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ (xem invoke releases)."""
     from newsroom import publish as publishing
 
     _report(publishing, lambda: publishing.rollback(to=to, say=print))
+
+
+@task
+def rollforward(c):
+    """Tiến lên bản mới hơn bản đang chạy (bản mà một lần quay lại đã rời) trên mọi máy chủ."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.rollforward(say=print))
+
+
+@task
+def releases(c):
+    """Liệt kê các bản trên từng máy chủ: giờ Việt Nam, ai xuất bản, commit nào, bản đang chạy."""
+    from newsroom import publish as publishing
+    from newsroom import releases as listing
+
+    try:
+        code = listing.show(say=print)
+    except publishing.PublishError as exc:
+        raise SystemExit(f"Không thực hiện: {exc}") from None
+    if code:
+        raise SystemExit(code)
 
 
 @task
