@@ -70,7 +70,9 @@ YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 YEAR_ARCHIVE_URL = "{date:%Y}/"
 INDEX_SAVE_AS = "index.html"
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
-TEMPLATE_PAGES = {"404.html": "404.html"}
+# sw.js: the offline reader (at the root, so it serves every page); doc-ngoai-tuyen/: what can
+# be read without signal.
+TEMPLATE_PAGES = {"404.html": "404.html", "sw.js": "sw.js", "offline.html": "doc-ngoai-tuyen/index.html"}
 SLUGIFY_SOURCE = "title"
 
 FEED_DOMAIN = SITEURL or "http://localhost:8000"
@@ -125,6 +127,10 @@ TAXONOMIES = {
 NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
+# How much one article may hold (README, "Giới hạn của một bài"; defaults in
+# newsroom/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
+# `invoke check` and `invoke ingest` all read this one setting.
+NEWSROOM_LIMITS = {}
 
 # Every template and feed escapes what it prints: metadata is plain text (read once, escaped
 # once when written); only the sanitised article body is marked safe, in the templates.
@@ -139,7 +145,7 @@ MARKDOWN = {
             "tables": {"use_align_attribute": True},
             "footnotes": {"BACKLINK_TITLE": "Quay lại chỗ dẫn chú thích %d"},
         },
-        "markdown.extensions.smarty": {"smart_quotes": False},
+        "markdown.extensions.smarty": {"smart_quotes": True},  # “…” in article text, as in the site's labels
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",

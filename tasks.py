@@ -346,6 +346,24 @@ def audit(c, conf="publishconf.py"):
     print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")
 
 
+@task
+def screenshots(c):
+    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm trên điện thoại và máy tính (docs/anh/)."""
+    from newsroom import screenshots as shots
+
+    for path in shots.run():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+
+
+@task
+def fonts(c):
+    """Tải lại phông Be Vietnam Pro (gói npm đã ghim) và cắt gọn vào theme/static/fonts/."""
+    from newsroom import fonts as typeface
+
+    for path in typeface.refresh():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size} byte")
+
+
 @task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})
 def bench_reader(c, copies=20):
     """Đo chi phí của tìm kiếm và tin liên quan trên trang lớn (chép nội dung mẫu nhiều lần)."""

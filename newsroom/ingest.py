@@ -228,7 +228,7 @@ def _same(a: Path, b: Path) -> bool:
 class Ingest:
     def __init__(self, source_dir: Path, content_root: Path, state_dir: Path, *,
                  data_dir=None, now=None, settle: float = SETTLE_SECONDS,
-                 docx_limits: DocxLimits | None = None):
+                 docx_limits: DocxLimits | None = None, conf: checker.Conf | None = None):
         self.dir = Path(source_dir)
         self.content = Path(content_root)
         self.data_dir = data_dir
@@ -240,7 +240,7 @@ class Ingest:
         self.looks = Store(state_dir / "looks.json", self.steps)
         self.journal = Journal(state_dir / "journal.jsonl", self.steps)
         self.staging = state_dir / "dang-chuan-bi"
-        self.conf = checker.load_conf()
+        self.conf = conf or checker.load_conf()  # addresses and limits, as the build has them
         self._existing = None
         self.claimed: set[Path] = set()
         self.ready: dict[Path, list[int]] = {}
@@ -574,7 +574,7 @@ class Ingest:
                 + f" (đã lưu cạnh bài; chèn bằng ![mô tả]({{static}}{slug}/tên-ảnh))")
         others = [p for p in rest if p not in extra]
         for photo in (p for p in others if p.suffix.lower() in dropbox.IMAGE_EXTENSIONS):
-            message, fix = schema.image_problem(photo)
+            message, fix = schema.image_problem(photo, self.conf.limits)
             d.early.append(f"ảnh “{shown(photo, sub.folder)}”: {message}. Cách sửa: {fix}")
         others = [p for p in others if p.suffix.lower() not in dropbox.IMAGE_EXTENSIONS]
         if others:
@@ -640,7 +640,7 @@ class Ingest:
                                  header.body_line, list(header.duplicates))
                    if d.lines else schema.split(text))
         values, problems = schema.validate(checked, d.staged, content_root=stage_root,
-                                           data_dir=self.data_dir)
+                                           data_dir=self.data_dir, limits=self.conf.limits)
         d.item = checker.Item(d.target, shown(d.target, self.content.parent), "article",
                               date=values.get("date"))
         checker._place(d.item, fields, values.get("status", "published"), self.conf)
@@ -883,18 +883,20 @@ def commit(outcomes: list[Outcome], content_root: Path, data_dir=None) -> str | 
 
 def ingest(source_dir: Path | str, content_root: Path | str = CONTENT, *, data_dir=None,
            commit_to_git: bool = False, now=None, settle: float = SETTLE_SECONDS,
-           state_dir: Path | str | None = None, docx_limits: DocxLimits | None = None
-           ) -> Result:
+           state_dir: Path | str | None = None, docx_limits: DocxLimits | None = None,
+           conf: checker.Conf | None = None) -> Result:
     """Ingest every submission in ``source_dir``; see the module docstring. ``settle``: the
     seconds between the two looks that find a file finished; ``state_dir``: where the state,
-    journal and lock live (default :func:`default_state_dir`)."""
+    journal and lock live (default :func:`default_state_dir`); ``conf``: the site's settings
+    as :func:`newsroom.check.load_conf` reads them (default pelicanconf.py: addresses, limits).
+    """
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise FileNotFoundError(f"không có thư mục {source_dir}")
     state = Path(state_dir) if state_dir else default_state_dir(source_dir, Path(content_root))
     with locked(state, source_dir):
         job = Ingest(source_dir, Path(content_root), state, data_dir=data_dir, now=now,
-                     settle=settle, docx_limits=docx_limits)
+                     settle=settle, docx_limits=docx_limits, conf=conf)
         result = Result(job.run())
         result.steps = job.steps.count
         if commit_to_git:

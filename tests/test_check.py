@@ -150,11 +150,10 @@ def test_images_must_exist_open_and_have_alt_text(content):
     assert schema.image_problem(content / UNIT_DIR / "doi-thoai/anh-bia.jpg") is None
 
 
-def test_oversized_file_is_refused(tmp_path, monkeypatch):
+def test_oversized_file_is_refused(tmp_path):
     photo = tmp_path / "anh.jpg"
     photo.write_bytes(jpeg((1600, 1200)))
-    monkeypatch.setattr(schema, "IMAGE_MAX_BYTES", photo.stat().st_size - 1)
-    message, fix = schema.image_problem(photo)
+    message, fix = schema.image_problem(photo, schema.Limits(image_bytes=photo.stat().st_size - 1))
     assert "quá giới hạn" in message and "giảm kích thước" in fix
 
 
@@ -384,7 +383,8 @@ def test_check_and_the_image_plugin_say_the_same_about_size_and_heic(tmp_path):
     from plugins.images.process import ImageProblem, Limits, check_file
 
     limits = Limits.from_conf(config({"IMAGES": {}}))
-    assert limits.max_bytes == schema.IMAGE_MAX_BYTES == DEFAULTS["max_bytes"]
+    assert limits.max_bytes == schema.LIMITS.image_bytes
+    assert "max_bytes" not in DEFAULTS  # one owner: NEWSROOM_LIMITS, not IMAGES
     heavy = tmp_path / "nang.jpg"
     heavy.write_bytes(jpeg() + b"\0" * (21 * 1024 * 1024))
     renamed = tmp_path / "iphone.jpg"  # an iPhone photo renamed: HEIC by its content

@@ -143,7 +143,7 @@ def code_key(settings) -> str:
     relevant = {k: repr(settings.get(k)) for k in (
         "MARKDOWN", "FORMATTED_FIELDS", "PAGE_PATHS", "ARTICLE_PATHS", "TIMEZONE",
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
-        "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH")}
+        "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH", "NEWSROOM_LIMITS")}
     data_dir = Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR)
     parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
              _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(data_dir, "*.yml")]

@@ -6,12 +6,22 @@ field. Problems ride along in each item's metadata (so Pelican's content cache k
 all content is read they are reported together. ``NEWSROOM_STRICT = True`` (the publish build and
 the tests) turns any error into a failed build listing every problem at once; a preview build
 logs them as warnings and goes on, with a broken item kept out as a draft.
+
+The size limits of an article (``NEWSROOM_LIMITS``, :class:`newsroom.schema.Limits`) are the
+first thing checked: an article over one is a draft without the field that is over (no tags
+made from 10,000 tags, no page of a 5 MB text), so even a preview build stays small and quick.
+Within the size limit, Python-Markdown can still take hours on a hostile paragraph (its time
+grows faster than the square of a paragraph of thousands of ``[`` or ``<``): a body that takes
+longer than ``render_seconds`` to render, or nests too deep for it, is left out the same way.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from markdown import Markdown
@@ -80,31 +90,57 @@ class NewsroomMarkdownReader(MarkdownReader):
             md.reset()
         return md
 
+    def _render(self, header, problems: list, over: set) -> str:
+        """The body as HTML; "" and a problem when it takes more than ``render_seconds``
+        or nests deeper than Python can follow (the body is then over a limit)."""
+        seconds = self._limits().render_seconds
+        try:
+            with _deadline(seconds):
+                # The body is untrusted: only the sanitiser's allowlist reaches a page, feed or
+                # index.
+                return sanitise.clean(self._md.convert(header.body))
+        except (RenderTimeout, RecursionError) as exc:
+            self.__dict__.pop("_md_reused", None)  # stopped midway: a fresh one from now on
+            self._md = self._markdown()
+            what = (f"dựng nội dung mất hơn {seconds} giây" if isinstance(exc, RenderTimeout)
+                    else "nội dung lồng nhau quá sâu (danh sách, trích dẫn trong nhau)")
+            problems.append(schema.Problem(
+                schema.shown_path(self._source_path, self.settings["PATH"]), header.body_line,
+                "Nội dung", f"{what}, quá sức máy dựng trang",
+                "xóa các chuỗi ký tự lặp vô nghĩa (hàng nghìn dấu [, <, * liền nhau); chia đoạn "
+                "rất dài bằng những dòng trống; danh sách, trích dẫn lồng nhau tối đa vài tầng"))
+            over.add("body")
+            return ""
+
+    def _limits(self) -> schema.Limits:
+        limits = self.__dict__.get("_limits_set")
+        if limits is None:
+            limits = self._limits_set = limits_of(self.settings)
+        return limits
+
     def read(self, source_path):
         path = Path(source_path)
         content_root = Path(self.settings["PATH"])
         self._source_path = source_path
-        try:
-            text = schema.read_source(path)
-        except UnicodeDecodeError:
-            problem = schema.Problem(
-                str(path), 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
-                "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8")
-            return "", {"title": path.stem, "status": "draft", "problems": [problem],
-                        "date": _mtime(path)}
+        text, problem = schema.read_article(path, schema.shown_path(path, content_root),
+                                            self._limits())
+        if problem is not None:
+            return "", {"title": path.stem, "slug": _slug(path.stem), "status": "draft",
+                        "problems": [problem], "date": _mtime(path)}
         kind = self._kind(path)
         header = schema.split(text)
         values, problems = schema.validate(header, path, kind=kind, content_root=content_root,
-                                           data_dir=self.settings.get("NEWSROOM_DATA"))
+                                           data_dir=self.settings.get("NEWSROOM_DATA"),
+                                           limits=self._limits())
+        over = set(values.get("over_limit", ()))
 
         self._md = self._markdown()
-        # The body is untrusted: only the sanitiser's allowlist reaches a page, feed or index.
-        content = sanitise.clean(self._md.convert(header.body))
+        content = "" if "body" in over else self._render(header, problems, over)
 
         metadata = {}
         formatted = self.settings["FORMATTED_FIELDS"]
         for name, raw in header.fields.items():
-            if name in _CLEAN or name == "author":
+            if name in _CLEAN or name == "author" or name in over:
                 continue
             if name in formatted:
                 self._md.reset()
@@ -125,16 +161,19 @@ class NewsroomMarkdownReader(MarkdownReader):
         if "title" not in values:
             metadata["title"] = path.stem
             metadata["status"] = "draft"
+        if over:  # kept out, and nothing over a limit is used (see the module's docstring)
+            metadata["status"] = "draft"
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
         if "slug" not in metadata:  # a written Slug: needs no slug made from the title
-            metadata["slug"] = slugify(metadata["title"]) or slugify(path.stem)
+            metadata["slug"] = _slug(metadata["title"]) or _slug(path.stem)
         if kind == "article":
             # Campaigns and themes are decided here, from what was just read, so the decision
             # is cached and computed on every core with the rest of the file (plugins/fastbuild)
             # instead of the file being read and checked again on every build.
             try:
                 metadata["tagging"] = tagging.tag_article(
-                    values, header.body, self.settings.get("NEWSROOM_DATA"))
+                    values, "" if "body" in over else header.body,
+                    self.settings.get("NEWSROOM_DATA"))
             except data.DataError:
                 pass  # reported by the campaigns plugin at start-up
         if any(p.severity == schema.ERROR for p in problems) and metadata.get("status") != "draft":
@@ -185,6 +224,48 @@ def _skip_when_idle(processor) -> None:
     processor.run = run_when_needed
 
 
+class RenderTimeout(Exception):
+    """A body took longer to render than the limits allow."""
+
+
+@contextmanager
+def _deadline(seconds: float):
+    """Raise :class:`RenderTimeout` in the block once ``seconds`` have passed: a timer signal,
+    so in the main thread of a process only (a build, and each process reading ahead); a
+    block run in another thread (a live preview's rebuild) runs unbounded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _slug(text: str) -> str:
+    """``slugify(text)``; cut to :data:`newsroom.schema.SLUG_MAX` only for a name the schema
+    refuses anyway (a title over the limits, or a file's own name), so that even the draft
+    of such an article has an address that fits in a file name."""
+    return slugify(text)[:schema.SLUG_MAX].strip("-")
+
+
+def limits_of(settings) -> schema.Limits:
+    """The limits a build applies: ``NEWSROOM_LIMITS`` over the documented defaults."""
+    return schema.Limits.from_setting(settings.get("NEWSROOM_LIMITS"))
+
+
+def check_settings(pelican):
+    """A wrong ``NEWSROOM_LIMITS`` fails the build at once, naming the key."""
+    limits_of(pelican.settings)
+
+
 def _mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
 
@@ -228,5 +309,6 @@ def report(generators):
 
 
 def register():
+    signals.initialized.connect(check_settings)
     signals.readers_init.connect(add_reader)
     signals.all_generators_finalized.connect(report)
