@@ -103,6 +103,15 @@ def test(c, workers="auto"):
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
 
 
+@task(help={"upgrade": "lấy bản mới nhất cho mọi gói phụ thuộc gián tiếp (mặc định: giữ bản đã khóa)"})
+def lock(c, upgrade=False):
+    """Khóa mọi gói phụ thuộc (kể cả gián tiếp) kèm mã băm: sinh requirements.txt từ requirements.in."""
+    uv = Path(sys.executable).with_name("uv")
+    c.run(f"{uv} pip compile requirements.in --generate-hashes --python {sys.executable} "
+          f"--custom-compile-command 'invoke lock' -o requirements.txt"
+          + (" --upgrade" if upgrade else ""), pty=False)
+
+
 @task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
             "json": "in dạng JSON (cho báo cáo, công cụ khác)",
             "content": "thư mục nội dung (mặc định content/)",

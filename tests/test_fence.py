@@ -33,8 +33,12 @@ def reference(content, tmp_path_factory):
     assert fence.speed_verdict().ok, fence.speed_verdict().reasons
     site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out / "output",
                CACHE_PATH=out / "cache", NEWSROOM_STRICT=True, FASTBUILD={"workers": 2})
-    assert (out / "cache" / "fastbuild.sqlite").is_file()
+    assert (out / "cache" / "fastbuild.sqlite").is_file()  # the speed layer ran
     return out / "output"
+
+
+# The tests below switch the speed layer off from a build where it is on: not run with
+# FASTBUILD=off or on a Pelican the fence does not know (.ci/run), where it is off already.
 
 
 @pytest.fixture
@@ -59,6 +63,7 @@ def _fallback_build(content, tmp_path, caplog) -> list[logging.LogRecord]:
             and r.levelno == logging.WARNING]
 
 
+@pytest.mark.speed
 def test_unsupported_pelican_falls_back_to_stock_with_the_same_bytes(
         content, reference, tmp_path, caplog, monkeypatch, verdict):
     monkeypatch.setitem(fence.SUPPORTED, "pelican", ("4.13.0", "4.14"))
@@ -70,6 +75,7 @@ def test_unsupported_pelican_falls_back_to_stock_with_the_same_bytes(
     assert_same(reference, tmp_path / "output")
 
 
+@pytest.mark.speed
 def test_changed_pelican_code_falls_back_too(content, reference, tmp_path, caplog,
                                              monkeypatch, verdict):
     monkeypatch.setitem(fence.COPIED, "pelican.writers:Writer.write_file", "0" * 64)
@@ -78,6 +84,7 @@ def test_changed_pelican_code_falls_back_too(content, reference, tmp_path, caplo
     assert_same(reference, tmp_path / "output")
 
 
+@pytest.mark.speed
 def test_fastbuild_off_in_the_environment_builds_the_same_bytes_without_a_warning(
         content, reference, tmp_path, caplog, monkeypatch, verdict):
     monkeypatch.setenv("FASTBUILD", "off")
@@ -85,6 +92,7 @@ def test_fastbuild_off_in_the_environment_builds_the_same_bytes_without_a_warnin
     assert_same(reference, tmp_path / "output")
 
 
+@pytest.mark.speed
 def test_the_checks_name_what_changed(monkeypatch, verdict):
     monkeypatch.setitem(fence.SIGNATURES, "pelican:Pelican._get_writer", "(self, extra)")
     monkeypatch.setitem(fence.INIT_NAMES, "pelican.contents:Content.__init__", ("_gone",))
@@ -155,6 +163,7 @@ def test_only_the_fence_names_private_pelican_and_jinja_internals():
     assert not found, "\n".join(found)
 
 
+@pytest.mark.speed
 def test_the_pinned_versions_are_inside_the_supported_range(verdict):
     assert fence.speed_verdict().ok, fence.speed_verdict().reasons
     pins = dict(line.split("==", 1) for line in Path(ROOT / "requirements.in").read_text(
