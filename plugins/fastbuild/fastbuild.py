@@ -28,6 +28,7 @@ from pelican.generators import ArticlesGenerator
 
 from newsroom.settings import plugin_settings
 from plugins import fence
+from plugins.schema import schema as schema_reader
 
 from . import filters, grouping, memo
 from .readcache import ReadCache
@@ -106,6 +107,7 @@ def enabled(settings) -> bool:
 def initialized(pelican):
     global _epoch
     _epoch = 0
+    schema_reader.use_cache(None)
     options(pelican.settings)  # a mistake in FASTBUILD is an error, on or off
     fence.report(pelican.settings)
     on = enabled(pelican.settings)
@@ -125,22 +127,21 @@ def _state(generator) -> dict:
     return state
 
 
-def _wrap_readers(generator, cache: ReadCache):
-    for reader in generator.readers.readers.values():
-        if getattr(reader.read, "_fastbuild", False):
-            continue
-        original = reader.read
+class _ReaderCache:
+    """The read cache as the project's reader uses it (``plugins.schema.use_cache``): Pelican
+    reads through its documented readers (``readers_init``), and the reader asks this first."""
 
-        def read(path, _original=original):
-            found = cache.get(os.path.abspath(path))
-            if found is None:
-                found = _original(path)
-                cache.put(os.path.abspath(path), found)
-            return found
+    def __init__(self, cache: ReadCache):
+        self.cache = cache
 
-        read._fastbuild = True
-        read.original = original
-        reader.read = read
+    def get(self, path):
+        return self.cache.get(path)
+
+    def put(self, path, value):
+        content, metadata = value
+        value = (content, fence.drop_discardable(metadata))  # as Pelican keeps it
+        self.cache.put(path, value)
+        return value
 
 
 def _prefetch(generator, paths_key, exclude_key):
@@ -148,18 +149,17 @@ def _prefetch(generator, paths_key, exclude_key):
     cache = state["cache"]
     if cache is None:
         return
+    schema_reader.use_cache(_ReaderCache(cache))
     if paths_key in state.setdefault("prefetched", set()):
-        _wrap_readers(generator, cache)  # a live session: only changed files are read
-        return
+        return  # a live session: only changed files are read
     state["prefetched"].add(paths_key)
-    originals = {ext: getattr(r.read, "original", r.read)
-                 for ext, r in generator.readers.readers.items()}
-    _wrap_readers(generator, cache)
+    reader = schema_reader.NewsroomMarkdownReader(generator.settings)
+    uncached = {ext: reader.read_file for ext in reader.file_extensions}
     args = (generator.settings[paths_key], generator.settings[exclude_key])
     files = generator.get_files(args[0], exclude=args[1])
     _list_once(generator, files, args)
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
-    cache.prefetch(paths, originals, state["options"]["workers"])
+    cache.prefetch(paths, uncached, state["options"]["workers"])
 
 
 def _list_once(generator, files, args):
@@ -272,6 +272,7 @@ def get_writer(pelican):
 def finalized(pelican):
     global _epoch
     _epoch = 0
+    schema_reader.use_cache(None)
 
 
 def register():

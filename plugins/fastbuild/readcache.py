@@ -312,7 +312,7 @@ def _suffix(path: str) -> str:
 
 def _read(reader, path):
     content, metadata = reader(path)
-    return content, fence.drop_discardable(metadata)
+    return content, fence.drop_discardable(metadata)  # as Pelican keeps it
 
 
 def _read_chunk(paths):
