@@ -70,7 +70,9 @@ YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 YEAR_ARCHIVE_URL = "{date:%Y}/"
 INDEX_SAVE_AS = "index.html"
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
-TEMPLATE_PAGES = {"404.html": "404.html"}
+# sw.js: the offline reader (at the root, so it serves every page); doc-ngoai-tuyen/: what can
+# be read without signal.
+TEMPLATE_PAGES = {"404.html": "404.html", "sw.js": "sw.js", "offline.html": "doc-ngoai-tuyen/index.html"}
 SLUGIFY_SOURCE = "title"
 
 FEED_DOMAIN = SITEURL or "http://localhost:8000"
@@ -140,7 +142,7 @@ MARKDOWN = {
             "tables": {"use_align_attribute": True},
             "footnotes": {"BACKLINK_TITLE": "Quay lại chỗ dẫn chú thích %d"},
         },
-        "markdown.extensions.smarty": {"smart_quotes": False},
+        "markdown.extensions.smarty": {"smart_quotes": True},  # “…” in article text, as in the site's labels
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",

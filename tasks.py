@@ -275,7 +275,7 @@ def bench_images(c, count=1000, size="4000x3000", workers=0, cards=0):
 
 
 @task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
-            "force": "xuất bản cả khi còn thay đổi chưa commit"})
+            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)"})
 def publish(c, dry_run=False, force=False):
     """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
     from newsroom import publish as publishing
@@ -283,7 +283,8 @@ def publish(c, dry_run=False, force=False):
     _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
 
 
-@task(help={"to": "tên bản muốn quay về (mặc định: bản ngay trước bản đang chạy)"})
+@task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
+                  "chưa từng bị quay lại)"})
 def rollback(c, to=None):
     """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
     from newsroom import publish as publishing
@@ -309,8 +310,8 @@ def _report(publishing, action):
     except publishing.PublishError as exc:
         raise SystemExit(f"Không thực hiện: {exc}") from None
     print(report.summary())
-    if not report.ok:
-        raise SystemExit(1)
+    if report.exit_code:  # 1: nothing changed there; 3: switched, a later step failed
+        raise SystemExit(report.exit_code)
 
 
 @task(help={"conf": "tệp cấu hình (mặc định publishconf.py, như khi xuất bản)"})
@@ -324,6 +325,24 @@ def audit(c, conf="publishconf.py"):
         raise SystemExit(f"Không chạy được audit: {exc}") from None
     print(audit_module.table(results))
     print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")
+
+
+@task
+def screenshots(c):
+    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm trên điện thoại và máy tính (docs/anh/)."""
+    from newsroom import screenshots as shots
+
+    for path in shots.run():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+
+
+@task
+def fonts(c):
+    """Tải lại phông Be Vietnam Pro (gói npm đã ghim) và cắt gọn vào theme/static/fonts/."""
+    from newsroom import fonts as typeface
+
+    for path in typeface.refresh():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size} byte")
 
 
 @task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})

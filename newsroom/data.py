@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,7 @@ from .text import nfc, slugify
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[a-z]{2,}", re.I)
 
 
 class DataError(ValueError):
@@ -262,3 +264,49 @@ def _campaigns(stamp) -> dict[str, dict]:
                         "keywords": _words(entry, "keywords", where), "themes": served,
                         "body_hits": _body_hits(entry, where)}
     return result
+
+
+#: data/site.yml: the items a Vietnamese information site must show (name, what it means).
+SITE_REQUIRED = {
+    "operator": "cơ quan chủ quản", "licence": "số giấy phép", "licence_issuer": "nơi cấp giấy phép",
+    "editor": "người chịu trách nhiệm nội dung", "address": "địa chỉ", "phone": "điện thoại",
+    "email": "thư điện tử",
+}
+SITE_LINKS = ("fanpage", "zalo", "youtube", "legal_fanpage", "legal_zalo")
+SITE_OPTIONAL = ("legal_email", "legal_subject", *SITE_LINKS)
+
+
+def site_info(data_dir=None) -> dict[str, str]:
+    """Who runs the site (data/site.yml), every item a plain string ("" when not given).
+    A link must start with https://, an e-mail must look like one; an unknown key is an
+    error (a misspelt item would silently stay empty)."""
+    path = Path(data_dir or DATA_DIR) / "site.yml"
+    raw = load("site", data_dir) if path.exists() else {}  # no file: every item empty
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise DataError("data/site.yml: tệp phải gồm các dòng “mục: giá trị”")
+    known = (*SITE_REQUIRED, *SITE_OPTIONAL)
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        raise DataError(f"data/site.yml: mục “{unknown[0]}” không có; các mục dùng được: "
+                        + ", ".join(known))
+    info = {}
+    for key in known:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, (str, int)):
+            raise DataError(f"data/site.yml, mục “{key}”: phải là một dòng chữ")
+        info[key] = nfc(str(value if value is not None else "")).strip()
+    for key in SITE_LINKS:
+        if info[key] and not info[key].startswith("https://"):
+            raise DataError(f"data/site.yml, mục “{key}”: đường dẫn phải bắt đầu bằng https://, "
+                            f"ví dụ https://www.facebook.com/congdoantkv")
+    for key in ("email", "legal_email"):
+        if info[key] and not _EMAIL.fullmatch(info[key]):
+            raise DataError(f"data/site.yml, mục “{key}”: “{info[key]}” không phải địa chỉ "
+                            "thư, ví dụ toasoan@congdoantkv.vn")
+    return info
+
+
+def site_missing(info: dict[str, str]) -> list[str]:
+    """The required items of data/site.yml left empty, as "key (meaning)"."""
+    return [f"{key} ({meaning})" for key, meaning in SITE_REQUIRED.items() if not info.get(key)]

@@ -347,7 +347,9 @@ def test_home_article_and_unit_pages(may_2020):
     home = may_2020.html("")
     promo = home.select(".running-campaigns a.campaign-promo")
     assert promo[0]["href"].endswith("/chien-dich/thang-cong-nhan-2020/")
-    assert home.select_one(".running-campaigns") is home.select_one("main section")
+    # the strip of running campaigns comes right after the lead story and those beside it
+    assert home.select_one(".running-campaigns") is home.select("main section")[1]
+    assert home.select_one("main section")["class"] == ["top"]
     art = may_2020.html("2020/05/than-ha-lam-doi-thoai-voi-nguoi-lao-dong/")
     assert [a.get_text(strip=True) for a in art.select(".article-campaigns a")] == [
         "Tháng Công nhân năm 2020"]

@@ -31,7 +31,7 @@ def test_reused_cards_link_right_from_every_depth_with_relative_urls(make_site):
              "2020/06/tin-so-3-cua-ha-lam/"]
     seen = {}
     for url in lists:
-        cards = built.html(url).select("article.card .card-title a")
+        cards = built.html(url).select("article.card .card-title a, article.row .row-title a")
         assert cards, url
         for link in cards:
             target = urljoin(f"http://site/{url}", link["href"])
@@ -54,9 +54,9 @@ def test_template_edited_during_a_live_session_shows_at_the_next_update(tmp_path
     story = tmp_path / "output/2020/06/tin-so-3-cua-ha-lam/index.html"
     try:
         session.update()
-        assert 'class="card-title"' in home.read_text(encoding="utf-8")
+        assert 'class="row-title"' in home.read_text(encoding="utf-8")
         # An imported partial and the base template change on disk.
-        for rel, old, new in [("partials/card.html", 'class="card-title"', 'class="card-title đã-sửa"'),
+        for rel, old, new in [("partials/card.html", 'class="row-title"', 'class="row-title đã-sửa"'),
                               ("base.html", '<p class="slogan">', '<p class="slogan khẩu-hiệu">')]:
             path = theme / "templates" / rel
             path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
@@ -67,7 +67,7 @@ def test_template_edited_during_a_live_session_shows_at_the_next_update(tmp_path
         assert info["rendered"] >= 1
         for page in (home, story):
             text = page.read_text(encoding="utf-8")
-            assert 'class="card-title đã-sửa"' in text and 'class="card-title"' not in text
+            assert 'class="row-title đã-sửa"' in text and 'class="row-title"' not in text
             assert '<p class="slogan khẩu-hiệu">' in text
     finally:
         session.wait()
