@@ -119,6 +119,19 @@ class NewsroomMarkdownReader(MarkdownReader):
         return limits
 
     def read(self, source_path):
+        """What this reader makes of a file, from the read cache when the speed layer keeps
+        one and the file is unchanged (see :func:`use_cache`)."""
+        cache = _cache
+        if cache is None:
+            return self.read_file(source_path)
+        key = os.path.abspath(source_path)
+        found = cache.get(key)
+        if found is None:
+            found = cache.put(key, self.read_file(source_path))
+        return found
+
+    def read_file(self, source_path):
+        """Read and check one file (no cache)."""
         path = Path(source_path)
         content_root = Path(self.settings["PATH"])
         self._source_path = source_path
@@ -264,6 +277,18 @@ def limits_of(settings) -> schema.Limits:
 def check_settings(pelican):
     """A wrong ``NEWSROOM_LIMITS`` fails the build at once, naming the key."""
     limits_of(pelican.settings)
+
+
+# The read cache ----------------------------------------------------------------------------
+# Set by the speed layer (plugins.fastbuild) for the build it runs in: an object with
+# ``get(path)`` (what was read, or None if the file changed) and ``put(path, value)`` (keeps it,
+# returns the value as a build uses it). None: every file is read.
+_cache = None
+
+
+def use_cache(cache) -> None:
+    global _cache
+    _cache = cache
 
 
 def _mtime(path: Path) -> dt.datetime:
