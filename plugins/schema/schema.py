@@ -138,7 +138,7 @@ class NewsroomMarkdownReader(MarkdownReader):
         text, problem = schema.read_article(path, schema.shown_path(path, content_root),
                                             self._limits())
         if problem is not None:
-            return "", {"title": path.stem, "slug": _slug(path.stem), "status": "draft",
+            return "", {"title": path.stem, "slug": _capped_slug(path.stem), "status": "draft",
                         "problems": [problem], "date": _mtime(path)}
         kind = self._kind(path)
         header = schema.split(text)
@@ -178,7 +178,7 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["status"] = "draft"
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
         if "slug" not in metadata:  # a written Slug: needs no slug made from the title
-            metadata["slug"] = _slug(metadata["title"]) or _slug(path.stem)
+            metadata["slug"] = _capped_slug(metadata["title"]) or _capped_slug(path.stem)
         if kind == "article":
             # Campaigns and themes are decided here, from what was just read, so the decision
             # is cached and computed on every core with the rest of the file (plugins/fastbuild)
@@ -262,7 +262,7 @@ def _deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _slug(text: str) -> str:
+def _capped_slug(text: str) -> str:
     """``slugify(text)``; cut to :data:`newsroom.schema.SLUG_MAX` only for a name the schema
     refuses anyway (a title over the limits, or a file's own name), so that even the draft
     of such an article has an address that fits in a file name."""
