@@ -36,12 +36,19 @@ def clean(c):
 @task(help={"strict": "dừng lại nếu nội dung có lỗi (như khi xuất bản)"})
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
+    from newsroom import site
+    from plugins.fastbuild import stamp
+
     env = {"NEWSROOM_STRICT": "1"} if strict else {}
-    # Nothing changed: no build (plugins/fastbuild). One -e with every pair: Pelican keeps
-    # only the last -e given.
-    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors -e FASTBUILD_SKIP_UNCHANGED=true"
-          + (" NEWSROOM_STRICT=true" if strict else ""),
-          env=env, pty=False)
+    # Nothing changed since the last clean build into output/: no build (stamp.py).
+    settings = site.settings_for("pelicanconf.py", NEWSROOM_STRICT=bool(strict))
+    fresh, current = stamp.check(settings)
+    if fresh:
+        print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {settings['OUTPUT_PATH']}.")
+        return
+    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors"
+          + (" -e NEWSROOM_STRICT=true" if strict else ""), env=env, pty=False)
+    stamp.record(settings, current)  # only after a build without errors (c.run raises)
 
 
 HOST_HELP = ("địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: cả điện thoại, máy khác "
@@ -94,6 +101,15 @@ def test(c, workers="auto"):
 
     system.ensure_packages()
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
+
+
+@task(help={"upgrade": "lấy bản mới nhất cho mọi gói phụ thuộc gián tiếp (mặc định: giữ bản đã khóa)"})
+def lock(c, upgrade=False):
+    """Khóa mọi gói phụ thuộc (kể cả gián tiếp) kèm mã băm: sinh requirements.txt từ requirements.in."""
+    uv = Path(sys.executable).with_name("uv")
+    c.run(f"{uv} pip compile requirements.in --generate-hashes --python {sys.executable} "
+          f"--custom-compile-command 'invoke lock' -o requirements.txt"
+          + (" --upgrade" if upgrade else ""), pty=False)
 
 
 @task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",

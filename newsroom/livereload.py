@@ -29,6 +29,8 @@ from pathlib import Path
 from pelican import Pelican, signals
 from pelican.generators import CachingGenerator
 
+from plugins import fence
+
 from . import preview, site
 
 logger = logging.getLogger(__name__)
@@ -44,15 +46,13 @@ class Session:
 
     def __init__(self, conf: str | Path = "pelicanconf.py", **overrides):
         self.settings = site.settings_for(conf, **overrides)
-        fast = dict(self.settings.get("FASTBUILD") or {})
-        fast["skip_unchanged_build"] = False  # a session always builds
-        self.settings["FASTBUILD"] = fast
         self.pelican = Pelican(self.settings)
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
         self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
+        self.templates: tuple | None = None  # see _check_templates
         self.files: dict = {}
         self.moved: list[str] = []  # files added or removed in this update (watcher)
         self.moved_keys: set = set()  # lists of files not yet brought up to date with them
@@ -107,13 +107,22 @@ class Session:
         """What every page shows besides its own items: templates and the site's pages."""
         from plugins.fastbuild.writer import version  # noqa: PLC0415
 
-        theme = Path(self.settings["THEME"]) / "templates"
-        templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
-                                 if p.is_file()))
+        templates = self.templates
         pages = tuple(version(p) for p in context.get("pages", ()))
         from plugins.fastbuild.stamp import today  # noqa: PLC0415
 
         return hash((templates, pages, today(self.settings)))  # campaigns running today change with the day
+
+    def _check_templates(self) -> None:
+        """The theme's templates as they are now; the kept Jinja environments (which do not
+        look at template files again: ``JINJA_ENVIRONMENT["auto_reload"]`` is off while the
+        speed layer runs) are dropped when one changed."""
+        theme = Path(self.settings["THEME"]) / "templates"
+        templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
+                                 if p.is_file()))
+        if templates != self.templates:
+            self.envs.clear()
+        self.templates = templates
 
     @staticmethod
     def _content_token(generators) -> int:
@@ -122,9 +131,7 @@ class Session:
 
         found = []
         for generator in generators:
-            for name in ("articles", "translations", "drafts", "drafts_translations",
-                         "hidden_articles", "hidden_translations", "pages", "hidden_pages",
-                         "draft_pages"):
+            for name in fence.CONTENT_LISTS:
                 found.append(tuple(version(item) for item in getattr(generator, name, ())))
         return hash(tuple(found))
 
@@ -229,6 +236,8 @@ class Session:
             self._updating = False
 
     def _update(self, files_changed, paths, started) -> dict:
+        if not fence.speed_active(self.settings):
+            return self._full_build(started)
         self.forget(paths)
         # Files only modified, and the watcher says which: the others need not be looked at.
         self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
@@ -250,13 +259,14 @@ class Session:
         if keep is not None:
             self.context["_fastbuild"] = keep
         generators = []
-        for cls in p._get_generator_classes():
+        self._check_templates()
+        for cls in fence.generator_classes(p):
             generator = cls(context=self.context, settings=p.settings, path=p.path,
                             theme=p.theme, output_path=p.output_path)
             if isinstance(generator, CachingGenerator):
                 self._remember(generator)
             self._list_once(generator)
-            # Compiled templates are kept (Jinja still reloads a template whose file changed).
+            # Compiled templates are kept until a template file changes.
             env = self.envs.setdefault(cls, getattr(generator, "env", None))
             if env is not None:
                 generator.env = env
@@ -270,7 +280,7 @@ class Session:
         for generator in generators:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
-        writer = p._get_writer()
+        writer = fence.make_writer(p)
         writer.fingerprints = self.fingerprints
         writer.deep_memo = self.deep_memo
         writer.site_token = self._site_token(self.context)
@@ -286,7 +296,7 @@ class Session:
         writer.flush()
         signals.finalized.send(p)
         self.deep_memo = writer.deep_memo_next  # the items of this update only
-        written = set(writer._written_files)
+        written = set(fence.written_files(writer))
         removed = sorted(self.written - written)
         for path in removed:
             Path(path).unlink(missing_ok=True)
@@ -299,6 +309,15 @@ class Session:
                      **stats, "removed": len(removed),
                      "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                                         / 1024, 1)}
+        return self.last
+
+    def _full_build(self, started) -> dict:
+        """Without the speed layer (switched off, or a Pelican the fence does not know): each
+        update is a full build by Pelican's own code; slower, the same pages."""
+        Pelican(self.settings).run()
+        self.count += 1
+        self.last = {"update": self.count, "seconds": round(time.perf_counter() - started, 3),
+                     "full_build": True}
         return self.last
 
 
@@ -328,13 +347,13 @@ def _relist(generator, files: set, moved, paths, exclude, extensions) -> set | N
         if root is None:
             keep = False
         elif rel == root:  # a file named in the paths themselves
-            keep = os.path.isfile(path) and generator._include_path(rel, extensions)
+            keep = os.path.isfile(path) and fence.include_path(generator, rel, extensions)
         else:
             below = os.path.dirname(rel).split(os.sep)[len(root.split(os.sep)) if root else 0:]
             keep = (os.path.isfile(path)
                     and not any(rel.startswith(e.rstrip("/") + os.sep) for e in exclude or ())
                     and not any(fnmatch.fnmatch(d, ignore) for d in below for ignore in ignores)
-                    and generator._include_path(rel, extensions))
+                    and fence.include_path(generator, rel, extensions))
         if keep:
             files.add(rel)
         else:

@@ -18,6 +18,7 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
+@pytest.mark.speed
 def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
     content = tmp_path / "content"
     source = content / "bai-viet/than-ha-lam/2020/doi-thoai.md"
