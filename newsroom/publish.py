@@ -763,9 +763,12 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
             built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
             report.files = _prepare(output, built, opts, say)
         for target, failed in zip(targets, checked):
-            result = failed or _on_target(target, lambda: look(ssh, target, output)
-                                                   if dry_run else deploy(
-                ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"], by, say=say))
+            def send(target=target) -> TargetResult:
+                if dry_run:
+                    return look(ssh, target, output)
+                return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
+                              by, say=say)
+            result = failed or _on_target(target, send)
             report.results.append(result)
             if not dry_run:
                 _log_locally(opts, result, _entry(
