@@ -1,5 +1,4 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
-import errno
 import os
 import shlex
 import shutil
@@ -37,37 +36,38 @@ def clean(c):
 @task(help={"strict": "dừng lại nếu nội dung có lỗi (như khi xuất bản)"})
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
-    # Nothing changed: no build (plugins/fastbuild). Messages in Vietnamese, one a line, and
-    # Pelican's English lines in a file (newsroom/buildlog.py).
+    # Nothing changed since the last clean build into output/: no build (stamp.py). Messages
+    # in Vietnamese, one a line, Pelican's English lines in a file (newsroom/buildlog.py).
     c.run(f"{sys.executable} -m newsroom.buildlog -s pelicanconf.py --skip-unchanged"
           + (" --strict" if strict else ""), pty=False)
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def serve(c, port=PORT):
-    """Dựng bản xem trước rồi mở tại http://localhost:PORT/."""
-    build(c)
+HOST_HELP = ("địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: cả điện thoại, máy khác "
+             "cùng mạng, địa chỉ cần mở được in ra)")
+
+
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def serve(c, port=PORT, host="127.0.0.1"):
+    """Dựng bản xem trước rồi mở tại http://localhost:PORT/ (địa chỉ in ra khi đã sẵn sàng)."""
     from newsroom import preview
 
-    print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
+    httpd = preview.bind(ROOT / "output", int(port), host)  # a busy port: said before the build
     try:
-        preview.serve_forever(ROOT / "output", int(port))
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        raise SystemExit(f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác "
-                         f"đang chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke serve "
-                         f"--port {int(port) + 1}") from None
+        build(c)
+    except BaseException:
+        httpd.server_close()
+        raise
+    preview.serve_forever(httpd, host, say=lambda line: print(line, flush=True))
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def livereload(c, port=PORT):
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def livereload(c, port=PORT, host="127.0.0.1"):
     """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
     from invoke import Exit
 
     from newsroom import livereload as live
 
-    code = live.main(["--port", str(port)])
+    code = live.main(["--port", str(port), "--host", host])
     if code:
         raise Exit(code=code)
 
@@ -94,6 +94,15 @@ def test(c, workers="auto"):
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
 
 
+@task(help={"upgrade": "lấy bản mới nhất cho mọi gói phụ thuộc gián tiếp (mặc định: giữ bản đã khóa)"})
+def lock(c, upgrade=False):
+    """Khóa mọi gói phụ thuộc (kể cả gián tiếp) kèm mã băm: sinh requirements.txt từ requirements.in."""
+    uv = Path(sys.executable).with_name("uv")
+    c.run(f"{uv} pip compile requirements.in --generate-hashes --python {sys.executable} "
+          f"--custom-compile-command 'invoke lock' -o requirements.txt"
+          + (" --upgrade" if upgrade else ""), pty=False)
+
+
 @task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
             "json": "in dạng JSON (cho báo cáo, công cụ khác)",
             "content": "thư mục nội dung (mặc định content/)",
@@ -104,7 +113,10 @@ def tags(c, only=None, json=False, content=None, data=None):
 
     from newsroom import tagging
 
-    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    try:
+        rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    except tagging.UnknownSlug as exc:
+        raise SystemExit(f"Lỗi: {exc}") from None
     if json:
         for row in rows:
             row["date"] = row["date"].isoformat() if row["date"] else None
@@ -164,9 +176,10 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
             "tone": "sắc thái: positive/neutral/negative (tích cực/trung lập/tiêu cực)",
             "note": "ghi chú", "notable": "tin đáng chú ý (đưa lên đầu báo cáo)",
             "kind": "loại nguồn khi nguồn chưa có trong outlets.yml: press/social/portal",
-            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)",
+            "commit": "commit luôn tệp vừa ghi vào git (để invoke publish không từ chối)"})
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
-         notable=False, kind=None, data_dir=None):
+         notable=False, kind=None, data_dir=None, commit=False):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
     from newsroom import clippings, data
 
@@ -179,6 +192,15 @@ def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, 
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")
+    if commit:
+        from newsroom import gitrepo
+
+        try:
+            done = gitrepo.commit(path.parent, [path], f"Ghi tin báo chí: {item.date:%d/%m/%Y} · "
+                                                       f"{item.source} · {item.title}")
+        except gitrepo.GitError as exc:
+            raise SystemExit(f"Tin đã ghi vào {path} nhưng chưa commit được: {exc}") from None
+        print(f"Đã commit {done[:12]} (chỉ tệp {path.name}).")
 
 
 @task(help={"articles": "số bài giả lập (mặc định 5000)", "clips": "số tin báo chí (mặc định 2000)"})
@@ -259,23 +281,12 @@ def queue(c, preview=False, port=PORT + 1):
         print(pending.listing(QUEUE))
         return
     output = ROOT / "output-cho-duyet"
+    server = serving.bind(output, int(port), "127.0.0.1", "queue --preview")
     urls = _queue_call(lambda: pending.build_preview(QUEUE, output))
-    try:
-        server = serving.make_server(output, int(port))  # bound before the address is said
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        raise SystemExit(f"Cổng {port} đang được dùng. Cách sửa: invoke queue --preview "
-                         f"--port {int(port) + 1}") from None
-    base = f"http://localhost:{server.server_address[1]}/"
+    base = f"http://localhost:{server.server_port}/"
     print(pending.listing(QUEUE, {k: base + v for k, v in urls.items()}))
-    print(f"Bản xem trước các bài chờ duyệt: {base} (Ctrl+C để dừng)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    print("Bản xem trước các bài chờ duyệt (chỉ trên máy này):")
+    serving.serve_forever(server, "127.0.0.1", say=lambda line: print(line, flush=True))
 
 
 @task(help={"id": "mã bài (xem “invoke queue”)",
@@ -342,10 +353,32 @@ def publish(c, dry_run=False, force=False):
 @task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
                   "chưa từng bị quay lại)"})
 def rollback(c, to=None):
-    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
+    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ (xem invoke releases)."""
     from newsroom import publish as publishing
 
     _report(publishing, lambda: publishing.rollback(to=to, say=print))
+
+
+@task
+def rollforward(c):
+    """Tiến lên bản mới hơn bản đang chạy (bản mà một lần quay lại đã rời) trên mọi máy chủ."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.rollforward(say=print))
+
+
+@task
+def releases(c):
+    """Liệt kê các bản trên từng máy chủ: giờ Việt Nam, ai xuất bản, commit nào, bản đang chạy."""
+    from newsroom import publish as publishing
+    from newsroom import releases as listing
+
+    try:
+        code = listing.show(say=print)
+    except publishing.PublishError as exc:
+        raise SystemExit(f"Không thực hiện: {exc}") from None
+    if code:
+        raise SystemExit(code)
 
 
 @task

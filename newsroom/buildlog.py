@@ -10,8 +10,9 @@
   among them is still shown, marked as Pelican's;
 - the end of the build is said in Vietnamese: articles and pages built, how many articles have
   errors or warnings and how many were held back as drafts, and how to see them
-  (``invoke check``); a build skipped because nothing changed says the same from the last
-  build (:func:`remember`, :func:`remembered`).
+  (``invoke check``); a build skipped because nothing changed since the last clean build
+  (``--skip-unchanged``, ``plugins/fastbuild/stamp.py``) says the same from the last build
+  (:func:`remember`, :func:`remembered`).
 """
 from __future__ import annotations
 
@@ -106,11 +107,16 @@ def main(argv=None) -> int:
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    overrides = {"FASTBUILD_SKIP_UNCHANGED": args.skip_unchanged}
-    if args.strict:
-        overrides["NEWSROOM_STRICT"] = True
+    from plugins.fastbuild import stamp
+
     # paths in the settings file are its folder's (the project run from where it is)
-    settings = read_settings(args.settings, override=overrides)
+    settings = read_settings(args.settings,
+                             override={"NEWSROOM_STRICT": True} if args.strict else {})
+    fresh, current = stamp.check(settings) if args.skip_unchanged else (False, "")
+    if fresh:
+        print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {settings['OUTPUT_PATH']}. "
+              + remembered(settings))
+        return 0
     screen = _Screen(_file(settings, PELICAN_LOG))
     root = logging.getLogger()
     root.handlers[:] = [screen]
@@ -119,12 +125,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     output = settings["OUTPUT_PATH"]
     try:
-        job = Pelican(settings)
-        if getattr(job, "fastbuild_unchanged", False):
-            print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}. "
-                  + remembered(settings))
-            return 0
-        job.run()
+        Pelican(settings).run()
     except Exception as exc:  # noqa: BLE001 - said in Vietnamese, never a traceback
         print(f"Bản dựng dừng lại: {exc}", file=sys.stderr)
         return 1
@@ -135,7 +136,10 @@ def main(argv=None) -> int:
           f"{output} trong {time.perf_counter() - start:.1f} giây. " + problems_line(figures))
     if screen.pelican_lines:
         print(f"(Thông báo kỹ thuật của Pelican, bằng tiếng Anh: {screen.log_path})")
-    return 1 if screen.errors else 0
+    if screen.errors:
+        return 1
+    stamp.record(settings, current)  # only a build without errors may be skipped next time
+    return 0
 
 
 if __name__ == "__main__":

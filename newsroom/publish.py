@@ -22,7 +22,13 @@ and the log names the commit that was built.
 A step after the switch (the server's log, pruning) that fails is reported as such: the target
 runs the new release (``Report.exit_code`` 3), it did not "keep the old one". The log records
 rollbacks: ``rollback`` goes to the newest older release that was not itself rolled away from,
-and pruning keeps the live release and that one.
+and pruning keeps the live release and that one; ``rollforward`` goes to the next newer release
+(one a rollback left), which only a webmaster asking for it ever does. Release names are UTC
+(they sort in time order on every server); ``invoke releases`` shows them in Vietnam time,
+with who published each (git's user.name and user.email) and which commit.
+
+Before building, each target is checked read-only (:func:`probe`: SSH, rsync and flock there,
+the folder writable); a dry run then only reads the server: no folder, lock or file is made.
 
 Targets are updated one after the other; a failure on one is reported and the others still go.
 SSH always checks host keys against a known_hosts file; nothing secret lives in the repo.
@@ -37,7 +43,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -46,7 +51,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import assets, site, snapshot, verify
+from . import assets, gitrepo, site, snapshot, verify
 
 logger = logging.getLogger(__name__)
 ROOT = site.ROOT
@@ -208,7 +213,7 @@ class TargetResult:
 class Report:
     """What a publish or rollback did, target by target."""
 
-    action: str  # "publish" | "dry-run" | "rollback"
+    action: str  # "publish" | "dry-run" | "rollback" | "rollforward"
     commit: str = ""
     files: int = 0
     results: list[TargetResult] = field(default_factory=list)
@@ -232,6 +237,8 @@ class Report:
                     f"nhưng {'; '.join(r.problems)}"]
         if self.action == "rollback":
             return [f"✓ {r.target}: quay lại {r.release} (trước đó: {r.previous})"]
+        if self.action == "rollforward":
+            return [f"✓ {r.target}: tiến lên {r.release} (trước đó: {r.previous})"]
         if self.action == "dry-run":
             lines = [f"• {r.target}: sẽ thêm {c['added']}, sửa {c['changed']}, "
                      f"xóa {c['removed']} tệp (chưa gửi gì)"]
@@ -247,7 +254,8 @@ class Report:
     def summary(self) -> str:
         lines = [line for r in self.results for line in self._line(r)]
         done = sum(1 for r in self.results if not r.error and not r.problems)
-        head = {"publish": "Xuất bản", "dry-run": "Thử xuất bản", "rollback": "Quay lại"}[self.action]
+        head = {"publish": "Xuất bản", "dry-run": "Thử xuất bản", "rollback": "Quay lại",
+                "rollforward": "Tiến lên"}[self.action]
         lines.insert(0, f"{head}: {done}/{len(self.results)} máy chủ thành công"
                         + (f" (commit {self.commit[:12]})" if self.commit else ""))
         if any(r.error and not r.unsure for r in self.results):
@@ -389,7 +397,8 @@ def _releases_script(target: Target) -> str:
             "if [ -e current ] && [ ! -L current ]; then echo 'NOT_A_LINK' >&2; exit 3; fi; "
             "echo \"CURRENT $(basename \"$(readlink current 2>/dev/null || echo -)\")\"; "
             "for r in releases/*; do [ -d \"$r\" ] && echo \"RELEASE $(basename \"$r\")\"; done; "
-            "{ grep -F '\"rollback\"' publish.log 2>/dev/null || true; } | sed 's/^/LOG /'; true")
+            "{ grep -F -e '\"rollback\"' -e '\"rollforward\"' publish.log 2>/dev/null || true; } "
+            "| sed 's/^/LOG /'; true")
 
 
 @dataclass
@@ -405,6 +414,12 @@ class ServerState:
                  and r not in self.rolled_away]
         return older[-1] if older else None
 
+    def forward_target(self) -> str | None:
+        """Where ``rollforward`` goes: the next release newer than the live one (one that a
+        rollback left: a publish always makes the newest release live)."""
+        newer = [r for r in self.releases if self.current is not None and r > self.current]
+        return newer[0] if newer else None
+
     def to_prune(self, keep: int) -> list[str]:
         """Releases to delete so that ``keep`` remain: never the live one nor the rollback
         target; then the newest that were not rolled away from are kept first."""
@@ -419,12 +434,12 @@ class ServerState:
 
 def rolled_away(log: list[dict]) -> set[str]:
     """Releases left by a rollback (the log's rollback entries, oldest first); one chosen
-    again by name (``rollback --to``) is not counted any more."""
+    again (``rollback --to``, ``rollforward``) is not counted any more."""
     away: set[str] = set()
     for entry in log:
-        if entry.get("action") != "rollback":
+        if entry.get("action") not in ("rollback", "rollforward"):
             continue
-        if entry.get("previous"):
+        if entry.get("previous") and entry["action"] == "rollback":
             away.add(entry["previous"])
         away.discard(entry.get("release"))
     return away
@@ -559,23 +574,57 @@ def _release_name(now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S-%f")
 
 
-def _entry(action: str, target: Target, commit: str, **fields) -> dict:
+def _entry(action: str, target: Target, commit: str, by: str, **fields) -> dict:
     return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action,
-            "target": str(target), "commit": commit,
-            "by": f"{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}@{socket.gethostname()}",
-            **fields}
+            "target": str(target), "commit": commit, "by": by, **fields}
 
 
-def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
-           dry_run: bool = False, say: Callable[[str], None] = logger.info) -> TargetResult:
+#: Programs a target needs, and the Debian package holding each.
+SERVER_PROGRAMS = {"rsync": "rsync", "flock": "util-linux", "readlink": "coreutils"}
+
+
+def probe(ssh: Ssh, target: Target) -> None:
+    """Check ``target`` read-only before anything is built: SSH gets in, the programs a
+    publish runs there exist, and its folder is (or can be made) writable. Creates nothing;
+    raises :class:`PublishError` saying what to fix."""
+    q = shlex.quote(target.path)
+    script = (f"for p in {' '.join(SERVER_PROGRAMS)}; do command -v $p >/dev/null 2>&1 || "
+              f"echo \"MISSING $p\"; done; d={q}; while [ ! -e \"$d\" ]; do "
+              "d=$(dirname \"$d\"); done; [ -d \"$d\" ] && [ -w \"$d\" ] || echo \"READONLY $d\"; "
+              "echo \"USER $(id -un)\"")
+    result = ssh.run(target, script, check=False)
+    if result.returncode != 0 or "USER " not in result.stdout:
+        raise PublishError(_ssh_failure(target, result.returncode, result.stderr))
+    lines = dict(line.partition(" ")[::2] for line in result.stdout.splitlines())
+    missing = [name for name in SERVER_PROGRAMS if f"MISSING {name}" in result.stdout]
+    if missing:
+        packages = " ".join(dict.fromkeys(SERVER_PROGRAMS[m] for m in missing))
+        raise PublishError(f"{target}: máy chủ thiếu {', '.join(missing)}. Cách sửa: trên máy chủ "
+                           f"chạy sudo apt-get install {packages} (xem README, mục Dựng một máy "
+                           "chủ gốc).")
+    if "READONLY" in lines:
+        raise PublishError(f"{target}: tài khoản {lines.get('USER', target.user)} không ghi được "
+                           f"vào {lines['READONLY']}. Cách sửa: trên máy chủ chạy sudo install -d "
+                           f"-o {target.user} -g {target.user} {target.path}")
+
+
+def look(ssh: Ssh, target: Target, output: Path) -> TargetResult:
+    """What a publish would change on ``target`` (``--dry-run``): only reads the server."""
+    q = shlex.quote(target.path)
+    live = ssh.run(target, f"basename \"$(readlink {q}/current 2>/dev/null || echo -)\"")
+    current = live.stdout.strip()
+    current = current if RELEASE.match(current) else None
+    return TargetResult(target, changes=compare(ssh, target, output, current), previous=current)
+
+
+def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
+           say: Callable[[str], None] = logger.info) -> TargetResult:
     """Send ``output`` to one target as a new release and make it live (see the module doc)."""
     result = TargetResult(target)
     with multiplexed(ssh) as ssh, remote_lock(ssh, target):
         state = server_state(ssh, target)
         result.previous = state.current
         result.changes = compare(ssh, target, output, state.current)
-        if dry_run:
-            return result
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
         say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
@@ -590,7 +639,7 @@ def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
         except PublishError:
             ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
             raise
-        entry = _entry("publish", target, commit, release=release, previous=state.current,
+        entry = _entry("publish", target, commit, by, release=release, previous=state.current,
                        **result.changes.counts(), transferred=len(result.transferred))
         after = ServerState(release, state.releases + [release], state.rolled_away)
         result.problems = switch(ssh, target, release, entry, after.to_prune(keep), partial=True)
@@ -671,7 +720,7 @@ def _log_locally(opts: dict, result: TargetResult, entry: dict) -> None:
         result.problems.append(f"không ghi được nhật ký trên máy này ({path}): {exc}")
 
 
-def _on_target(target: Target, step: Callable[[], TargetResult]) -> TargetResult:
+def _on_target(target: Target, step: Callable[[], TargetResult | None]) -> TargetResult | None:
     """``step()``, or a result naming why it failed on ``target``."""
     try:
         return step()
@@ -702,28 +751,45 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                            "\"deploy@máy-chủ:22/srv/congdoantkv\".")
     ssh = ssh_from(opts)
     output = Path(settings["OUTPUT_PATH"])
+    by = gitrepo.identity(Path(settings["PATH"]))
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
-        tree, commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
-        say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
-        built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
-        say("Kiểm tra bản dựng...")
-        _verify(output, built)
-        prepared = assets.prepare(output, built, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
-        _verify(output, built)
-        files = sum(1 for p in output.rglob("*") if p.is_file())
-        say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
-            f"{prepared.compressed} tệp nén sẵn).")
-        report = Report("dry-run" if dry_run else "publish", commit, files)
-        for target in targets:
-            result = _on_target(target, lambda: deploy(
-                ssh, target, output, commit, opts["PUBLISH_KEEP_RELEASES"], dry_run=dry_run, say=say))
+        say("Kiểm tra kết nối tới máy chủ...")
+        checked = [_on_target(target, lambda: probe(ssh, target)) for target in targets]
+        ready = [t for t, failed in zip(targets, checked) if failed is None]
+        report = Report("dry-run" if dry_run else "publish")
+        if ready:
+            tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
+            say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
+            built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
+            report.files = _prepare(output, built, opts, say)
+        for target, failed in zip(targets, checked):
+            def send(target=target) -> TargetResult:
+                if dry_run:
+                    return look(ssh, target, output)
+                return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
+                              by, say=say)
+            result = failed or _on_target(target, send)
             report.results.append(result)
             if not dry_run:
                 _log_locally(opts, result, _entry(
-                    "publish", target, commit, release=result.release, previous=result.previous,
-                    **result.changes.counts(), transferred=len(result.transferred),
-                    error=result.error, problems=list(result.problems)))
+                    "publish", target, report.commit, by, release=result.release,
+                    previous=result.previous, **result.changes.counts(),
+                    transferred=len(result.transferred), error=result.error,
+                    problems=list(result.problems)))
     return report
+
+
+def _prepare(output: Path, built: dict, opts: dict, say: Callable[[str], None]) -> int:
+    """Verify the build, prepare it (hashed names, compressed copies), verify again; the
+    number of files to send."""
+    say("Kiểm tra bản dựng...")
+    _verify(output, built)
+    prepared = assets.prepare(output, built, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
+    _verify(output, built)
+    files = sum(1 for p in output.rglob("*") if p.is_file())
+    say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
+        f"{prepared.compressed} tệp nén sẵn).")
+    return files
 
 
 def _verify(output: Path, settings: dict) -> None:
@@ -733,22 +799,34 @@ def _verify(output: Path, settings: dict) -> None:
         raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
 
 
-def _roll_back(ssh: Ssh, target: Target, to: str | None, say: Callable[[str], None]) -> TargetResult:
+def _choose(state: ServerState, action: str, to: str | None) -> str:
+    """The release ``rollback`` (to ``to``, or by default) or ``rollforward`` goes to."""
+    if to:
+        if to not in state.releases:
+            raise PublishError(f"không có bản {to} (có: {', '.join(state.releases)})")
+        return to
+    if action == "rollforward":
+        wanted = state.forward_target()
+        if not wanted:
+            raise PublishError("không có bản nào mới hơn bản đang chạy để tiến lên (bản đang chạy "
+                               "là bản mới nhất còn giữ)")
+        return wanted
+    wanted = state.rollback_target()
+    if not wanted:
+        skipped = sorted(state.rolled_away & set(state.releases))
+        raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại"
+                           + (f" (bỏ qua bản đã bị quay lại: {', '.join(skipped)}; "
+                              "chọn hẳn bằng --to nếu cần)" if skipped else ""))
+    return wanted
+
+
+def _move(ssh: Ssh, target: Target, action: str, to: str | None, by: str,
+          say: Callable[[str], None]) -> TargetResult:
     result = TargetResult(target)
     with multiplexed(ssh) as muxed, remote_lock(muxed, target):
         state = server_state(muxed, target)
-        if to:
-            if to not in state.releases:
-                raise PublishError(f"không có bản {to} (có: {', '.join(state.releases)})")
-            wanted = to
-        else:
-            wanted = state.rollback_target()
-            if not wanted:
-                skipped = sorted(state.rolled_away & set(state.releases))
-                raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại"
-                                   + (f" (bỏ qua bản đã bị quay lại: {', '.join(skipped)}; "
-                                      "chọn hẳn bằng --to nếu cần)" if skipped else ""))
-        entry = _entry("rollback", target, "", release=wanted, previous=state.current)
+        wanted = _choose(state, action, to)
+        entry = _entry(action, target, "", by, release=wanted, previous=state.current)
         result.problems = switch(muxed, target, wanted, entry, [], partial=False)
         result.release, result.previous = wanted, state.current
         say(f"{target}: {state.current} → {wanted}")
@@ -756,26 +834,34 @@ def _roll_back(ssh: Ssh, target: Target, to: str | None, say: Callable[[str], No
 
 
 def rollback(conf: str | Path = "publishconf.py", *, to: str | None = None,
-             say: Callable[[str], None] = logger.info, **overrides) -> Report:
+             say: Callable[[str], None] = logger.info, forward: bool = False,
+             **overrides) -> Report:
     """Make the newest older release that was not rolled away from (or ``to``) live again
-    on every target."""
+    on every target; with ``forward``, the next newer release (one a rollback left)."""
+    action = "rollforward" if forward else "rollback"
     settings = _project_settings(conf, overrides)
     opts = options(settings, overrides)
     if not opts["PUBLISH_TARGETS"]:
         raise PublishError("Chưa có máy chủ xuất bản (PUBLISH_TARGETS / CONGDOANTKV_TARGETS).")
     if to and not RELEASE.match(to):
         raise PublishError(f"Tên bản “{to}” viết sai: tên bản có dạng 20261126-083000-123456 "
-                           "(xem `releases/` trên máy chủ hoặc nhật ký xuất bản).")
+                           "(xem `invoke releases`).")
     ssh = ssh_from(opts)
-    report = Report("rollback")
+    by = gitrepo.identity(Path(settings["PATH"]))
+    report = Report(action)
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
         for target in opts["PUBLISH_TARGETS"]:
-            result = _on_target(target, lambda: _roll_back(ssh, target, to, say))
+            result = _on_target(target, lambda: _move(ssh, target, action, to, by, say))
             report.results.append(result)
             _log_locally(opts, result, _entry(
-                "rollback", target, "", release=result.release, previous=result.previous,
+                action, target, "", by, release=result.release, previous=result.previous,
                 error=result.error, problems=list(result.problems)))
     return report
+
+
+def rollforward(conf: str | Path = "publishconf.py", **kwargs) -> Report:
+    """Go forward to the next newer release on every target: undo a rollback."""
+    return rollback(conf, forward=True, **kwargs)
 
 
 def remote_log(ssh: Ssh, target: Target) -> list[dict]:

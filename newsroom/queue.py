@@ -361,7 +361,7 @@ def build_preview(queue_root: Path, output: Path) -> dict[str, str]:
 
     queue = Queue(queue_root)
     site.build("pelicanconf.py", PATH=queue.root, OUTPUT_PATH=Path(output),
-               CACHE_PATH=Path(output) / ".bo-nho-dem", FASTBUILD_SKIP_UNCHANGED=False)
+               CACHE_PATH=Path(output) / ".bo-nho-dem")
     conf = checker.load_conf()
     urls = {}
     for entry in queue.entries():

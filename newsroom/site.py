@@ -40,15 +40,23 @@ def settings_for(conf: str | Path = "pelicanconf.py", **overrides) -> dict:
     return read_settings(str(conf), override=override)
 
 
-def build(conf: str | Path = "pelicanconf.py", *, merge: dict | None = None, **overrides) -> dict:
+def build(conf: str | Path = "pelicanconf.py", *, merge: dict | None = None,
+          skip_unchanged: bool = False, **overrides) -> dict:
     """Build the site in-process; raise :class:`BuildError` if Pelican logged any error
     (a plugin that failed to load, a template error...). Returns the settings used.
 
     ``merge`` adds keys to dict settings (``{"IMAGES": {"cache_dir": ...}}``) where an
-    override would replace the whole dict."""
+    override would replace the whole dict. ``skip_unchanged``: no build when nothing it reads
+    changed since the last clean build into the same output folder, as ``invoke build`` does
+    (``plugins/fastbuild/stamp.py``)."""
+    from plugins.fastbuild import stamp
+
     settings = settings_for(conf, **overrides)
     for key, extra in (merge or {}).items():
         settings[key] = {**(settings.get(key) or {}), **extra}
+    fresh, current = stamp.check(settings) if skip_unchanged else (False, "")
+    if fresh:
+        return settings
     collector = _ErrorCollector()
     root = logging.getLogger()
     root.addHandler(collector)
@@ -58,6 +66,7 @@ def build(conf: str | Path = "pelicanconf.py", *, merge: dict | None = None, **o
         root.removeHandler(collector)
     if collector.records:
         raise BuildError("\n".join(r.getMessage() for r in collector.records))
+    stamp.record(settings, current)
     return settings
 
 

@@ -241,6 +241,40 @@ def test_invoke_serve_on_a_busy_port_says_so_in_vietnamese(tmp_path):
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert f"Cổng {port} đang được dùng" in done.stderr and "Traceback" not in done.stderr
+    assert "http://" not in done.stdout  # no address is given for a server that is not there
+    assert not (tmp_path / "output/index.html").exists()  # said before building
+
+
+def test_invoke_serve_on_the_lan_says_the_phone_address_once_listening(tmp_path):
+    """``invoke serve --host 0.0.0.0``: the moment an address is printed, the page answers
+    there, the machine's LAN address included (what a reporter's phone opens)."""
+    import urllib.request
+
+    from newsroom import preview
+
+    small_project(tmp_path)
+    lan = preview.lan_addresses()
+    assert lan and not [a for a in lan if a.startswith("127.")]
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "serve", "--host", "0.0.0.0",
+                             "--port", "0"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any(line.startswith("Trên điện thoại") for line in lines):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.strip())
+        phone = lines[-1].rsplit(" ", 1)[1]
+        assert phone.startswith(f"http://{lan[0]}:")
+        with urllib.request.urlopen(phone, timeout=10) as page:  # at once: no retry
+            assert page.status == 200 and b"<html" in page.read()
+        here = [line for line in lines if line.startswith("Trên máy này: http://localhost:")]
+        assert here and here[0].rsplit(":", 1)[1] == phone.rsplit(":", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_typed_dashes_and_dots_show_as_dashes_and_ellipsis(make_site):

@@ -458,6 +458,25 @@ def test_invoke_tags_explains_each_decision(tmp_path):
     assert rows[0]["campaign"][0]["explicit"] is False
 
 
+
+def test_tags_only_an_unknown_slug_is_an_error_naming_the_closest(tmp_path):
+    content = tmp_path / "content"
+    (content / "bai-viet").mkdir(parents=True)
+    run = subprocess.run([sys.executable, "-m", "invoke", "tags", "--content", str(content),
+                          "--only", "thang-cong-nhan-2002"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert run.returncode == 1 and "0 bài" not in run.stdout
+    assert "Traceback" not in run.stderr
+    assert "không có chiến dịch hay chủ đề “thang-cong-nhan-2002”" in run.stderr
+    assert "Có phải là “thang-cong-nhan-2020”" in run.stderr
+    with pytest.raises(tagging.UnknownSlug, match="Có phải là “an-toan-ve-sinh-lao-dong"):
+        tagging.audit(content, only="an-toan-ve-sinh")
+    with pytest.raises(tagging.UnknownSlug, match="“zzzz” trong .*themes.yml. Viết đúng slug"):
+        tagging.audit(content, only="zzzz")
+    # a known slug written in capitals, with spaces around, is taken
+    assert tagging.known_slug(" Thang-Cong-Nhan-2020 ") == "thang-cong-nhan-2020"
+    assert tagging.audit(content, only=" Thang-Cong-Nhan-2020 ") == []
+
 # --- The sample site ------------------------------------------------------------------------
 
 def test_sample_exercises_every_2020_campaign_and_a_later_year(sample_site):

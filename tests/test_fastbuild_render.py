@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
+
 from newsroom import livereload
 from tests.conftest import ROOT
 from tests.helpers import article, write_files
@@ -24,7 +26,7 @@ def test_reused_cards_link_right_from_every_depth_with_relative_urls(make_site):
     """With relative URLs the address of the site differs from page to page: a card kept
     from a page at the root must not be reused two folders down."""
     built = make_site(ARTICLES, RELATIVE_URLS=True,
-                      FASTBUILD={"workers": 2, "cache": False, "skip_unchanged_build": False})
+                      FASTBUILD={"workers": 2, "cache": False})
     lists = ["", "chuyen-muc/tin-tuc/", "the/an-toan/", "don-vi/than-ha-lam/",
              "2020/06/tin-so-3-cua-ha-lam/"]
     seen = {}
@@ -40,6 +42,7 @@ def test_reused_cards_link_right_from_every_depth_with_relative_urls(make_site):
     assert any(len(hrefs) > 1 for hrefs in seen.values())
 
 
+@pytest.mark.speed
 def test_template_edited_during_a_live_session_shows_at_the_next_update(tmp_path):
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
@@ -82,6 +85,7 @@ def test_theme_page_crumbs_name_its_parent_theme(sample_site):
         "Trang chủ", "Chủ đề", "Nội dung chuyên sâu"]
 
 
+@pytest.mark.speed
 def test_kept_macro_takes_named_arguments_as_the_macro_does():
     """A template may call a kept macro with named arguments (``card(a, image=False)``): in a
     batch it gives what the macro gives, kept apart from the call without them."""

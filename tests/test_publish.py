@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -955,3 +956,106 @@ def test_invoke_rollback_and_publish_from_the_command_line(repo, tmp_path):
                              capture_output=True, text=True)
     assert refused.returncode == 1
     assert "Chưa có máy chủ xuất bản" in refused.stderr
+
+
+# --- the webmaster's view: who, when, dry runs, going back and forward ----------------------
+
+def test_dry_run_checks_ssh_before_building_and_creates_nothing_on_the_server(repo, sshd):
+    said: list[str] = []
+    unreachable = f"{sshd.user}@127.0.0.1:{free_port()}/srv/khong-toi-duoc"
+    began = time.monotonic()
+    report = repo.publish(dry_run=True, say=said.append, PUBLISH_TARGETS=[unreachable])
+    assert time.monotonic() - began < 20
+    assert not report.ok and report.results[0].error
+    assert not [line for line in said if line.startswith("Dựng trang")]  # nothing was built
+    assert not repo.output.exists()
+    # a server never published to: the dry run reads it, and leaves no folder and no lock
+    report = repo.publish(dry_run=True, say=said.append)
+    assert report.ok, report.summary()
+    assert said.index("Kiểm tra kết nối tới máy chủ...") < \
+        [i for i, line in enumerate(said) if line.startswith("Dựng trang")][-1]
+    assert sorted(report.results[0].changes.added) == sorted(tree(repo.output))
+    assert not repo.remote.exists()
+    # nor on one that has releases: no lock file, no log line, nothing under releases/
+    assert repo.publish().ok
+    (repo.remote / ".publish.lock").unlink()
+    before = {p.relative_to(repo.remote): p.stat().st_mtime_ns for p in repo.remote.rglob("*")}
+    repo.write("pages/lien-he.md", "Title: Liên hệ\n\nĐiện thoại: 0203 3826 000.\n")
+    repo.commit("Trang liên hệ")
+    report = repo.publish(dry_run=True)
+    assert report.ok and "lien-he/index.html" in report.results[0].changes.added
+    assert {p.relative_to(repo.remote): p.stat().st_mtime_ns for p in repo.remote.rglob("*")} \
+        == before
+
+
+def test_who_published_is_git_s_user_and_releases_are_listed_in_vietnam_time(repo):
+    from newsroom import releases as listing
+    from newsroom.dates import vn_datetime
+
+    repo.git("config", "user.name", "Trần Văn Quản")
+    repo.git("config", "user.email", "quan@congdoantkv.vn")
+    first = repo.publish()
+    assert first.ok, first.summary()
+    who = "Trần Văn Quản <quan@congdoantkv.vn>"
+    assert repo.server_log()[-1]["by"] == who
+    assert json.loads(repo.log.read_text().splitlines()[-1])["by"] == who
+    release = first.results[0].release
+    found = listing.listings("publishconf.py", **repo.settings())
+    (only,) = found[0].releases
+    assert (only.name, only.by, only.commit, only.marks) == (
+        release, who, first.commit, ["ĐANG CHẠY"])
+    # the name is UTC; the listing shows the same instant at UTC+7
+    utc = datetime.strptime(release, "%Y%m%d-%H%M%S-%f")
+    assert only.when.utcoffset().total_seconds() == 7 * 3600
+    assert only.when.replace(tzinfo=None) - utc == timedelta(hours=7)
+    text = listing.text(found)
+    assert f"{vn_datetime(only.when)}  {release}  commit {first.commit[:12]}  {who}" in text
+    assert "giờ Việt Nam" in text
+
+
+def test_roll_forward_to_a_release_rolled_away_from(repo, tmp_path):
+    """A, B, C published; rollback twice (to A); rollforward goes to B then C, never by
+    default past the newest; rollback still never returns to a release rolled away from."""
+    from newsroom import releases as listing
+
+    made = []
+    for n in range(3):
+        repo.write("pages/lien-he.md", f"Title: Liên hệ\n\nĐiện thoại lần {n}.\n")
+        repo.commit(f"Liên hệ {n}")
+        made.append(repo.publish().results[0].release)
+    a, b, c = made
+    assert repo.rollback().results[0].release == b
+    assert repo.rollback().results[0].release == a
+    marks = {r.name: r.marks for r in listing.listings(
+        "publishconf.py", **repo.settings())[0].releases}
+    assert marks == {c: ["đã bị quay lại"], b: ["invoke rollforward sẽ về bản này",
+                                               "đã bị quay lại"], a: ["ĐANG CHẠY"]}
+    forward = publishing.rollforward("publishconf.py", **repo.settings())
+    assert forward.ok and (forward.results[0].previous, forward.results[0].release) == (a, b)
+    assert repo.current() == f"releases/{b}"
+    assert f"tiến lên {b} (trước đó: {a})" in forward.summary()
+    assert repo.server_log()[-1]["action"] == "rollforward"
+    # back from B: A, the older one; C stays rolled away
+    assert repo.rollback().results[0].release == a
+    env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
+           "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
+           "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log")}
+    invoke = [sys.executable, "-m", "invoke"]
+    for wanted in (b, c):
+        done = subprocess.run(invoke + ["rollforward"], cwd=ROOT, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert repo.current() == f"releases/{wanted}"
+    done = subprocess.run(invoke + ["rollforward"], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == publishing.EXIT_UNCHANGED
+    assert "không có bản nào mới hơn bản đang chạy" in done.stdout
+    assert repo.current() == f"releases/{c}"
+    shown = subprocess.run(invoke + ["releases"], cwd=ROOT, env=env, capture_output=True,
+                           text=True)
+    assert shown.returncode == 0, shown.stderr
+    rows = [line for line in shown.stdout.splitlines() if "commit" in line and c in line]
+    assert rows and rows[0].lstrip().startswith("▶") and "ĐANG CHẠY" in rows[0]
+    assert f"[invoke rollback sẽ về bản này]" in [line for line in shown.stdout.splitlines()
+                                                 if b in line][0]

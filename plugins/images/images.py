@@ -28,9 +28,11 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from pelican import signals
 
+
 from newsroom import data, schema
 from newsroom.schema import Problem, read_source, split
 from newsroom.settings import plugin_settings
+from plugins import fence
 
 from .body import rewrite as rewrite_body
 from .batch import Job, run
@@ -328,8 +330,8 @@ def _plan_item(plan: Plan, item) -> Use:
         focus = _focus(use)
         use.cover = plan.cover(image, focus, use.og)
     use.card = use.cover or _card_job(plan, item, use.og)
-    if _photo_refs(item._content or ""):
-        use.soup = BeautifulSoup(item._content, "html.parser")
+    if _photo_refs(fence.raw_content(item) or ""):
+        use.soup = BeautifulSoup(fence.raw_content(item), "html.parser")
         for tag in use.soup.find_all(["img", "a"]):
             rel = _resolve(tag.get("src" if tag.name == "img" else "href", ""), item)
             if rel is not None:  # a link to a photo leads to its largest published size
@@ -482,7 +484,7 @@ def _rewrite(use: Use, outcomes, macros, conf):
             holder.string = f"[Ảnh lỗi: {PurePosixPath(rel).name}]"
             tag.replace_with(holder)
     rewrite_body(soup, pictures, macros, conf["sizes"], eager)
-    item._content = str(soup)
+    fence.set_raw_content(item, str(soup))
 
 
 def drop_originals(generator):

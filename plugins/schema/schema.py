@@ -119,13 +119,26 @@ class NewsroomMarkdownReader(MarkdownReader):
         return limits
 
     def read(self, source_path):
+        """What this reader makes of a file, from the read cache when the speed layer keeps
+        one and the file is unchanged (see :func:`use_cache`)."""
+        cache = _cache
+        if cache is None:
+            return self.read_file(source_path)
+        key = os.path.abspath(source_path)
+        found = cache.get(key)
+        if found is None:
+            found = cache.put(key, self.read_file(source_path))
+        return found
+
+    def read_file(self, source_path):
+        """Read and check one file (no cache)."""
         path = Path(source_path)
         content_root = Path(self.settings["PATH"])
         self._source_path = source_path
         text, problem = schema.read_article(path, schema.shown_path(path, content_root),
                                             self._limits())
         if problem is not None:
-            return "", {"title": path.stem, "slug": _slug(path.stem), "status": "draft",
+            return "", {"title": path.stem, "slug": _capped_slug(path.stem), "status": "draft",
                         "problems": [problem], "date": _mtime(path),
                         "held_back": problem.message}
         kind = self._kind(path)
@@ -173,7 +186,7 @@ class NewsroomMarkdownReader(MarkdownReader):
             metadata["held_back"] = ", ".join(held)
         # One slug rule for the build, `invoke check` and ingest: newsroom.text.slugify.
         if "slug" not in metadata:  # a written Slug: needs no slug made from the title
-            metadata["slug"] = _slug(metadata["title"]) or _slug(path.stem)
+            metadata["slug"] = _capped_slug(metadata["title"]) or _capped_slug(path.stem)
         if kind == "article":
             # Campaigns and themes are decided here, from what was just read, so the decision
             # is cached and computed on every core with the rest of the file (plugins/fastbuild)
@@ -257,7 +270,7 @@ def _deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _slug(text: str) -> str:
+def _capped_slug(text: str) -> str:
     """``slugify(text)``; cut to :data:`newsroom.schema.SLUG_MAX` only for a name the schema
     refuses anyway (a title over the limits, or a file's own name), so that even the draft
     of such an article has an address that fits in a file name."""
@@ -272,6 +285,18 @@ def limits_of(settings) -> schema.Limits:
 def check_settings(pelican):
     """A wrong ``NEWSROOM_LIMITS`` fails the build at once, naming the key."""
     limits_of(pelican.settings)
+
+
+# The read cache ----------------------------------------------------------------------------
+# Set by the speed layer (plugins.fastbuild) for the build it runs in: an object with
+# ``get(path)`` (what was read, or None if the file changed) and ``put(path, value)`` (keeps it,
+# returns the value as a build uses it). None: every file is read.
+_cache = None
+
+
+def use_cache(cache) -> None:
+    global _cache
+    _cache = cache
 
 
 def _mtime(path: Path) -> dt.datetime:

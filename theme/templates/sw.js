@@ -39,6 +39,15 @@ function stem(url) {
   return url.replace(/-(\d+x\d+-)?w\d+\.[a-z0-9]+$/i, "");
 }
 
+// The list of kept articles is read, changed and written back by pages opened while the newest
+// are being kept: one change at a time, or two at once lose one of them.
+let listTurn = Promise.resolve();
+function withList(change) {
+  const run = listTurn.then(change, change);
+  listTurn = run.catch(() => {});
+  return run;
+}
+
 async function readList() {
   const found = await (await caches.open(ARTICLES)).match(READ);
   return found ? found.json() : [];
@@ -70,10 +79,12 @@ async function keepArticle(url, response, entry) {
       if (got.ok) await (await caches.open(IMAGES)).put(image, got);
     } catch (err) { /* offline: the picture comes another time */ }
   }
-  const list = (await readList()).filter((a) => a.url !== url);
-  list.push({ url, title: (entry && entry.title) || titleOf(html), image, when: (entry && entry.when) || "" });
-  await saveList(list);
-  await trim();
+  await withList(async () => {
+    const list = (await readList()).filter((a) => a.url !== url);
+    list.push({ url, title: (entry && entry.title) || titleOf(html), image, when: (entry && entry.when) || "" });
+    await saveList(list);
+    await trim();
+  });
 }
 
 async function size(cache, request) {
