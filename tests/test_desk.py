@@ -19,6 +19,7 @@ from newsroom import check, data, ingest, queue, schema, site
 from newsroom.site import ROOT
 from tests.conftest import BuiltSite
 from tests.dropbox import jpeg, put, sources, word
+from tests.helpers import editors_repo, git
 
 EDITOR_ENV = {"GIT_AUTHOR_NAME": "Máy", "GIT_AUTHOR_EMAIL": "may@example.vn",
               "GIT_COMMITTER_NAME": "Máy", "GIT_COMMITTER_EMAIL": "may@example.vn"}
@@ -30,15 +31,8 @@ def desk(tmp_path, monkeypatch):
     for key in EDITOR_ENV:
         monkeypatch.delenv(key, raising=False)
     repo, src = tmp_path / "repo", tmp_path / "thu-muc-chung"
-    content = repo / "content"
-    (content / "pages").mkdir(parents=True)
+    content = editors_repo(repo)
     src.mkdir()
-    git(repo, "init", "-q")
-    git(repo, "config", "user.name", "Lê Thu Hà")
-    git(repo, "config", "user.email", "ha@congdoantkv.vn")
-    (repo / "README.md").write_text("kho\n")
-    git(repo, "add", "README.md")
-    git(repo, "commit", "-qm", "Khởi tạo")
 
     def run(**kw):
         before = sources(src)
@@ -51,11 +45,6 @@ def desk(tmp_path, monkeypatch):
 
     run.repo, run.src, run.content, run.queue = repo, src, content, repo / "cho-duyet"
     return run
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def receipt(outcome) -> str:

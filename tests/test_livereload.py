@@ -18,14 +18,20 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-@pytest.mark.speed
-def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
+def one_article(tmp_path):
+    """A content folder with one article; (content folder, the article's file)."""
     content = tmp_path / "content"
     source = content / "bai-viet/than-ha-lam/2020/doi-thoai.md"
     source.parent.mkdir(parents=True)
     (content / "pages").mkdir()
     source.write_text(article(title="Đối thoại tại Hà Lầm", body="Bản đầu tiên."),
                       encoding="utf-8")
+    return content, source
+
+
+@pytest.mark.speed
+def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
+    content, source = one_article(tmp_path)
     updates, started = [], threading.Event()
     servers = {}
     stop = threading.Event()
@@ -98,12 +104,7 @@ def test_livereload_on_the_lan_says_the_address_once_built_and_listening(tmp_pat
     from newsroom import preview
     from newsroom.site import ROOT
 
-    content = tmp_path / "content"
-    source = content / "bai-viet/than-ha-lam/2020/doi-thoai.md"
-    source.parent.mkdir(parents=True)
-    (content / "pages").mkdir()
-    source.write_text(article(title="Đối thoại tại Hà Lầm", body="Bản đầu tiên."),
-                      encoding="utf-8")
+    content, source = one_article(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsroom.livereload", "--host", "0.0.0.0", "--port", "0",
          "--content", str(content), "--output", str(tmp_path / "output"),

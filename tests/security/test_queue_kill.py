@@ -22,6 +22,7 @@ from newsroom import ingest, queue
 from newsroom.journal import KILL_AT
 from newsroom.site import ROOT
 from tests.dropbox import jpeg, put
+from tests.helpers import editors_repo, git
 
 ID = "tho-lo-nhan-qua"
 COMMAND = {
@@ -30,20 +31,9 @@ COMMAND = {
 }
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def scenario(root: Path) -> None:
     repo, src = root / "repo", root / "src"
-    (repo / "content" / "pages").mkdir(parents=True)
-    git(repo, "init", "-q")
-    git(repo, "config", "user.name", "Lê Thu Hà")
-    git(repo, "config", "user.email", "ha@congdoantkv.vn")
-    (repo / "README.md").write_text("kho\n")
-    git(repo, "add", "README.md")
-    git(repo, "commit", "-qm", "Khởi tạo")
+    editors_repo(repo)
     put(src / "Than Mạo Khê" / "Bài quà", {
         "bai.md": "Tiêu đề: Thợ lò nhận quà\nNgày: 02/06/2020\n\n![Trao quà](1.jpg)\n",
         "1.jpg": jpeg()})
