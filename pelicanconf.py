@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from newsroom import dates  # noqa: E402
+from newsroom import assets, dates  # noqa: E402
 
 AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
 SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
@@ -88,7 +88,7 @@ PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins
            "plugins.paging",  # PAGINATION_STABLE
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search",
-           "plugins.fastbuild"]
+           "plugins.fastbuild", "plugins.assets"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
@@ -137,7 +137,11 @@ NEWSROOM_LIMITS = {}
 # once when written); only the sanitised article body is marked safe, in the templates.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [],
                      "autoescape": True}
-JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
+JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date,
+                 "asset": assets.asset}  # theme files by hashed name (ASSET_FINGERPRINTS)
+# Theme files under names that change with their content, so browsers keep them a year
+# (plugins/assets): on for the published site (publishconf.py), off for a preview.
+ASSET_FINGERPRINTS = False
 MARKDOWN = {
     "extension_configs": {
         # Table alignment as align="..." (the sanitiser keeps no style attribute), footnote

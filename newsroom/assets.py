@@ -1,33 +1,39 @@
-"""Getting a built site ready to be served fast (``invoke publish``, step 3).
+"""Getting a built site ready to be served fast.
 
-- :func:`fingerprint`: every file of the theme's static folder gets a copy named after its
-  content (``css/site.css`` → ``css/site.1a2b3c4d5e.css``) and the HTML pages (and style
-  sheets) that reference it are rewritten to use that name, so browsers and the CDN may keep it
-  for a year: a new version has a new name. The original stays, for anything outside the pages
-  that names it.
-- :func:`precompress`: text files get ``.gz`` and ``.br`` copies beside them, which nginx serves
-  as they are (``gzip_static`` / ``brotli_static``). Both are byte-for-byte reproducible
-  (no time stamp in the gzip header), so an unchanged page never travels again.
+- Fingerprints: every file of the theme's static folder gets a copy named after its content
+  (``css/site.css`` → ``css/site.1a2b3c4d5e.css``), so browsers and the CDN may keep it for a
+  year: a new version has a new name. :func:`fingerprints` works the names out from the theme
+  before the build writes a page; the templates name the files through the :func:`asset` filter
+  and ``plugins/assets`` writes the copies (``ASSET_FINGERPRINTS``, on in ``publishconf.py``).
+  The original stays, for anything outside the pages that names it.
+- :func:`compress_changed` (``invoke publish``) and :func:`precompress` (a whole folder): text
+  files get ``.gz`` and ``.br`` copies beside them, which nginx serves as they are
+  (``gzip_static`` / ``brotli_static``). Both are byte-for-byte reproducible (no time stamp in
+  the gzip header), so an unchanged page never travels again.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import brotli
+from jinja2 import pass_context
 
+from . import safefs
 from .verify import Site
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".xml", ".atom", ".rss", ".svg",
                  ".txt", ".webmanifest", ".map", ".ics", ".vtt"}
 MIN_SIZE = 256  # smaller files gain nothing from compression
+COPIES = (".gz", ".br")
 HASH_LENGTH = 10
 HASHED = re.compile(r"\.[0-9a-f]{%d}\.[A-Za-z0-9]+$" % HASH_LENGTH)
-_ATTRIBUTE = re.compile(r"""(?P<name>\b(?:href|src|srcset|content|poster|data))=(?P<q>["'])(?P<value>.*?)(?P=q)""",
-                        re.S)
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<value>[^"')]+)(?P=q)\s*\)""")
 
 
@@ -36,7 +42,6 @@ class Prepared:
     """What :func:`prepare` did to an output folder."""
 
     hashed: dict[str, str] = field(default_factory=dict)  # original → hashed, output-relative
-    rewritten: int = 0  # files whose references were rewritten
     compressed: int = 0  # files given .gz and .br copies
 
 
@@ -51,10 +56,11 @@ def hashed_name(rel: str, data: bytes) -> str:
     return f"{stem}.{content_hash(data)}.{suffix}"
 
 
-def _rewrite(text: str, pattern: re.Pattern, site: Site, page: str, mapping: dict[str, str],
-             srcset_group: bool) -> str:
+def _rewrite_css(text: str, site: Site, sheet: str, mapping: dict[str, str]) -> str:
+    """``text`` of the style sheet ``sheet`` with every ``url()`` naming a file of ``mapping``
+    pointed at its hashed name (the query and anchor kept)."""
     def replace_url(url: str) -> str:
-        target = site.internal(url, page)
+        target = site.internal(url, sheet)
         if target is None or target not in mapping:
             return url
         old = target.rsplit("/", 1)[-1]
@@ -67,59 +73,109 @@ def _rewrite(text: str, pattern: re.Pattern, site: Site, page: str, mapping: dic
 
     def replace(match: re.Match) -> str:
         value = match.group("value")
-        if srcset_group and match.group("name") == "srcset":
-            parts = []
-            for item in value.split(","):
-                bits = item.strip().split(None, 1)
-                if bits:
-                    bits[0] = replace_url(bits[0])
-                parts.append(" ".join(bits))
-            new_value = ", ".join(parts)
-        else:
-            new_value = replace_url(value)
+        new_value = replace_url(value)
         if new_value == value:
             return match.group(0)
         start, end = match.span("value")
-        whole = match.group(0)
-        offset = match.start()
+        whole, offset = match.group(0), match.start()
         return whole[: start - offset] + new_value + whole[end - offset:]
 
-    return pattern.sub(replace, text)
+    return _CSS_URL.sub(replace, text)
 
 
-def fingerprint(output: str | Path, settings: dict) -> Prepared:
-    """Give the theme's static files content-hashed copies and point the pages at them."""
-    output = Path(output)
-    result = Prepared()
-    static = output / settings.get("THEME_STATIC_DIR", "theme")
-    if not static.is_dir():
-        return result
-    site = Site(output, settings.get("SITEURL", "") or "")
-    assets = sorted(p for p in static.rglob("*") if p.is_file() and not HASHED.search(p.name)
-                    and p.suffix not in (".gz", ".br"))
-    # Leaves first (fonts, images, scripts), then style sheets, whose url()s may name leaves.
-    for group in ([p for p in assets if p.suffix != ".css"], [p for p in assets if p.suffix == ".css"]):
-        for path in group:
-            rel = path.relative_to(output).as_posix()
-            data = path.read_bytes()
-            if path.suffix == ".css" and result.hashed:
+def theme_files(settings) -> dict[str, Path]:
+    """The theme's static files as the build copies them (``THEME_STATIC_PATHS`` into
+    ``THEME_STATIC_DIR``; a later path wins): output-relative name → source file."""
+    theme, target = Path(settings["THEME"]), settings.get("THEME_STATIC_DIR", "theme")
+    found: dict[str, Path] = {}
+    for folder in settings.get("THEME_STATIC_PATHS", ["static"]):
+        root = theme / folder
+        files = sorted(root.rglob("*")) if root.is_dir() else [root] if root.is_file() else []
+        for path in files:
+            if path.is_file() and not path.is_symlink():
+                name = path.relative_to(root).as_posix() if root.is_dir() else path.name
+                found[posixpath.join(target, name)] = path
+    return found
+
+
+@dataclass
+class Fingerprints:
+    """The theme's static files under content-hashed names (see the module doc)."""
+
+    hashed: dict[str, str] = field(default_factory=dict)  # original → hashed, output-relative
+    data: dict[str, bytes] = field(default_factory=dict)  # output-relative → bytes to publish
+
+    def within(self, static_dir: str) -> dict[str, str]:
+        """``hashed`` relative to the static folder (``css/site.css`` → ``css/site.<h>.css``)."""
+        cut = len(static_dir.rstrip("/")) + 1
+        return {old[cut:]: new[cut:] for old, new in self.hashed.items()}
+
+
+def fingerprints(settings) -> Fingerprints:
+    """Hashed names of the theme's static files, from the theme itself: leaves first (fonts,
+    images, scripts), then style sheets, whose ``url()``s are pointed at the hashed leaves (the
+    sheet is published so rewritten, under its original name too)."""
+    result = Fingerprints()
+    site = Site(Path("."), settings.get("SITEURL", "") or "")
+    files = {rel: path for rel, path in theme_files(settings).items()
+             if not HASHED.search(rel) and not rel.endswith((".gz", ".br"))}
+    for sheets in (False, True):
+        for rel in sorted(r for r in files if r.endswith(".css") == sheets):
+            data = files[rel].read_bytes()
+            if sheets and result.hashed:
                 text = data.decode("utf-8")
-                new_text = _rewrite(text, _CSS_URL, site, rel, result.hashed, False)
+                new_text = _rewrite_css(text, site, rel, result.hashed)
                 if new_text != text:
                     data = new_text.encode("utf-8")
-                    path.write_bytes(data)
-                    result.rewritten += 1
+                    result.data[rel] = data
             new_rel = hashed_name(rel, data)
-            (output / new_rel).write_bytes(data)
             result.hashed[rel] = new_rel
-    for page in sorted(output.rglob("*.html")):
-        rel = page.relative_to(output).as_posix()
-        text = page.read_text(encoding="utf-8")
-        new_text = _rewrite(text, _ATTRIBUTE, site, rel, result.hashed, True)
-        if new_text != text:
-            page.write_text(new_text, encoding="utf-8")
-            result.rewritten += 1
+            result.data[new_rel] = data
     return result
+
+
+def fingerprinting(settings) -> bool:
+    return bool(settings.get("ASSET_FINGERPRINTS"))
+
+
+@pass_context
+def asset(context, value: str) -> str:
+    """Template filter: the hashed name of a theme static file when the build fingerprints
+    (``ASSET_FINGERPRINTS``), else ``value`` as it is. ``value`` is a name inside the static
+    folder (``'css/site.css'|asset``) or a URL ending in ``/<THEME_STATIC_DIR>/<name>``."""
+    table = context.get(TABLE)
+    if not table:
+        return value
+    if value in table:
+        return table[value]
+    head, sep, name = str(value).rpartition("/" + context.get("THEME_STATIC_DIR", "theme") + "/")
+    return head + sep + table[name] if sep and name in table else value
+
+
+#: The setting holding :meth:`Fingerprints.within` during a build that fingerprints.
+TABLE = "ASSET_FINGERPRINT_TABLE"
+
+
+def write_fingerprinted(output: str | Path, found: Fingerprints,
+                        keep: Callable[[Path], None]) -> int:
+    """Put ``found``'s files in ``output`` (the build's theme copy is there already); a file
+    already holding the same bytes is only ``keep``-ed. Returns how many were written."""
+    written = 0
+    for rel, data in sorted(found.data.items()):
+        path = safefs.within(output, rel)
+        try:
+            same = path.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            keep(path)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".assets-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written += 1
+    return written
 
 
 def compress_bytes(data: bytes) -> tuple[bytes, bytes]:
@@ -128,11 +184,38 @@ def compress_bytes(data: bytes) -> tuple[bytes, bytes]:
             brotli.compress(data, quality=11))
 
 
+def compressible(rel: str, size: int) -> bool:
+    """Whether a file of the output gets precompressed copies."""
+    return size >= MIN_SIZE and posixpath.splitext(rel)[1].lower() in TEXT_SUFFIXES
+
+
+def _packed(data: bytes, key: str, cache: Path | None) -> tuple[bytes, bytes]:
+    """:func:`compress_bytes` of ``data`` (sha256 ``key``), through the cache folder."""
+    if cache:
+        hit_gz, hit_br = cache / f"{key}.gz", cache / f"{key}.br"
+        if hit_gz.is_file() and hit_br.is_file():
+            return hit_gz.read_bytes(), hit_br.read_bytes()
+    gz, br = compress_bytes(data)
+    if cache:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / f"{key}.gz").write_bytes(gz)
+        (cache / f"{key}.br").write_bytes(br)
+    return gz, br
+
+
+def _prune_cache(cache: Path | None, used: set[str]) -> None:
+    """Keep in the cache only the compressed bytes of what the site still has."""
+    if cache and cache.is_dir():
+        for stale in cache.iterdir():
+            if stale.name.split(".", 1)[0] not in used:
+                stale.unlink()
+
+
 def precompress(output: str | Path, cache: str | Path | None = None) -> int:
     """Write ``.gz`` and ``.br`` beside every text file worth it; returns how many files.
 
-    ``cache`` (a folder) keeps compressed bytes by content hash, so a publish recompresses only
-    the pages that changed since the last one.
+    ``cache`` (a folder) keeps compressed bytes by content hash, so a full publish recompresses
+    only the pages that changed since the last one.
     """
     output = Path(output)
     cache = Path(cache) if cache else None
@@ -143,34 +226,77 @@ def precompress(output: str | Path, cache: str | Path | None = None) -> int:
         data = path.read_bytes()
         if len(data) < MIN_SIZE:
             continue
-        gz = br = None
         key = hashlib.sha256(data).hexdigest()
-        used.update((f"{key}.gz", f"{key}.br"))
-        if cache:
-            hit_gz, hit_br = cache / f"{key}.gz", cache / f"{key}.br"
-            if hit_gz.is_file() and hit_br.is_file():
-                gz, br = hit_gz.read_bytes(), hit_br.read_bytes()
-        if gz is None:
-            gz, br = compress_bytes(data)
-            if cache:
-                cache.mkdir(parents=True, exist_ok=True)
-                (cache / f"{key}.gz").write_bytes(gz)
-                (cache / f"{key}.br").write_bytes(br)
+        used.add(key)
         wrote = False
-        for suffix, packed in ((".gz", gz), (".br", br)):
+        for suffix, packed in zip(COPIES, _packed(data, key, cache)):
             if len(packed) < len(data):
                 path.with_name(path.name + suffix).write_bytes(packed)
                 wrote = True
         count += wrote
-    if cache and cache.is_dir():  # keep only what this site still has
-        for stale in cache.iterdir():
-            if stale.name not in used:
-                stale.unlink()
+    _prune_cache(cache, used)
     return count
 
 
+@dataclass
+class Compressed:
+    """What :func:`compress_changed` did."""
+
+    written: list[str] = field(default_factory=list)  # copies written (output-relative)
+    gone: list[str] = field(default_factory=list)  # copies removed
+    compressed: int = 0  # files compressed (or taken from the cache) this time
+    files: int = 0  # files that have copies
+
+
+def _recompress(output: Path, rel: str, sha: str, scan, cache: Path | None,
+                done: Compressed) -> list:
+    """Give ``rel`` the copies worth having; the record's entry for it."""
+    path = safefs.within(output, rel)
+    data = path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    if key != sha:
+        raise OSError(f"{rel} đổi trong lúc nén")
+    entry = [sha]
+    for suffix, packed in zip(COPIES, _packed(data, key, cache)):
+        copy, packed_sha = rel + suffix, hashlib.sha256(packed).hexdigest()
+        if len(packed) < len(data):
+            if scan.sha(copy) != packed_sha:
+                safefs.within(output, copy).write_bytes(packed)
+                done.written.append(copy)
+            entry.append(packed_sha)
+        else:
+            if scan.sha(copy) is not None:
+                safefs.within(output, copy).unlink()
+                done.gone.append(copy)
+            entry.append(None)
+    done.compressed += 1
+    return entry
+
+
+def compress_changed(output: str | Path, scan, record, cache: str | Path | None = None) -> Compressed:
+    """Precompress only what changed in a kept build folder (``newsroom.buildfolder``): text
+    files whose bytes differ from the record's, or whose copies are missing or altered; the
+    copies of files gone or no longer worth it are removed. Updates ``record.compressed``."""
+    output, cache = Path(output), Path(cache) if cache else None
+    done = Compressed()
+    wanted = {rel: entry[3] for rel, entry in scan.files.items()
+              if compressible(rel, entry[0]) and not rel.endswith(COPIES)}
+    for rel, sha in sorted(wanted.items()):
+        old = record.compressed.get(rel)
+        if not (old and old[0] == sha and all(scan.sha(rel + suffix) == copy
+                                              for suffix, copy in zip(COPIES, old[1:]))):
+            record.compressed[rel] = _recompress(output, rel, sha, scan, cache, done)
+    for rel in sorted(set(record.compressed) - set(wanted)):
+        for suffix, copy in zip(COPIES, record.compressed.pop(rel)[1:]):
+            if copy and scan.sha(rel + suffix) is not None:
+                safefs.within(output, rel + suffix).unlink()
+                done.gone.append(rel + suffix)
+    done.files = sum(1 for entry in record.compressed.values() if any(entry[1:]))
+    _prune_cache(cache, set(wanted.values()))
+    return done
+
+
 def prepare(output: str | Path, settings: dict, cache: str | Path | None = None) -> Prepared:
-    """Fingerprint the theme's assets, then precompress: the output is ready to deploy."""
-    result = fingerprint(output, settings)
-    result.compressed = precompress(output, cache)
-    return result
+    """Precompress a whole output folder (the build named the theme files by their hash)."""
+    return Prepared(hashed=fingerprints(settings).hashed if fingerprinting(settings) else {},
+                    compressed=precompress(output, cache))

@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import assets, gitrepo, site, snapshot, verify
+from . import buildfolder, gitrepo, localsteps, site, snapshot, verify
 
 logger = logging.getLogger(__name__)
 ROOT = site.ROOT
@@ -66,7 +66,9 @@ DEFAULTS = {
     "PUBLISH_LOCK": ".publish.lock",
     "PUBLISH_LOG": "reports/publish.log",
     "PUBLISH_COMPRESS_CACHE": "cache/compress",
-    # The committed tree a publish builds (``tree``) and that build's read cache (``cache``).
+    # The committed tree a publish builds (``tree``), the build folder kept between publishes
+    # (``output``, unless OUTPUT_PATH is given), its records (``records``) and that build's
+    # read cache (``cache``).
     "PUBLISH_WORKDIR": "cache/publish",
     # Besides the content folder, what must be committed for a publish (project paths): their
     # uncommitted changes are named, and refused without --force (see newsroom.snapshot).
@@ -687,17 +689,19 @@ def _source(content: Path, opts: dict, dry_run: bool, force: bool,
 
 
 def _build(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides: dict,
-           workdir: Path) -> dict:
-    """Build ``tree`` with its own code (:func:`newsroom.site.build_apart`) into the project's
-    output folder; if the code is outside the repository of the content, with the code running
-    here. The build reuses the project's photo cache; its read cache is its own
-    (``workdir/cache``), as that knows files by their path."""
+           workdir: Path, output: Path) -> dict:
+    """Build ``tree`` with its own code (:func:`newsroom.site.build_apart`) into ``output``,
+    kept as it is (``newsroom.localsteps`` empties it when a full build is due); if the code is
+    outside the repository of the content, with the code running here. The build reuses the
+    project's photo cache; its read cache is its own (``workdir/cache``), as that knows files
+    by their path."""
     images = (settings.get("IMAGES") or {}).get("cache_dir") or \
         Path(settings.get("CACHE_PATH") or "cache") / "images"
     given = {k: v for k, v in overrides.items() if k not in DEFAULTS}
     given.update({key: str(tree.map(settings[key])) for key in ("PATH", "THEME", "NEWSROOM_DATA")
                   if settings.get(key)},
-                 OUTPUT_PATH=str(settings["OUTPUT_PATH"]), CACHE_PATH=str(workdir / "cache"))
+                 OUTPUT_PATH=str(output), CACHE_PATH=str(workdir / "cache"),
+                 DELETE_OUTPUT_DIRECTORY=False)
     if not Path(given["PATH"]).is_dir():
         raise PublishError(f"Commit {tree.commit[:12]} chưa có thư mục nội dung "
                            f"“{settings['PATH']}”. Cách sửa: git add + git commit nội dung.")
@@ -709,6 +713,37 @@ def _build(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides:
                                 bytecode=workdir / "bytecode", **given)
     except Exception as exc:  # noqa: BLE001 - any build failure stops the publish
         raise PublishError(f"Dựng trang thất bại, không xuất bản gì:\n{exc}") from exc
+
+
+def output_folder(opts: dict, overrides: dict) -> Path:
+    """The build folder of a publish: OUTPUT_PATH when given, else ``PUBLISH_WORKDIR/output``
+    (never the preview's output/, which ``invoke build`` and ``invoke livereload`` use)."""
+    given = overrides.get("OUTPUT_PATH")
+    return Path(os.path.abspath(given)) if given else \
+        _project_path(opts["PUBLISH_WORKDIR"]) / "output"
+
+
+def _local(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides: dict,
+           opts: dict, full: bool, say: Callable[[str], None]) -> localsteps.Outcome:
+    """The local steps (``newsroom.localsteps``) for ``tree``: build, settle, compress, verify."""
+    workdir = _project_path(opts["PUBLISH_WORKDIR"])
+    output = output_folder(opts, overrides)
+    code_root = tree.map(ROOT) if tree.holds(ROOT) else ROOT
+    try:
+        buildfolder.check_folder(output, [ROOT, Path(settings["PATH"]), tree.tree, workdir])
+        outcome = localsteps.make(
+            localsteps.Places(output, workdir / "records"), localsteps.stamp(code_root, settings),
+            lambda: _build(tree, conf, settings, overrides, workdir, output), full=full,
+            compress_cache=_project_path(opts["PUBLISH_COMPRESS_CACHE"]), say=say)
+    except buildfolder.FolderError as exc:
+        raise PublishError(str(exc)) from exc
+    except verify.VerifyError as exc:
+        raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
+    scan, packed = outcome.scan, outcome.compressed
+    say(f"Thư mục dựng: {len(scan.files)} tệp ({len(scan.added)} mới, {len(scan.changed)} sửa, "
+        f"{len(scan.removed)} bỏ); nén {packed.compressed} tệp, kiểm tra {outcome.checked} tệp "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in outcome.seconds.items())}).")
+    return outcome
 
 
 def _log_locally(opts: dict, result: TargetResult, entry: dict) -> None:
@@ -733,9 +768,9 @@ def _on_target(target: Target, step: Callable[[], TargetResult | None]) -> Targe
 
 
 def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force: bool = False,
-            say: Callable[[str], None] = logger.info, **overrides) -> Report:
-    """Build the committed tree strictly with ``conf``, verify, prepare and deploy to every
-    target.
+            full: bool = False, say: Callable[[str], None] = logger.info, **overrides) -> Report:
+    """Build the committed tree strictly with ``conf``, compress and verify what changed
+    (everything with ``full``, see :mod:`newsroom.localsteps`) and deploy to every target.
 
     ``overrides`` are settings (``PATH``, ``OUTPUT_PATH``, ``PUBLISH_TARGETS``...). Raises
     :class:`PublishError` when nothing may go out (uncommitted content, a failed build or
@@ -750,7 +785,7 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                            "publishconf.py hoặc biến môi trường CONGDOANTKV_TARGETS="
                            "\"deploy@máy-chủ:22/srv/congdoantkv\".")
     ssh = ssh_from(opts)
-    output = Path(settings["OUTPUT_PATH"])
+    output = output_folder(opts, overrides)
     by = gitrepo.identity(Path(settings["PATH"]))
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
         say("Kiểm tra kết nối tới máy chủ...")
@@ -760,8 +795,7 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
         if ready:
             tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
             say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
-            built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
-            report.files = _prepare(output, built, opts, say)
+            report.files = _local(tree, conf, settings, overrides, opts, full, say).files
         for target, failed in zip(targets, checked):
             def send(target=target) -> TargetResult:
                 if dry_run:
@@ -777,26 +811,6 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                     transferred=len(result.transferred), error=result.error,
                     problems=list(result.problems)))
     return report
-
-
-def _prepare(output: Path, built: dict, opts: dict, say: Callable[[str], None]) -> int:
-    """Verify the build, prepare it (hashed names, compressed copies), verify again; the
-    number of files to send."""
-    say("Kiểm tra bản dựng...")
-    _verify(output, built)
-    prepared = assets.prepare(output, built, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
-    _verify(output, built)
-    files = sum(1 for p in output.rglob("*") if p.is_file())
-    say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
-        f"{prepared.compressed} tệp nén sẵn).")
-    return files
-
-
-def _verify(output: Path, settings: dict) -> None:
-    try:
-        verify.check(output, settings)
-    except verify.VerifyError as exc:
-        raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
 
 
 def _choose(state: ServerState, action: str, to: str | None) -> str:
@@ -868,33 +882,3 @@ def remote_log(ssh: Ssh, target: Target) -> list[dict]:
     """The publish log kept on ``target``, oldest first."""
     result = ssh.run(target, f"cat {shlex.quote(target.path)}/publish.log 2>/dev/null || true")
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-
-
-def benchmark(conf: str | Path = "publishconf.py", **overrides) -> dict:
-    """Seconds spent by the local steps of a publish on the project's content (nothing is
-    sent): build, verify, prepare with an empty compression cache, prepare again with it."""
-    import time
-
-    folder = Path(tempfile.mkdtemp(prefix="cdtkv-bench-"))
-    try:
-        figures: dict = {}
-        clock = time.perf_counter()
-        settings = site.build(conf, OUTPUT_PATH=folder / "output", **overrides)
-        figures["build"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        findings = verify.verify(folder / "output", settings)
-        figures["verify"] = time.perf_counter() - clock
-        clean = folder / "clean"
-        shutil.copytree(folder / "output", clean)
-        clock = time.perf_counter()
-        prepared = assets.prepare(folder / "output", settings, folder / "cache")
-        figures["prepare_cold"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        assets.prepare(clean, settings, folder / "cache")
-        figures["prepare_warm"] = time.perf_counter() - clock
-        files = [p for p in (folder / "output").rglob("*") if p.is_file()]
-        figures.update(files=len(files), compressed=prepared.compressed, findings=len(findings),
-                       megabytes=sum(p.stat().st_size for p in files) / 1e6)
-        return figures
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -8,7 +8,9 @@ can skip pages whose inputs did not change.
   While a batch renders, the site does not change: ``memo`` keeps markup many pages share (an
   article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
-  left alone (same bytes, same mtime), so rsync and the browser see only real changes.
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes. Its
+  change time is set (``newsroom.safefs.keep``): a publish's kept build folder removes the
+  files no build step touched (``newsroom.buildfolder``).
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
   whose inputs are the same as when it was last written is not rendered again (it still counts
   as written: ``content_written`` is sent). The inputs of a page are its item (and the items
@@ -32,6 +34,7 @@ from pelican.plugins import signals
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
+from newsroom import safefs
 from plugins import fence
 from plugins.paging.paging import StablePaginator, page_context
 
@@ -178,6 +181,7 @@ class FastWriter(Writer):
             with open(path, "rb") as existing:
                 if existing.read() == data:
                     self.stats["unchanged"] += 1
+                    safefs.keep(path)  # produced by this build, bytes as they were
                     return
         except OSError:
             pass
@@ -298,6 +302,7 @@ class FastWriter(Writer):
         if self.fingerprints.get(name) == fingerprint:
             path = os.path.join(self.output_path, name)
             if os.path.exists(path):
+                safefs.keep(path)
                 fence.written_files(self).add(path)
                 self.stats["skipped"] += 1
                 if local is not None and signals.content_written.receivers:
