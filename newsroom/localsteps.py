@@ -54,19 +54,19 @@ def _rows(root: Path, names) -> list:
     return rows
 
 
-def _label(value) -> str:
-    if callable(value):
-        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
-    return repr(value)
+#: Environment variables the configuration files read.
+ENVIRONMENT = ("SITEURL", "NEWSROOM_DATA", "NEWSROOM_TODAY", "FASTBUILD")
 
 
-def stamp(code_root: Path, settings: dict) -> str:
-    """A digest of the code, theme and settings a build folder is made with."""
+def stamp(code_root: Path, given: dict) -> str:
+    """A digest of the code, theme and configuration files a build folder is made with, the
+    settings ``given`` on top of them and the environment they read. (Not the settings as read:
+    a build fills some of them in, in place.)"""
     import pelican
 
     digest = hashlib.sha256(pelican.__version__.encode())
-    plain = {k: v for k, v in settings.items() if k.isupper() and k != assets.TABLE}
-    digest.update(json.dumps(plain, sort_keys=True, default=_label).encode())
+    digest.update(json.dumps({k: str(v) for k, v in given.items()}, sort_keys=True).encode())
+    digest.update(json.dumps({k: os.environ.get(k) for k in ENVIRONMENT}).encode())
     digest.update(repr(_rows(Path(code_root), CODE)).encode())
     return digest.hexdigest()
 

@@ -732,7 +732,8 @@ def _local(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides:
     try:
         buildfolder.check_folder(output, [ROOT, Path(settings["PATH"]), tree.tree, workdir])
         outcome = localsteps.make(
-            localsteps.Places(output, workdir / "records"), localsteps.stamp(code_root, settings),
+            localsteps.Places(output, workdir / "records"),
+            localsteps.stamp(code_root, {k: v for k, v in overrides.items() if k not in DEFAULTS}),
             lambda: _build(tree, conf, settings, overrides, workdir, output), full=full,
             compress_cache=_project_path(opts["PUBLISH_COMPRESS_CACHE"]), say=say)
     except buildfolder.FolderError as exc:
