@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,10 +148,8 @@ def _remove_all(dir_fd: int) -> None:
             os.unlink(entry.name, dir_fd=dir_fd)
 
 
-def start(output: Path) -> int:
-    """The change time (ns) from which a file in ``output`` counts as produced by the build
-    about to run: that of a file made there now (the file system's own clock)."""
-    output.mkdir(parents=True, exist_ok=True)
+def _now_on(output: Path) -> int:
+    """The file system's clock in ``output``: the change time of a file made there now."""
     marker = output / f".build-start-{os.getpid()}"
     fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
@@ -158,6 +157,21 @@ def start(output: Path) -> int:
     finally:
         os.close(fd)
         os.unlink(marker)
+
+
+def start(output: Path) -> int:
+    """The change time (ns) from which a file in ``output`` counts as produced by the build
+    about to run. The file system's clock moves in ticks (a few ms): this waits for the next
+    one, so nothing touched before the call shares its time."""
+    output.mkdir(parents=True, exist_ok=True)
+    before = _now_on(output)
+    for _ in range(1000):
+        now = _now_on(output)
+        if now > before:
+            return now
+        time.sleep(0.001)
+    raise FolderError(f"Đồng hồ của hệ thống tệp chứa “{output}” không chạy: không phân biệt "
+                      "được tệp mới với tệp cũ. Cách sửa: đặt OUTPUT_PATH trên một ổ đĩa khác.")
 
 
 def settle(output: Path, since: int | None, record: Record | None) -> Scan:

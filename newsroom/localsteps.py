@@ -5,8 +5,8 @@ A full run (``--full``, the first one, code/settings/theme changed, once a week)
 folder first and verifies every file; otherwise only the files whose bytes changed are
 compressed, and only they and the pages linking to a file added or removed are verified
 (``newsroom.verify.verify_changed``), with the same findings as a full verification. The
-records are saved even when the verification finds problems, so the next run after a fix is
-as quick. Each step's seconds are kept for ``invoke bench-publish``.
+records are saved even when the verification finds problems (``Outcome.findings``), so the
+next run after a fix is as quick. Each step's seconds are kept for ``invoke bench-publish``.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Outcome:
     scan: buildfolder.Scan = field(default_factory=buildfolder.Scan)
     compressed: assets.Compressed = field(default_factory=assets.Compressed)
     checked: int = 0  # files verified this time
+    findings: list[verify.Finding] = field(default_factory=list)  # empty: it may go out
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -108,9 +109,9 @@ def _why_full(places: Places, record: buildfolder.Record | None, code: str,
 
 def make(places: Places, code: str, build: Callable[[], dict], *, full: bool = False,
          compress_cache: Path | None = None, say: Callable[[str], None] = print) -> Outcome:
-    """Build into ``places.output`` with ``build()``, then settle, compress and verify it.
-    Raises :class:`newsroom.verify.VerifyError` (after saving the records) when the output
-    must not go out; the build's own errors pass through."""
+    """Build into ``places.output`` with ``build()``, then settle, compress and verify it;
+    ``findings`` of the outcome say why it must not go out (the records are saved anyway).
+    The build's own errors pass through."""
     record = buildfolder.Record.load(places.record)
     why = _why_full(places, record, code, full)
     clock = time.perf_counter()
@@ -132,9 +133,7 @@ def make(places: Places, code: str, build: Callable[[], dict], *, full: bool = F
                         outcome.compressed.gone)
     record.files = outcome.scan.files
     record.save(places.record)
-    findings = _step(outcome, "verify", lambda: _verify(places, outcome, bool(why)))
-    if findings:
-        raise verify.VerifyError(findings)
+    outcome.findings = _step(outcome, "verify", lambda: _verify(places, outcome, bool(why)))
     return outcome
 
 

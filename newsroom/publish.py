@@ -738,8 +738,9 @@ def _local(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides:
             compress_cache=_project_path(opts["PUBLISH_COMPRESS_CACHE"]), say=say)
     except buildfolder.FolderError as exc:
         raise PublishError(str(exc)) from exc
-    except verify.VerifyError as exc:
-        raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
+    if outcome.findings:
+        raise PublishError(f"{verify.VerifyError(outcome.findings)}\nKhông xuất bản gì: trang "
+                           "đang chạy giữ nguyên.")
     scan, packed = outcome.scan, outcome.compressed
     say(f"Thư mục dựng: {len(scan.files)} tệp ({len(scan.added)} mới, {len(scan.changed)} sửa, "
         f"{len(scan.removed)} bỏ); nén {packed.compressed} tệp, kiểm tra {outcome.checked} tệp "
