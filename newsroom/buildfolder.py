@@ -13,7 +13,9 @@ stays, and after each build it is made equal to what a clean build would give:
 - a :class:`Record` (beside the folder, ``PUBLISH_WORKDIR/records/``) knows each file's size,
   modification time, inode and SHA-256: a file whose first three did not move is not read
   again, and the changes (added, changed, removed by content) drive the compression and the
-  verification of what changed.
+  verification of what changed. A file written again with the same bytes gets its recorded
+  modification time back, so a file's time changes exactly when its bytes do: rsync then
+  compares size and time instead of reading every file on both sides.
 
 Nothing outside the build folder is ever removed: the walk never follows a link, removes
 entries through the folder's own descriptor, and the folder itself may be neither a link nor a
@@ -232,6 +234,11 @@ def _note(dir_fd: int, name: str, rel: str, info: os.stat_result, record: Record
     with os.fdopen(fd, "rb") as handle:
         sha = safefs.sha256_stream(handle)
     scan.hashed += 1
+    if old is not None and old[3] == sha and old[1] != info.st_mtime_ns:
+        # written again with the same bytes: its time goes back to the record's, so size and
+        # time still tell rsync which files changed (newsroom.publish.rsync_argv)
+        os.utime(name, ns=(info.st_atime_ns, old[1]), dir_fd=dir_fd, follow_symlinks=False)
+        key[1] = old[1]
     scan.files[rel] = key + [sha]
     if old is None:
         scan.added.append(rel)

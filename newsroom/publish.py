@@ -45,6 +45,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -205,6 +206,7 @@ class TargetResult:
     error: str | None = None  # nothing changed on this target (unless ``unsure``)
     unsure: bool = False  # the connection broke during the switch: which release runs is unknown
     problems: list[str] = field(default_factory=list)  # steps that failed after the switch
+    seconds: dict[str, float] = field(default_factory=dict)  # compare, upload, switch
 
     @property
     def switched_with_problems(self) -> bool:
@@ -218,6 +220,7 @@ class Report:
     action: str  # "publish" | "dry-run" | "rollback" | "rollforward"
     commit: str = ""
     files: int = 0
+    local: localsteps.Outcome | None = None  # the local steps of a publish (figures)
     results: list[TargetResult] = field(default_factory=list)
 
     @property
@@ -472,8 +475,15 @@ def server_state(ssh: Ssh, target: Target) -> ServerState:
 
 
 def rsync_argv(ssh: Ssh, target: Target, *options: str) -> list[str]:
-    return ["rsync", "-rlp", "--checksum", "--chmod=D755,F644", "-8", "--itemize-changes",
+    """rsync keeping modification times: the kept build folder gives a file a new one only when
+    its bytes change (``newsroom.buildfolder``), so size and time tell what to send; a full
+    publish adds ``--checksum`` (:func:`_how`) and compares every byte."""
+    return ["rsync", "-rlpt", "--chmod=D755,F644", "-8", "--itemize-changes",
             "-e", shlex.join(ssh.argv(target)), *options]
+
+
+def _how(checksum: bool) -> list[str]:
+    return ["--checksum"] if checksum else []
 
 
 def parse_itemized(text: str) -> tuple[Changes, list[str]]:
@@ -508,14 +518,15 @@ def _rsync(ssh: Ssh, target: Target, output: Path, dest: str, *options: str) -> 
     return parse_itemized(result.stdout)
 
 
-def compare(ssh: Ssh, target: Target, output: Path, release: str | None) -> Changes:
+def compare(ssh: Ssh, target: Target, output: Path, release: str | None,
+            checksum: bool = True) -> Changes:
     """What differs between ``output`` and ``release`` on the server (nothing is sent)."""
     if release is None:
         files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*")
                        if p.is_file() or p.is_symlink())
         return Changes(added=files)
     changes, _ = _rsync(ssh, target, output, f"{target.path}/releases/{release}",
-                        "--dry-run", "--delete")
+                        "--dry-run", "--delete", *_how(checksum))
     return changes
 
 
@@ -610,42 +621,53 @@ def probe(ssh: Ssh, target: Target) -> None:
                            f"-o {target.user} -g {target.user} {target.path}")
 
 
-def look(ssh: Ssh, target: Target, output: Path) -> TargetResult:
+def look(ssh: Ssh, target: Target, output: Path, checksum: bool = True) -> TargetResult:
     """What a publish would change on ``target`` (``--dry-run``): only reads the server."""
     q = shlex.quote(target.path)
     live = ssh.run(target, f"basename \"$(readlink {q}/current 2>/dev/null || echo -)\"")
     current = live.stdout.strip()
     current = current if RELEASE.match(current) else None
-    return TargetResult(target, changes=compare(ssh, target, output, current), previous=current)
+    return TargetResult(target, changes=compare(ssh, target, output, current, checksum),
+                        previous=current)
 
 
 def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
-           say: Callable[[str], None] = logger.info) -> TargetResult:
-    """Send ``output`` to one target as a new release and make it live (see the module doc)."""
+           say: Callable[[str], None] = logger.info, checksum: bool = True) -> TargetResult:
+    """Send ``output`` to one target as a new release and make it live (see the module doc).
+    Without ``checksum``, files are compared by size and modification time (a kept build
+    folder, see :func:`rsync_argv`); rsync checks every file it sends either way."""
     result = TargetResult(target)
+    clock = time.perf_counter()
     with multiplexed(ssh) as ssh, remote_lock(ssh, target):
         state = server_state(ssh, target)
         result.previous = state.current
-        result.changes = compare(ssh, target, output, state.current)
+        result.changes = compare(ssh, target, output, state.current, checksum)
+        result.seconds["compare"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
         say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
             f"{len(result.changes.changed)} tệp sửa)...")
         try:
             link = [f"--link-dest={target.path}/releases/{state.current}"] if state.current else []
-            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link)
-            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete")
+            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link,
+                                           *_how(checksum))
+            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete",
+                             *_how(checksum))
             if left:
                 raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
                                    f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
         except PublishError:
             ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
             raise
+        result.seconds["upload"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         entry = _entry("publish", target, commit, by, release=release, previous=state.current,
                        **result.changes.counts(), transferred=len(result.transferred))
         after = ServerState(release, state.releases + [release], state.rolled_away)
         result.problems = switch(ssh, target, release, entry, after.to_prune(keep), partial=True)
         result.release = release
+        result.seconds["switch"] = time.perf_counter() - clock
     return result
 
 
@@ -797,13 +819,15 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
         if ready:
             tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
             say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
-            report.files = _local(tree, conf, settings, overrides, opts, full, say).files
+            report.local = _local(tree, conf, settings, overrides, opts, full, say)
+            report.files = report.local.files
         for target, failed in zip(targets, checked):
             def send(target=target) -> TargetResult:
+                checksum = bool(report.local is None or report.local.full)
                 if dry_run:
-                    return look(ssh, target, output)
+                    return look(ssh, target, output, checksum)
                 return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
-                              by, say=say)
+                              by, say=say, checksum=checksum)
             result = failed or _on_target(target, send)
             report.results.append(result)
             if not dry_run:

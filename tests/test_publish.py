@@ -568,7 +568,8 @@ def test_a_clone_publishes_its_commit_with_the_committed_code(sshd, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "reports/2020/bao-cao.md" in done.stdout and "KHÔNG được xuất bản" in done.stdout
     live = tree(remote / "current")
-    assert live == tree(project / "output") and "sitemap.xml" in live
+    assert live == tree(project / "cache/publish/output") and "sitemap.xml" in live
+    assert not (project / "output").exists()  # the preview's folder is not the publish's
     assert "2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html" in live
     assert not [n for n in live if "bao-cao" in n]
     assert all("chưa commit".encode() not in body for body in live.values())
