@@ -194,7 +194,7 @@ def edition(name: str, label: str, span: Period, *, content_dir=None, data_dir=N
             conf: str = "publishconf.py") -> Edition:
     """What the bulletin of ``span`` holds; a period without a published item is refused."""
     content_dir = Path(content_dir or ROOT / "content")
-    siteurl, items = stories.read(content_dir, data_dir, conf)
+    siteurl, items = stories.read(content_dir, data_dir, conf, days=(span.start, span.end))
     week = [item for item in items if span.contains(item.date)]
     if not week:
         raise BulletinError(f"{label} ({span.start:%d/%m/%Y}–{span.end:%d/%m/%Y}) không có "
@@ -325,3 +325,18 @@ def summary(made: Made) -> str:
     lines.append("Bản tin lên trang ở lần dựng, xuất bản tới (/ban-tin/); nhớ commit hai tệp "
                  "này (hoặc dùng --commit).")
     return "\n".join(lines)
+
+
+def page_png(pdf: Path, target: Path, page: int = 0, width: int = 900) -> Path:
+    """One page of a bulletin as a small PNG (the README's picture, ``docs/anh/``)."""
+    import pypdfium2 as pdfium
+
+    from ..screenshots import small_png
+
+    document = pdfium.PdfDocument(str(pdf))
+    sheet = document[page]
+    image = sheet.render(scale=width / sheet.get_width()).to_pil()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    target.write_bytes(small_png(out.getvalue()))
+    return target

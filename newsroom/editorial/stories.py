@@ -35,11 +35,12 @@ def published_site(conf: str = "publishconf.py") -> tuple[str, str]:
     return siteurl, settings["ARTICLE_URL"]
 
 
-def read(content_dir=None, data_dir=None, conf: str = "publishconf.py") -> tuple[str, list]:
-    """``(siteurl, items)``: every published article, oldest first, placed as the published
-    site places it."""
+def read(content_dir=None, data_dir=None, conf: str = "publishconf.py", days=None
+         ) -> tuple[str, list]:
+    """``(siteurl, items)``: every published article (``days``: only those of
+    ``(first, last)``), oldest first, placed as the published site places it."""
     siteurl, article_url = published_site(conf)
-    corpus = articles.read(content_dir, data_dir, article_url=article_url)
+    corpus = articles.read(content_dir, data_dir, article_url=article_url, days=days)
     return siteurl, corpus.items
 
 
