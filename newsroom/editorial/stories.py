@@ -37,11 +37,12 @@ def published_site(conf: str = "publishconf.py") -> tuple[str, str]:
 
 def read(content_dir=None, data_dir=None, conf: str = "publishconf.py", days=None
          ) -> tuple[str, list]:
-    """``(siteurl, items)``: every published article (``days``: only those of
+    """``(siteurl, items)``: every published, listed article (``days``: only those of
     ``(first, last)``), oldest first, placed as the published site places it."""
     siteurl, article_url = published_site(conf)
     corpus = articles.read(content_dir, data_dir, article_url=article_url, days=days)
-    return siteurl, corpus.items
+    # hidden articles have an address but are listed nowhere on the site: not here either
+    return siteurl, [item for item in corpus.items if item.status == "published"]
 
 
 def link(siteurl: str, item) -> str:
