@@ -284,3 +284,59 @@ def test_site_build_publishes_the_bulletin(made, make_site):
     assert entries[0].find("link")["href"] == f"http://localhost:8000/ban-tin/{made.pdf.name}"
     assert made.issue.leads[0].title in entries[0].find("summary").get_text()
     assert page.find("link", rel="alternate", href="http://localhost:8000/ban-tin/feed.xml")
+
+
+def test_site_with_a_bulletin_passes_the_publish_checks(made, make_site):
+    from newsroom import verify
+
+    site = make_site({"bai-viet/than-ha-lam/2020/a.md": article(),
+                      f"ban-tin/{made.pdf.name}": made.pdf.read_bytes(),
+                      f"ban-tin/{made.description.name}": made.description.read_bytes()},
+                     strict=True)
+    def about_bulletins():  # a one-article site lacks the menu's pages: those are not ours
+        return [str(f) for f in verify.verify(site.output, site.settings)
+                if "ban-tin" in f.message or f.path.startswith("ban-tin/feed")]
+
+    assert about_bulletins() == []
+    site.path(f"ban-tin/{made.pdf.name}").unlink()
+    assert any(made.pdf.name in line for line in about_bulletins())
+
+
+def test_strict_build_stops_on_a_broken_bulletin(made, make_site):
+    from newsroom.site import BuildError
+
+    about = json.loads(made.description.read_text(encoding="utf-8"))
+    about["pages"] = "hai"
+    with pytest.raises(BuildError) as caught:
+        make_site({"bai-viet/than-ha-lam/2020/a.md": article(),
+                   f"ban-tin/{made.pdf.name}": made.pdf.read_bytes(),
+                   f"ban-tin/{made.description.name}": json.dumps(about, indent=1)},
+                  strict=True)
+    line = json.dumps(about, indent=1).split("\n").index(' "pages": "hai",') + 1
+    assert (f"content/ban-tin/{made.description.name}:{line}: pages: lỗi: “pages” phải là số "
+            "nguyên" in str(caught.value))
+    assert "invoke bulletin" in str(caught.value)
+
+
+@pytest.mark.parametrize("tag, fix", [("#Tháng Công nhân", "#ThangCongNhan"),
+                                      ("ThangCongNhan2020", "#ThangCongNhan2020"),
+                                      ("#<script>", "#Script")])
+def test_campaign_hashtags_are_checked_with_vietnamese_messages(tag, fix, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    path = folder / "campaigns.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"#ThangCongNhan2020"', json.dumps(tag, ensure_ascii=False), 1),
+                    encoding="utf-8")
+    with pytest.raises(data.DataError) as caught:
+        data.campaigns(folder)
+    message = str(caught.value)
+    assert message.startswith("data/campaigns.yml, chiến dịch “thang-cong-nhan-2020”: hashtags:")
+    assert f"Cách sửa: viết “{fix}”" in message
+
+
+def test_legal_advice_posts_go_to_the_legal_fanpage(kit):
+    legal = [p for p in kit.posts if "/nguoi-lao-dong-bi-tai-nan" in p.url]
+    assert len(legal) == 1 and legal[0].facebook_page == "Fanpage Tư vấn pháp luật Công đoàn TKV"
+    assert "hỏi:" in legal[0].facebook  # the reader's question, not the summary
+    assert legal[0].outlets == ["fanpage-tu-van-phap-luat", "zalo"]

@@ -132,6 +132,7 @@ def read_folder(folder: Path, conf: dict, shown: str) -> tuple[list[Bulletin], l
     for about in sorted(folder.glob("*.json")):
         name = about.stem
         where = f"{shown}/{about.name}"
+        text = ""
         try:
             if not NAME.fullmatch(name):
                 raise _Bad("tên tệp", f"“{about.name}” không phải tên của một bản tin "
@@ -139,14 +140,20 @@ def read_folder(folder: Path, conf: dict, shown: str) -> tuple[list[Bulletin], l
             pdf = safefs.inside(folder, f"{name}.pdf")
             if not pdf.is_file() or pdf.is_symlink():
                 raise _Bad("tệp PDF", f"thiếu tệp {name}.pdf bên cạnh")
-            raw = json.loads(about.read_text(encoding="utf-8"))
-            found.append(_parse(raw, name, pdf, conf))
+            text = about.read_text(encoding="utf-8")
+            found.append(_parse(json.loads(text), name, pdf, conf))
         except (ValueError, OSError, safefs.Unsafe) as exc:
             field = exc.field if isinstance(exc, _Bad) else "tệp"
             message = str(exc) if isinstance(exc, _Bad) else f"không đọc được tệp mô tả ({exc})"
-            problems.append(schema.Problem(where, 1, field, message, REMAKE))
+            problems.append(schema.Problem(where, _line(text, field), field, message, REMAKE))
     found.sort(key=lambda b: (b.end, b.start, b.name), reverse=True)
     return found, problems
+
+
+def _line(text: str, field: str) -> int:
+    """The line of the description where ``field`` is written (1 when it is not)."""
+    at = text.find(f'"{field.split("/")[0]}"')
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def bulletin_settings(settings) -> dict:
