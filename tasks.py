@@ -418,10 +418,11 @@ def audit(c, conf="publishconf.py"):
 
 @task
 def screenshots(c):
-    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm trên điện thoại và máy tính (docs/anh/)."""
+    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm (điện thoại, máy tính) và trang 1 bản tin in (docs/anh/)."""
     from newsroom import screenshots as shots
+    from newsroom.editorial import bulletin as paper
 
-    for path in shots.run():
+    for path in [*shots.run(), paper.sample_picture()]:
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 
 

@@ -48,6 +48,8 @@ QUESTION_CHARS = 420
 #: campaign, then the newest.
 KIND_WEIGHT = {"bai-viet-phong-su": 3, "guong-dien-hinh": 3, "tin-tuc": 2, "anh": 2, "video": 1}
 LEGAL = "tu-van-phap-luat"
+#: The sample content's period shown in the README (Tháng Công nhân 2020: photos, legal advice).
+SAMPLE = ("2020-05-11", "2020-05-31")
 
 _WEEK = re.compile(r"^\s*(?:(?P<y>\d{4})\s*-?\s*[Ww]?\s*(?P<w>\d{1,2})"
                    r"|[Ww]?(?P<w2>\d{1,2})\s*/\s*(?P<y2>\d{4}))\s*$")
@@ -340,3 +342,12 @@ def page_png(pdf: Path, target: Path, page: int = 0, width: int = 900) -> Path:
     image.save(out, "PNG")
     target.write_bytes(small_png(out.getvalue()))
     return target
+
+
+def sample_picture(target: Path = ROOT / "docs" / "anh" / "ban-tin-trang-1.png") -> Path:
+    """Page one of the sample content's bulletin (:data:`SAMPLE`) for the README."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ban-tin-") as folder:
+        made = make(start=SAMPLE[0], end=SAMPLE[1], out=folder)
+        return page_png(made.pdf, target)
