@@ -6,11 +6,9 @@ its campaign's hashtags and links to pages the build made; the build publishes t
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import shutil
 import unicodedata
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
