@@ -151,7 +151,7 @@ def card_jobs(count: int, mixed: bool = True, seed: int = 2020):
         unit = articles.units[n % len(articles.units)]["slug"]
         item = SimpleNamespace(title=title, metadata={"unit": unit, "campaign": campaigns[n % 4]},
                                source_path=f"bench/{n}.md", slug=f"the-{n}")
-        jobs.append(_card_job(plan, item, f"anh/og/the-{n}.jpg"))
+        jobs.append(_card_job(plan, item, f"anh/og/the-{n}"))
     return jobs
 
 
@@ -185,7 +185,7 @@ def bench_cards(count: int = 10000, workers: int = 0, mixed: bool = True,
             figures[f"{name}_cpu_ms_per_card"] = round((main + pool) * 1000 / count, 2)
             figures[f"{name}_peak_pss_mb"] = round(peak.pss / 1024)
             figures[f"{name}_peak_rss_mb"] = round(peak.rss / 1024)
-        sizes = [p.stat().st_size for p in (root / "output").rglob("*.jpg")]
+        sizes = [p.stat().st_size for p in (root / "output").rglob("*.png")]
         figures["card_kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
     finally:
         if not keep:
