@@ -40,6 +40,11 @@ PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": N
 # so a new article changes the first page of each list it is in (and adds a page when a block
 # of 12 fills) instead of every page.
 PAGINATION_STABLE = True
+# Lists that would grow a page for every 12 articles tagged with them, though readers only look
+# at the newest: the front page and 9 older pages are written (about 120 articles), the last
+# one leading to the year archive (plugins/paging). The year archives, units, categories and
+# campaigns keep all their pages: every article stays on a list, and in the sitemap.
+PAGINATION_MAX_PAGES = {"theme": 10, "tag": 10, "author": 10, "index": 10}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
