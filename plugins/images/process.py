@@ -21,6 +21,9 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".b
 MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
 SUFFIX = {"webp": ".webp", "jpeg": ".jpg"}
 _SRGB = ImageCms.createProfile("sRGB")
+#: libwebp's effort, 0–6. On phone photos, 2 gives the same quality as 4 (PSNR within 0.01 dB)
+#: and files as small, in a third of the time: WebP was 60 % of a photo's CPU at 4.
+WEBP_METHOD = 2
 
 
 class ImageProblem(Exception):
@@ -222,5 +225,5 @@ def _save(image: Image.Image, target: Path, fmt: str, quality: int) -> None:
             image = flat
         image.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)
     else:
-        image.save(tmp, "WEBP", quality=quality, method=4)
+        image.save(tmp, "WEBP", quality=quality, method=WEBP_METHOD)
     os.replace(tmp, target)
