@@ -360,6 +360,28 @@ def test_draft_mode_decodes_no_more_than_needed(tmp_path):
         assert image.size == (2000, 1500)  # the 1:1 crop needs 6000 px → 960, 1/4 still enough
 
 
+def test_portrait_phone_photo_is_decoded_at_half_size_and_never_upscaled(tmp_path):
+    """4000×3000 stored, turned upright by its EXIF (3000 wide): a half-size decode gives
+    1500 px, within DRAFT_SLACK of the 1600 asked, so the largest file is 1500 px wide, made
+    from those pixels, not blown up to 1600."""
+    from plugins.images.process import Limits, Variant, _draft, render
+    from plugins.images.images import DEFAULTS
+
+    source = tmp_path / "doc.jpg"
+    source.write_bytes(photo((4000, 3000), orientation=6))
+    variants = (Variant("w1600", 1600, "jpeg"), Variant("w480", 480, "jpeg"),
+                Variant("og", 1200, "jpeg", (1200, 630), exact=True))
+    with Image.open(source) as image:
+        _draft(image, variants)
+        assert image.size == (2000, 1500)
+    made = render(str(source), variants, str(tmp_path / "out"), Limits.from_conf(DEFAULTS))
+    assert made["size"] == [3000, 4000]
+    assert made["files"] == {"w1500.jpg": [1500, 2000], "w480.jpg": [480, 640],
+                             "og.jpg": [1200, 630]}
+    with Image.open(tmp_path / "out" / "w1500.jpg") as image:
+        assert image.size == (1500, 2000)
+
+
 def test_focus_point_moves_the_crop(make_site, tmp_path):
     wide = io.BytesIO()
     image = Image.new("RGB", (1600, 800), BLUE)

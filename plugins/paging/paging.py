@@ -24,8 +24,9 @@ name → pages) writes the front page and the newest older blocks only, so that 
 holding most of 10,000 articles does not become hundreds of pages nobody reads. The pages kept
 keep their addresses and articles as above; when a new block fills, the oldest page kept is no
 longer written. Its last page says so and leads to the year archive of its oldest article
-(``articles_page.cut``, ``partials/pagination.html``): the year archives, units and categories
-keep every page, so every article stays on some list, and in the sitemap.
+(``articles_page.cut``, ``partials/pagination.html``): the year archives (one page of titles a
+year), units, categories and campaigns keep every article, so each stays on some list, and in
+the sitemap.
 
 This is a public URL scheme (every ``trang/N/`` a reader shared depends on it), so it is a
 plugin of its own: :class:`StablePagingWriter` pages lists this way through Pelican's own
