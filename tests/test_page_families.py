@@ -90,6 +90,15 @@ def test_every_article_is_on_some_list_page_and_in_the_sitemap(families):
         for a in families.html(rel if rel != "./" else "").select("main a[href]"):
             linked.add(a["href"].split("localhost:8000")[-1].split("#")[0].lstrip("/"))
     assert articles <= linked, sorted(articles - linked)[:5]
+    # A year's archive is one page listing all its articles; luu-tru/ leads to each year.
+    years = sorted({url[:4] for url in articles})
+    for year in years:
+        listed = {a["href"].split("localhost:8000")[-1].lstrip("/")
+                  for a in families.html(f"{year}/").select("main .headlines a")}
+        assert listed == {url for url in articles if url.startswith(year + "/")}, year
+        assert not families.exists(f"{year}/trang/2/")
+    index = families.html("luu-tru/").select("main .archive-years a")
+    assert [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in index] == years[::-1]
     mapped = {loc.get_text().split("localhost:8000")[-1].lstrip("/")
               for loc in families.xml("sitemap.xml").select("loc")}
     assert articles <= mapped
