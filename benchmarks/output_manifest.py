@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from newsroom.core.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-26"
 CORPUS_SIZE = 1000
 
@@ -26,7 +26,7 @@ def _site_module():
     try:
         from newsroom.build import site
     except ImportError:  # the layout before the move into flows
-        from newsroom import site
+        from newsroom.build import site
     return site
 
 
@@ -34,7 +34,7 @@ def _corpus_module():
     try:
         from benchmarks import corpus
     except ImportError:
-        from newsroom import corpus
+        from benchmarks import corpus
     return corpus
 
 

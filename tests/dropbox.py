@@ -11,7 +11,7 @@ import pytest
 from docx.shared import Cm
 from PIL import Image
 
-from newsroom import dropbox, ingest
+from newsroom.intake import dropbox, ingest
 
 
 def jpeg(size=(1200, 800), color=(20, 80, 150)) -> bytes:

@@ -3,7 +3,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from newsroom.site import ROOT
+from newsroom.core.paths import ROOT
 
 #: The card fonts shipped with the theme (bold for titles, medium for footers).
 FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),

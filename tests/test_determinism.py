@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import corpus, livereload, site
-from newsroom.bench import Changes
+from benchmarks import corpus
+from newsroom.build import livereload, site
+from benchmarks.corpus import Changes
 
 from tests.helpers import article
 

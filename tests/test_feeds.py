@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from newsroom import site
+from newsroom.build import site
 from tests.conftest import BuiltSite
 from tests.helpers import article, write_files
 

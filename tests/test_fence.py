@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import corpus, site
+from benchmarks import corpus
+from newsroom.build import site
 from plugins import fence
 
 from tests.conftest import ROOT

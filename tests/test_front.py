@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import data
+from newsroom.core import data
 from tests.helpers import article
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Limits of one article (``NEWSROOM_LIMITS``, ``newsroom.schema.Limits``): hostile articles
+"""Limits of one article (``NEWSROOM_LIMITS``, ``newsroom.core.schema.Limits``): hostile articles
 through a real preview build, a real strict build and ``invoke check``, and one setting that
 changes the limit for the build, ``invoke check`` and ``invoke ingest`` alike."""
 from __future__ import annotations
@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsroom import check, ingest, schema, site
-from newsroom.site import ROOT
-from plugins.schema.schema import ContentErrors
+from newsroom.intake import check, ingest
+from newsroom.core import schema
+from newsroom.build import site
+from newsroom.core.paths import ROOT
+from plugins.markdown_reader.markdown_reader import ContentErrors
 from tests.conftest import BuiltSite
 from tests.dropbox import put, shared  # noqa: F401 - shared is a fixture
 from tests.helpers import article, write_files

@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from newsroom import site
-from newsroom.text import fold
+from newsroom.build import site
+from newsroom.core.text import fold
 from plugins.search.search import folded_words
 from tests.conftest import BuiltSite
 from tests.helpers import article, write_files

@@ -7,7 +7,7 @@ import re
 
 from invoke import Program
 
-from newsroom.site import ROOT
+from newsroom.core.paths import ROOT
 
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                         re.I)

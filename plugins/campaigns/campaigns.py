@@ -1,6 +1,6 @@
 """Campaigns and themes in the build: every article tagged, every landing page enriched.
 
-For each article the plugin runs :func:`newsroom.tagging.tag_article` on the article's source
+For each article the plugin runs :func:`newsroom.core.tagging.tag_article` on the article's source
 (the same function ``invoke tags`` runs, so the audit and the site agree) and sets
 ``article.campaign`` / ``article.theme`` (slugs, read by the ``taxonomies`` plugin, which builds
 ``/chien-dich/<slug>/`` and ``/chu-de/<slug>/``) and ``article.tagging`` (the decisions and their
@@ -24,8 +24,8 @@ from pathlib import Path
 from PIL import Image
 from pelican import signals
 
-from newsroom import campaigns as calendar
-from newsroom import data, schema, tagging
+from newsroom.core import calendar
+from newsroom.core import data, schema, tagging
 
 logger = logging.getLogger(__name__)
 

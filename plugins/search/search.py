@@ -9,7 +9,7 @@ filters (campaign, theme, unit, category, year) and the date sort.
 Pagefind matches "cong" with "công" by itself, but not "doan" with "đoàn": đ is a letter of its
 own, not a letter with a mark. So each article carries ``article.search_folded``, the accent-free
 spelling of every word of its text that has đ/Đ (printed in a hidden element of the page), and the
-search page folds the query the same way (``newsroom.text.fold``) before searching.
+search page folds the query the same way (``newsroom.core.text.fold``) before searching.
 
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
 them, so the thousands of list and term pages are never read) and reads only the
@@ -54,8 +54,8 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
 
-from newsroom.settings import plugin_settings
-from newsroom.text import fold
+from newsroom.core.settings import plugin_settings
+from newsroom.core.text import fold
 from plugins import fence
 
 from .shards import part_names

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import ingest
+from newsroom.intake import ingest
 from tests.dropbox import jpeg, put, shared  # noqa: F401 - shared is a fixture
 from tests.helpers import article
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from newsroom import ingest
+from newsroom.intake import ingest
 from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
 from tests.helpers import article
 
