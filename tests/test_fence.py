@@ -139,7 +139,7 @@ HOOKS = {("plugins/fastbuild/writer.py", "_open_w")}
 
 
 def _project_files():
-    for folder in ("plugins", "newsroom"):
+    for folder in ("plugins", "newsroom", "benchmarks"):
         yield from sorted((ROOT / folder).rglob("*.py"))
     yield ROOT / "tasks.py"
 

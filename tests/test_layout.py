@@ -1,0 +1,154 @@
+"""The layout a newcomer reads the flow from (README, "Sơ đồ dự án"), held by the code itself.
+
+Layers, imports one way only: ``newsroom.core`` (0) ← ``plugins`` (1) ← ``newsroom.build`` (2) ←
+``newsroom.publish`` (3); ``newsroom.intake`` and ``newsroom.editorial`` (1) import the core only;
+``benchmarks`` (4) sit on top. Every import counts, a function's own included (read from the
+source, nothing imported). No import cycle; no two modules share a name.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from newsroom.core.paths import ROOT
+
+FOLDERS = ("newsroom", "plugins", "benchmarks")
+#: (package prefix, rank, the packages it may import besides its own).
+LAYERS = (
+    ("newsroom.core", 0, ()),
+    ("newsroom.intake", 1, ("newsroom.core",)),
+    ("newsroom.editorial", 1, ("newsroom.core",)),
+    ("plugins", 1, ("newsroom.core",)),
+    ("newsroom.build", 2, ("newsroom.core", "plugins", "newsroom.intake")),
+    ("newsroom.publish", 3, ("newsroom.core", "plugins", "newsroom.build")),
+    ("benchmarks", 4, ("newsroom", "plugins")),
+)
+
+
+def modules() -> dict[str, Path]:
+    """Every project module by its dotted name (a package by its own name)."""
+    found = {}
+    for folder in FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imports(name: str, path: Path, known: dict) -> set[tuple[str, int]]:
+    """The project modules ``name`` imports, with the line: ``from a import b`` is ``a.b``
+    when that is a module, else ``a``; relative imports resolved."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
+                       for a in node.names]
+        else:
+            continue
+        found |= {(t, node.lineno) for t in targets if t in known and t != name}
+    return found
+
+
+def graph() -> dict[str, set[tuple[str, int]]]:
+    known = modules()
+    return {name: imports(name, path, known) for name, path in known.items()}
+
+
+def layer(name: str):
+    for prefix, rank, allowed in LAYERS:
+        if name == prefix or name.startswith(prefix + "."):
+            return prefix, rank, allowed
+    return None
+
+
+def test_every_module_has_a_layer():
+    assert [name for name in modules() if name not in ("newsroom",) and not layer(name)] == []
+
+
+def test_imports_go_one_way():
+    wrong = []
+    for name, targets in graph().items():
+        own = layer(name)
+        for target, line in sorted(targets):
+            other = layer(target)
+            if own is None or other is None or other[0] == own[0]:
+                continue
+            if not any(other[0] == a or other[0].startswith(a + ".") for a in own[2]):
+                wrong.append(f"{modules()[name].relative_to(ROOT)}:{line}: {name} → {target}")
+    assert wrong == [], "imports against the layers:\n" + "\n".join(wrong)
+
+
+def test_the_core_runs_without_pelican():
+    """The core is shared by the checker, the intake and the reports: no Pelican, no Jinja."""
+    found = []
+    for name, path in modules().items():
+        if name.startswith("newsroom.core"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                roots = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{name}:{node.lineno} {r}" for r in roots
+                          if r.split(".")[0] in ("pelican", "jinja2")]
+    assert found == []
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    edges = {name: {t for t, _ in targets} for name, targets in graph().items()}
+    assert cycles(edges) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_two_modules_share_a_name():
+    """A module, a package or a plugin has a name of its own (a plugin's main module is named
+    like its folder: one place); ``site`` and the like are named once in the whole project."""
+    places: dict[str, set[Path]] = {}
+    for path in modules().values():
+        folder = path.parent
+        if path.name == "__init__.py":
+            name, place = folder.name, folder
+        else:
+            name, place = path.stem, folder if path.stem == folder.name else path
+        places.setdefault(name, set()).add(place)
+    shared = {name: sorted(str(p.relative_to(ROOT)) for p in where)
+              for name, where in places.items() if len(where) > 1}
+    assert shared == {}
