@@ -29,9 +29,11 @@ from pathlib import Path
 from pelican import Pelican, signals
 from pelican.generators import CachingGenerator
 
+import plugins.fastbuild as fastbuild
+import plugins.search as search
 from plugins import fence
 
-from newsroom.build import preview, site
+from newsroom.build import preview, site, stamp
 from newsroom.core.paths import ROOT
 
 logger = logging.getLogger(__name__)
@@ -71,11 +73,9 @@ class Session:
         self._last_done = 0.0
         #: Called with the seconds it took when background work (the search index) is done.
         self.on_background_done = None
-        self.pelican.defer_search_index = self._defer
+        search.defer_index(self.settings["OUTPUT_PATH"], self._defer)
 
     def _remember(self, generator):
-        from plugins.fastbuild.readcache import stamp  # noqa: PLC0415 (plugin loaded by now)
-
         kind = type(generator).__name__
         base = os.path.realpath(generator.path)
 
@@ -86,7 +86,7 @@ class Session:
             if self.changed is not None and os.path.join(base, filename) not in self.changed:
                 return found[1]  # the watcher saw every change: no need to look at the file
             try:
-                if found[0] == stamp(os.path.join(generator.path, filename)):
+                if found[0] == fastbuild.source_stamp(os.path.join(generator.path, filename)):
                     return found[1]
             except OSError:
                 pass
@@ -94,8 +94,8 @@ class Session:
 
         def cache_data(filename, data):
             try:
-                self.items[(kind, filename)] = (stamp(os.path.join(generator.path, filename)),
-                                                data)
+                path = os.path.join(generator.path, filename)
+                self.items[(kind, filename)] = (fastbuild.source_stamp(path), data)
             except OSError:
                 pass
 
@@ -105,13 +105,10 @@ class Session:
 
     def _site_token(self, context) -> int:
         """What every page shows besides its own items: templates and the site's pages."""
-        from plugins.fastbuild.writer import version  # noqa: PLC0415
-
         templates = self.templates
-        pages = tuple(version(p) for p in context.get("pages", ()))
-        from newsroom.build.stamp import today  # noqa: PLC0415
-
-        return hash((templates, pages, today(self.settings)))  # campaigns running today change with the day
+        pages = tuple(fastbuild.item_version(p) for p in context.get("pages", ()))
+        # campaigns running today change with the day
+        return hash((templates, pages, stamp.today(self.settings)))
 
     def _check_templates(self) -> None:
         """The theme's templates as they are now; the kept Jinja environments (which do not
@@ -127,12 +124,10 @@ class Session:
     @staticmethod
     def _content_token(generators) -> int:
         """Every item of the site, as it is now (summary pages depend on all of them)."""
-        from plugins.fastbuild.writer import version  # noqa: PLC0415
-
         found = []
         for generator in generators:
             for name in fence.CONTENT_LISTS:
-                found.append(tuple(version(item) for item in getattr(generator, name, ())))
+                found.append(tuple(map(fastbuild.item_version, getattr(generator, name, ()))))
         return hash(tuple(found))
 
     def _list_once(self, generator):
@@ -251,13 +246,12 @@ class Session:
             self.files.clear()
             self.moved, self.moved_keys = [], set()
         p = self.pelican
-        keep = self.context.get("_fastbuild")
+        keep = fastbuild.session_state(self.context)
         self.context.clear()
         self.context.update(p.settings.copy())
         self.context.update({"generated_content": {}, "static_links": set(),
                              "static_content": {}, "localsiteurl": p.settings["SITEURL"]})
-        if keep is not None:
-            self.context["_fastbuild"] = keep
+        fastbuild.carry_state(keep, self.context)
         generators = []
         self._check_templates()
         for cls in fence.generator_classes(p):
@@ -281,10 +275,8 @@ class Session:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
         writer = fence.make_writer(p)
-        writer.fingerprints = self.fingerprints
-        writer.deep_memo = self.deep_memo
-        writer.site_token = self._site_token(self.context)
-        writer.content_token = self._content_token(generators)
+        writer.start_session(self.fingerprints, self.deep_memo, self._site_token(self.context),
+                             self._content_token(generators))
         writer.begin()  # every page of this update rendered in one batch, on every core
         try:
             for generator in generators:
@@ -502,15 +494,14 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             _settle()
     finally:
         _stop_background()
+        search.undefer(session.settings["OUTPUT_PATH"])
         if server:
             preview.stop(server)
 
 
 def _stop_background():
     """No search index run outlives the session (a restart would find it writing)."""
-    search = sys.modules.get("plugins.search.search")
-    if search is not None:
-        search.stop_background()
+    search.stop_background()
 
 
 def main(argv=None):

@@ -117,6 +117,18 @@ def initialized(pelican):
         _jinja_settings(pelican.settings)
 
 
+def session_state(context: dict):
+    """The speed layer's state of the build whose context this is (None before it starts)."""
+    return context.get(_KEY)
+
+
+def carry_state(state, context: dict) -> None:
+    """Give ``state`` (from :func:`session_state` of an earlier build) to the build of
+    ``context``: a live session keeps its read cache from one update to the next."""
+    if state is not None:
+        context[_KEY] = state
+
+
 def _state(generator) -> dict:
     state = generator.context.get(_KEY)
     if state is None:
