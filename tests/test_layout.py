@@ -8,9 +8,15 @@ source, nothing imported). No import cycle; no two modules share a name.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from newsroom.core.paths import ROOT
+from newsroom.core.paths import BUILD_CODE, ROOT
+from tests.helpers import article, write_files
 
 FOLDERS = ("newsroom", "plugins", "benchmarks")
 #: (package prefix, rank, the packages it may import besides its own).
@@ -152,3 +158,68 @@ def test_no_two_modules_share_a_name():
     shared = {name: sorted(str(p.relative_to(ROOT)) for p in where)
               for name, where in places.items() if len(where) > 1}
     assert shared == {}
+
+
+# --- the hashes of the build cover the code the build runs, and only that ---------------------
+
+LOADED = """
+import json, sys
+from pelican import Pelican
+from newsroom.build import site
+settings = site.settings_for("pelicanconf.py", PATH=sys.argv[1], OUTPUT_PATH=sys.argv[2],
+                             CACHE_PATH=sys.argv[3])
+before = set(sys.modules)
+Pelican(settings).run()
+print(json.dumps(sorted(getattr(sys.modules[m], "__file__", None) or "" for m in
+                        set(sys.modules) - before)))
+"""
+
+KEYS = """
+import json, sys
+from newsroom.build import site, stamp
+from plugins.fastbuild import readcache
+settings = site.settings_for("pelicanconf.py", PATH=sys.argv[1])
+print(json.dumps([stamp.compute(settings), readcache.code_key(settings)]))
+"""
+
+
+def _run(script: str, *args, cwd=ROOT) -> object:
+    done = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, env={**os.environ,
+                                                               "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_build_runs_only_the_build_code(tmp_path):
+    """What Pelican loads of the project during a build (every plugin of pelicanconf.py) is
+    under ``paths.BUILD_CODE``: the hashes that cover it cover all the build runs."""
+    write_files(tmp_path / "content", {"bai-viet/than-ha-lam/2020/a.md": article()})
+    loaded = _run(LOADED, tmp_path / "content", tmp_path / "output", tmp_path / "cache")
+    ours = [Path(f) for f in loaded if f and Path(f).resolve().is_relative_to(ROOT)]
+    assert any(p.is_relative_to(ROOT / "plugins") for p in ours)  # the plugins were loaded here
+    outside = [str(p.relative_to(ROOT)) for p in ours
+               if not any(p.is_relative_to(folder) for folder in BUILD_CODE)]
+    assert outside == []
+
+
+def test_editing_a_benchmark_or_a_report_builds_nothing_again(tmp_path):
+    """In a copy of the project: the "nothing changed" stamp and the read cache's key stay the
+    same when a benchmark, a report module or the intake changes, and both change with the
+    core."""
+    copy = tmp_path / "project"
+    for name in ("newsroom", "plugins", "benchmarks", "data", "theme"):
+        shutil.copytree(ROOT / name, copy / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "fonts", "static"))
+    shutil.copy2(ROOT / "pelicanconf.py", copy)
+    write_files(tmp_path / "content", {"bai-viet/than-ha-lam/2020/a.md": article()})
+    first = _run(KEYS, tmp_path / "content", cwd=copy)
+    for rel in ("benchmarks/bench_build.py", "newsroom/editorial/report.py",
+                "newsroom/intake/check.py", "newsroom/publish/release.py"):
+        with open(copy / rel, "a", encoding="utf-8") as module:
+            module.write("\n# sửa thử\n")
+    assert _run(KEYS, tmp_path / "content", cwd=copy) == first
+    with open(copy / "newsroom/core/text.py", "a", encoding="utf-8") as module:
+        module.write("\n# sửa thử\n")
+    stamp_after, key_after = _run(KEYS, tmp_path / "content", cwd=copy)
+    assert stamp_after != first[0] and key_after != first[1]

@@ -1,8 +1,8 @@
 """Skip a build when nothing it reads has changed since the last clean build.
 
 The stamp of a build is a hash of everything the output depends on: the settings, the day,
-every file under the content folder, the theme, ``data/``, ``newsroom/`` and ``plugins/``
-(names, sizes, mtimes), with the list of files the build left in the output folder. The build
+every file under the content folder, the theme, ``data/`` and the code the build runs
+(``newsroom.core.paths.BUILD_CODE``: names, sizes, mtimes), with the list of files the build left in the output folder. The build
 task checks it before Pelican starts (``invoke build``, ``newsroom.build.site.build(...,
 skip_unchanged=True)``) and records it after a build that logged no error: a few tens of
 thousands of ``stat`` calls at 10,000 articles, a fraction of a second. Pelican itself is not
@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from newsroom.core.paths import ROOT
+from newsroom.core.paths import BUILD_CODE, ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def compute(settings) -> str:
     # Pages may show what is running today (campaigns): a new day is a new build.
     digest.update(today(settings).encode())
     data_dir = settings.get("NEWSROOM_DATA") or ROOT / "data"
-    folders = [settings["PATH"], settings["THEME"], data_dir, ROOT / "newsroom", ROOT / "plugins"]
+    folders = [settings["PATH"], settings["THEME"], data_dir, *BUILD_CODE]
     for folder in folders:
         digest.update(repr(_tree(folder)).encode())
     return digest.hexdigest()

@@ -26,7 +26,7 @@ from pathlib import Path
 from plugins import fence
 
 from .parallel import Capture
-from newsroom.core.paths import ROOT
+from newsroom.core.paths import BUILD_CODE
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,8 @@ def code_key(settings) -> str:
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
         "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH", "NEWSROOM_LIMITS")}
     data_dir = Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR)
-    parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
-             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(data_dir, "*.yml")]
+    parts = [SCHEMA, sorted(relevant.items()),
+             *(_tree_stamp(folder, "*.py") for folder in BUILD_CODE), _tree_stamp(data_dir, "*.yml")]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
