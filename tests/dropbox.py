@@ -9,21 +9,9 @@ from pathlib import Path
 import docx
 import pytest
 from docx.shared import Cm
-from PIL import Image
 
 from newsroom.intake import dropbox, ingest
-
-
-def jpeg(size=(1200, 800), color=(20, 80, 150)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
-def png(size=(400, 300)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGBA", size, (220, 40, 40, 160)).save(buffer, "PNG")
-    return buffer.getvalue()
+from tests.helpers import jpeg, png  # noqa: F401 - the shared folders' photos
 
 
 def word(path: Path, paragraphs, pictures=()) -> Path:

@@ -13,21 +13,18 @@ from PIL import Image
 from newsroom.intake import check
 from newsroom.core import schema
 from newsroom.core.paths import ROOT
+from tests import helpers
 from tests.helpers import article
 
 UNIT_DIR = "bai-viet/than-ha-lam/2020"
 
 
-def jpeg(size=(640, 480), color=(30, 90, 160)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+def jpeg(size=(640, 480)) -> bytes:
+    return helpers.jpeg(size, (30, 90, 160))
 
 
-def png(size=(320, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGBA", size, (200, 30, 30, 128)).save(buffer, "PNG")
-    return buffer.getvalue()
+def png() -> bytes:
+    return helpers.png((320, 200), (200, 30, 30, 128))
 
 
 def write(root: Path, files: dict) -> Path:
@@ -366,7 +363,7 @@ def test_sample_content_passes_check(sample_site):
 
 
 def test_benchmark_corpus_is_valid_content(capsys):
-    """The benchmark measures clean articles (no timing asserted here: see invoke bench-check)."""
+    """The benchmark measures clean articles (no timing asserted here: see invoke bench.check)."""
     from benchmarks import bench_check
 
     result = bench_check.run(40, repeat=1)

@@ -19,16 +19,15 @@ from newsroom.core.paths import ROOT
 from plugins.markdown_reader.markdown_reader import ContentErrors
 from tests.conftest import BuiltSite
 from tests.dropbox import put, shared  # noqa: F401 - shared is a fixture
+from tests import helpers
 from tests.helpers import article, write_files
 
 DIR = "bai-viet/than-ha-lam/2020"
 SHOWN = f"content/{DIR}"
 
 
-def jpeg(size=(24, 16), color=(30, 90, 160)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+def jpeg(color=(30, 90, 160)) -> bytes:
+    return helpers.jpeg((24, 16), color, quality=80)
 
 
 def huge_png() -> bytes:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from newsroom.core.paths import ROOT
-from tests.helpers import article
+from tests.helpers import article, tree
 from newsroom.publish import release as publishing
 
 SSHD = "/usr/sbin/sshd"
@@ -178,12 +178,6 @@ class SiteRepo:
 
     def server_log(self) -> list[dict]:
         return [json.loads(line) for line in (self.remote / "publish.log").read_text().splitlines()]
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
