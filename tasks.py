@@ -1,4 +1,6 @@
-"""Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
+"""Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``;
+the measurements (``benchmarks/``) are under ``bench.``: ``invoke bench`` (the build),
+``invoke bench.images``..."""
 import os
 import shlex
 import shutil
@@ -153,9 +155,9 @@ def banners(c, force=False):
 @task(help={"count": "số bài đem đo (mặc định 2000)"})
 def bench_tags(c, count=2000):
     """Đo tốc độ gắn chiến dịch, chủ đề (đọc, kiểm tra và gắn từng bài)."""
-    from newsroom.core import tagging
+    from benchmarks import bench_tags as measure
 
-    figures = tagging.benchmark(ROOT / "content", int(count))
+    figures = measure.run(ROOT / "content", int(count))
     print(f"{figures['articles']} bài (xoay vòng {figures['sources']} bài mẫu): "
           f"{figures['seconds']} giây, {figures['ms_per_article']} ms/bài "
           f"(gắn {figures['ms_tag_article']} ms, kiểm tra {figures['ms_validate']} ms)")
@@ -396,9 +398,9 @@ def releases(c):
 @task
 def bench_publish(c):
     """Đo các bước xuất bản trên máy này (dựng, kiểm tra, nén) với nội dung thật; không gửi gì."""
-    from newsroom.publish import release as publishing
+    from benchmarks import bench_publish as measure
 
-    f = publishing.benchmark()
+    f = measure.run()
     print(f"{f['files']} tệp ({f['megabytes']:.1f} MB, {f['compressed']} tệp được nén): "
           f"dựng {f['build']:.2f} s, kiểm tra {f['verify']:.2f} s, nén lần đầu "
           f"{f['prepare_cold']:.2f} s, nén lại khi đã có bộ nhớ đệm {f['prepare_warm']:.2f} s; "
@@ -467,3 +469,27 @@ def bench_search(c, output="output", compare=False):
 
     for key, value in search_bench.run(Path(output), compare=compare).items():
         print(f"{key:>24}: {value}")
+
+
+@task(help={"compare": "tệp JSON lấy trước đó: in các tệp khác nhau (mã thoát 1 nếu có)",
+            "out": "tệp JSON ghi kết quả"})
+def bench_manifest(c, out=None, compare=None):
+    """Mã băm từng tệp output/ của trang mẫu và kho 1.000 bài, để so trước và sau một thay đổi."""
+    from benchmarks import output_manifest
+
+    code = output_manifest.main([*([out] if out else []), *(["--compare", compare] if compare else [])])
+    if code:
+        raise SystemExit(code)
+
+
+#: The measurements, listed apart: ``invoke bench`` is the build's, the others ``bench.<name>``.
+BENCH = {"build": bench, "check": bench_check, "images": bench_images, "reader": bench_reader,
+         "report": report_bench, "search": bench_search, "tags": bench_tags,
+         "publish": bench_publish, "manifest": bench_manifest}
+
+ns = invoke.Collection(*(t for t in list(globals().values())
+                         if isinstance(t, invoke.Task) and t not in BENCH.values()))
+_measurements = invoke.Collection("bench")
+for _name, _task in BENCH.items():
+    _measurements.add_task(_task, name=_name, default=_name == "build")
+ns.add_collection(_measurements)

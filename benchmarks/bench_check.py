@@ -1,4 +1,4 @@
-"""``invoke bench-check``: how long ``invoke check`` takes over N generated articles.
+"""``invoke bench.check``: how long ``invoke check`` takes over N generated articles.
 
 The articles are spread over the real units and categories, carry Vietnamese text of a news
 item's length, and one in four has a cover photo and a photo in the body (small real JPEGs), so

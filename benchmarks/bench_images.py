@@ -1,4 +1,4 @@
-"""Benchmark of the image pipeline (``invoke bench-images``): N camera-size photos processed
+"""Benchmark of the image pipeline (``invoke bench.images``): N camera-size photos processed
 cold (empty cache) and warm (nothing changed), per core, then with one photo changed and with
 a clean output folder (as the publish build leaves it); with ``--cards N``, N social cards
 drawn cold and warm (CPU per card, peak memory of the build and worker processes)."""

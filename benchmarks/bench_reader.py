@@ -1,4 +1,4 @@
-"""``invoke bench-reader``: what the reader features cost on a big site.
+"""``invoke bench.reader``: what the reader features cost on a big site.
 
 The sample content is copied ``copies`` times (each copy in its own folder, titles numbered so
 every URL is new) and built without the search index; then Pagefind indexes the output on its

@@ -1,4 +1,4 @@
-"""Benchmark of ``invoke report`` on a large synthetic newsroom (``invoke report-bench``).
+"""Benchmark of ``invoke report`` on a large synthetic newsroom (``invoke bench.report``).
 
 Writes ``articles`` articles (spread over every unit, the whole of 2020, every category, some
 sent to the portal) and ``clips`` clippings into a temporary folder, then times reading, tagging

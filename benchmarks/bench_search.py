@@ -1,4 +1,4 @@
-"""What the search index costs on a built site (``invoke bench-search``).
+"""What the search index costs on a built site (``invoke bench.search``).
 
 Takes an output folder that a build wrote (left untouched: the pages are linked into a
 temporary folder) and measures, as ``plugins/search`` runs them:

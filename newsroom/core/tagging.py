@@ -214,7 +214,7 @@ def _rules_cached(data_dir: str, _stamp):
             {slug: i for i, slug in enumerate(themes)}, {})
 
 
-def _rules(data_dir=None):
+def rules(data_dir=None):
     """The keyword rules ``(campaign_rules, theme_rules, campaigns, themes, index, theme
     order, campaigns by day)``, compiled once and kept until a data file changes."""
     folder = str(data_dir or data.DATA_DIR)
@@ -297,7 +297,7 @@ def tag_article(values: dict, body: str, data_dir=None) -> dict[str, list[Decisi
     tags, campaign, theme...); ``body`` is the Markdown body. Slugs unknown to the data files
     are left out here (the schema reports them as errors).
     """
-    campaign_rules, theme_rules, campaigns, themes, index, order, by_day = _rules(data_dir)
+    campaign_rules, theme_rules, campaigns, themes, index, order, by_day = rules(data_dir)
     fields = None  # found when a campaign or theme is not written in the article
     result: dict[str, list[Decision]] = {"campaign": [], "theme": []}
 
@@ -435,34 +435,3 @@ def format_audit(rows: list[dict]) -> str:
                f"({auto} bài được tự gắn); {sum(bool(r['theme']) for r in rows)} bài có chủ đề; "
                f"{sum(bool(r['opted_out']) for r in rows)} bài ghi “none”.")
     return "\n".join(out)
-
-
-def benchmark(content: Path | str, n: int = 2000, data_dir=None) -> dict:
-    """CPU time of :func:`tag_article` (and of checking each source, as the build does) over
-    ``n`` articles cycled from ``content``; figures for ``invoke bench-tags``."""
-    import time
-
-    from newsroom.core import schema
-
-    content = Path(content)
-    paths = sorted(content.rglob("*.md"))
-    if not paths:
-        raise ValueError(f"{content}: không có bài nào để đo")
-    sources = [(p, schema.split(schema.read_source(p))) for p in paths]
-    _rules(data_dir)  # compile once, as a build does
-    checking = tagging = 0.0
-    tagged = 0
-    for i in range(n):
-        path, header = sources[i % len(sources)]
-        started = time.process_time()
-        values, _ = schema.validate(header, path, content_root=content, data_dir=data_dir)
-        middle = time.process_time()
-        result = tag_article(values, header.body, data_dir)
-        tagging += time.process_time() - middle
-        checking += middle - started
-        tagged += bool(result["campaign"] or result["theme"])
-    elapsed = checking + tagging
-    return {"articles": n, "sources": len(sources), "tagged": tagged,
-            "seconds": round(elapsed, 3), "ms_per_article": round(1000 * elapsed / n, 3),
-            "ms_tag_article": round(1000 * tagging / n, 3),
-            "ms_validate": round(1000 * checking / n, 3)}

@@ -870,33 +870,3 @@ def remote_log(ssh: Ssh, target: Target) -> list[dict]:
     """The publish log kept on ``target``, oldest first."""
     result = ssh.run(target, f"cat {shlex.quote(target.path)}/publish.log 2>/dev/null || true")
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-
-
-def benchmark(conf: str | Path = "publishconf.py", **overrides) -> dict:
-    """Seconds spent by the local steps of a publish on the project's content (nothing is
-    sent): build, verify, prepare with an empty compression cache, prepare again with it."""
-    import time
-
-    folder = Path(tempfile.mkdtemp(prefix="cdtkv-bench-"))
-    try:
-        figures: dict = {}
-        clock = time.perf_counter()
-        settings = site.build(conf, OUTPUT_PATH=folder / "output", **overrides)
-        figures["build"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        findings = verify.verify(folder / "output", settings)
-        figures["verify"] = time.perf_counter() - clock
-        clean = folder / "clean"
-        shutil.copytree(folder / "output", clean)
-        clock = time.perf_counter()
-        prepared = assets.prepare(folder / "output", settings, folder / "cache")
-        figures["prepare_cold"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        assets.prepare(clean, settings, folder / "cache")
-        figures["prepare_warm"] = time.perf_counter() - clock
-        files = [p for p in (folder / "output").rglob("*") if p.is_file()]
-        figures.update(files=len(files), compressed=prepared.compressed, findings=len(findings),
-                       megabytes=sum(p.stat().st_size for p in files) / 1e6)
-        return figures
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
