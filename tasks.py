@@ -451,9 +451,9 @@ def fonts(c):
 @task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})
 def bench_reader(c, copies=20):
     """Đo chi phí của tìm kiếm và tin liên quan trên trang lớn (chép nội dung mẫu nhiều lần)."""
-    from benchmarks import bench_reader as reader_bench
+    from benchmarks import bench_reader as measure
 
-    figures = reader_bench.run(int(copies))
+    figures = measure.run(int(copies))
     for key, value in figures.items():
         print(f"{key:>24}: {value}")
 
@@ -465,9 +465,9 @@ def bench_search(c, output="output", compare=False):
 
     Pagefind (chỉ bài viết, chạy hai lần) và bước viết không dấu các từ có chữ đ (đoàn → doan).
     """
-    from benchmarks import bench_search as search_bench
+    from benchmarks import bench_search as measure
 
-    for key, value in search_bench.run(Path(output), compare=compare).items():
+    for key, value in measure.run(Path(output), compare=compare).items():
         print(f"{key:>24}: {value}")
 
 
