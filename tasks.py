@@ -194,8 +194,8 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
          notable=False, kind=None, data_dir=None, commit=False):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
-    from newsroom.editorial import clippings
     from newsroom.core import data
+    from newsroom.editorial import clippings
 
     fields = {"date": date, "source": source, "url": url, "title": title, "unit": unit,
               "tone": tone, "note": note, "notable": notable, "kind": kind}

@@ -15,10 +15,10 @@ import docx
 import pytest
 import yaml
 
-from newsroom.intake import check, ingest, queue
-from newsroom.core import data, schema
 from newsroom.build import site
+from newsroom.core import data, schema
 from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest, queue
 from tests.conftest import BuiltSite
 from tests.dropbox import jpeg, put, sources, word
 from tests.helpers import editors_repo, git

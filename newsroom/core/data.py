@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from newsroom.core.text import fold, nfc, slugify
 from newsroom.core.paths import DATA_DIR
+from newsroom.core.text import fold, nfc, slugify
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 _EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[a-z]{2,}", re.I)

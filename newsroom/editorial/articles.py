@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsroom.core import data, schema
-from newsroom.core.tagging import tag_article
 from newsroom.core.paths import ROOT
+from newsroom.core.tagging import tag_article
 
 ARTICLE_DIRS = ("bai-viet",)
 

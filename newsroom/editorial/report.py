@@ -23,10 +23,10 @@ from pathlib import Path
 
 import jinja2
 
-from newsroom.editorial import articles, charts, clippings
 from newsroom.core import data
 from newsroom.core.dates import TZ, local, parse_date, vn_date, vn_datetime
 from newsroom.core.paths import ROOT
+from newsroom.editorial import articles, charts, clippings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SILENT_DAYS = 14

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from newsroom.core import schema
 from newsroom.core.dates import parse_date
-from newsroom.core.text import slugify
 from newsroom.core.paths import ROOT
+from newsroom.core.text import slugify
 
 CONTENT = ROOT / "content"
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")

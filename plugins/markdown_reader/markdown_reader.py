@@ -31,9 +31,9 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from newsroom.core import data, lastbuild, sanitise, schema, tagging
-from plugins import fence
-from newsroom.core.text import slugify
 from newsroom.core.dates import TZ
+from newsroom.core.text import slugify
+from plugins import fence
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.intake import ingest
 from newsroom.core.paths import ROOT
+from newsroom.intake import ingest
 from newsroom.intake.submission import DocxLimits
 from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
+from newsroom.core.paths import ROOT
 from newsroom.intake import ingest
 from newsroom.intake.journal import KILL_AT
-from newsroom.core.paths import ROOT
 from tests.dropbox import jpeg, png, put
 from tests.helpers import article
 
