@@ -1,6 +1,6 @@
 """``invoke bench`` measures real builds of a generated corpus, in child processes. Only what
 it reports is checked here (never how fast): see ``invoke bench`` for the figures."""
-from newsroom import bench, corpus
+from benchmarks import bench_build as bench, corpus
 
 
 def test_bench_splits_a_cold_build_into_its_steps(tmp_path):
@@ -53,7 +53,7 @@ def test_photo_heavy_corpus_gives_most_articles_distinct_camera_photos(tmp_path)
 
 
 def test_photo_bench_reports_cpu_per_photo_beside_pillows_floor(tmp_path):
-    from newsroom import bench_photos
+    from benchmarks import bench_photos
 
     lines = []
     figures = bench_photos.run(5, tmp_path, sample=2, photo_size=(400, 300), log=lines.append)

@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 
-from newsroom import corpus, site
+from benchmarks import corpus
+from newsroom.build import site
 from plugins.paging.paging import StablePaginator
 
 from tests.conftest import BuiltSite
