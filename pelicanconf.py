@@ -33,13 +33,20 @@ LOCALE = ("C.UTF-8",)  # dates are written by newsroom.core.dates, never by the 
 DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
+# A year's archive is one page of titles (period_archives.html), not pages of 12 stories: the
+# complete list of the site by date, which lists cut short (PAGINATION_MAX_PAGES) lead to.
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
-                       "period_archives": None, "unit": None, "campaign": None, "theme": None}
+                       "unit": None, "campaign": None, "theme": None}
 # Lists are cut into pages counted from the oldest article (plugins/paging/paging.py): the
 # list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
 # so a new article changes the first page of each list it is in (and adds a page when a block
 # of 12 fills) instead of every page.
 PAGINATION_STABLE = True
+# Lists that would grow a page for every 12 articles tagged with them, though readers only look
+# at the newest: the front page and 9 older pages are written (about 120 articles), the last
+# one leading to the year archive (plugins/paging). The year archives (a page a year), units,
+# categories and campaigns keep every article: each stays on a list, and in the sitemap.
+PAGINATION_MAX_PAGES = {"theme": 10, "tag": 10, "author": 10, "index": 10}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),

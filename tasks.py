@@ -88,11 +88,21 @@ def livereload(c, port=PORT, host="127.0.0.1"):
 @task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
             "repeat": "số lần đo mỗi bước (lấy trung vị; mặc định 1)",
             "stock": "đo cả Pelican gốc để so sánh (mặc định: có)",
-            "live": "đo cả livereload (mặc định: có)"})
-def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True):
+            "live": "đo cả livereload (mặc định: có)",
+            "photos": "kho bài nhiều ảnh: 80 % số bài có 1–6 ảnh cỡ điện thoại (4000×3000); đo "
+                      "giây CPU mỗi ảnh khi dựng mới, dựng lại, và mức sàn của Pillow "
+                      "(--sizes mặc định 1000)"})
+def bench(c, sizes=None, repeat=1, stock=True, live=True, photos=False):
     """Đo thời gian dựng và bộ nhớ ở quy mô lớn, so với Pelican gốc (kết quả vào bench/)."""
     from benchmarks import bench_build as measure
 
+    if photos:
+        from benchmarks import bench_photos
+
+        for n in str(sizes or 1000).split(","):
+            bench_photos.run(int(n))
+        return
+    sizes = sizes or "1000,10000"
     variants = ("project", "stock") if stock else ("project",)
     measure.run(sizes=[int(n) for n in str(sizes).split(",")], repeat=int(repeat),
                 variants=variants, livereload=live)

@@ -33,7 +33,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
 from plugins import fence
-from plugins.paging.paging import StablePaginator, page_context
+from plugins.paging.paging import StablePaginator, max_pages, page_context
 
 from . import memo, parallel
 
@@ -436,8 +436,11 @@ class FastWriter(Writer):
         if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
             per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
                         or self.settings["DEFAULT_PAGINATION"])
-            kind = (StablePaginator if self.settings.get("PAGINATION_STABLE")
-                    else fence.paginator_classes()[0])
+            if self.settings.get("PAGINATION_STABLE"):
+                kind = partial(StablePaginator,
+                               max_pages=max_pages(self.settings, template_name))
+            else:
+                kind = fence.paginator_classes()[0]
             paginators = {key: kind(name, url, val, self.settings, per_page)
                           for key, val in paginated.items()}
             first = next(iter(paginators.values()))
