@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from newsroom import assets, dates  # noqa: E402
+from newsroom.core import dates  # noqa: E402
+from newsroom.publish import assets  # noqa: E402
 
 AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
 SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
@@ -29,17 +30,24 @@ OUTPUT_PATH = "output"
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LANG = "vi"
-LOCALE = ("C.UTF-8",)  # dates are written by newsroom.dates, never by the OS locale
+LOCALE = ("C.UTF-8",)  # dates are written by newsroom.core.dates, never by the OS locale
 DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
+# A year's archive is one page of titles (period_archives.html), not pages of 12 stories: the
+# complete list of the site by date, which lists cut short (PAGINATION_MAX_PAGES) lead to.
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
-                       "period_archives": None, "unit": None, "campaign": None, "theme": None}
+                       "unit": None, "campaign": None, "theme": None}
 # Lists are cut into pages counted from the oldest article (plugins/paging/paging.py): the
 # list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
 # so a new article changes the first page of each list it is in (and adds a page when a block
 # of 12 fills) instead of every page.
 PAGINATION_STABLE = True
+# Lists that would grow a page for every 12 articles tagged with them, though readers only look
+# at the newest: the front page and 9 older pages are written (about 120 articles), the last
+# one leading to the year archive (plugins/paging). The year archives (a page a year), units,
+# categories and campaigns keep every article: each stays on a list, and in the sitemap.
+PAGINATION_MAX_PAGES = {"theme": 10, "tag": 10, "author": 10, "index": 10}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
@@ -84,12 +92,12 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
+PLUGINS = ["plugins.markdown_reader", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
            "plugins.paging",  # PAGINATION_STABLE
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search",
            # The printed weekly bulletins (invoke bulletin): /ban-tin/, its PDFs and feed.
-           "plugins.bulletin",
+           "plugins.bulletins",
            "plugins.fastbuild", "plugins.assets"]
 TAXONOMIES = {
     "unit": {
@@ -131,7 +139,7 @@ NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 # How much one article may hold (README, "Giới hạn của một bài"; defaults in
-# newsroom/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
+# newsroom/core/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
 # `invoke check` and `invoke ingest` all read this one setting.
 NEWSROOM_LIMITS = {}
 
@@ -158,7 +166,7 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
-# Metadata is plain text (newsroom.schema decodes entities once; templates escape): a summary
+# Metadata is plain text (newsroom.core.schema decodes entities once; templates escape): a summary
 # is not Markdown, so nothing in the header becomes markup.
 FORMATTED_FIELDS = []
 

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsroom import site  # noqa: E402
+from newsroom.build import site  # noqa: E402
 from tests.helpers import write_files  # noqa: E402
 
 
@@ -70,7 +70,8 @@ def make_site(tmp_path):
 #: Modules whose tests build sites themselves (besides every test using the fixtures above).
 BUILD_MODULES = {"test_determinism", "test_fastbuild_memory", "test_fastbuild_render",
                  "test_search_index", "test_feeds", "test_images_cards", "test_reader_site",
-                 "test_escaping", "test_fence", "test_bench", "test_buildfolder"}
+                 "test_escaping", "test_fence", "test_bench", "test_page_families",
+                 "test_buildfolder"}
 
 
 def pytest_collection_modifyitems(config, items):

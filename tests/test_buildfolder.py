@@ -1,4 +1,4 @@
-"""The kept build folder of ``invoke publish`` (newsroom.buildfolder, newsroom.localsteps):
+"""The kept build folder of ``invoke publish`` (newsroom.publish.buildfolder, newsroom.publish.localsteps):
 what a build did not produce goes, and nothing outside the folder; the folder equals a clean
 build; the verification of what changed finds what a full one finds."""
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import assets, buildfolder, localsteps, site, verify
+from newsroom.build import site
+from newsroom.core import safefs
+from newsroom.publish import assets, buildfolder, localsteps, verify
 from tests.helpers import article, write_files
 
 SITEURL = "https://congdoantkv.vn"
@@ -142,7 +144,6 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, Path, int]:
     (output / "moi").mkdir()
     (output / "moi" / "kept.html").write_text("giữ")
     os.utime(output / "moi" / "kept.html", ns=(1, 1))  # an old file the build kept...
-    from newsroom import safefs
     safefs.keep(output / "moi" / "kept.html")  # ...says so
     return output, outside, since
 

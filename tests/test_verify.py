@@ -1,5 +1,5 @@
-"""newsroom.verify and newsroom.assets on real builds: what must stop a publish, and the
-published output (theme files named by their hash, precompressed copies)."""
+"""newsroom.publish.verify and newsroom.publish.assets on real builds: what must stop a publish,
+and the published output (theme files named by their hash, precompressed copies)."""
 from __future__ import annotations
 
 import gzip
@@ -8,7 +8,8 @@ from datetime import datetime
 import brotli
 import pytest
 
-from newsroom import assets, site, verify
+from newsroom.build import site
+from newsroom.publish import assets, verify
 from tests.helpers import article
 
 SITEURL = "https://congdoantkv.vn"

@@ -1,7 +1,7 @@
 """Theme files under content-hashed names, made by the build itself (``ASSET_FINGERPRINTS``).
 
 When the setting is on (``publishconf.py``), the hashed names are worked out from the theme
-before any page is written (:func:`newsroom.assets.fingerprints`) and the templates name the
+before any page is written (:func:`newsroom.publish.assets.fingerprints`) and the templates name the
 files through the ``asset`` filter (``{{ 'css/site.css'|asset }}``), so every page is written
 once, already pointing at ``css/site.<hash>.css``. After the last page (``finalized``) the
 hashed copies and the rewritten style sheet are put in the output; a file already holding the
@@ -15,7 +15,8 @@ import logging
 
 from pelican import signals
 
-from newsroom import assets, safefs
+from newsroom.core import safefs
+from newsroom.publish import assets
 
 logger = logging.getLogger(__name__)
 

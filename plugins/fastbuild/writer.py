@@ -9,8 +9,8 @@ can skip pages whose inputs did not change.
   article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
   left alone (same bytes, same mtime), so rsync and the browser see only real changes. Its
-  change time is set (``newsroom.safefs.keep``): a publish's kept build folder removes the
-  files no build step touched (``newsroom.buildfolder``).
+  change time is set (``newsroom.core.safefs.keep``): a publish's kept build folder removes the
+  files no build step touched (``newsroom.publish.buildfolder``).
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
   whose inputs are the same as when it was last written is not rendered again (it still counts
   as written: ``content_written`` is sent). The inputs of a page are its item (and the items
@@ -34,9 +34,9 @@ from pelican.plugins import signals
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
-from newsroom import safefs
+from newsroom.core import safefs
 from plugins import fence
-from plugins.paging.paging import StablePaginator, page_context
+from plugins.paging.paging import StablePaginator, max_pages, page_context
 
 from . import memo, parallel
 
@@ -173,6 +173,14 @@ class FastWriter(Writer):
         self._newest = None  # date of the newest article, for feeds without entries
         self._batch: list | None = None
         self._depth = 0
+
+    def start_session(self, fingerprints: dict, deep_memo: dict, site_token,
+                      content_token) -> None:
+        """Write as a live session's update (``newsroom.build.livereload``): a page whose
+        inputs are those of ``fingerprints`` is not rendered again; ``deep_memo`` keeps the
+        items' tokens between updates; the tokens say what every page shows besides its items."""
+        self.fingerprints, self.deep_memo = fingerprints, deep_memo
+        self.site_token, self.content_token = site_token, content_token
 
     # Writing only what changed -------------------------------------------------------
 
@@ -433,8 +441,11 @@ class FastWriter(Writer):
         if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
             per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
                         or self.settings["DEFAULT_PAGINATION"])
-            kind = (StablePaginator if self.settings.get("PAGINATION_STABLE")
-                    else fence.paginator_classes()[0])
+            if self.settings.get("PAGINATION_STABLE"):
+                kind = partial(StablePaginator,
+                               max_pages=max_pages(self.settings, template_name))
+            else:
+                kind = fence.paginator_classes()[0]
             paginators = {key: kind(name, url, val, self.settings, per_page)
                           for key, val in paginated.items()}
             first = next(iter(paginators.values()))

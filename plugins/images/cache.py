@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from newsroom import safefs
+from newsroom.core import safefs
 
 try:
     import fcntl
@@ -176,7 +176,7 @@ def publish(source: Path | str, target: Path | str) -> bool:
     try:
         there = os.stat(target)
         if there.st_size == made.st_size and there.st_mtime_ns == made.st_mtime_ns:
-            safefs.keep(target)  # produced by this build (newsroom.buildfolder)
+            safefs.keep(target)  # produced by this build (newsroom.publish.buildfolder)
             return False
     except OSError:
         pass

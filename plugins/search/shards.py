@@ -225,7 +225,7 @@ def run(job: dict) -> int:
 def _keep_tree(path: Path) -> None:
     """Say that this run produced the files of ``path`` (a part kept as it was, or a file):
     their change time becomes now, their modification time stays, as
-    ``newsroom.safefs.keep`` does (a publish's kept build folder removes what no step of the
+    ``newsroom.core.safefs.keep`` does (a publish's kept build folder removes what no step of the
     build touched; this program runs apart from the project's modules)."""
     files = [path] if not path.is_dir() else [p for p in path.rglob("*") if not p.is_dir()]
     for file in files:
