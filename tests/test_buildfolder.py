@@ -13,6 +13,7 @@ import pytest
 from newsroom.build import site
 from newsroom.core import safefs
 from newsroom.publish import assets, buildfolder, localsteps, verify
+from plugins.fingerprints import fingerprints
 from tests.helpers import article, write_files
 
 SITEURL = "https://congdoantkv.vn"
@@ -105,7 +106,7 @@ def test_the_kept_folder_equals_a_clean_build_when_articles_and_the_theme_change
     shutil.copytree(site.ROOT / "theme", theme)
     kept = Kept(tmp_path, menu_articles(), THEME=theme)
     assert kept.step().findings == []
-    old_sheet = assets.fingerprints(kept.settings).hashed["theme/css/site.css"]
+    old_sheet = fingerprints.fingerprints(kept.settings).hashed["theme/css/site.css"]
     assert (kept.output / old_sheet).is_file()
 
     sheet = theme / "static/css/site.css"

@@ -133,7 +133,7 @@ DOCUMENTED_IMPORTS = {
     "pelican.writers": {"Writer"}, "pelican.contents": {"Article", "Page", "Content"},
     "pelican.generators": {"ArticlesGenerator", "Generator", "CachingGenerator"},
     # pass_context: Jinja's documented way for a filter to read the page's context
-    # (newsroom.assets.asset finds the hashed theme file names there).
+    # (plugins.fingerprints' asset filter finds the hashed theme file names there).
     "pelican.urlwrappers": {"URLWrapper"}, "jinja2": {"BytecodeCache", "pass_context"},
     "markupsafe": {"Markup"},
     # Atom1Feed: feedgenerator's documented feed class (plugins/bulletins writes /ban-tin/feed.xml,

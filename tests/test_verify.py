@@ -10,6 +10,7 @@ import pytest
 
 from newsroom.build import site
 from newsroom.publish import assets, verify
+from plugins.fingerprints import fingerprints
 from tests.helpers import article
 
 SITEURL = "https://congdoantkv.vn"
@@ -113,10 +114,10 @@ def test_the_published_build_names_theme_files_by_hash_and_copies_compress(clean
     out = tmp_path / "published"
     settings = site.build("publishconf.py", PATH=clean_site.output.parent / "content",
                           OUTPUT_PATH=out)
-    found = assets.fingerprints(settings)
+    found = fingerprints.fingerprints(settings)
     hashed = found.hashed["theme/css/site.css"]
     css = (out / "theme/css/site.css").read_bytes()
-    assert hashed == f"theme/css/site.{assets.content_hash(css)}.css"
+    assert hashed == f"theme/css/site.{fingerprints.content_hash(css)}.css"
     assert (out / hashed).read_bytes() == css
     font = found.hashed["theme/fonts/be-vietnam-pro-latin-400.woff2"]
     assert font.rsplit("/", 1)[1].encode() in css and b"be-vietnam-pro-latin-400.woff2" not in css

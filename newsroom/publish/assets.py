@@ -1,11 +1,7 @@
 """Getting a built site ready to be served fast.
 
-- Fingerprints: every file of the theme's static folder gets a copy named after its content
-  (``css/site.css`` → ``css/site.1a2b3c4d5e.css``), so browsers and the CDN may keep it for a
-  year: a new version has a new name. :func:`fingerprints` works the names out from the theme
-  before the build writes a page; the templates name the files through the :func:`asset` filter
-  and ``plugins/assets`` writes the copies (``ASSET_FINGERPRINTS``, on in ``publishconf.py``).
-  The original stays, for anything outside the pages that names it.
+- Theme files under content-hashed names: made by the build itself (``plugins/fingerprints``,
+  ``ASSET_FINGERPRINTS`` on in ``publishconf.py``), nothing here rewrites the pages.
 - :func:`compress_changed` (``invoke publish``) and :func:`precompress` (a whole folder): text
   files get ``.gz`` and ``.br`` copies beside them, which nginx serves as they are
   (``gzip_static`` / ``brotli_static``). Both are byte-for-byte reproducible (no time stamp in
@@ -18,24 +14,19 @@ import gzip
 import hashlib
 import os
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import brotli
-from jinja2 import pass_context
 
 from newsroom.core import safefs
-from newsroom.publish.verify import Site
+from plugins.fingerprints.fingerprints import fingerprinting, fingerprints
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".xml", ".atom", ".rss", ".svg",
                  ".txt", ".webmanifest", ".map", ".ics", ".vtt"}
 MIN_SIZE = 256  # smaller files gain nothing from compression
 COPIES = (".gz", ".br")
-HASH_LENGTH = 10
-HASHED = re.compile(r"\.[0-9a-f]{%d}\.[A-Za-z0-9]+$" % HASH_LENGTH)
-_CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<value>[^"')]+)(?P=q)\s*\)""")
 
 
 @dataclass
@@ -44,139 +35,6 @@ class Prepared:
 
     hashed: dict[str, str] = field(default_factory=dict)  # original → hashed, output-relative
     compressed: int = 0  # files given .gz and .br copies
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
-
-
-def hashed_name(rel: str, data: bytes) -> str:
-    stem, dot, suffix = rel.rpartition(".")
-    if not dot or "/" in suffix:
-        return f"{rel}.{content_hash(data)}"
-    return f"{stem}.{content_hash(data)}.{suffix}"
-
-
-def _rewrite_css(text: str, site: Site, sheet: str, mapping: dict[str, str]) -> str:
-    """``text`` of the style sheet ``sheet`` with every ``url()`` naming a file of ``mapping``
-    pointed at its hashed name (the query and anchor kept)."""
-    def replace_url(url: str) -> str:
-        target = site.internal(url, sheet)
-        if target is None or target not in mapping:
-            return url
-        old = target.rsplit("/", 1)[-1]
-        new = mapping[target].rsplit("/", 1)[-1]
-        head, sep, tail = url.partition("?")
-        head, hash_sep, anchor = head.partition("#")
-        if not head.endswith(old):
-            return url
-        return head[: -len(old)] + new + hash_sep + anchor + sep + tail
-
-    def replace(match: re.Match) -> str:
-        value = match.group("value")
-        new_value = replace_url(value)
-        if new_value == value:
-            return match.group(0)
-        start, end = match.span("value")
-        whole, offset = match.group(0), match.start()
-        return whole[: start - offset] + new_value + whole[end - offset:]
-
-    return _CSS_URL.sub(replace, text)
-
-
-def theme_files(settings) -> dict[str, Path]:
-    """The theme's static files as the build copies them (``THEME_STATIC_PATHS`` into
-    ``THEME_STATIC_DIR``; a later path wins): output-relative name → source file."""
-    theme, target = Path(settings["THEME"]), settings.get("THEME_STATIC_DIR", "theme")
-    found: dict[str, Path] = {}
-    for folder in settings.get("THEME_STATIC_PATHS", ["static"]):
-        root = theme / folder
-        files = sorted(root.rglob("*")) if root.is_dir() else [root] if root.is_file() else []
-        for path in files:
-            if path.is_file() and not path.is_symlink():
-                name = path.relative_to(root).as_posix() if root.is_dir() else path.name
-                found[posixpath.join(target, name)] = path
-    return found
-
-
-@dataclass
-class Fingerprints:
-    """The theme's static files under content-hashed names (see the module doc)."""
-
-    hashed: dict[str, str] = field(default_factory=dict)  # original → hashed, output-relative
-    data: dict[str, bytes] = field(default_factory=dict)  # output-relative → bytes to publish
-
-    def within(self, static_dir: str) -> dict[str, str]:
-        """``hashed`` relative to the static folder (``css/site.css`` → ``css/site.<h>.css``)."""
-        cut = len(static_dir.rstrip("/")) + 1
-        return {old[cut:]: new[cut:] for old, new in self.hashed.items()}
-
-
-def fingerprints(settings) -> Fingerprints:
-    """Hashed names of the theme's static files, from the theme itself: leaves first (fonts,
-    images, scripts), then style sheets, whose ``url()``s are pointed at the hashed leaves (the
-    sheet is published so rewritten, under its original name too)."""
-    result = Fingerprints()
-    site = Site(Path("."), settings.get("SITEURL", "") or "")
-    files = {rel: path for rel, path in theme_files(settings).items()
-             if not HASHED.search(rel) and not rel.endswith((".gz", ".br"))}
-    for sheets in (False, True):
-        for rel in sorted(r for r in files if r.endswith(".css") == sheets):
-            data = files[rel].read_bytes()
-            if sheets and result.hashed:
-                text = data.decode("utf-8")
-                new_text = _rewrite_css(text, site, rel, result.hashed)
-                if new_text != text:
-                    data = new_text.encode("utf-8")
-                    result.data[rel] = data
-            new_rel = hashed_name(rel, data)
-            result.hashed[rel] = new_rel
-            result.data[new_rel] = data
-    return result
-
-
-def fingerprinting(settings) -> bool:
-    return bool(settings.get("ASSET_FINGERPRINTS"))
-
-
-@pass_context
-def asset(context, value: str) -> str:
-    """Template filter: the hashed name of a theme static file when the build fingerprints
-    (``ASSET_FINGERPRINTS``), else ``value`` as it is. ``value`` is a name inside the static
-    folder (``'css/site.css'|asset``) or a URL ending in ``/<THEME_STATIC_DIR>/<name>``."""
-    table = context.get(TABLE)
-    if not table:
-        return value
-    if value in table:
-        return table[value]
-    head, sep, name = str(value).rpartition("/" + context.get("THEME_STATIC_DIR", "theme") + "/")
-    return head + sep + table[name] if sep and name in table else value
-
-
-#: The setting holding :meth:`Fingerprints.within` during a build that fingerprints.
-TABLE = "ASSET_FINGERPRINT_TABLE"
-
-
-def write_fingerprinted(output: str | Path, found: Fingerprints,
-                        keep: Callable[[Path], None]) -> int:
-    """Put ``found``'s files in ``output`` (the build's theme copy is there already); a file
-    already holding the same bytes is only ``keep``-ed. Returns how many were written."""
-    written = 0
-    for rel, data in sorted(found.data.items()):
-        path = safefs.within(output, rel)
-        try:
-            same = path.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            keep(path)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".assets-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        written += 1
-    return written
 
 
 #: Brotli's best quality (11) costs about a second per 300 KB: larger files (the archive, the

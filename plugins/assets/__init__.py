@@ -1,1 +1,0 @@
-from .assets import register  # noqa: F401
