@@ -52,6 +52,7 @@ class Session:
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
+        self.store = None  # the page store of the output folder, shared with `invoke build`
         self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
         self.templates: tuple | None = None  # see _check_templates
@@ -103,12 +104,17 @@ class Session:
         generator.cache_data = cache_data
         generator.save_cache = lambda: None
 
-    def _site_token(self, context) -> int:
-        """What every page shows besides its own items: templates and the site's pages."""
-        templates = self.templates
-        pages = tuple(fastbuild.item_version(p) for p in context.get("pages", ()))
-        # campaigns running today change with the day
-        return hash((templates, pages, stamp.today(self.settings)))
+    def _load_pages(self) -> None:
+        """At the first update: what each page was made from and the pages written, as the
+        last build into the output folder (``invoke build`` or an earlier session) left them:
+        unchanged pages are not rendered again, and the pages of articles deleted meanwhile
+        are removed."""
+        self.store = fastbuild.page_store(self.settings)
+        if self.store is not None:
+            self.fingerprints.update(self.store.pages)
+            output = self.pelican.output_path
+            self.written |= {os.path.abspath(os.path.join(output, name))
+                             for name in self.store.written}
 
     def _check_templates(self) -> None:
         """The theme's templates as they are now; the kept Jinja environments (which do not
@@ -120,15 +126,6 @@ class Session:
         if templates != self.templates:
             self.envs.clear()
         self.templates = templates
-
-    @staticmethod
-    def _content_token(generators) -> int:
-        """Every item of the site, as it is now (summary pages depend on all of them)."""
-        found = []
-        for generator in generators:
-            for name in fence.CONTENT_LISTS:
-                found.append(tuple(map(fastbuild.item_version, getattr(generator, name, ()))))
-        return hash(tuple(found))
 
     def _list_once(self, generator):
         """Keep each generator's list of files until a file is added or removed; when the
@@ -275,8 +272,9 @@ class Session:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
         writer = fence.make_writer(p)
-        writer.start_session(self.fingerprints, self.deep_memo, self._site_token(self.context),
-                             self._content_token(generators))
+        if self.count == 0:
+            self._load_pages()
+        writer.start_session(self.fingerprints, self.deep_memo)
         writer.begin()  # every page of this update rendered in one batch, on every core
         try:
             for generator in generators:
@@ -288,13 +286,17 @@ class Session:
         writer.flush()
         signals.finalized.send(p)
         self.deep_memo = writer.deep_memo_next  # the items of this update only
-        written = set(fence.written_files(writer))
+        written = {os.path.abspath(path) for path in fence.written_files(writer)}
         removed = sorted(self.written - written)
         for path in removed:
             Path(path).unlink(missing_ok=True)
             self.fingerprints.pop(os.path.relpath(path, p.output_path), None)
         self._start_deferred(bool(getattr(writer, "stats", {}).get("written") or removed))
         self.written = written
+        if self.store is not None:
+            names = writer.written_names()
+            self.store.save({n: self.fingerprints[n] for n in names if n in self.fingerprints},
+                            names)
         self.count += 1
         stats = getattr(writer, "stats", {})
         self.last = {"update": self.count, "seconds": round(time.perf_counter() - started, 3),

@@ -30,7 +30,7 @@ from newsroom.core.settings import plugin_settings
 from plugins import fence
 from plugins.markdown_reader import markdown_reader as schema_reader
 
-from . import filters, grouping, memo
+from . import filters, grouping, memo, pagestore, versions
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -114,6 +114,7 @@ def initialized(pelican):
     _install_url_memo(on)
     fence.use_fast_translations(grouping.process_translations if on else None)
     if on:
+        pagestore.begin(pelican.settings)  # before this build adds to its settings
         _jinja_settings(pelican.settings)
 
 
@@ -127,6 +128,12 @@ def carry_state(state, context: dict) -> None:
     ``context``: a live session keeps its read cache from one update to the next."""
     if state is not None:
         context[_KEY] = state
+
+
+def page_store(settings) -> pagestore.PageStore | None:
+    """What each page of the output folder was made from (``pagestore``); None when the
+    speed layer keeps nothing on disk (``FASTBUILD["cache"]`` off)."""
+    return pagestore.PageStore(settings) if options(settings)["cache"] else None
 
 
 def _state(generator) -> dict:
@@ -266,6 +273,10 @@ def all_generators_finalized(generators):
     (and before ``article_writer_finalized``) runs."""
     if not generators or not enabled(generators[0].settings):
         return
+    # Every plugin has worked on the items by now: their versions, and where the links of
+    # their texts lead (``versions``).
+    versions.use_context(generators[0].context)
+    pagestore.build_info(generators[0].settings)["content"] = versions.of_site(generators)
     for generator in generators:
         name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
         method = getattr(generator, name, None)
@@ -285,6 +296,12 @@ def finalized(pelican):
     global _epoch
     _epoch = 0
     schema_reader.use_cache(None)
+    info = pagestore.build_info(pelican.settings)
+    writer = info.pop("writer", None)
+    info.pop("content", None)
+    if isinstance(writer, FastWriter):
+        writer.finish()
+    versions.use_context(None)
 
 
 def register():
