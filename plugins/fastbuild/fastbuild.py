@@ -17,9 +17,11 @@ pages are written (see ``writer``); the N² term-page methods are replaced per g
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import time
+from pathlib import Path
 
 from jinja2 import BytecodeCache
 from pelican import signals
@@ -196,24 +198,50 @@ def _list_once(generator, files, args):
 
 
 class _SharedBytecode(BytecodeCache):
-    """Compiled templates shared by the Jinja environments of one build: Pelican gives each
-    generator its own, so ``base.html`` and the partials were compiled once per generator.
-    Jinja checks the source's checksum before using what is kept. The key is the template's
-    name and source, not the environment's options: every generator's environment is made
-    from the same ``JINJA_ENVIRONMENT``, so they compile alike. A plugin that changed one
-    environment's syntax options (delimiters, ``trim_blocks``, extensions) would need its
-    own cache."""
+    """Compiled templates shared by the Jinja environments of one build, and kept on disk
+    for the next builds (``folder``): Pelican gives each generator its own environment, so
+    ``base.html`` and the partials were compiled once per generator, and again in every
+    build (half a second of a build that renders a few pages). Jinja checks the source's
+    checksum (and its own version) before using what is kept. The key is the template's name
+    and source; the folder is named after the environment's options, so a plugin or setting
+    that changes the syntax (delimiters, ``trim_blocks``, extensions) gets its own."""
 
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
         self.kept: dict[str, bytes] = {}
+        self.folder = folder
 
     def load_bytecode(self, bucket):
         found = self.kept.get(bucket.key)
+        if found is None and self.folder is not None:
+            try:
+                found = (self.folder / f"{bucket.key}.cache").read_bytes()
+            except OSError:
+                found = None
         if found is not None:
             bucket.bytecode_from_string(found)
 
     def dump_bytecode(self, bucket):
-        self.kept[bucket.key] = bucket.bytecode_to_string()
+        code = self.kept[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{bucket.key}.{os.getpid()}.tmp"
+            tmp.write_bytes(code)
+            os.replace(tmp, self.folder / f"{bucket.key}.cache")
+        except OSError as exc:
+            logger.debug("fastbuild: không lưu được mẫu đã biên dịch: %s", exc)
+
+
+def _bytecode_folder(settings, environment: dict) -> Path | None:
+    if not options(settings)["cache"] or not settings.get("CACHE_PATH"):
+        return None
+    import jinja2
+
+    key = pagestore.digest((jinja2.__version__, json.dumps(
+        {k: v for k, v in environment.items() if k != "bytecode_cache"}, sort_keys=True,
+        default=pagestore.plain_setting)))
+    return Path(settings["CACHE_PATH"]) / "jinja" / key
 
 
 def _jinja_settings(settings):
@@ -226,7 +254,8 @@ def _jinja_settings(settings):
     settings["JINJA_GLOBALS"] = {"memo": memo.memo, **(settings.get("JINJA_GLOBALS") or {})}
     settings["JINJA_FILTERS"] = {**filters.FILTERS, **(settings.get("JINJA_FILTERS") or {})}
     environment = dict(settings.get("JINJA_ENVIRONMENT") or {})
-    environment.setdefault("bytecode_cache", _SharedBytecode())
+    environment.setdefault("bytecode_cache",
+                           _SharedBytecode(_bytecode_folder(settings, environment)))
     environment.setdefault("auto_reload", False)
     settings["JINJA_ENVIRONMENT"] = environment
 

@@ -70,7 +70,7 @@ def _tree(folder) -> list:
     return rows
 
 
-def _plain_setting(value):
+def plain_setting(value):
     """How a setting that JSON cannot hold counts: a function by its name, any other object
     by its type (its repr may hold a memory address, new in every process)."""
     if callable(value) and hasattr(value, "__qualname__"):
@@ -96,7 +96,7 @@ def code_token(settings) -> str:
     try:
         parts.append(json.dumps({k: v for k, v in settings.items()
                                  if k.isupper() and k != "FASTBUILD"},
-                                sort_keys=True, default=_plain_setting))
+                                sort_keys=True, default=plain_setting))
     except (TypeError, ValueError):
         return unique()  # settings that cannot be compared
     data_dir = settings.get("NEWSROOM_DATA") or data.DATA_DIR
