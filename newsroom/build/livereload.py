@@ -203,6 +203,12 @@ class Session:
                 return
             worker.join()
 
+    def close(self) -> None:
+        """The session ends: its background work (the search index) stops, and builds into
+        its output folder index it themselves again."""
+        _stop_background()
+        search.undefer(self.settings["OUTPUT_PATH"])
+
     def forget(self, paths):
         """Items to read again although their source did not change: the article beside a
         changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
@@ -495,8 +501,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             state.bump(session.count)
             _settle()
     finally:
-        _stop_background()
-        search.undefer(session.settings["OUTPUT_PATH"])
+        session.close()
         if server:
             preview.stop(server)
 

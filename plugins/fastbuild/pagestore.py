@@ -126,6 +126,20 @@ def build_info(settings) -> dict:
     return _BUILDS.setdefault(id(settings), {})
 
 
+#: What the last finished build into each output folder did (``FastWriter.stats``).
+_LAST: dict[str, dict] = {}
+
+
+def note_stats(output, stats: dict) -> None:
+    _LAST[os.path.realpath(output)] = dict(stats)
+
+
+def last_stats(output) -> dict:
+    """Pages rendered, skipped, files written and removed by the last build into ``output``
+    that this process finished (for tests and benchmarks)."""
+    return _LAST[os.path.realpath(output)]
+
+
 class PageStore:
     """The pages of one output folder as the last finished build left them."""
 

@@ -46,12 +46,15 @@ def use_context(context: dict | None) -> None:
 
 
 def version(item) -> str:
-    """The item's version (see the module's docstring)."""
+    """The item's version (see the module's docstring). Kept on the item: a string, or
+    (string, links) for an item whose texts link to other files."""
     found = item.__dict__.get(_KEY)
     if found is None:
-        found = item.__dict__[_KEY] = _measure(item)
-    base, links = found
-    return base if not links else digest((base, _lead(item, links)))
+        base, links = _measure(item)
+        found = item.__dict__[_KEY] = (base, links) if links else base
+    if found.__class__ is str:
+        return found
+    return digest((found[0], _lead(item, found[1])))
 
 
 def _measure(item) -> tuple[str, tuple]:

@@ -212,6 +212,7 @@ class FastWriter(Writer):
         self.stats["removed"] = len(removed)
         logger.info("fastbuild: dựng %(rendered)d trang, bỏ qua %(skipped)d trang không đổi, "
                     "ghi %(written)d tệp, xóa %(removed)d", self.stats)
+        pagestore.note_stats(self.output_path, self.stats)
         self.store.save({name: self.fingerprints[name] for name in written
                          if name in self.fingerprints}, written)
 
@@ -219,8 +220,9 @@ class FastWriter(Writer):
         """The pages and feeds written (or left as they were) by this build, relative to the
         output folder."""
         root = os.path.abspath(self.output_path)
-        return {os.path.relpath(path, root) for path in fence.written_files(self)
-                if path != os.devnull}
+        prefix = os.path.join(root, "")
+        return {path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
+                for path in fence.written_files(self) if path != os.devnull}
 
     # Writing only what changed -------------------------------------------------------
 
