@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 from newsroom.build import site
-from newsroom.build.preview import CHROME_FLAGS, CHROMIUM, serve
+from newsroom.build.preview import serve
+from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 from newsroom.core.paths import ROOT
 
 

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsroom.intake import check
 from newsroom.core import data
+from newsroom.intake import check
 
 PARAGRAPHS = [
     "Sáng nay, Công đoàn Công ty phối hợp với chuyên môn tổ chức hội nghị đối thoại tại nơi "

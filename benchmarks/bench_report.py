@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsroom.editorial import clippings, report
 from newsroom.core import data
+from newsroom.editorial import clippings, report
 
 WORDS = ("an toàn lao động", "Tháng Công nhân", "đối thoại", "thỏa ước lao động tập thể",
          "chăm lo Tết", "Covid-19", "thợ mỏ", "công đoàn cơ sở", "sáng kiến")

@@ -17,8 +17,8 @@ import shutil
 from pathlib import Path
 
 from newsroom.core import data
-from newsroom.core.text import slugify
 from newsroom.core.paths import ROOT
+from newsroom.core.text import slugify
 
 START = dt.datetime(2020, 1, 2, 7, 0)
 END = dt.datetime(2026, 11, 20, 17, 0)

@@ -3,8 +3,8 @@
 The site is built from the sample content into a temporary folder, served on 127.0.0.1 with the
 real server's headers, and photographed with Debian's Chromium (headless, through Playwright):
 home, an article, a campaign and the search page, each at 412×915 (phone) and 1366×900
-(computer), the first screen only. The PNGs are made small (a palette of 128 colours) for the
-README ("Bạn đọc").
+(computer), the first screen only; and page one of the sample content's printed bulletin. The
+PNGs are made small (a palette of 128 colours) for the README ("Bạn đọc").
 """
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import tempfile
 from pathlib import Path
 
 from newsroom.build import site
-from newsroom.build.preview import CHROME_FLAGS, CHROMIUM, serve
+from newsroom.build.preview import serve
+from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 from newsroom.core.paths import ROOT
+from newsroom.editorial import bulletin
 
 TARGET = ROOT / "docs" / "anh"
 SCREENS = {"dien-thoai": {"width": 412, "height": 915}, "may-tinh": {"width": 1366, "height": 900}}
@@ -80,3 +82,23 @@ def run(conf: str = "pelicanconf.py", target: Path = TARGET) -> list[Path]:
         site.build(conf, OUTPUT_PATH=output)
         with serve(output) as base:
             return shoot(base, pages(output), target)
+
+
+def page_png(pdf: Path, target: Path, page: int = 0, width: int = 900) -> Path:
+    """One page of a bulletin as a small PNG (the README's picture, ``docs/anh/``)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf))
+    sheet = document[page]
+    image = sheet.render(scale=width / sheet.get_width()).to_pil()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    target.write_bytes(small_png(out.getvalue()))
+    return target
+
+
+def bulletin_picture(target: Path = ROOT / "docs" / "anh" / "ban-tin-trang-1.png") -> Path:
+    """Page one of the sample content's bulletin (``bulletin.SAMPLE``) for the README."""
+    with tempfile.TemporaryDirectory(prefix="ban-tin-") as folder:
+        made = bulletin.make(start=bulletin.SAMPLE[0], end=bulletin.SAMPLE[1], out=folder)
+        return page_png(made.pdf, target)

@@ -100,11 +100,12 @@ INIT_NAMES = {
 }
 
 
+#: The lists of articles ``ArticlesGenerator`` keeps (published, translations, drafts, hidden).
+ARTICLE_LISTS = INIT_NAMES["pelican.generators:ArticlesGenerator.__init__"]
 #: Every list of items a generator keeps (articles and pages, with translations, drafts and
 #: hidden ones): the names ``ArticlesGenerator`` and ``PagesGenerator`` set (checked above).
 CONTENT_LISTS = tuple(dict.fromkeys(
-    INIT_NAMES["pelican.generators:ArticlesGenerator.__init__"]
-    + INIT_NAMES["pelican.generators:PagesGenerator.__init__"]))
+    ARTICLE_LISTS + INIT_NAMES["pelican.generators:PagesGenerator.__init__"]))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from newsroom.build.preview import CHROME_FLAGS as ARGS, CHROMIUM, content_security_policy, serve
+from newsroom.build.preview import content_security_policy, serve
+from newsroom.core.chromium import CHROME_FLAGS as ARGS, CHROMIUM
 from newsroom.core.text import fold
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,

@@ -14,11 +14,11 @@ import yaml
 from lunardate import LunarDate
 from PIL import Image
 
-from newsroom.editorial import banners
 from newsroom.core import calendar as cal, data, schema, tagging
 from newsroom.core.dates import parse_date
 from newsroom.core.paths import ROOT
 from newsroom.core.text import slugify
+from newsroom.editorial import banners
 
 from tests.helpers import article
 

@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 from PIL import ImageFont
 from playwright.sync_api import sync_playwright
 
-from newsroom.editorial import charts
 from newsroom.core import data
-from newsroom.build.preview import CHROME_FLAGS, CHROMIUM
+from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
+from newsroom.editorial import charts
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 UNITS = data.units()

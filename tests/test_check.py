@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsroom.intake import check
 from newsroom.core import schema
 from newsroom.core.paths import ROOT
+from newsroom.intake import check
 from tests import helpers
 from tests.helpers import article
 

@@ -15,13 +15,13 @@ import docx
 import pytest
 import yaml
 
-from newsroom.intake import check, ingest, queue
-from newsroom.core import data, schema
 from newsroom.build import site
+from newsroom.core import data, schema
 from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest, queue
 from tests.conftest import BuiltSite
-from tests.dropbox import jpeg, put, sources, word
 from tests.helpers import editors_repo, git
+from tests.shared_folder import jpeg, put, sources, word
 
 EDITOR_ENV = {"GIT_AUTHOR_NAME": "Máy", "GIT_AUTHOR_EMAIL": "may@example.vn",
               "GIT_COMMITTER_NAME": "Máy", "GIT_COMMITTER_EMAIL": "may@example.vn"}

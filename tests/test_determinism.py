@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks import corpus
-from newsroom.build import livereload, site
 from benchmarks.corpus import Changes
+from newsroom.build import livereload, site
 
 from tests.helpers import article, tree
 

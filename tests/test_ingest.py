@@ -16,12 +16,12 @@ import docx
 import pytest
 from PIL import Image
 
-from newsroom.intake import check, ingest
 from newsroom.build import site
 from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest
 from tests.conftest import BuiltSite
-from tests.dropbox import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
 from tests.helpers import article
+from tests.shared_folder import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
 
 TODAY = "26/11/2026 08:00"
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsroom.intake import check, ingest
-from newsroom.core import schema
 from newsroom.build import site
+from newsroom.core import schema
 from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest
 from plugins.markdown_reader.markdown_reader import ContentErrors
-from tests.conftest import BuiltSite
-from tests.dropbox import put, shared  # noqa: F401 - shared is a fixture
 from tests import helpers
+from tests.conftest import BuiltSite
 from tests.helpers import article, write_files
+from tests.shared_folder import put, shared  # noqa: F401 - shared is a fixture
 
 DIR = "bai-viet/than-ha-lam/2020"
 SHOWN = f"content/{DIR}"

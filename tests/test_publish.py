@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from newsroom.core.paths import ROOT
-from tests.helpers import article, tree
 from newsroom.publish import release as publishing
+from tests.helpers import article, tree
 
 SSHD = "/usr/sbin/sshd"
 
@@ -983,8 +983,8 @@ def test_dry_run_checks_ssh_before_building_and_creates_nothing_on_the_server(re
 
 
 def test_who_published_is_git_s_user_and_releases_are_listed_in_vietnam_time(repo):
-    from newsroom.publish import releases as listing
     from newsroom.core.dates import vn_datetime
+    from newsroom.publish import releases as listing
 
     repo.git("config", "user.name", "Trần Văn Quản")
     repo.git("config", "user.email", "quan@congdoantkv.vn")

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from newsroom.editorial import articles, clippings, report
 from newsroom.core import data
 from newsroom.core.paths import ROOT
+from newsroom.editorial import articles, clippings, report
 from tests.helpers import article
 
 PERIOD = ("2020-05-04", "2020-05-31")     # ISO weeks 19–22 of 2020, Monday to Sunday

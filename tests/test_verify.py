@@ -8,8 +8,8 @@ from datetime import datetime
 import brotli
 import pytest
 
-from newsroom.publish import assets, verify
 from newsroom.build import site
+from newsroom.publish import assets, verify
 from tests.helpers import article
 
 SITEURL = "https://congdoantkv.vn"

@@ -18,10 +18,6 @@ from typing import Callable
 from newsroom.core.paths import ROOT
 
 COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
-#: Debian's Chromium, and the flags it needs on a machine with no network but loopback.
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def content_security_policy() -> str:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import jinja2
 
-from newsroom.editorial import articles, charts, clippings
 from newsroom.core import data
 from newsroom.core.dates import TZ, local, parse_date, vn_date, vn_datetime
 from newsroom.core.paths import ROOT
+from newsroom.editorial import articles, charts, clippings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SILENT_DAYS = 14
@@ -204,45 +204,80 @@ def _pct(part: int, whole: int) -> int:
     return int(part * 100 / whole + 0.5) if whole else 0
 
 
+@dataclass
+class _Inputs:
+    """What every section of the report reads: the period, the data lists, the articles and
+    the clippings of the period."""
+
+    span: Period
+    today: dt.date
+    units: dict
+    outlets: dict
+    categories: dict
+    campaigns: dict
+    themes: dict
+    read: articles.Corpus
+    items: list  # the articles published in the period
+    clips: list  # the clippings of the period
+    clip_problems: list
+
+    @property
+    def reference(self) -> dt.date:
+        """The day silence is counted to: the end of the period, or today if sooner."""
+        return min(self.span.end, self.today)
+
+
+def _week_of(item) -> Week:
+    return Week.of(local(item.date).date())
+
+
 def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=SILENT_DAYS,
           today: dt.date | None = None) -> Report:
     """Read content and clippings and compute every table of the report."""
     span = period(start, end, today)
-    today = today or dt.datetime.now(TZ).date()
-    units = data.units(data_dir)
-    outlets = data.outlets(data_dir)
-    categories = data.categories(data_dir)
-    campaigns = data.campaigns(data_dir)
-    themes = data.themes(data_dir)
     read = articles.read(content_dir, data_dir)
     clips, clip_problems = clippings.load(data_dir)
-    items = [item for item in read.items if span.contains(item.date)]
-    weeks = span.weeks
-    months = span.months
+    inp = _Inputs(span, today or dt.datetime.now(TZ).date(), data.units(data_dir),
+                  data.outlets(data_dir), data.categories(data_dir), data.campaigns(data_dir),
+                  data.themes(data_dir), read,
+                  [item for item in read.items if span.contains(item.date)],
+                  [c for c in clips if span.contains(c.date)], clip_problems)
     tables: dict[str, Table] = {}
     sections: dict = {}
+    _articles_table(inp, tables)
+    _units(inp, tables, sections, silent_days)
+    _campaigns(inp, tables, sections)
+    _themes(inp, tables, sections)
+    _sent(inp, tables, sections)
+    tone_week = _clippings(inp, tables, sections)
+    problems = _problems(inp, tables)
+    return Report(span, dt.datetime.now(TZ), silent_days, tables, _summary(inp, sections, problems),
+                  sections, problems, _charts(inp, sections, tone_week))
 
-    def week_of(item) -> Week:
-        return Week.of(local(item.date).date())
 
-    # --- articles
+def _articles_table(inp: _Inputs, tables: dict) -> None:
+    """Every article of the period, one row each."""
+    items = inp.items
     table = tables["articles"] = Table(
         "bai-viet.csv", "Danh sách tin, bài trong kỳ",
         ["Ngày đăng", "Tuần", "Đơn vị", "Chuyên mục", "Tiêu đề", "Chiến dịch", "Chủ đề",
          "Gửi tới", "Tệp"])
     for item in items:
-        table.rows.append([f"{local(item.date):%Y-%m-%d %H:%M}", week_of(item).key, item.unit,
+        table.rows.append([f"{local(item.date):%Y-%m-%d %H:%M}", _week_of(item).key, item.unit,
                            item.category, item.title, ", ".join(item.campaigns),
                            ", ".join(item.themes), ", ".join(item.sent_to), item.path])
 
-    # --- units against their quota
-    per_week = Counter((item.unit, week_of(item)) for item in items)
+
+def _units(inp: _Inputs, tables: dict, sections: dict, silent_days: int) -> None:
+    """Each unit against its weekly quota, week by week and month by month; silent units."""
+    span, items, units, reference = inp.span, inp.items, inp.units, inp.reference
+    weeks, months = span.weeks, span.months
+    per_week = Counter((item.unit, _week_of(item)) for item in items)
     per_month = Counter((item.unit, local(item.date).year, local(item.date).month)
                         for item in items)
     per_unit = Counter(item.unit for item in items)
-    reference = min(span.end, today)
     last_seen: dict[str, dt.date] = {}
-    for item in read.items:
+    for item in inp.read.items:
         day = local(item.date).date()
         if day <= reference and day > last_seen.get(item.unit, dt.date.min):
             last_seen[item.unit] = day
@@ -299,7 +334,10 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                                 key=lambda r: -(r["silent_for"] if r["silent_for"] is not None
                                                 else 10**6))
 
-    # --- campaigns
+
+def _campaigns(inp: _Inputs, tables: dict, sections: dict) -> None:
+    """Articles of each campaign by category and by unit."""
+    span, items, units, categories = inp.span, inp.items, inp.units, inp.categories
     cat_slugs = list(categories)
     camp_table = tables["campaigns"] = Table(
         "chien-dich.csv", "Chiến dịch: số tin, bài theo chuyên mục",
@@ -309,7 +347,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
         "chien-dich-don-vi.csv", "Chiến dịch: số tin, bài của từng đơn vị",
         ["Chiến dịch", "Đơn vị", "Tên đơn vị", "Tổng", *[categories[c]["name"] for c in cat_slugs]])
     camp_sections = []
-    for slug, campaign in campaigns.items():
+    for slug, campaign in inp.campaigns.items():
         tagged = [item for item in items if slug in item.campaigns]
         c_start, c_end = _day(campaign["start"]), _day(campaign["end"])
         if not tagged and (c_end < span.start or c_start > span.end):
@@ -340,14 +378,17 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
     sections["campaigns"] = camp_sections
     sections["categories"] = [categories[c]["name"] for c in cat_slugs]
 
-    # --- themes and message pillars
+
+def _themes(inp: _Inputs, tables: dict, sections: dict) -> None:
+    """Articles of each theme and message pillar, month by month."""
+    months, items = inp.span.months, inp.items
     theme_table = tables["themes"] = Table(
         "chu-de.csv", "Chủ đề và trụ cột thông điệp",
         ["Chủ đề", "Tên chủ đề", "Nhóm", "Tổng", *[month_label(y, m) for y, m in months]])
     theme_counts = Counter((slug, local(item.date).year, local(item.date).month)
                            for item in items for slug in item.themes)
     theme_rows = []
-    for slug, theme in themes.items():
+    for slug, theme in inp.themes.items():
         group = theme_group(theme)
         monthly = [theme_counts[(slug, y, m)] for y, m in months]
         total = sum(monthly)
@@ -356,8 +397,12 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                            "parent": theme.get("parent"), "total": total, "months": monthly})
     sections["themes"] = theme_rows
 
-    # --- items sent to the portal and the press
-    sent_weeks = Counter((slug, week_of(item)) for item in items for slug in item.sent_to)
+
+def _sent(inp: _Inputs, tables: dict, sections: dict) -> None:
+    """Articles sent to the portal and the press, week by week against their minimum."""
+    span, items, units, outlets = inp.span, inp.items, inp.units, inp.outlets
+    weeks = span.weeks
+    sent_weeks = Counter((slug, _week_of(item)) for item in items for slug in item.sent_to)
     watched = [slug for slug, outlet in outlets.items()
                if outlet.get("weekly_min") or any(slug in item.sent_to for item in items)]
     sent_table = tables["sent"] = Table(
@@ -396,8 +441,11 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                      for item in items if item.sent_to],
     }
 
-    # --- press and social-media monitoring
-    clips_in = [c for c in clips if span.contains(c.date)]
+
+def _clippings(inp: _Inputs, tables: dict, sections: dict) -> Counter:
+    """Press and social-media items, negative first, by week and by source; returns the count
+    of each (week, tone) for the chart."""
+    clips_in, weeks = inp.clips, inp.span.weeks
     ordered = sorted(clips_in, key=_clip_order)
     clip_table = tables["clippings"] = Table(
         "bao-chi.csv", "Tin báo chí, mạng xã hội (tin tiêu cực đứng đầu)",
@@ -431,33 +479,46 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
     tone_totals = Counter(c.tone for c in clips_in)
     sections["clippings"] = {"ordered": ordered, "totals": tone_totals,
                              "negative": [c for c in ordered if c.tone == "negative"]}
+    return tone_week
 
-    # --- problems found while reading
-    problems = [p for p in read.problems + clip_problems]
+
+def _problems(inp: _Inputs, tables: dict) -> list:
+    """What was wrong in the articles and clippings read."""
+    problems = [p for p in inp.read.problems + inp.clip_problems]
     prob_table = tables["problems"] = Table(
         "van-de.csv", "Vấn đề trong dữ liệu", ["Tệp", "Dòng", "Trường", "Mức", "Nội dung",
                                               "Cách sửa"])
     for p in problems:
         prob_table.rows.append([p.path, p.line, p.field,
                                 "lỗi" if p.severity == "error" else "cảnh báo", p.message, p.fix])
+    return problems
 
+
+def _summary(inp: _Inputs, sections: dict, problems: list) -> dict:
+    """The figures at the top of the report."""
+    unit_rows, tone_totals = sections["units"], sections["clippings"]["totals"]
     portal = [o for o in sections["sent"]["outlets"] if o["minimum"]]
-    summary = {
-        "articles": len(items),
-        "weeks": len(weeks),
-        "period_label": span.label,
+    return {
+        "articles": len(inp.items),
+        "weeks": len(inp.span.weeks),
+        "period_label": inp.span.label,
         "units": len(unit_rows),
         "units_ok": sum(1 for row in unit_rows if row["ok"]),
         "units_silent": len(sections["silent"]),
         "missed_weeks": {o["slug"]: len(o["missed"]) for o in portal},
-        "clippings": len(clips_in),
-        "tones": {tone: tone_totals[tone] for tone in tone_names},
-        "drafts": read.drafts,
-        "left_out": len(read.left_out),
+        "clippings": len(inp.clips),
+        "tones": {tone: tone_totals[tone] for tone in clippings.TONES},
+        "drafts": inp.read.drafts,
+        "left_out": len(inp.read.left_out),
         "problems": len(problems),
-        "reference": reference,
+        "reference": inp.reference,
     }
-    chart_map = {
+
+
+def _charts(inp: _Inputs, sections: dict, tone_week: Counter) -> dict[str, str]:
+    """The report's SVG charts."""
+    unit_rows, theme_rows, weeks = sections["units"], sections["themes"], inp.span.weeks
+    return {
         "unit_weeks": charts.grid(
             [(row["slug"], row["short"], row["quota"]) for row in unit_rows],
             [(w.key, str(w.number)) for w in weeks], [row["counts"] for row in unit_rows],
@@ -473,12 +534,10 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
         "clippings": charts.columns(
             [f"{w.label} ({w.span})" for w in weeks],
             [(clippings.TONES[t], TONE_COLOURS[t], [tone_week[(w, t)] for w in weeks])
-             for t in tone_names],
+             for t in clippings.TONES],
             title="Tin báo chí, mạng xã hội mỗi tuần theo sắc thái",
             short_labels=[str(w.number) for w in weeks]),
     }
-    return Report(span, dt.datetime.now(TZ), silent_days, tables, summary, sections, problems,
-                  chart_map)
 
 
 def theme_group(theme: dict) -> str:

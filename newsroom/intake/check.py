@@ -12,7 +12,6 @@ or new); ``--staged`` what is about to be committed (the pre-commit hook).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -24,8 +23,8 @@ from pathlib import Path
 
 from newsroom.core import schema
 from newsroom.core.dates import parse_date
-from newsroom.core.text import slugify
 from newsroom.core.paths import ROOT
+from newsroom.core.siteconf import Conf, load_conf
 
 CONTENT = ROOT / "content"
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
@@ -33,35 +32,6 @@ HOOK_MARK = "# newsroom pre-commit hook"
 HOOK_MODULE = "newsroom.intake.check"  # what the hook runs (python -m)
 CACHE_NAME = "newsroom-check.json"
 CACHE_VERSION = 2
-
-
-@dataclass
-class Conf:
-    """The few build settings that decide where an item is published, and the limits of an
-    article (``NEWSROOM_LIMITS``) that the build applies."""
-
-    article_url: str = "{date:%Y}/{date:%m}/{slug}/"
-    draft_url: str = "ban-nhap/{slug}/"
-    page_url: str = "{slug}/"
-    page_paths: tuple = ("pages",)
-    ignore: tuple = ()
-    limits: schema.Limits = schema.LIMITS
-
-
-def load_conf(path: Path = ROOT / "pelicanconf.py") -> Conf:
-    """Read the URL patterns and the limits from the site's settings file (without importing
-    Pelican)."""
-    spec = importlib.util.spec_from_file_location("_newsroom_check_conf", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return Conf(
-        article_url=getattr(module, "ARTICLE_URL", Conf.article_url),
-        draft_url=getattr(module, "DRAFT_URL", Conf.draft_url),
-        page_url=getattr(module, "PAGE_URL", Conf.page_url),
-        page_paths=tuple(getattr(module, "PAGE_PATHS", ("pages",))),
-        ignore=tuple(getattr(module, "IGNORE_FILES", ())),
-        limits=schema.Limits.from_setting(getattr(module, "NEWSROOM_LIMITS", None)),
-    )
 
 
 @dataclass
@@ -135,8 +105,7 @@ def _ignored_name(name: str, conf: Conf) -> bool:
 def _place(item: Item, fields: dict, status: str, conf: Conf) -> None:
     """Fill the item's slug and the URL the build would publish it at."""
     item.title = fields.get("title", "")
-    # The build's rule (plugins/markdown_reader): the Slug field, else the title's slug, else the name's.
-    slug = fields.get("slug") or slugify(item.title or item.path.stem) or slugify(item.path.stem)
+    slug = schema.address_slug(fields.get("slug"), item.title, item.path.stem)
     item.slug = slug
     if not slug:
         return

@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsroom.intake.journal import Store
-from newsroom.intake.safefs import odd_name, sha256
+from newsroom.core.safefs import odd_name, sha256
 from newsroom.core.text import nfc, slugify
+from newsroom.intake.journal import Store
 
 DOC_EXTENSIONS = {".md", ".txt", ".docx"}
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".bmp", ".tif",

@@ -16,7 +16,7 @@ receipt, in the submitter's own labels, with Word steps for a Word file.
 
 DIR is untrusted (anyone with access may write it):
 
-- every path ingest writes is built from slug parts by ``newsroom.intake.safefs.inside`` and checked
+- every path ingest writes is built from slug parts by ``newsroom.core.safefs.inside`` and checked
   to stay inside its folder before anything is written; a slug, title, unit, file, folder or
   photo name that reads as a path (``../``, ``..\\``, absolute, ``%2e%2e%2f``, fullwidth) is
   refused with a receipt;
@@ -52,16 +52,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from newsroom.intake import check as checker
 from newsroom.core import data, schema
-from newsroom.intake import dropbox, queue
 from newsroom.core.dates import TZ, vn_datetime
+from newsroom.core.paths import ROOT
+from newsroom.core.safefs import Unsafe, inside, inside_posix, path_like, sha256, write_durable
+from newsroom.core.text import fold, nfc, slugify
+from newsroom.intake import check as checker
+from newsroom.intake import dropbox, queue
 from newsroom.intake.dropbox import Folder, Submission, notepad, receipt_path, shown
 from newsroom.intake.journal import Journal, Steps, Store
-from newsroom.intake.safefs import Unsafe, inside, inside_posix, path_like, sha256, write_durable
 from newsroom.intake.submission import DocxLimits, DocxRefused, read_docx, read_header, read_text, render
-from newsroom.core.text import fold, nfc, slugify
-from newsroom.core.paths import ROOT
 
 CONTENT = ROOT / "content"
 STATE_DIR = ".tiep-nhan"

@@ -17,7 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
-from newsroom.intake.safefs import write_durable
+from newsroom.core.safefs import write_durable
 
 KILL_AT = "NEWSROOM_INGEST_KILL_AT"
 

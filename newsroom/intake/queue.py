@@ -25,13 +25,13 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from newsroom.intake import check as checker
 from newsroom.core import data
 from newsroom.core.dates import TZ, vn_datetime
+from newsroom.core.safefs import Unsafe, inside, inside_posix, sha256, write_durable
+from newsroom.core.text import slugify
+from newsroom.intake import check as checker
 from newsroom.intake.dropbox import Folder, notepad
 from newsroom.intake.journal import Journal, Steps, Store
-from newsroom.intake.safefs import Unsafe, inside, inside_posix, sha256, write_durable
-from newsroom.core.text import slugify
 
 INDEX = "hang-doi.json"
 JOURNAL = "nhat-ky.jsonl"

@@ -51,10 +51,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from newsroom.publish import assets, snapshot, verify
-from newsroom.core import gitrepo
 from newsroom.build import site
+from newsroom.core import gitrepo
 from newsroom.core.paths import ROOT
+from newsroom.publish import assets, snapshot, verify
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from newsroom.publish import release as publishing
 from newsroom.core.dates import local, vn_datetime
+from newsroom.publish import release as publishing
 
 logger = logging.getLogger(__name__)
 LOG_LINES = 5000  # the log's last lines read: far more than the releases a server keeps

@@ -62,7 +62,6 @@ DEFAULTS = {
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
-_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
 
 
@@ -263,7 +262,7 @@ def _resolve(src: str, item) -> str | None:
 def _items(context):
     """Every item the build writes (translations too), each once."""
     seen = set()
-    for name in _LISTS:
+    for name in fence.CONTENT_LISTS:
         for item in context.get(name) or ():
             for one in (item, *(getattr(item, "translations", None) or ())):
                 if one.source_path not in seen:

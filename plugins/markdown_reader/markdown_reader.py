@@ -31,8 +31,9 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 
 from newsroom.core import data, lastbuild, sanitise, schema, tagging
-from newsroom.core.text import slugify
 from newsroom.core.dates import TZ
+from newsroom.core.text import slugify
+from plugins import fence
 
 logger = logging.getLogger(__name__)
 
@@ -308,15 +309,11 @@ def add_reader(readers):
         readers.reader_classes[ext] = NewsroomMarkdownReader
 
 
-_LISTS = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles",
-          "hidden_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
-
-
 def collect_problems(generators) -> list[schema.Problem]:
     """Every problem recorded on any item the generators read, each source once."""
     seen, problems = set(), []
     for generator in generators:
-        for name in _LISTS:
+        for name in fence.CONTENT_LISTS:
             for item in getattr(generator, name, None) or ():
                 if item.source_path in seen:
                     continue
@@ -329,7 +326,7 @@ def held_back(generators) -> list[str]:
     """One Vietnamese line per item the reader kept out as a draft because of its errors."""
     lines, seen = [], set()
     for generator in generators:
-        for name in _LISTS:
+        for name in fence.CONTENT_LISTS:
             for item in getattr(generator, name, None) or ():
                 reason = item.metadata.get("held_back")
                 if reason and item.source_path not in seen:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.intake import ingest
 from newsroom.core.paths import ROOT
+from newsroom.intake import ingest
 from newsroom.intake.submission import DocxLimits
-from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
+from tests.shared_folder import put, shared, word  # noqa: F401 - shared is a fixture
 
 WORD_FIX = "Tệp → Lưu thành…"
 PARAGRAPHS = b"<w:p><w:r><w:t>Than</w:t></w:r></w:p>" * 27_000  # just under 1 MB of XML

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from newsroom.core.paths import ROOT
 from newsroom.intake import ingest
 from newsroom.intake.journal import KILL_AT
-from newsroom.core.paths import ROOT
-from tests.dropbox import jpeg, png, put
 from tests.helpers import article
+from tests.shared_folder import jpeg, png, put
 
 SHARDS = 3
 

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from newsroom.intake import ingest
-from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
 from tests.helpers import article
+from tests.shared_folder import put, shared, word  # noqa: F401 - shared is a fixture
 
 SETTLE = 0.5
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from newsroom.core.paths import ROOT
 from newsroom.intake import ingest, queue
 from newsroom.intake.journal import KILL_AT
-from newsroom.core.paths import ROOT
-from tests.dropbox import jpeg, put
 from tests.helpers import editors_repo, git
+from tests.shared_folder import jpeg, put
 
 ID = "tho-lo-nhan-qua"
 COMMAND = {
