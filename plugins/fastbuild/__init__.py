@@ -6,8 +6,10 @@
 - ``item_version(item)``: a digest of what the pages show of an item, the same in every
   process (``versions``);
 - ``page_store(settings)``: what each page of the output folder was made from, kept on disk
-  and shared with ``invoke build`` (``pagestore``).
+  and shared with ``invoke build`` (``pagestore``), and ``kept_pages(fingerprints, names)``:
+  a live session's entries as the store keeps them.
 """
 from .fastbuild import carry_state, page_store, register, session_state  # noqa: F401
 from .readcache import stamp as source_stamp  # noqa: F401
 from .versions import version as item_version  # noqa: F401
+from .writer import kept_pages  # noqa: F401

@@ -32,6 +32,7 @@ from .pagestore import digest, unique
 from .readcache import stamp
 
 _KEY = "_fastbuild_version"
+_LEAD = "_fastbuild_version_lead"  # (the build's generated_content, the version in it)
 _LINK = re.compile(r"[{|](filename|static|attach)[}|]([^\"'\s<>)]*)")
 #: The build's ``generated_content`` and ``static_content`` (``use_context``).
 _CONTEXT: dict = {}
@@ -54,7 +55,14 @@ def version(item) -> str:
         found = item.__dict__[_KEY] = (base, links) if links else base
     if found.__class__ is str:
         return found
-    return digest((found[0], _lead(item, found[1])))
+    build = _CONTEXT.get("generated")  # a new dict in every build and live update
+    memo = item.__dict__.get(_LEAD)
+    if memo is not None and build is not None and memo[0] is build:
+        return memo[1]
+    value = digest((found[0], _lead(item, found[1])))
+    if build is not None:
+        item.__dict__[_LEAD] = (build, value)
+    return value
 
 
 def _measure(item) -> tuple[str, tuple]:

@@ -125,6 +125,18 @@ def _link(value):
     return ("o", type(value).__name__)
 
 
+def kept_pages(fingerprints: dict, names) -> dict:
+    """The entries of ``fingerprints`` for ``names``, as the page store keeps them: the
+    inputs as a digest (``pagestore.digest``), the file's size and mtime."""
+    kept = {}
+    for name in names:
+        entry = fingerprints.get(name)
+        if entry is not None:
+            kept[name] = entry if entry[0].__class__ is str else (
+                pagestore.digest(entry[0]), *entry[1:])
+    return kept
+
+
 class _ChangedOnly(io.StringIO):
     """A text file that reaches the disk only if its bytes differ from what is there."""
 
@@ -213,8 +225,7 @@ class FastWriter(Writer):
         logger.info("fastbuild: dựng %(rendered)d trang, bỏ qua %(skipped)d trang không đổi, "
                     "ghi %(written)d tệp, xóa %(removed)d", self.stats)
         pagestore.note_stats(self.output_path, self.stats)
-        self.store.save({name: self.fingerprints[name] for name in written
-                         if name in self.fingerprints}, written)
+        self.store.save(kept_pages(self.fingerprints, written), written)
 
     def written_names(self) -> set[str]:
         """The pages and feeds written (or left as they were) by this build, relative to the
@@ -340,7 +351,7 @@ class FastWriter(Writer):
                     page.next_page_number() if page.has_next() else None) \
                 if isinstance(page.paginator, StablePaginator) else page.paginator.num_pages
             parts.append((page.number, size, tuple(_item_token(o) for o in page.object_list)))
-        return pagestore.digest(tuple(parts))
+        return tuple(parts)
 
     def _unchanged(self, name, fingerprint, local=None) -> bool:
         """True if the page is already in the output as these inputs make it. It still
@@ -349,7 +360,8 @@ class FastWriter(Writer):
         if fingerprint is None:
             return False
         kept = self.fingerprints.get(name)
-        if kept is not None and kept[0] == fingerprint:
+        if kept is not None and (kept[0] == fingerprint if kept[0].__class__ is tuple
+                                 else kept[0] == pagestore.digest(fingerprint)):
             path = os.path.join(self.output_path, name)
             try:
                 st = os.stat(path)
@@ -377,10 +389,9 @@ class FastWriter(Writer):
         self._prepare(context)
         if self.fingerprints is not None and path:
             items = elements[: self.settings["FEED_MAX_ITEMS"]]
-            fingerprint = pagestore.digest((
-                "feed", path, url, feed_type, feed_title, self.site_token,
-                tuple(self._deep_token(e) for e in items),
-                None if items else self._site_newest(context)))
+            fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
+                           tuple(self._deep_token(e) for e in items),
+                           None if items else self._site_newest(context))
             if self._unchanged(path, fingerprint):
                 return None
         feed = super().write_feed(elements, context, path, url, feed_type, override_output,
@@ -441,7 +452,9 @@ class FastWriter(Writer):
 
     def _record(self, name, path, fingerprint):
         """Keep the inputs of the page ``name`` just written to ``path``, with its file's
-        size and mtime (``_unchanged`` checks them)."""
+        size and mtime (``_unchanged`` checks them). The inputs are kept as they are (a
+        tuple: a live session compares them at every update) until they are saved
+        (``kept_pages``: a digest, the same in every process)."""
         if self.fingerprints is None:
             return
         try:
