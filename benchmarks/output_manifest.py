@@ -16,26 +16,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks import corpus
+from newsroom.build import site
 from newsroom.core.paths import ROOT
 
 TODAY = "2026-11-26"
 CORPUS_SIZE = 1000
-
-
-def _site_module():
-    try:
-        from newsroom.build import site
-    except ImportError:  # the layout before the move into flows
-        from newsroom.build import site
-    return site
-
-
-def _corpus_module():
-    try:
-        from benchmarks import corpus
-    except ImportError:
-        from benchmarks import corpus
-    return corpus
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -51,9 +38,9 @@ def build_one(which: str, folder: Path) -> dict[str, str]:
                  "NEWSROOM_STRICT": True, "NEWSROOM_TODAY": TODAY}
     if which == "corpus":
         content = folder / "content"
-        _corpus_module().generate(content, CORPUS_SIZE)
+        corpus.generate(content, CORPUS_SIZE)
         overrides["PATH"] = content
-    _site_module().build("pelicanconf.py", **overrides)
+    site.build("pelicanconf.py", **overrides)
     return hashes(folder / "output")
 
 
