@@ -360,21 +360,27 @@ class FastWriter(Writer):
         if fingerprint is None:
             return False
         kept = self.fingerprints.get(name)
-        if kept is not None and (kept[0] == fingerprint if kept[0].__class__ is tuple
-                                 else kept[0] == pagestore.digest(fingerprint)):
-            path = os.path.join(self.output_path, name)
-            try:
-                st = os.stat(path)
-            except OSError:
+        if kept is None:
+            return False
+        if kept[0].__class__ is str:  # from the page store
+            if kept[0] != pagestore.digest(fingerprint):
                 return False
-            if (st.st_size, st.st_mtime_ns) == kept[1:]:  # as written: nothing else changed it
-                fence.written_files(self).add(path)
-                self.stats["skipped"] += 1
-                if local is not None and signals.content_written.receivers:
-                    signals.content_written.send(path, context=local() if callable(local)
-                                                 else local)
-                return True
-        return False
+            if self.store is None:  # a live session's next update compares them cheaply
+                self.fingerprints[name] = (fingerprint, *kept[1:])
+        elif kept[0] != fingerprint:
+            return False
+        path = os.path.join(self.output_path, name)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != kept[1:]:  # changed by something else since
+            return False
+        fence.written_files(self).add(path)
+        self.stats["skipped"] += 1
+        if local is not None and signals.content_written.receivers:
+            signals.content_written.send(path, context=local() if callable(local) else local)
+        return True
 
     def _site_newest(self, context):
         if self._newest is None:
