@@ -8,6 +8,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from newsroom.core import dates  # noqa: E402
+from plugins.fingerprints.fingerprints import asset  # noqa: E402
 
 AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
 SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
@@ -97,7 +98,7 @@ PLUGINS = ["plugins.markdown_reader", "plugins.taxonomies", "plugins.campaigns",
            "plugins.reading", "plugins.sitemaps", "plugins.search",
            # The printed weekly bulletins (invoke bulletin): /ban-tin/, its PDFs and feed.
            "plugins.bulletins",
-           "plugins.fastbuild"]
+           "plugins.fastbuild", "plugins.fingerprints"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
@@ -146,7 +147,11 @@ NEWSROOM_LIMITS = {}
 # once when written); only the sanitised article body is marked safe, in the templates.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [],
                      "autoescape": True}
-JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
+JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date,
+                 "asset": asset}  # theme files by hashed name (ASSET_FINGERPRINTS)
+# Theme files under names that change with their content, so browsers keep them a year
+# (plugins/fingerprints): on for the published site (publishconf.py), off for a preview.
+ASSET_FINGERPRINTS = False
 MARKDOWN = {
     "extension_configs": {
         # Table alignment as align="..." (the sanitiser keeps no style attribute), footnote

@@ -366,12 +366,15 @@ def bench_images(c, count=1000, size="4000x3000", workers=0, cards=0):
 
 
 @task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
-            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)"})
-def publish(c, dry_run=False, force=False):
-    """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
+            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)",
+            "full": "dựng lại toàn bộ từ thư mục trống, nén và kiểm tra mọi tệp (mặc định: chỉ "
+                    "những gì đã đổi; tự làm toàn bộ lần đầu, khi mã/giao diện đổi, mỗi tuần)"})
+def publish(c, dry_run=False, force=False, full=False):
+    """Dựng (nghiêm ngặt), nén và kiểm tra những gì đã đổi, rồi xuất bản lên các máy chủ."""
     from newsroom.publish import release as publishing
 
-    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
+    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, full=full,
+                                                   say=print))
 
 
 @task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
@@ -405,16 +408,13 @@ def releases(c):
         raise SystemExit(code)
 
 
-@task
-def bench_publish(c):
-    """Đo các bước xuất bản trên máy này (dựng, kiểm tra, nén) với nội dung thật; không gửi gì."""
+@task(help={"articles": "số bài của kho bài mẫu (mặc định 1000)"})
+def bench_publish(c, articles=1000):
+    """Đo từng bước xuất bản một bài mới (dựng, dọn, nén, kiểm tra, gửi, chuyển) qua máy chủ SSH
+    thật trên 127.0.0.1: lần đầu, toàn bộ (--full) và hằng ngày (kết quả vào bench/)."""
     from benchmarks import bench_publish as measure
 
-    f = measure.run()
-    print(f"{f['files']} tệp ({f['megabytes']:.1f} MB, {f['compressed']} tệp được nén): "
-          f"dựng {f['build']:.2f} s, kiểm tra {f['verify']:.2f} s, nén lần đầu "
-          f"{f['prepare_cold']:.2f} s, nén lại khi đã có bộ nhớ đệm {f['prepare_warm']:.2f} s; "
-          f"{f['findings']} lỗi kiểm tra")
+    measure.run(int(articles))
 
 
 def _report(publishing, action):

@@ -71,7 +71,7 @@ def make_site(tmp_path):
 BUILD_MODULES = {"test_determinism", "test_fastbuild_memory", "test_fastbuild_render",
                  "test_search_index", "test_feeds", "test_images_cards", "test_reader_site",
                  "test_escaping", "test_fence", "test_bench", "test_page_families",
-                 "test_incremental"}
+                 "test_incremental", "test_buildfolder"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,7 +8,9 @@ can skip pages whose inputs did not change.
   While a batch renders, the site does not change: ``memo`` keeps markup many pages share (an
   article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
-  left alone (same bytes, same mtime), so rsync and the browser see only real changes.
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes. Its
+  change time is set (``newsroom.core.safefs.keep``): a publish's kept build folder removes the
+  files no build step touched (``newsroom.publish.buildfolder``).
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
   whose inputs are the same as when it was last written is not rendered again (it still counts
   as written: ``content_written`` is sent). The inputs of a page are its item (and the items
@@ -31,6 +33,7 @@ from pelican.plugins import signals
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
+from newsroom.core import safefs
 from newsroom.core.calendar import today
 from plugins import fence
 from plugins.paging.paging import StablePaginator, max_pages, page_context
@@ -242,6 +245,7 @@ class FastWriter(Writer):
             with open(path, "rb") as existing:
                 if existing.read() == data:
                     self.stats["unchanged"] += 1
+                    safefs.keep(path)  # produced by this build, bytes as they were
                     return
         except OSError:
             pass
@@ -376,6 +380,7 @@ class FastWriter(Writer):
             return False
         if (st.st_size, st.st_mtime_ns) != kept[1:]:  # changed by something else since
             return False
+        safefs.keep(path)  # produced by this build, bytes as they were
         fence.written_files(self).add(path)
         self.stats["skipped"] += 1
         if local is not None and signals.content_written.receivers:
