@@ -1,0 +1,233 @@
+"""Headless Chromium (Debian's, through Playwright) opens every page of both hostile builds,
+served without the Content-Security-Policy header and with the page's own policy bypassed, so
+nothing but the site's escaping and sanitising stands between a payload and the reader; then
+the HTML of every feed entry, as a feed reader would show it; then the search page, with
+results from the index. Script must never run: no dialog, no call of alert/confirm/prompt/
+print, no ``window.__xss`` set, no change of ``document.title``, no page that moves itself
+elsewhere; and the DOM Chromium builds (its own HTML parser, shadow roots included) passes the
+allowlist of tests/security/markup.py."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+import lxml.etree
+from playwright.async_api import async_playwright
+
+from newsroom.preview import CHROME_FLAGS, CHROMIUM, start, stop
+from tests.security import findings, markup
+
+PARALLEL = 4
+TIMEOUT = 10_000
+FEED_ENTRIES_PER_PAGE = 10
+FEED_PAGES = "__tin-trong-feed__"  # where the feed entries are shown (never a file of the site)
+#: Run before any script of every frame: the calls a payload makes are recorded and made
+#: harmless (a real dialog would stop the page until answered; any dialog that still opens is
+#: seen by Playwright's "dialog" event).
+WATCH = """
+(() => {
+  const log = [];
+  Object.defineProperty(window, "__xssLog", {value: log});
+  for (const name of ["alert", "confirm", "prompt", "print"]) {
+    window[name] = function (...args) { log.push(`${name}(${args.join(",")})`); };
+  }
+  let flag;
+  Object.defineProperty(window, "__xss", {get() { return flag; },
+                                         set(v) { flag = v; log.push(`window.__xss=${v}`); }});
+  const title = Object.getOwnPropertyDescriptor(Document.prototype, "title");
+  Object.defineProperty(Document.prototype, "title", {get: title.get, configurable: true,
+    set(v) { log.push(`document.title=${v}`); title.set.call(this, v); }});
+})();
+"""
+#: The elements of the DOM that the allowlist must look at (the rest passes it for sure):
+#: each as [tag, namespace, attributes, script text, where]. Shadow roots, templates and
+#: same-origin frames are walked too.
+DOM = """
+([allowed, global, safePrefixes, urlNames]) => {
+  const out = [];
+  const label = (el) => el.localName + (el.id ? "#" + el.id : (typeof el.className === "string"
+    && el.className.trim() ? "." + el.className.trim().split(/\\s+/).slice(0, 2).join(".") : ""));
+  const where = (el) => {
+    const parts = [];
+    for (let n = el; n && parts.length < 4; n = n.parentElement || (n.getRootNode && n.getRootNode().host)) {
+      const l = label(n);
+      if (n === el || l.includes("#") || l.includes(".")) parts.push(l);
+    }
+    return parts.join(" < ");
+  };
+  const safe = (name, value) => !urlNames.includes(name) || safePrefixes.some((p) => value.startsWith(p))
+    || (name === "srcset" && value.split(",").every((u) => safePrefixes.some((p) => u.trim().startsWith(p))));
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      const tag = el.localName;
+      const attrs = Array.from(el.attributes, (a) => [a.name, a.value]);
+      const ok = el.namespaceURI === "http://www.w3.org/1999/xhtml" && Object.hasOwn(allowed, tag)
+        && !["script", "meta", "link", "form"].includes(tag)
+        && attrs.every(([n, v]) => !n.startsWith("on") && (allowed[tag].includes(n)
+             || global.includes(n) || n.startsWith("aria-")) && safe(n, v));
+      if (!ok) out.push([tag, el.namespaceURI || "", attrs, tag === "script" ? el.text : "", where(el)]);
+      if (el.shadowRoot) walk(el.shadowRoot);
+      if (tag === "template" && el.content) walk(el.content);
+      try { if (el.contentDocument) walk(el.contentDocument); } catch (e) { /* cross-origin */ }
+    }
+  };
+  walk(document);
+  return out;
+}
+"""
+SAFE_PREFIXES = ["https://", "http://", "/", "#", "mailto:", "tel:"]
+
+
+def _dom_arguments():
+    return [{tag: sorted(attrs) for tag, attrs in markup.ALLOWED.items()}, sorted(markup.GLOBAL),
+            SAFE_PREFIXES, sorted(markup.URL_ATTRIBUTES | {"srcset"})]
+
+
+class Visit:
+    """What happened on the pages opened: script that ran, pages that moved, DOM problems."""
+
+    def __init__(self, site_url: str):
+        self.site_url = site_url
+        self.ran: list[markup.Violation] = []
+        self.dom: list[markup.Violation] = []
+        self.pages = 0
+
+    def saw(self, url: str, what: str, value: str = ""):
+        self.ran.append(markup.Violation(url, "Chromium", what, value))
+
+    def check_dom(self, url: str, elements):
+        for tag, namespace, attrs, text, where in elements:
+            for what, value in markup.element_problems(tag, dict(attrs), text, namespace=namespace,
+                                                       site_url=self.site_url):
+                self.dom.append(markup.Violation(url, where, what, value))
+
+
+class Tab:
+    """One page of a browser context, opened again after a page that moved itself away."""
+
+    def __init__(self, context, visit: Visit):
+        self.context, self.visit, self.page, self.name = context, visit, None, ""
+
+    async def _page(self):
+        if self.page is None:
+            self.page = await self.context.new_page()
+            self.page.on("dialog", self._dialog)
+        return self.page
+
+    def _dialog(self, dialog):
+        self.visit.saw(self.name, f"hộp thoại {dialog.type}", dialog.message)
+        asyncio.ensure_future(dialog.dismiss())
+
+    async def open(self, url: str, name: str, ready=None):
+        self.name = name
+        page = await self._page()
+        try:
+            await page.goto(url, wait_until="load", timeout=TIMEOUT)
+            if ready:
+                await ready(page)
+            await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r)))")
+            for entry in await page.evaluate("() => window.__xssLog"):
+                self.visit.saw(name, "mã của nội dung đã chạy", entry)
+            if page.url.split("#")[0] != url.split("#")[0]:
+                raise RuntimeError(f"trang đã chuyển sang {page.url}")
+            self.visit.check_dom(name, await page.evaluate(DOM, _dom_arguments()))
+        except Exception as exc:  # noqa: BLE001 - a page that moves or never loads is a finding
+            self.visit.saw(name, "trang không mở xong (tự chuyển đi, hoặc bị chặn)", str(exc)[:160])
+            await page.close()
+            self.page = None
+        finally:
+            self.visit.pages += 1
+
+
+def _feed_documents(output: Path) -> list[str]:
+    """The HTML of every feed entry (content and summary), each once, a few to a page."""
+    seen, parts = set(), []
+    for path in sorted(output.rglob("*.xml")):
+        root = lxml.etree.parse(str(path)).getroot()
+        if not root.tag.endswith("feed"):
+            continue
+        for element in root.iter(f"{markup.ATOM}content", f"{markup.ATOM}summary"):
+            if element.get("type") == "html" and element.text and element.text not in seen:
+                seen.add(element.text)
+                parts.append(f"<article>{element.text}</article>")
+    pages = []
+    for i in range(0, len(parts), FEED_ENTRIES_PER_PAGE):
+        pages.append("<!doctype html><html lang=vi><meta charset=utf-8><title>Tin</title><body>"
+                     + "\n".join(parts[i:i + FEED_ENTRIES_PER_PAGE]) + "</body></html>")
+    return pages
+
+
+async def _search_ready(page):
+    await page.wait_for_function(
+        "() => /^(Tìm thấy|Không tìm thấy)/.test(document.getElementById('search-status')"
+        ".textContent)", timeout=TIMEOUT)
+
+
+async def _visit_site(build) -> Visit:
+    output = build.output
+    visit = Visit(build.site_url)
+    httpd = start(output, policy="")
+    server = f"http://127.0.0.1:{httpd.server_port}"
+    site = build.site_url.rstrip("/") or server
+    feeds = _feed_documents(output)
+    pages = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+    jobs = [(f"{site}/{rel}", rel, None) for rel in pages]
+    jobs += [(f"{server}/{FEED_PAGES}/{n}.html", f"feed: nhóm mục {n}", None)
+             for n in range(len(feeds))]
+    jobs += [(f"{site}/tim-kiem/?q={q}", f"tim-kiem/?q={q}", _search_ready)
+             for q in ("alert", "script", "onerror")]
+
+    async def feed_page(route):
+        n = int(route.request.url.rsplit("/", 1)[1].split(".")[0])
+        await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=feeds[n])
+
+    async def published(route):
+        """The publish build's own https:// addresses, answered by the local server; its
+        photos fail to load (their onerror handlers get their turn)."""
+        if route.request.resource_type in ("image", "media", "font"):
+            await route.abort()
+        else:
+            rest = route.request.url[len(site):]
+            await route.fulfill(response=await route.fetch(url=server + rest))
+
+    try:
+        async with async_playwright() as p:
+            # Offline: every host but the local server fails at once.
+            browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                *CHROME_FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+            queue = asyncio.Queue()
+            for job in jobs:
+                queue.put_nowait(job)
+
+            async def worker():
+                context = await browser.new_context(bypass_csp=True, locale="vi-VN")
+                await context.add_init_script(WATCH)
+                await context.route(f"{server}/{FEED_PAGES}/*", feed_page)
+                if site != server:
+                    await context.route(f"{site}/**", published)
+                tab = Tab(context, visit)
+                while not queue.empty():
+                    await tab.open(*queue.get_nowait())
+                await context.close()
+
+            await asyncio.gather(*(worker() for _ in range(PARALLEL)))
+            await browser.close()
+    finally:
+        stop(httpd)
+    assert visit.pages == len(jobs)
+    return visit
+
+
+def test_no_script_runs_in_chromium(build):
+    assert Path(CHROMIUM).exists(), "thiếu Chromium: apt-get install chromium (.ci/apt-packages.txt)"
+    start_time = time.perf_counter()
+    visit = asyncio.run(_visit_site(build))
+    seconds = time.perf_counter() - start_time
+    ran = Counter(v.file for v in visit.ran)
+    message = (f"bản dựng {build.name}: Chromium mở {visit.pages} trang trong {seconds:.0f} s; "
+               f"mã chạy hoặc trang tự chuyển trên {len(ran)} trang")
+    assert not visit.ran and not visit.dom, "\n".join([
+        findings.summary(visit.ran, build.content, message),
+        findings.summary(visit.dom, build.content, f"bản dựng {build.name}, DOM của Chromium")])
