@@ -126,15 +126,28 @@ NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 
+# Every template and feed escapes what it prints: metadata is plain text (read once, escaped
+# once when written); only the sanitised article body is marked safe, in the templates.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [],
+                     "autoescape": True}
 JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
 MARKDOWN = {
     "extension_configs": {
-        "markdown.extensions.extra": {},
+        # Table alignment as align="..." (the sanitiser keeps no style attribute), footnote
+        # links titled in Vietnamese.
+        "markdown.extensions.extra": {
+            "tables": {"use_align_attribute": True},
+            "footnotes": {"BACKLINK_TITLE": "Quay lại chỗ dẫn chú thích %d"},
+        },
         "markdown.extensions.smarty": {"smart_quotes": False},
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",
 }
+
+# Metadata is plain text (newsroom.schema decodes entities once; templates escape): a summary
+# is not Markdown, so nothing in the header becomes markup.
+FORMATTED_FIELDS = []
 
 MENU = [
     ("Tin tức", "chuyen-muc/tin-tuc/"),

@@ -1,11 +1,22 @@
 """Vietnamese text helpers: NFC on the way in, accent folding for matching, slugs."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from slugify import slugify as _slugify
 
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+#: Characters no HTML page or XML feed may hold: C0 controls but tab and line feed, DEL, lone
+#: surrogates and the non-characters U+FFFE/U+FFFF. A feed with one of them is not XML at all.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters of :data:`_UNPRINTABLE`."""
+    return _UNPRINTABLE.sub("", text) if _UNPRINTABLE.search(text) else text
 
 
 def nfc(text: str) -> str:
@@ -35,4 +46,4 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-16")
     else:
         text = data.decode("utf-8-sig")
-    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return printable(nfc(text.replace("\r\n", "\n").replace("\r", "\n")))

@@ -11,10 +11,15 @@ Feed readers run none of the site's CSS or script, so the body's photo markup is
   written for the site's layout;
 - every URL (entry link, images, links in the text) is absolute: a preview build has
   ``SITEURL = ""`` (root-relative links), so URLs are completed with ``FEED_DOMAIN`` there, as
-  Pelican does for the feed's own address; a published build has absolute URLs already.
+  Pelican does for the feed's own address; a published build has absolute URLs already;
+- an entry's title and summary are the article's plain text: Pelican treats a title as markup
+  (it strips tags, which decodes entities) and a summary as HTML, but the site's metadata is
+  plain text (``newsroom.schema``), so the title is given back as written (the feed escapes
+  it) and a written summary is escaped into the HTML the feed's summary holds.
 """
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -75,6 +80,26 @@ def plain_html(html: str, base: str) -> str:
     return str(soup)
 
 
+#: The articles of the build being written, by URL: (the list they came from, the index).
+_by_url: tuple[list | None, dict] = (None, {})
+
+
+def _article(context, link: str):
+    """The article an entry links to (its URL is the path of the link)."""
+    global _by_url
+    articles = context.get("articles") or []
+    if _by_url[0] is not articles:
+        _by_url = (articles, {a.url: a for a in articles})
+    return _by_url[1].get(urlsplit(link).path.lstrip("/"))
+
+
+def _plain_text(item, article) -> None:
+    item["title"] = article.title
+    summary = article.metadata.get("summary")
+    if summary and item.get("description"):
+        item["description"] = html.escape(summary)
+
+
 def feed_entries(context, feed) -> None:
     """``feed_generated`` receiver: make the feed's links and its entries' content stand
     alone (see the module's docstring)."""
@@ -91,6 +116,9 @@ def feed_entries(context, feed) -> None:
             item["link"] = urljoin(base + "/", link)
             if item.get("unique_id") == get_tag_uri(link, item.get("pubdate")):
                 item["unique_id"] = get_tag_uri(item["link"], item.get("pubdate"))
+        article = _article(context, item.get("link") or "")
+        if article is not None:
+            _plain_text(item, article)
         entry = item.get("link") if _absolute(item.get("link") or "") else ""
         for key in ("content", "description"):
             if item.get(key):

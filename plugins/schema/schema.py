@@ -20,7 +20,7 @@ from markdown.util import AtomicString
 from pelican import signals
 from pelican.readers import MarkdownReader
 
-from newsroom import data, schema, tagging
+from newsroom import data, sanitise, schema, tagging
 from newsroom.text import slugify
 from newsroom.dates import TZ
 
@@ -98,7 +98,8 @@ class NewsroomMarkdownReader(MarkdownReader):
                                            data_dir=self.settings.get("NEWSROOM_DATA"))
 
         self._md = self._markdown()
-        content = self._md.convert(header.body)
+        # The body is untrusted: only the sanitiser's allowlist reaches a page, feed or index.
+        content = sanitise.clean(self._md.convert(header.body))
 
         metadata = {}
         formatted = self.settings["FORMATTED_FIELDS"]
