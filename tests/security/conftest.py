@@ -52,9 +52,14 @@ def once(shared: Path, name: str, make) -> dict:
         return json.loads(done.read_text(encoding="utf-8"))
 
 
+def _make_content(folder: Path) -> dict:
+    content = hostile.make(folder)
+    return {"strings": len(content.strings), "articles": len(content.articles)}
+
+
 @pytest.fixture(scope="session")
 def hostile_content(shared) -> hostile.Content:
-    once(shared, "content", lambda folder: (hostile.make(folder), {})[1])
+    once(shared, "content", _make_content)
     return hostile.Content.load(shared / "content")
 
 
@@ -96,7 +101,7 @@ def _source(name: str, content: hostile.Content, folder: Path, refused: set) -> 
     if name == "preview":
         return content.folder
     keep = [a for a in content.articles if a.slug not in refused]
-    return hostile.write_folder(folder / f"content-{len(refused)}", keep, content.terms)
+    return hostile.write_folder(folder / f"content-{len(refused)}", keep, content.size)
 
 
 def _build(name: str, content: hostile.Content, folder: Path) -> dict:

@@ -6,16 +6,18 @@ carries every string in every field:
 
 - ``v-NNNN`` articles: a batch in every free-text field (Title, Summary, Author, Tags,
   Question, Laws, Image_alt), a YouTube ``Video`` (its title goes into the player's markup),
-  a plain body. The friendly check never refuses hostile *text* in these fields, so every
-  string is in the publish build through them.
+  a plain body. Tags and Author hold the batch as few names as the file-name limit allows
+  (each makes a page of its own).
 - ``a-NNNN`` articles: a batch in the same fields, a cover photo, and the batch again in every
   place of the body (raw HTML, text, link text and target, reference link, photo alt and
-  title, italic caption, a gallery). A body the friendly check refuses keeps the article out
-  of a strict build with a Vietnamese message; so the strings are sorted first (each is
-  checked alone in a body), and the batches of refused strings go to the refusal build only.
-- a data folder: copies of ``data/*.yml`` with units, categories, campaigns and themes whose
-  names, short names, provinces, slogans and descriptions are batches too; the articles
-  belong to them.
+  title, italic caption, a gallery). The friendly check refuses many of these bodies, and a
+  strict build then refuses the whole article; so the strings it refuses alone are batched
+  apart (``refused``), and a batch it refuses as a whole is split into its strings.
+- a data folder: a unit, category, campaign and theme per two batches, whose names, short
+  names, provinces, slogans and descriptions are those strings (a category's name only the
+  first of them that keep its folder name short); the site's own categories and outlets.
+
+Category names are the only field cut short: Pelican makes a category's folder from its name.
 """
 from __future__ import annotations
 
@@ -235,11 +237,6 @@ class Content:
     def by_slug(self) -> dict[str, Article]:
         return {a.slug: a for a in self.articles}
 
-    @property
-    def terms(self) -> int:
-        """How many units (categories, campaigns, themes) the data folder has."""
-        return len(batches(self.strings, 2 * self.size))
-
     def term_strings(self, number: int) -> list[Hostile]:
         """The strings that name the unit, category, campaign and theme ``number``."""
         return batches(self.strings, 2 * self.size)[number]
@@ -259,13 +256,14 @@ class Content:
                                    for m in manifest["articles"]], manifest["size"])
 
 
-def write_folder(folder: Path, articles: list[Article], terms: int) -> Path:
-    """A content folder holding ``articles`` (and the photo they show); ``terms``: how many
-    units, categories, campaigns and themes the data folder has."""
+def write_folder(folder: Path, articles: list[Article], size: int) -> Path:
+    """A content folder holding ``articles`` (and the photo they show), ``size`` strings a
+    batch. An article belongs to the unit, category, campaign and theme named with its
+    first string (so a page shows the strings of one group of two batches)."""
     write_photo(folder)
     (folder / "pages").mkdir(parents=True, exist_ok=True)
     for article in articles:
-        slugs = term_slugs(article.number % terms)
+        slugs = term_slugs(article.strings[0].id // (2 * size))
         text = body(article.strings) if article.kind == "a" else "Nội dung tin.\n"
         target = folder / article.rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -287,6 +285,6 @@ def make(root: Path, strings: list[Hostile] | None = None, size: int = BATCH) ->
         n = sum(a.kind == "a" for a in articles)
         articles.append(Article("a", n, f"bai-viet/doc/2020/a-{n:04d}.md", batch, refused))
     content = Content(root, strings, articles, size)
-    write_folder(root / "all", articles, content.terms)
+    write_folder(root / "all", articles, size)
     content.save()
     return content

@@ -46,7 +46,7 @@ def test_publish_refuses_with_a_message(publish_build, tmp_path):
     content = publish_build.content
     refused = [a for a in content.articles if a.slug in publish_build.refused]
     assert refused, "không bài nào bị từ chối: kiểm tra thân bài đã tắt?"
-    source = hostile.write_folder(tmp_path / "refused", refused, content.terms)
+    source = hostile.write_folder(tmp_path / "refused", refused, content.size)
     conf, overrides = _overrides("publish", content, source, tmp_path / "output")
     with pytest.raises(ContentErrors) as caught:
         site.build(conf, **overrides)
