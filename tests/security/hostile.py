@@ -36,7 +36,7 @@ from newsroom.text import slugify
 from newsroom.site import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "xss.json"
-BATCH = 8
+BATCH = 12
 #: The photo every article shows (a cover, photos in the body), one file so it is sized once.
 PHOTO = "images/anh-thu.jpg"
 VIDEO = "https://www.youtube.com/watch?v=aaaaaaaaaaa"

@@ -64,7 +64,7 @@ def _reader(content) -> NewsroomMarkdownReader:
     return _readers[content]
 
 
-@settings(max_examples=150, deadline=None, database=None,
+@settings(max_examples=400, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=TEXT)
 def test_reader_output_is_allowlisted(body, tmp_path):
