@@ -35,7 +35,7 @@ DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
                        "period_archives": None, "unit": None, "campaign": None, "theme": None}
-# Lists are cut into pages counted from the oldest article (plugins/fastbuild/paging.py): the
+# Lists are cut into pages counted from the oldest article (plugins/paging/paging.py): the
 # list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
 # so a new article changes the first page of each list it is in (and adds a page when a block
 # of 12 fills) instead of every page.
@@ -70,7 +70,9 @@ YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
 YEAR_ARCHIVE_URL = "{date:%Y}/"
 INDEX_SAVE_AS = "index.html"
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
-TEMPLATE_PAGES = {"404.html": "404.html"}
+# sw.js: the offline reader (at the root, so it serves every page); doc-ngoai-tuyen/: what can
+# be read without signal.
+TEMPLATE_PAGES = {"404.html": "404.html", "sw.js": "sw.js", "offline.html": "doc-ngoai-tuyen/index.html"}
 SLUGIFY_SOURCE = "title"
 
 FEED_DOMAIN = SITEURL or "http://localhost:8000"
@@ -83,6 +85,7 @@ TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
 PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
+           "plugins.paging",  # PAGINATION_STABLE
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search",
            "plugins.fastbuild"]
@@ -125,6 +128,10 @@ TAXONOMIES = {
 NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
+# How much one article may hold (README, "Giới hạn của một bài"; defaults in
+# newsroom/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
+# `invoke check` and `invoke ingest` all read this one setting.
+NEWSROOM_LIMITS = {}
 
 # Every template and feed escapes what it prints: metadata is plain text (read once, escaped
 # once when written); only the sanitised article body is marked safe, in the templates.
@@ -139,7 +146,7 @@ MARKDOWN = {
             "tables": {"use_align_attribute": True},
             "footnotes": {"BACKLINK_TITLE": "Quay lại chỗ dẫn chú thích %d"},
         },
-        "markdown.extensions.smarty": {"smart_quotes": False},
+        "markdown.extensions.smarty": {"smart_quotes": True},  # “…” in article text, as in the site's labels
         "markdown.extensions.toc": {"permalink": False},
     },
     "output_format": "html5",
@@ -164,9 +171,10 @@ DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = False
 READERS = {"rst": None}  # articles are Markdown; no docutils warnings
 CACHE_CONTENT = False  # plugins.fastbuild keeps its own per-file cache (FASTBUILD)
-# Build speed (plugins/fastbuild): cache of what was read, workers = every core; `invoke build`
-# also skips a build when nothing changed. See README, "Hiệu năng".
-FASTBUILD = {"workers": 0, "cache": True, "skip_unchanged_build": False}
+# Build speed (plugins/fastbuild): cache of what was read, workers = every core. It switches
+# itself off (same pages, slower) with FASTBUILD=off in the environment or on a Pelican that
+# plugins/fence.py does not know. See README, "Hiệu năng" and "Nâng cấp Pelican".
+FASTBUILD = {"workers": 0, "cache": True}
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
 RELATIVE_URLS = False

@@ -1,6 +1,6 @@
 """Tasks of congdoantkv.vn: ``invoke --list`` shows them all. Each calls code in ``newsroom``."""
-import errno
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +10,6 @@ import invoke
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 PORT = int(os.environ.get("PORT", "8000"))
-PELICAN = f"{sys.executable} -m pelican content"
 
 
 class _Task(invoke.Task):
@@ -37,39 +36,38 @@ def clean(c):
 @task(help={"strict": "dừng lại nếu nội dung có lỗi (như khi xuất bản)"})
 def build(c, strict=False):
     """Dựng bản xem trước vào output/ (lỗi nội dung chỉ được cảnh báo)."""
-    env = {"NEWSROOM_STRICT": "1"} if strict else {}
-    # Nothing changed: no build (plugins/fastbuild). One -e with every pair: Pelican keeps
-    # only the last -e given.
-    c.run(f"{PELICAN} -s pelicanconf.py --fatal errors -e FASTBUILD_SKIP_UNCHANGED=true"
-          + (" NEWSROOM_STRICT=true" if strict else ""),
-          env=env, pty=False)
+    # Nothing changed since the last clean build into output/: no build (stamp.py). Messages
+    # in Vietnamese, one a line, Pelican's English lines in a file (newsroom/buildlog.py).
+    c.run(f"{sys.executable} -m newsroom.buildlog -s pelicanconf.py --skip-unchanged"
+          + (" --strict" if strict else ""), pty=False)
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def serve(c, port=PORT):
-    """Dựng bản xem trước rồi mở tại http://localhost:PORT/."""
-    build(c)
+HOST_HELP = ("địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này; 0.0.0.0: cả điện thoại, máy khác "
+             "cùng mạng, địa chỉ cần mở được in ra)")
+
+
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def serve(c, port=PORT, host="127.0.0.1"):
+    """Dựng bản xem trước rồi mở tại http://localhost:PORT/ (địa chỉ in ra khi đã sẵn sàng)."""
     from newsroom import preview
 
-    print(f"Mở trình duyệt tại http://localhost:{port}/  (Ctrl+C để dừng)")
+    httpd = preview.bind(ROOT / "output", int(port), host)  # a busy port: said before the build
     try:
-        preview.serve_forever(ROOT / "output", int(port))
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        raise SystemExit(f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác "
-                         f"đang chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke serve "
-                         f"--port {int(port) + 1}") from None
+        build(c)
+    except BaseException:
+        httpd.server_close()
+        raise
+    preview.serve_forever(httpd, host, say=lambda line: print(line, flush=True))
 
 
-@task(help={"port": f"cổng (mặc định {PORT})"})
-def livereload(c, port=PORT):
+@task(help={"port": f"cổng (mặc định {PORT})", "host": HOST_HELP})
+def livereload(c, port=PORT, host="127.0.0.1"):
     """Giữ trang trong bộ nhớ, cập nhật vài giây sau mỗi lần lưu tệp, tại http://localhost:PORT/."""
     from invoke import Exit
 
     from newsroom import livereload as live
 
-    code = live.main(["--port", str(port)])
+    code = live.main(["--port", str(port), "--host", host])
     if code:
         raise Exit(code=code)
 
@@ -96,6 +94,15 @@ def test(c, workers="auto"):
     c.run(f"{sys.executable} -m pytest -n {workers} tests", pty=False)
 
 
+@task(help={"upgrade": "lấy bản mới nhất cho mọi gói phụ thuộc gián tiếp (mặc định: giữ bản đã khóa)"})
+def lock(c, upgrade=False):
+    """Khóa mọi gói phụ thuộc (kể cả gián tiếp) kèm mã băm: sinh requirements.txt từ requirements.in."""
+    uv = Path(sys.executable).with_name("uv")
+    c.run(f"{uv} pip compile requirements.in --generate-hashes --python {sys.executable} "
+          f"--custom-compile-command 'invoke lock' -o requirements.txt"
+          + (" --upgrade" if upgrade else ""), pty=False)
+
+
 @task(help={"only": "chỉ các bài thuộc chiến dịch hoặc chủ đề này (slug)",
             "json": "in dạng JSON (cho báo cáo, công cụ khác)",
             "content": "thư mục nội dung (mặc định content/)",
@@ -106,7 +113,10 @@ def tags(c, only=None, json=False, content=None, data=None):
 
     from newsroom import tagging
 
-    rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    try:
+        rows = tagging.audit(content or ROOT / "content", data_dir=data, only=only)
+    except tagging.UnknownSlug as exc:
+        raise SystemExit(f"Lỗi: {exc}") from None
     if json:
         for row in rows:
             row["date"] = row["date"].isoformat() if row["date"] else None
@@ -166,9 +176,10 @@ def report(c, from_=None, to=None, out=None, silent_days=14, content=None, data_
             "tone": "sắc thái: positive/neutral/negative (tích cực/trung lập/tiêu cực)",
             "note": "ghi chú", "notable": "tin đáng chú ý (đưa lên đầu báo cáo)",
             "kind": "loại nguồn khi nguồn chưa có trong outlets.yml: press/social/portal",
-            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)"})
+            "data_dir": "thư mục dữ liệu (mặc định $NEWSROOM_DATA, không có thì data/)",
+            "commit": "commit luôn tệp vừa ghi vào git (để invoke publish không từ chối)"})
 def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, note=None,
-         notable=False, kind=None, data_dir=None):
+         notable=False, kind=None, data_dir=None, commit=False):
     """Ghi nhanh một tin báo chí, mạng xã hội vào data/clippings/<năm>.yml (hỏi trường còn thiếu)."""
     from newsroom import clippings, data
 
@@ -181,6 +192,15 @@ def clip(c, date=None, source=None, url=None, title=None, unit=None, tone=None, 
         raise SystemExit(f"Chưa ghi được tin:\n{exc}") from None
     print(f"Đã ghi vào {path}: {item.date:%d/%m/%Y} · {item.source} · "
           f"{item.tone_label} · {item.title}")
+    if commit:
+        from newsroom import gitrepo
+
+        try:
+            done = gitrepo.commit(path.parent, [path], f"Ghi tin báo chí: {item.date:%d/%m/%Y} · "
+                                                       f"{item.source} · {item.title}")
+        except gitrepo.GitError as exc:
+            raise SystemExit(f"Tin đã ghi vào {path} nhưng chưa commit được: {exc}") from None
+        print(f"Đã commit {done[:12]} (chỉ tệp {path.name}).")
 
 
 @task(help={"articles": "số bài giả lập (mặc định 5000)", "clips": "số tin báo chí (mặc định 2000)"})
@@ -219,16 +239,84 @@ def install_hooks(c, force=False):
 
 
 @task(help={"source": "thư mục chung, mỗi đơn vị một thư mục con",
-            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề"})
-def ingest(c, source, commit=False):
+            "commit": "commit vào git các bài đã nhận, ghi tên đơn vị và tiêu đề",
+            "settle": "số giây giữa hai lần xem một tệp để biết tệp đã ghi xong (mặc định 10)",
+            "docx_seconds": "số giây tối đa để đọc một tệp Word (mặc định 60)"})
+def ingest(c, source, commit=False, settle=None, docx_seconds=None):
     """Tiếp nhận bài từ thư mục chung vào content/ (để lại phiếu báo cạnh từng tệp)."""
     from invoke import Exit
 
     from newsroom import ingest as intake
 
-    code = intake.main(["--source", source] + (["--commit"] if commit else []))
+    options = (["--commit"] if commit else []) \
+        + (["--settle", str(settle)] if settle is not None else []) \
+        + (["--docx-seconds", str(docx_seconds)] if docx_seconds is not None else [])
+    code = intake.main(["--source", source, *options])
     if code:
         raise Exit(code=code)
+
+
+QUEUE = ROOT / "cho-duyet"
+
+
+def _queue_call(action):
+    """Run a queue command; its refusal (in Vietnamese) ends the task without a traceback."""
+    from newsroom import queue
+    from newsroom.safefs import Unsafe
+
+    try:
+        return action()
+    except (queue.QueueError, Unsafe, OSError) as exc:
+        raise SystemExit(f"Chưa làm được: {exc}") from None
+
+
+@task(help={"preview": "dựng các bài chờ duyệt vào output-cho-duyet/ và mở xem trước",
+            "port": f"cổng xem trước (mặc định {PORT + 1})"})
+def queue(c, preview=False, port=PORT + 1):
+    """Liệt kê bài gửi qua thư mục chung đang chờ Ban Tuyên giáo duyệt."""
+    from newsroom import preview as serving
+    from newsroom import queue as pending
+
+    if not preview:
+        print(pending.listing(QUEUE))
+        return
+    output = ROOT / "output-cho-duyet"
+    server = serving.bind(output, int(port), "127.0.0.1", "queue --preview")
+    urls = _queue_call(lambda: pending.build_preview(QUEUE, output))
+    base = f"http://localhost:{server.server_port}/"
+    print(pending.listing(QUEUE, {k: base + v for k, v in urls.items()}))
+    print("Bản xem trước các bài chờ duyệt (chỉ trên máy này):")
+    serving.serve_forever(server, "127.0.0.1", say=lambda line: print(line, flush=True))
+
+
+@task(help={"id": "mã bài (xem “invoke queue”)",
+            "edit": "mở bài trong trình soạn thảo ($EDITOR) để sửa trước khi duyệt",
+            "editor": "tên người duyệt ghi vào git (mặc định: tên trong git config user.name)"})
+def approve(c, id, edit=False, editor=None):
+    """Duyệt một bài chờ: đưa vào content/ và commit với tên người duyệt."""
+    from newsroom import queue as pending
+
+    if edit:
+        path = _queue_call(lambda: pending.Queue(QUEUE).article(pending.Queue(QUEUE).find(id)))
+        program = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
+        c.run(f"{program} {shlex.quote(str(path))}", pty=sys.stdin.isatty())
+    entry, commit = _queue_call(lambda: pending.approve(QUEUE, ROOT / "content", id,
+                                                        editor=editor))
+    print(f"Đã duyệt “{entry['title']}”: content/{entry['target']} (commit {commit[:10]}). "
+          "Bài lên trang ở lần xuất bản tới (invoke publish).")
+
+
+@task(name="return", help={"id": "mã bài (xem “invoke queue”)",
+                           "note": "lời nhắn cho người gửi: cần sửa gì",
+                           "editor": "tên người duyệt (mặc định: git config user.name)"})
+def return_(c, id, note="", editor=None):
+    """Trả bài chờ duyệt về đơn vị; lời nhắn thành phiếu báo trong thư mục của đơn vị."""
+    from newsroom import queue as pending
+
+    entry, receipt = _queue_call(lambda: pending.give_back(
+        QUEUE, id, note, editor=editor, content=ROOT / "content"))
+    print(f"Đã trả lại “{entry['title']}”; phiếu báo: {receipt}. Bài được giữ ở "
+          f"{pending.returned_root(QUEUE).name}/{entry['target']}.")
 
 
 @task(help={"count": "số bài sinh ra (mặc định 1000)"})
@@ -254,7 +342,7 @@ def bench_images(c, count=1000, size="4000x3000", workers=0, cards=0):
 
 
 @task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
-            "force": "xuất bản cả khi còn thay đổi chưa commit"})
+            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)"})
 def publish(c, dry_run=False, force=False):
     """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
     from newsroom import publish as publishing
@@ -262,12 +350,35 @@ def publish(c, dry_run=False, force=False):
     _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
 
 
-@task(help={"to": "tên bản muốn quay về (mặc định: bản ngay trước bản đang chạy)"})
+@task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
+                  "chưa từng bị quay lại)"})
 def rollback(c, to=None):
-    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ."""
+    """Quay trang đang chạy về bản xuất bản trước đó trên mọi máy chủ (xem invoke releases)."""
     from newsroom import publish as publishing
 
     _report(publishing, lambda: publishing.rollback(to=to, say=print))
+
+
+@task
+def rollforward(c):
+    """Tiến lên bản mới hơn bản đang chạy (bản mà một lần quay lại đã rời) trên mọi máy chủ."""
+    from newsroom import publish as publishing
+
+    _report(publishing, lambda: publishing.rollforward(say=print))
+
+
+@task
+def releases(c):
+    """Liệt kê các bản trên từng máy chủ: giờ Việt Nam, ai xuất bản, commit nào, bản đang chạy."""
+    from newsroom import publish as publishing
+    from newsroom import releases as listing
+
+    try:
+        code = listing.show(say=print)
+    except publishing.PublishError as exc:
+        raise SystemExit(f"Không thực hiện: {exc}") from None
+    if code:
+        raise SystemExit(code)
 
 
 @task
@@ -288,8 +399,8 @@ def _report(publishing, action):
     except publishing.PublishError as exc:
         raise SystemExit(f"Không thực hiện: {exc}") from None
     print(report.summary())
-    if not report.ok:
-        raise SystemExit(1)
+    if report.exit_code:  # 1: nothing changed there; 3: switched, a later step failed
+        raise SystemExit(report.exit_code)
 
 
 @task(help={"conf": "tệp cấu hình (mặc định publishconf.py, như khi xuất bản)"})
@@ -303,6 +414,24 @@ def audit(c, conf="publishconf.py"):
         raise SystemExit(f"Không chạy được audit: {exc}") from None
     print(audit_module.table(results))
     print(f"Báo cáo đầy đủ: {ROOT / 'reports' / 'audit'}/")
+
+
+@task
+def screenshots(c):
+    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm trên điện thoại và máy tính (docs/anh/)."""
+    from newsroom import screenshots as shots
+
+    for path in shots.run():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+
+
+@task
+def fonts(c):
+    """Tải lại phông Be Vietnam Pro (gói npm đã ghim) và cắt gọn vào theme/static/fonts/."""
+    from newsroom import fonts as typeface
+
+    for path in typeface.refresh():
+        print(f"{path.relative_to(ROOT)}: {path.stat().st_size} byte")
 
 
 @task(help={"copies": "số bản chép nội dung mẫu (mặc định 20, khoảng 1000 bài)"})

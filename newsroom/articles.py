@@ -57,13 +57,10 @@ def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS
     corpus = Corpus()
     categories = {entry["name"]: slug for slug, entry in data.categories(data_dir).items()}
     for path in article_files(content_dir, dirs):
-        try:
-            text = schema.read_source(path)
-        except UnicodeDecodeError:
-            corpus.problems.append(schema.Problem(
-                str(path), 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
-                "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8"))
-            corpus.left_out.append(str(path))
+        text, problem = schema.read_article(path, _shown(path, content_dir))
+        if problem is not None:  # not UTF-8/UTF-16, or far over the size of an article
+            corpus.problems.append(problem)
+            corpus.left_out.append(problem.path)
             continue
         header = schema.split(text)
         values, problems = schema.validate(header, path, content_root=content_dir,

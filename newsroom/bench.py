@@ -127,8 +127,7 @@ def build_once(variant: str, content: Path, output: Path, cache: Path) -> dict:
         from . import site
 
         site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache,
-                   NEWSROOM_STRICT=True,
-                   FASTBUILD_SKIP_UNCHANGED=True)  # as `invoke build` does
+                   NEWSROOM_STRICT=True, skip_unchanged=True)  # as `invoke build` does
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"rss_kb": own, "children_rss_kb": children, "phases": phases.result()}

@@ -215,10 +215,12 @@ def bars(labels: list[str], values: list[int], *, title: str, colour: str = "#1f
 
 
 def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
-         values: list[list[int]], *, title: str) -> str:
+         values: list[list[int]], *, title: str,
+         targets: list[list[int | None]] | None = None) -> str:
     """A heat grid: one row per unit (``(key, label, quota)``), one cell per week
-    (``(key, short label)``); green when the count reaches the quota, amber when some items
-    came but too few, red when none came."""
+    (``(key, short label)``); green when the count reaches the quota (or the cell's own
+    ``targets``, for a partial week), amber when some items came but too few, red when none
+    came, grey when the cell is not judged (target None)."""
     cell, gap, top, size = 12, 2, 16, 10
     label_w = _label_column([label for _, label, _ in rows], size, 6)
     width = label_w + len(columns) * (cell + gap) + 4
@@ -236,11 +238,14 @@ def grid(rows: list[tuple[str, str, int]], columns: list[tuple[str, str]],
         parts = [_label(lines, cut, label, label_w - 6, y + cell - 2, 0, ' font-size="10"')]
         for j, (key, _) in enumerate(columns):
             value = values[i][j]
-            colour = ("#2e8b57" if value >= quota else "#e6a23c" if value else "#e4b7b2")
+            target = targets[i][j] if targets else quota
+            colour = ("#d9dee3" if target is None else "#2e8b57" if value >= target
+                      else "#e6a23c" if value else "#e4b7b2")
+            shown = f"{value} (không tính)" if target is None else f"{value}/{target}"
             parts.append(f'<rect x="{label_w + j * (cell + gap)}" y="{y}" width="{cell}" '
                          f'height="{cell}" rx="2" fill="{colour}" data-week="{escape(key)}" '
                          f'data-value="{value}"><title>{escape(label)}, {escape(key)}: '
-                         f"{value}/{quota}</title></rect>")
+                         f"{shown}</title></rect>")
         body.append(f'<g class="grid-row" data-unit="{escape(row_key)}" data-quota="{quota}">'
                     + "".join(parts) + "</g>")
     return _svg(width, height, title, body, "grid", fixed=True)

@@ -35,17 +35,20 @@ CACHE_VERSION = 2
 
 @dataclass
 class Conf:
-    """The few build settings that decide where an item is published."""
+    """The few build settings that decide where an item is published, and the limits of an
+    article (``NEWSROOM_LIMITS``) that the build applies."""
 
     article_url: str = "{date:%Y}/{date:%m}/{slug}/"
     draft_url: str = "ban-nhap/{slug}/"
     page_url: str = "{slug}/"
     page_paths: tuple = ("pages",)
     ignore: tuple = ()
+    limits: schema.Limits = schema.LIMITS
 
 
 def load_conf(path: Path = ROOT / "pelicanconf.py") -> Conf:
-    """Read the URL patterns from the site's settings file (without importing Pelican)."""
+    """Read the URL patterns and the limits from the site's settings file (without importing
+    Pelican)."""
     spec = importlib.util.spec_from_file_location("_newsroom_check_conf", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -55,6 +58,7 @@ def load_conf(path: Path = ROOT / "pelicanconf.py") -> Conf:
         page_url=getattr(module, "PAGE_URL", Conf.page_url),
         page_paths=tuple(getattr(module, "PAGE_PATHS", ("pages",))),
         ignore=tuple(getattr(module, "IGNORE_FILES", ())),
+        limits=schema.Limits.from_setting(getattr(module, "NEWSROOM_LIMITS", None)),
     )
 
 
@@ -154,20 +158,16 @@ def read_item(path: Path, content_root: Path, conf: Conf, data_dir=None) -> Item
     root = content_root if inside else path.parent
     item = Item(path, _shown(path, content_root), _kind(path, content_root, conf))
     try:
-        text = schema.read_source(path)
-    except UnicodeDecodeError:
-        item.problems.append(schema.Problem(
-            item.shown, 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
-            "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8"))
-        return item
+        text, problem = schema.read_article(path, item.shown, conf.limits)
     except OSError as exc:
-        item.problems.append(schema.Problem(item.shown, 1, "Tệp",
-                                            f"không đọc được tệp ({exc.strerror})",
-                                            "kiểm tra lại tệp và quyền đọc"))
+        problem = schema.Problem(item.shown, 1, "Tệp", f"không đọc được tệp ({exc.strerror})",
+                                 "kiểm tra lại tệp và quyền đọc")
+    if problem is not None:
+        item.problems.append(problem)
         return item
     header = schema.split(text)
     values, problems = schema.validate(header, path, kind=item.kind, content_root=root,
-                                       data_dir=data_dir)
+                                       data_dir=data_dir, limits=conf.limits)
     if not inside:  # validate() names files relative to the content folder's parent
         problems = [schema.Problem(item.shown, p.line, p.field, p.message, p.fix, p.severity)
                     for p in problems]
@@ -186,8 +186,8 @@ def _peek(path: Path, content_root: Path, conf: Conf) -> Item | None:
     """Title, date and address of an existing file, from its header only."""
     item = Item(path, _shown(path, content_root), _kind(path, content_root, conf))
     try:
-        header = schema.split(schema.read_source(path))
-    except (OSError, UnicodeDecodeError):
+        header = schema.split(schema.read_source(path, conf.limits))
+    except (OSError, UnicodeDecodeError):  # schema.TooLarge too: read_item says why
         return None
     fields = header.fields
     try:
@@ -310,14 +310,16 @@ def existing_items(content_root: Path, conf: Conf, skip=(), cache: Path | None =
 
 
 def check(paths=None, content_root: Path | str = CONTENT, *, data_dir=None,
-          conf: Conf | None = None) -> Report:
-    """Check ``paths`` (files or folders; default: the whole content folder)."""
+          conf: Conf | None = None, cache: Path | None = None) -> Report:
+    """Check ``paths`` (files or folders; default: the whole content folder); ``cache``: see
+    :func:`existing_items`."""
     start = time.perf_counter()
     content_root = Path(content_root)
     conf = conf or load_conf()
     files = sources(paths if paths else [content_root], conf)
     items = [read_item(path, content_root, conf, data_dir) for path in files]
-    others = existing_items(content_root, conf, skip=files) if content_root.is_dir() else []
+    others = existing_items(content_root, conf, skip=files, cache=cache) \
+        if content_root.is_dir() else []
     problems = [p for item in items for p in item.problems]
     problems.extend(collisions(items, others))
     problems.sort(key=lambda p: (p.path, p.line, p.severity != schema.ERROR))

@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from pathlib import Path
 
 import yaml
 
-from .text import nfc, slugify
+from .text import fold, nfc, slugify
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[a-z]{2,}", re.I)
 
 
 class DataError(ValueError):
@@ -58,7 +60,9 @@ def _by_slug(name: str, data_dir=None, required=("slug", "name")) -> dict[str, d
 
 
 def units(data_dir=None) -> dict[str, dict]:
-    """Units of Công đoàn TKV by slug: name, short, group, province, quota_per_week."""
+    """Units of Công đoàn TKV by slug: name, short, group, province, quota_per_week; optional
+    ``author`` (the default author of its articles) and ``trusted`` (its shared-folder
+    submissions skip the editors' queue)."""
     return _by_slug("units", data_dir, required=("slug", "name", "short"))
 
 
@@ -107,10 +111,95 @@ def find_category(value: str, data_dir=None) -> dict | None:
     return _find(categories(data_dir), value)
 
 
+#: Words a unit's name is written with or without: "Công đoàn", "Công ty", "Cổ phần", "CP",
+#: "CĐ", "- TKV", "- Vinacomin" (as slug words, matched anywhere in the name).
+_UNIT_NOISE = (("cong", "doan"), ("cong", "ty"), ("co", "phan"), ("ctcp",), ("cp",), ("cd",),
+               ("tkv",), ("vinacomin",))
+
+
+def unit_core(value: str) -> str:
+    """The words that tell one unit from another: ``"CÔNG TY  Than Mạo Khê - TKV"`` and
+    ``"Công đoàn Công ty Than Mạo Khê - TKV"`` both give ``"than mao khe"`` (case, accents,
+    NFD, spaces, dashes and the words of :data:`_UNIT_NOISE` ignored)."""
+    words = slugify(value).split("-")
+    out, index = [], 0
+    while index < len(words):
+        for noise in _UNIT_NOISE:
+            if tuple(words[index:index + len(noise)]) == noise:
+                index += len(noise)
+                break
+        else:
+            out.append(words[index])
+            index += 1
+    return " ".join(out or [w for w in words if w])
+
+
+@functools.lru_cache(maxsize=16)
+def _unit_keys(stamp) -> dict[str, set[str]]:
+    """Every core a unit answers to (its slug, full name, short name), by slug."""
+    return {slug: {unit_core(entry.get(key) or "") for key in ("slug", "name", "short")} - {""}
+            for slug, entry in units(stamp[0]).items()}
+
+
 @_memoized("units")
+def match_unit(value: str, data_dir=None) -> tuple[dict | None, list[dict]]:
+    """The one matcher of a unit written the way people write it (folder names, ``Unit:``,
+    ``Đơn vị:``): ``(unit, [])`` when exactly one unit answers; ``(None, candidates)`` when
+    several do (all of them, ambiguous) or none does (the closest, at most three)."""
+    known = units(data_dir)
+    if value in known:
+        return known[value], []
+    core = unit_core(value)
+    keys = _unit_keys(_stamp(data_dir, "units"))
+    found = [slug for slug, cores in keys.items() if core in cores]
+    if len(found) == 1:
+        return known[found[0]], []
+    if found:
+        return None, [known[slug] for slug in found]
+    near = [slug for slug, cores in keys.items() if core and any(
+        f" {core} " in f" {c} " for c in cores)]
+    if not near:
+        import difflib
+
+        scored = sorted(((max(difflib.SequenceMatcher(None, core, c).ratio() for c in cores),
+                          slug) for slug, cores in keys.items()), reverse=True)
+        near = [slug for ratio, slug in scored[:3] if ratio >= 0.5]
+    return None, [known[slug] for slug in near[:3]]
+
+
+def unit_refusal(value: str, data_dir=None) -> tuple[str, str]:
+    """``(message, fix)`` for a unit :func:`match_unit` does not find: ambiguous or unknown,
+    with the closest units named."""
+    _, near = match_unit(value, data_dir)
+    core = unit_core(value)
+    several = len(near) > 1 and all(core in _unit_keys(_stamp(data_dir, "units"))[u["slug"]]
+                                    for u in near)
+    message = (f"“{value}” là tên của nhiều đơn vị: {unit_names(near)}" if several else
+               f"“{value}” không phải tên một đơn vị trong danh sách đơn vị")
+    fix = ("ghi rõ tên đơn vị" if several else
+           (f"có phải là {unit_names(near)}? Ghi" if near else "ghi")
+           + " đúng tên ngắn (như “Than Mạo Khê”), tên đầy đủ hoặc slug (như “than-mao-khe”) "
+           "của đơn vị trong danh sách data/units.yml")
+    return message, fix
+
+
 def find_unit(value: str, data_dir=None) -> dict | None:
-    """The unit whose slug, short name or full name matches ``value``."""
-    return _find(units(data_dir), value, ("short", "name"))
+    """The unit ``value`` names (:func:`match_unit`), or None when none or several do."""
+    return match_unit(value, data_dir)[0]
+
+
+def unit_names(candidates: list[dict]) -> str:
+    """``“Than Mạo Khê” (than-mao-khe), ...``: closest units as a message names them."""
+    return ", ".join(f"“{u['short']}” ({u['slug']})" for u in candidates)
+
+
+def unit_author(unit: dict) -> tuple[str, bool]:
+    """The author an article of ``unit`` gets when it names none: the unit's ``author``
+    field; else ``"Công đoàn <short name>"`` (second value False: derived, not listed)."""
+    if unit.get("author"):
+        return str(unit["author"]).strip(), True
+    short = str(unit["short"]).strip()
+    return (short if fold(short).startswith("cong doan") else f"Công đoàn {short}"), False
 
 
 OUTLET_KINDS = {"portal": "cổng thông tin", "press": "báo chí", "social": "mạng xã hội"}
@@ -262,3 +351,49 @@ def _campaigns(stamp) -> dict[str, dict]:
                         "keywords": _words(entry, "keywords", where), "themes": served,
                         "body_hits": _body_hits(entry, where)}
     return result
+
+
+#: data/site.yml: the items a Vietnamese information site must show (name, what it means).
+SITE_REQUIRED = {
+    "operator": "cơ quan chủ quản", "licence": "số giấy phép", "licence_issuer": "nơi cấp giấy phép",
+    "editor": "người chịu trách nhiệm nội dung", "address": "địa chỉ", "phone": "điện thoại",
+    "email": "thư điện tử",
+}
+SITE_LINKS = ("fanpage", "zalo", "youtube", "legal_fanpage", "legal_zalo")
+SITE_OPTIONAL = ("legal_email", "legal_subject", *SITE_LINKS)
+
+
+def site_info(data_dir=None) -> dict[str, str]:
+    """Who runs the site (data/site.yml), every item a plain string ("" when not given).
+    A link must start with https://, an e-mail must look like one; an unknown key is an
+    error (a misspelt item would silently stay empty)."""
+    path = Path(data_dir or DATA_DIR) / "site.yml"
+    raw = load("site", data_dir) if path.exists() else {}  # no file: every item empty
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise DataError("data/site.yml: tệp phải gồm các dòng “mục: giá trị”")
+    known = (*SITE_REQUIRED, *SITE_OPTIONAL)
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        raise DataError(f"data/site.yml: mục “{unknown[0]}” không có; các mục dùng được: "
+                        + ", ".join(known))
+    info = {}
+    for key in known:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, (str, int)):
+            raise DataError(f"data/site.yml, mục “{key}”: phải là một dòng chữ")
+        info[key] = nfc(str(value if value is not None else "")).strip()
+    for key in SITE_LINKS:
+        if info[key] and not info[key].startswith("https://"):
+            raise DataError(f"data/site.yml, mục “{key}”: đường dẫn phải bắt đầu bằng https://, "
+                            f"ví dụ https://www.facebook.com/congdoantkv")
+    for key in ("email", "legal_email"):
+        if info[key] and not _EMAIL.fullmatch(info[key]):
+            raise DataError(f"data/site.yml, mục “{key}”: “{info[key]}” không phải địa chỉ "
+                            "thư, ví dụ toasoan@congdoantkv.vn")
+    return info
+
+
+def site_missing(info: dict[str, str]) -> list[str]:
+    """The required items of data/site.yml left empty, as "key (meaning)"."""
+    return [f"{key} ({meaning})" for key, meaning in SITE_REQUIRED.items() if not info.get(key)]

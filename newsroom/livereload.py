@@ -29,6 +29,8 @@ from pathlib import Path
 from pelican import Pelican, signals
 from pelican.generators import CachingGenerator
 
+from plugins import fence
+
 from . import preview, site
 
 logger = logging.getLogger(__name__)
@@ -44,15 +46,13 @@ class Session:
 
     def __init__(self, conf: str | Path = "pelicanconf.py", **overrides):
         self.settings = site.settings_for(conf, **overrides)
-        fast = dict(self.settings.get("FASTBUILD") or {})
-        fast["skip_unchanged_build"] = False  # a session always builds
-        self.settings["FASTBUILD"] = fast
         self.pelican = Pelican(self.settings)
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
         self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
+        self.templates: tuple | None = None  # see _check_templates
         self.files: dict = {}
         self.moved: list[str] = []  # files added or removed in this update (watcher)
         self.moved_keys: set = set()  # lists of files not yet brought up to date with them
@@ -107,13 +107,22 @@ class Session:
         """What every page shows besides its own items: templates and the site's pages."""
         from plugins.fastbuild.writer import version  # noqa: PLC0415
 
-        theme = Path(self.settings["THEME"]) / "templates"
-        templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
-                                 if p.is_file()))
+        templates = self.templates
         pages = tuple(version(p) for p in context.get("pages", ()))
         from plugins.fastbuild.stamp import today  # noqa: PLC0415
 
         return hash((templates, pages, today(self.settings)))  # campaigns running today change with the day
+
+    def _check_templates(self) -> None:
+        """The theme's templates as they are now; the kept Jinja environments (which do not
+        look at template files again: ``JINJA_ENVIRONMENT["auto_reload"]`` is off while the
+        speed layer runs) are dropped when one changed."""
+        theme = Path(self.settings["THEME"]) / "templates"
+        templates = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in theme.rglob("*")
+                                 if p.is_file()))
+        if templates != self.templates:
+            self.envs.clear()
+        self.templates = templates
 
     @staticmethod
     def _content_token(generators) -> int:
@@ -122,9 +131,7 @@ class Session:
 
         found = []
         for generator in generators:
-            for name in ("articles", "translations", "drafts", "drafts_translations",
-                         "hidden_articles", "hidden_translations", "pages", "hidden_pages",
-                         "draft_pages"):
+            for name in fence.CONTENT_LISTS:
                 found.append(tuple(version(item) for item in getattr(generator, name, ())))
         return hash(tuple(found))
 
@@ -229,6 +236,8 @@ class Session:
             self._updating = False
 
     def _update(self, files_changed, paths, started) -> dict:
+        if not fence.speed_active(self.settings):
+            return self._full_build(started)
         self.forget(paths)
         # Files only modified, and the watcher says which: the others need not be looked at.
         self.changed = ({os.path.realpath(p) for p in paths} if paths and not files_changed
@@ -250,13 +259,14 @@ class Session:
         if keep is not None:
             self.context["_fastbuild"] = keep
         generators = []
-        for cls in p._get_generator_classes():
+        self._check_templates()
+        for cls in fence.generator_classes(p):
             generator = cls(context=self.context, settings=p.settings, path=p.path,
                             theme=p.theme, output_path=p.output_path)
             if isinstance(generator, CachingGenerator):
                 self._remember(generator)
             self._list_once(generator)
-            # Compiled templates are kept (Jinja still reloads a template whose file changed).
+            # Compiled templates are kept until a template file changes.
             env = self.envs.setdefault(cls, getattr(generator, "env", None))
             if env is not None:
                 generator.env = env
@@ -270,7 +280,7 @@ class Session:
         for generator in generators:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
-        writer = p._get_writer()
+        writer = fence.make_writer(p)
         writer.fingerprints = self.fingerprints
         writer.deep_memo = self.deep_memo
         writer.site_token = self._site_token(self.context)
@@ -286,7 +296,7 @@ class Session:
         writer.flush()
         signals.finalized.send(p)
         self.deep_memo = writer.deep_memo_next  # the items of this update only
-        written = set(writer._written_files)
+        written = set(fence.written_files(writer))
         removed = sorted(self.written - written)
         for path in removed:
             Path(path).unlink(missing_ok=True)
@@ -299,6 +309,15 @@ class Session:
                      **stats, "removed": len(removed),
                      "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                                         / 1024, 1)}
+        return self.last
+
+    def _full_build(self, started) -> dict:
+        """Without the speed layer (switched off, or a Pelican the fence does not know): each
+        update is a full build by Pelican's own code; slower, the same pages."""
+        Pelican(self.settings).run()
+        self.count += 1
+        self.last = {"update": self.count, "seconds": round(time.perf_counter() - started, 3),
+                     "full_build": True}
         return self.last
 
 
@@ -328,13 +347,13 @@ def _relist(generator, files: set, moved, paths, exclude, extensions) -> set | N
         if root is None:
             keep = False
         elif rel == root:  # a file named in the paths themselves
-            keep = os.path.isfile(path) and generator._include_path(rel, extensions)
+            keep = os.path.isfile(path) and fence.include_path(generator, rel, extensions)
         else:
             below = os.path.dirname(rel).split(os.sep)[len(root.split(os.sep)) if root else 0:]
             keep = (os.path.isfile(path)
                     and not any(rel.startswith(e.rstrip("/") + os.sep) for e in exclude or ())
                     and not any(fnmatch.fnmatch(d, ignore) for d in below for ignore in ignores)
-                    and generator._include_path(rel, extensions))
+                    and fence.include_path(generator, rel, extensions))
         if keep:
             files.add(rel)
         else:
@@ -400,9 +419,10 @@ class _Handler(preview.Handler):
         super().do_GET()
 
 
-def start_server(output: Path, port: int, state: _State) -> http.server.ThreadingHTTPServer:
+def start_server(output: Path, port: int, state: _State,
+                 host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
     """The preview server (``newsroom.preview``), with the reload signal."""
-    return preview.start(output, port, handler=_Handler, state=state, policy="")
+    return preview.start(output, port, host, handler=_Handler, state=state, policy="")
 
 
 RESTART = ("data", "newsroom", "plugins")
@@ -427,7 +447,7 @@ def _say(info: dict) -> None:
 
 
 def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit=None,
-          ready=None, argv=(), stop_event=None, **overrides):
+          ready=None, argv=(), stop_event=None, host: str = "127.0.0.1", **overrides):
     """Build, serve, and update on every change until interrupted."""
     from watchfiles import Change, watch
 
@@ -437,7 +457,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
     state = _State()
     server = None
     if serve_http:  # bound before the first build: a busy port is said at once
-        server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state)
+        server = start_server(Path(session.settings["OUTPUT_PATH"]), port, state, host)
     try:
         info = session.update()
     except BaseException:
@@ -583,6 +603,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m newsroom.livereload")
     parser.add_argument("--conf", default="pelicanconf.py")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--content")
     parser.add_argument("--output")
     parser.add_argument("--cache")
@@ -593,24 +614,28 @@ def main(argv=None):
     overrides = {k.upper() if k != "content" else "PATH": v for k, v in
                  (("content", args.content), ("output_path", args.output),
                   ("cache_path", args.cache)) if v}
-    emit = None
+    emit = ready = None
     if args.json:
         def emit(info):
             print(json.dumps(info), flush=True)
     else:
-        print(f"Mở trình duyệt tại http://localhost:{args.port}/ (lưu tệp là trang tự cập nhật; "
-              "Ctrl+C để dừng)", flush=True)
+        print("Đang dựng trang lần đầu…", flush=True)
+
+        def ready(session, server):  # listening, built, watching: now the address is true
+            if server is None:
+                return
+            for line in preview.addresses(args.host, server.server_port):
+                print(line, flush=True)
+            print("(lưu tệp là trang tự cập nhật; Ctrl+C để dừng)", flush=True)
     try:
-        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit,
-              argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
+        serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit, ready=ready,
+              host=args.host, argv=list(argv if argv is not None else sys.argv[1:]), **overrides)
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        print(f"Cổng {args.port} đang được dùng (có thể một lệnh livereload, serve khác đang "
-              f"chạy). Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke livereload --port "
-              f"{args.port + 1}", file=sys.stderr, flush=True)
+        print(preview.busy(args.port, "livereload"), file=sys.stderr, flush=True)
         return 1
     return 0
 

@@ -5,12 +5,16 @@ the site's 404 page for anything missing, gzip for text, the same Content-Securi
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gzip
 import http.server
 import re
+import socket
+import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPRESSED = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt"}
@@ -136,12 +140,83 @@ def serve(folder: Path, server: http.server.ThreadingHTTPServer | None = None):
         stop(httpd)
 
 
-def serve_forever(folder: Path, port: int = 8000, host: str = "127.0.0.1") -> None:
-    """Serve ``folder`` until Ctrl+C (``invoke serve``)."""
-    httpd = make_server(folder, port, host)
+ALL = ("0.0.0.0", "", "::")  # listen on every network of the machine (--host 0.0.0.0)
+
+
+def lan_addresses() -> list[str]:
+    """The IPv4 addresses a phone on the same network opens this machine by: the one the
+    machine's own route leaves by (a UDP socket is pointed at a private address; nothing is
+    sent), else those its host name resolves to; never loopback."""
+    found = []
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("10.254.254.254", 9))
+        found.append(probe.getsockname()[0])
+    with contextlib.suppress(OSError):
+        for *_, address in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(address[0])
+    return list(dict.fromkeys(a for a in found if not a.startswith(("127.", "0."))))
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """What to tell the person who started the server, once it listens on ``host:port``."""
+    if host in ALL:
+        lines = [f"Trên máy này: http://localhost:{port}/"]
+        lan = lan_addresses()
+        lines += [f"Trên điện thoại, máy khác cùng mạng (Wi-Fi, mạng nội bộ): http://{ip}:{port}/"
+                  for ip in lan] or ["Máy này chưa có địa chỉ mạng nội bộ (chưa nối Wi-Fi, "
+                                     "mạng LAN?): điện thoại chưa mở được trang."]
+        return lines
+    shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    return [f"Mở trình duyệt tại http://{shown}:{port}/"]
+
+
+def busy(port: int, command: str) -> str:
+    return (f"Cổng {port} đang được dùng (có thể một lệnh serve, livereload khác đang chạy). "
+            f"Cách sửa: dừng lệnh đó, hoặc chọn cổng khác: invoke {command} --port {port + 1}")
+
+
+def bind(folder: Path, port: int, host: str, command: str = "serve"):
+    """:func:`make_server`, a busy port said in Vietnamese (``SystemExit``)."""
     try:
+        return make_server(folder, port, host)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise SystemExit(busy(port, command)) from None
+
+
+def serve_forever(httpd: http.server.ThreadingHTTPServer, host: str = "127.0.0.1",
+                  say: Callable[[str], None] = print) -> None:
+    """Serve with ``httpd`` (bound, listening) until Ctrl+C; say first where to open it."""
+    try:
+        for line in addresses(host, httpd.server_port):
+            say(line)
+        say("(Ctrl+C để dừng)")
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         httpd.server_close()
+
+
+def main(argv=None) -> int:
+    """``python -m newsroom.preview --folder output --port 8000 --host 127.0.0.1``: serve a
+    built site (what ``invoke serve`` does after its build)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m newsroom.preview")
+    parser.add_argument("--folder", default=str(ROOT / "output"))
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    try:
+        httpd = bind(Path(args.folder), args.port, args.host)
+    except SystemExit as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 1
+    serve_forever(httpd, args.host, say=lambda line: print(line, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,21 @@ checksums that the copy is complete, renames it to ``releases/<new>``, then swit
 ``current`` with one ``rename(2)`` (``ln -s`` to a temporary name, ``mv -T``). Until that
 instant readers get the previous release, whole; after it, the new one, whole.
 
+What is built is exactly the commit (HEAD) of the repository holding the content, taken into a
+worktree of its own (:mod:`newsroom.snapshot`): nothing uncommitted or ignored reaches the site,
+and the log names the commit that was built.
+
+A step after the switch (the server's log, pruning) that fails is reported as such: the target
+runs the new release (``Report.exit_code`` 3), it did not "keep the old one". The log records
+rollbacks: ``rollback`` goes to the newest older release that was not itself rolled away from,
+and pruning keeps the live release and that one; ``rollforward`` goes to the next newer release
+(one a rollback left), which only a webmaster asking for it ever does. Release names are UTC
+(they sort in time order on every server); ``invoke releases`` shows them in Vietnam time,
+with who published each (git's user.name and user.email) and which commit.
+
+Before building, each target is checked read-only (:func:`probe`: SSH, rsync and flock there,
+the folder writable); a dry run then only reads the server: no folder, lock or file is made.
+
 Targets are updated one after the other; a failure on one is reported and the others still go.
 SSH always checks host keys against a known_hosts file; nothing secret lives in the repo.
 """
@@ -28,7 +43,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -37,7 +51,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import assets, site, verify
+from . import assets, gitrepo, site, snapshot, verify
 
 logger = logging.getLogger(__name__)
 ROOT = site.ROOT
@@ -52,7 +66,10 @@ DEFAULTS = {
     "PUBLISH_LOCK": ".publish.lock",
     "PUBLISH_LOG": "reports/publish.log",
     "PUBLISH_COMPRESS_CACHE": "cache/compress",
-    # Besides the content folder, what must be committed before a publish (project paths).
+    # The committed tree a publish builds (``tree``) and that build's read cache (``cache``).
+    "PUBLISH_WORKDIR": "cache/publish",
+    # Besides the content folder, what must be committed for a publish (project paths): their
+    # uncommitted changes are named, and refused without --force (see newsroom.snapshot).
     "PUBLISH_CLEAN_PATHS": ["data", "theme", "plugins", "newsroom", "pelicanconf.py",
                             "publishconf.py"],
 }
@@ -72,6 +89,10 @@ LOCK_BUSY = 75  # flock's exit code when the server's lock is held
 
 class PublishError(RuntimeError):
     """Nothing was published (or rolled back): the message says why and what to do."""
+
+
+class SwitchUnknown(PublishError):
+    """The connection broke while ``current`` was being switched: it may or may not have been."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +188,11 @@ class Changes:
         return bool(self.added or self.changed or self.removed)
 
 
+#: Exit codes of ``invoke publish`` / ``invoke rollback`` (0: every target done).
+EXIT_UNCHANGED = 1  # a target failed and still runs the release it ran before
+EXIT_SWITCHED = 3  # a target runs the new release, but a step after the switch failed (or unknown)
+
+
 @dataclass
 class TargetResult:
     target: Target
@@ -174,48 +200,70 @@ class TargetResult:
     release: str | None = None  # the release now live (None: unchanged)
     previous: str | None = None  # the release live before
     transferred: list[str] = field(default_factory=list)  # files rsync actually sent
-    error: str | None = None
+    error: str | None = None  # nothing changed on this target (unless ``unsure``)
+    unsure: bool = False  # the connection broke during the switch: which release runs is unknown
+    problems: list[str] = field(default_factory=list)  # steps that failed after the switch
+
+    @property
+    def switched_with_problems(self) -> bool:
+        return bool(self.release and self.problems) or self.unsure
 
 
 @dataclass
 class Report:
     """What a publish or rollback did, target by target."""
 
-    action: str  # "publish" | "dry-run" | "rollback"
+    action: str  # "publish" | "dry-run" | "rollback" | "rollforward"
     commit: str = ""
     files: int = 0
     results: list[TargetResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(r.error is None for r in self.results)
+        return all(r.error is None and not r.problems for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        if any(r.switched_with_problems for r in self.results):
+            return EXIT_SWITCHED
+        return 0 if self.ok else EXIT_UNCHANGED
+
+    def _line(self, r: TargetResult) -> list[str]:
+        c = r.changes.counts()
+        if r.error:
+            return [f"✗ {r.target}: LỖI – {r.error}"] + [f"    {p}" for p in r.problems]
+        if r.problems:
+            return [f"⚠ {r.target}: Đã chuyển sang bản {r.release} (trước đó: {r.previous}) "
+                    f"nhưng {'; '.join(r.problems)}"]
+        if self.action == "rollback":
+            return [f"✓ {r.target}: quay lại {r.release} (trước đó: {r.previous})"]
+        if self.action == "rollforward":
+            return [f"✓ {r.target}: tiến lên {r.release} (trước đó: {r.previous})"]
+        if self.action == "dry-run":
+            lines = [f"• {r.target}: sẽ thêm {c['added']}, sửa {c['changed']}, "
+                     f"xóa {c['removed']} tệp (chưa gửi gì)"]
+            for kind, names in (("+", r.changes.added), ("~", r.changes.changed),
+                                ("-", r.changes.removed)):
+                lines += [f"    {kind} {name}" for name in names[:30]]
+                if len(names) > 30:
+                    lines.append(f"    {kind} ... và {len(names) - 30} tệp khác")
+            return lines
+        return [f"✓ {r.target}: {r.release} đang chạy – thêm {c['added']}, "
+                f"sửa {c['changed']}, xóa {c['removed']} tệp; đã gửi {len(r.transferred)} tệp"]
 
     def summary(self) -> str:
-        lines = []
-        for r in self.results:
-            c = r.changes.counts()
-            if r.error:
-                lines.append(f"✗ {r.target}: LỖI – {r.error}")
-            elif self.action == "rollback":
-                lines.append(f"✓ {r.target}: quay lại {r.release} (trước đó: {r.previous})")
-            elif self.action == "dry-run":
-                lines.append(f"• {r.target}: sẽ thêm {c['added']}, sửa {c['changed']}, "
-                             f"xóa {c['removed']} tệp (chưa gửi gì)")
-                for kind, names in (("+", r.changes.added), ("~", r.changes.changed),
-                                    ("-", r.changes.removed)):
-                    lines += [f"    {kind} {name}" for name in names[:30]]
-                    if len(names) > 30:
-                        lines.append(f"    {kind} ... và {len(names) - 30} tệp khác")
-            else:
-                lines.append(f"✓ {r.target}: {r.release} đang chạy – thêm {c['added']}, "
-                             f"sửa {c['changed']}, xóa {c['removed']} tệp; "
-                             f"đã gửi {len(r.transferred)} tệp")
-        done = sum(1 for r in self.results if not r.error)
-        head = {"publish": "Xuất bản", "dry-run": "Thử xuất bản", "rollback": "Quay lại"}[self.action]
+        lines = [line for r in self.results for line in self._line(r)]
+        done = sum(1 for r in self.results if not r.error and not r.problems)
+        head = {"publish": "Xuất bản", "dry-run": "Thử xuất bản", "rollback": "Quay lại",
+                "rollforward": "Tiến lên"}[self.action]
         lines.insert(0, f"{head}: {done}/{len(self.results)} máy chủ thành công"
                         + (f" (commit {self.commit[:12]})" if self.commit else ""))
-        if not self.ok:
-            lines.append("Máy chủ lỗi vẫn giữ nguyên bản cũ. Sửa lỗi rồi chạy lại lệnh.")
+        if any(r.error and not r.unsure for r in self.results):
+            lines.append("Máy chủ báo LỖI vẫn giữ nguyên bản cũ. Sửa lỗi rồi chạy lại lệnh.")
+        if any(r.switched_with_problems for r in self.results):
+            lines.append("Máy chủ có dấu ⚠ đã chuyển sang bản mới (hoặc chưa rõ): trang đang chạy "
+                         "là bản đó. Sửa lỗi được nêu (quyền ghi, dung lượng đĩa...) rồi kiểm "
+                         "tra lại bằng `invoke publish --dry-run`.")
         return "\n".join(lines)
 
 
@@ -286,28 +334,6 @@ def local_lock(path: str | Path) -> Iterator[None]:
         handle.close()
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
-
-
-def content_state(content: Path, extra: list[Path]) -> tuple[str, list[str]]:
-    """(commit of HEAD, uncommitted paths) for the content folder and the ``extra`` paths."""
-    top = _git(content, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        return "", [f"{content} (không nằm trong kho git)"]
-    commit = _git(content, "rev-parse", "HEAD").stdout.strip()
-    dirty = _git(content, "status", "--porcelain", "--untracked-files=all", "--", ".").stdout.splitlines()
-    for path in extra:
-        if not path.exists():
-            continue
-        where = path if path.is_dir() else path.parent
-        if _git(where, "rev-parse", "--show-toplevel").returncode != 0:
-            continue
-        dirty += _git(where, "status", "--porcelain", "--untracked-files=all", "--",
-                      path.name if path.is_file() else ".").stdout.splitlines()
-    return commit, [line[3:] for line in dirty]
-
-
 def append_log(path: Path, entry: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as log:
@@ -365,30 +391,82 @@ def multiplexed(ssh: Ssh) -> Iterator[Ssh]:
 
 def _releases_script(target: Target) -> str:
     q = shlex.quote(target.path)
-    # under the server's lock: a ".partial" release is what an interrupted publish left
+    # under the server's lock: a ".partial" release is what an interrupted publish left; the
+    # log's rollback lines tell which releases were rolled away from
     return (f"set -eu; mkdir -p {q}/releases; cd {q}; rm -rf releases/*.partial; "
             "if [ -e current ] && [ ! -L current ]; then echo 'NOT_A_LINK' >&2; exit 3; fi; "
             "echo \"CURRENT $(basename \"$(readlink current 2>/dev/null || echo -)\")\"; "
-            "for r in releases/*; do [ -d \"$r\" ] && echo \"RELEASE $(basename \"$r\")\"; done; true")
+            "for r in releases/*; do [ -d \"$r\" ] && echo \"RELEASE $(basename \"$r\")\"; done; "
+            "{ grep -F -e '\"rollback\"' -e '\"rollforward\"' publish.log 2>/dev/null || true; } "
+            "| sed 's/^/LOG /'; true")
 
 
-def server_state(ssh: Ssh, target: Target) -> tuple[str | None, list[str]]:
-    """(live release or None, every complete release, oldest first) on ``target``; removes
-    what an interrupted publish left (call it holding :func:`remote_lock`)."""
+@dataclass
+class ServerState:
+    current: str | None  # the live release
+    releases: list[str]  # every complete release, oldest first
+    rolled_away: set[str] = field(default_factory=set)  # releases a rollback left
+
+    def rollback_target(self) -> str | None:
+        """Where ``rollback`` without ``--to`` goes: the newest release older than the live one
+        that was not itself rolled away from."""
+        older = [r for r in self.releases if (self.current is None or r < self.current)
+                 and r not in self.rolled_away]
+        return older[-1] if older else None
+
+    def forward_target(self) -> str | None:
+        """Where ``rollforward`` goes: the next release newer than the live one (one that a
+        rollback left: a publish always makes the newest release live)."""
+        newer = [r for r in self.releases if self.current is not None and r > self.current]
+        return newer[0] if newer else None
+
+    def to_prune(self, keep: int) -> list[str]:
+        """Releases to delete so that ``keep`` remain: never the live one nor the rollback
+        target; then the newest that were not rolled away from are kept first."""
+        kept = {r for r in (self.current, self.rollback_target()) if r}
+        ranked = sorted(self.releases, key=lambda r: (r not in self.rolled_away, r), reverse=True)
+        for release in ranked:
+            if len(kept) >= keep:
+                break
+            kept.add(release)
+        return [r for r in self.releases if r not in kept]
+
+
+def rolled_away(log: list[dict]) -> set[str]:
+    """Releases left by a rollback (the log's rollback entries, oldest first); one chosen
+    again (``rollback --to``, ``rollforward``) is not counted any more."""
+    away: set[str] = set()
+    for entry in log:
+        if entry.get("action") not in ("rollback", "rollforward"):
+            continue
+        if entry.get("previous") and entry["action"] == "rollback":
+            away.add(entry["previous"])
+        away.discard(entry.get("release"))
+    return away
+
+
+def server_state(ssh: Ssh, target: Target) -> ServerState:
+    """The releases on ``target``; removes what an interrupted publish left (call it
+    holding :func:`remote_lock`)."""
     result = ssh.run(target, _releases_script(target), check=False)
     if result.returncode == 3:
         raise PublishError(f"{target}: {target.path}/current là một thư mục thật, không phải "
                            "liên kết: chuyển nó vào releases/ theo README trước khi xuất bản.")
     if result.returncode != 0:
         raise PublishError(_ssh_failure(target, result.returncode, result.stderr))
-    current, releases = None, []
+    current, releases, log = None, [], []
     for line in result.stdout.splitlines():
-        kind, _, name = line.partition(" ")
-        if kind == "CURRENT" and RELEASE.match(name):
-            current = name
-        elif kind == "RELEASE" and RELEASE.match(name):
-            releases.append(name)
-    return current, sorted(releases)
+        kind, _, rest = line.partition(" ")
+        if kind == "CURRENT" and RELEASE.match(rest):
+            current = rest
+        elif kind == "RELEASE" and RELEASE.match(rest):
+            releases.append(rest)
+        elif kind == "LOG":
+            try:
+                log.append(json.loads(rest))
+            except ValueError:
+                continue
+    return ServerState(current, sorted(releases), rolled_away(e for e in log if isinstance(e, dict)))
 
 
 def rsync_argv(ssh: Ssh, target: Target, *options: str) -> list[str]:
@@ -439,58 +517,132 @@ def compare(ssh: Ssh, target: Target, output: Path, release: str | None) -> Chan
     return changes
 
 
-def _switch_script(target: Target, release: str, log_line: str, keep: int, partial: bool) -> str:
-    q = shlex.quote(target.path)
+def _switch_script(target: Target, release: str, log_line: str, prune: list[str],
+                   partial: bool) -> str:
+    """Make ``release`` live, then log and prune. Prints SWITCHED once ``current`` points at
+    it; each later step that fails prints one line (LOG ..., PRUNE name ...) and the rest goes on."""
     rel = shlex.quote(release)
-    move = (f"test -d releases/{rel}.partial; mv -T releases/{rel}.partial releases/{rel}; "
-            if partial else f"test -d releases/{rel}; ")
-    return (f"set -eu; cd {q}; {move}"
-            f"ln -sfn releases/{rel} current.{rel}.new; mv -T current.{rel}.new current; "
-            f"printf '%s\\n' {shlex.quote(log_line)} >> publish.log; "
-            # keep the newest releases, and always the live one
-            f"ls -1 releases | grep -E '^[0-9]{{8}}-[0-9]{{6}}-[0-9]{{6}}$' | sort -r "
-            f"| tail -n +{keep + 1} | while read r; do [ \"$r\" = {rel} ] || rm -rf \"releases/$r\"; done")
+    move = (f"mv -T releases/{rel}.partial releases/{rel}" if partial else f"test -d releases/{rel}")
+    lines = [f"cd {shlex.quote(target.path)} || exit 1", f"{move} || exit 1",
+             f"ln -sfn releases/{rel} current.{rel}.new && mv -T current.{rel}.new current || exit 1",
+             "echo SWITCHED",
+             f"out=$( {{ printf '%s\\n' {shlex.quote(log_line)} >> publish.log; }} 2>&1 ) "
+             "|| echo \"LOG $out\" | head -n 1"]
+    lines += [f"out=$(rm -rf -- releases/{shlex.quote(r)} 2>&1) || echo \"PRUNE {r} $out\" | head -n 1"
+              for r in prune if RELEASE.match(r) and r != release]
+    return "\n".join(lines)
+
+
+def switch(ssh: Ssh, target: Target, release: str, entry: dict, prune: list[str],
+           partial: bool) -> list[str]:
+    """Make ``release`` live on ``target``, log ``entry`` there and delete ``prune``. Raises
+    :class:`PublishError` if the switch did not happen; returns what failed after it."""
+    script = _switch_script(target, release, json.dumps(entry, ensure_ascii=False), prune, partial)
+    done = ssh.run(target, script, check=False)
+    lines = done.stdout.splitlines()
+    if "SWITCHED" not in lines:
+        failure = _ssh_failure(target, done.returncode, done.stderr)
+        live = ssh.run(target, f"readlink {shlex.quote(target.path)}/current || echo -", check=False)
+        if live.returncode != 0:
+            raise SwitchUnknown(f"{failure}; không kiểm tra lại được máy chủ nên CHƯA RÕ máy chủ "
+                                f"đang chạy bản {release} hay bản trước: xem liên kết "
+                                f"{target.path}/current trên máy chủ")
+        if live.stdout.strip() != f"releases/{release}":
+            if partial:
+                ssh.run(target, f"cd {shlex.quote(target.path)} && rm -rf -- "
+                                f"releases/{shlex.quote(release)}.partial releases/{shlex.quote(release)}",
+                        check=False)
+            raise PublishError(failure)
+        return [f"mất kết nối ngay sau khi chuyển ({failure.removeprefix(f'{target}: ')}): "
+                "nhật ký trên máy chủ và việc xóa bản cũ có thể chưa xong"]
+    problems = []
+    for line in lines:
+        kind, _, rest = line.partition(" ")
+        if kind == "LOG":
+            problems.append(f"không ghi được nhật ký trên máy chủ ({target.path}/publish.log): "
+                            f"{rest.strip() or 'lỗi không rõ'}")
+        elif kind == "PRUNE":
+            name, _, why = rest.partition(" ")
+            problems.append(f"không xóa được bản cũ {name}: {why.strip() or 'lỗi không rõ'}")
+    if done.returncode != 0 and not problems:
+        problems.append(f"lệnh trên máy chủ dừng sau khi chuyển bản (mã {done.returncode}); "
+                        "nhật ký hoặc việc xóa bản cũ có thể chưa xong")
+    return problems
 
 
 def _release_name(now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S-%f")
 
 
-def _entry(action: str, target: Target, commit: str, **fields) -> dict:
+def _entry(action: str, target: Target, commit: str, by: str, **fields) -> dict:
     return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "action": action,
-            "target": str(target), "commit": commit,
-            "by": f"{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}@{socket.gethostname()}",
-            **fields}
+            "target": str(target), "commit": commit, "by": by, **fields}
 
 
-def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int,
-           dry_run: bool = False, say: Callable[[str], None] = logger.info) -> TargetResult:
+#: Programs a target needs, and the Debian package holding each.
+SERVER_PROGRAMS = {"rsync": "rsync", "flock": "util-linux", "readlink": "coreutils"}
+
+
+def probe(ssh: Ssh, target: Target) -> None:
+    """Check ``target`` read-only before anything is built: SSH gets in, the programs a
+    publish runs there exist, and its folder is (or can be made) writable. Creates nothing;
+    raises :class:`PublishError` saying what to fix."""
+    q = shlex.quote(target.path)
+    script = (f"for p in {' '.join(SERVER_PROGRAMS)}; do command -v $p >/dev/null 2>&1 || "
+              f"echo \"MISSING $p\"; done; d={q}; while [ ! -e \"$d\" ]; do "
+              "d=$(dirname \"$d\"); done; [ -d \"$d\" ] && [ -w \"$d\" ] || echo \"READONLY $d\"; "
+              "echo \"USER $(id -un)\"")
+    result = ssh.run(target, script, check=False)
+    if result.returncode != 0 or "USER " not in result.stdout:
+        raise PublishError(_ssh_failure(target, result.returncode, result.stderr))
+    lines = dict(line.partition(" ")[::2] for line in result.stdout.splitlines())
+    missing = [name for name in SERVER_PROGRAMS if f"MISSING {name}" in result.stdout]
+    if missing:
+        packages = " ".join(dict.fromkeys(SERVER_PROGRAMS[m] for m in missing))
+        raise PublishError(f"{target}: máy chủ thiếu {', '.join(missing)}. Cách sửa: trên máy chủ "
+                           f"chạy sudo apt-get install {packages} (xem README, mục Dựng một máy "
+                           "chủ gốc).")
+    if "READONLY" in lines:
+        raise PublishError(f"{target}: tài khoản {lines.get('USER', target.user)} không ghi được "
+                           f"vào {lines['READONLY']}. Cách sửa: trên máy chủ chạy sudo install -d "
+                           f"-o {target.user} -g {target.user} {target.path}")
+
+
+def look(ssh: Ssh, target: Target, output: Path) -> TargetResult:
+    """What a publish would change on ``target`` (``--dry-run``): only reads the server."""
+    q = shlex.quote(target.path)
+    live = ssh.run(target, f"basename \"$(readlink {q}/current 2>/dev/null || echo -)\"")
+    current = live.stdout.strip()
+    current = current if RELEASE.match(current) else None
+    return TargetResult(target, changes=compare(ssh, target, output, current), previous=current)
+
+
+def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
+           say: Callable[[str], None] = logger.info) -> TargetResult:
     """Send ``output`` to one target as a new release and make it live (see the module doc)."""
     result = TargetResult(target)
     with multiplexed(ssh) as ssh, remote_lock(ssh, target):
-        current, _ = server_state(ssh, target)
-        result.previous = current
-        result.changes = compare(ssh, target, output, current)
-        if dry_run:
-            return result
+        state = server_state(ssh, target)
+        result.previous = state.current
+        result.changes = compare(ssh, target, output, state.current)
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
         say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
             f"{len(result.changes.changed)} tệp sửa)...")
         try:
-            link = [f"--link-dest={target.path}/releases/{current}"] if current else []
+            link = [f"--link-dest={target.path}/releases/{state.current}"] if state.current else []
             _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link)
             left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete")
             if left:
                 raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
                                    f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
-            entry = _entry("publish", target, commit, release=release, previous=current,
-                           **result.changes.counts(), transferred=len(result.transferred))
-            ssh.run(target, _switch_script(target, release, json.dumps(entry, ensure_ascii=False),
-                                           keep, partial=True))
         except PublishError:
             ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
             raise
+        entry = _entry("publish", target, commit, by, release=release, previous=state.current,
+                       **result.changes.counts(), transferred=len(result.transferred))
+        after = ServerState(release, state.releases + [release], state.rolled_away)
+        result.problems = switch(ssh, target, release, entry, after.to_prune(keep), partial=True)
         result.release = release
     return result
 
@@ -499,14 +651,96 @@ def _project_settings(conf: str | Path, overrides: dict) -> dict:
     return site.settings_for(conf, **{k: v for k, v in overrides.items() if k not in DEFAULTS})
 
 
+def _listing(paths: list[str], limit: int = 20) -> str:
+    lines = [f"  {p}" for p in paths[:limit]]
+    if len(paths) > limit:
+        lines.append(f"  ... và {len(paths) - limit} tệp khác")
+    return "\n".join(lines)
+
+
+def _source(content: Path, opts: dict, dry_run: bool, force: bool,
+            say: Callable[[str], None]) -> tuple[snapshot.Snapshot, str]:
+    """The committed tree to build, after saying (or refusing, for a publish without
+    ``force``) what the work tree holds that it does not; and the commit to log."""
+    try:
+        waiting = snapshot.pending(content, [_project_path(p) for p in opts["PUBLISH_CLEAN_PATHS"]])
+        if waiting.ignored:
+            say("Lưu ý: các bài sau nằm trong thư mục hoặc tệp mà .gitignore bỏ qua nên KHÔNG "
+                "được xuất bản:\n" + _listing(waiting.ignored) + "\nNếu cần đăng, bỏ mẫu tương "
+                "ứng khỏi .gitignore rồi git add + git commit.")
+        if waiting and not (dry_run or force):
+            raise PublishError(
+                "Có thay đổi chưa commit. Chỉ nội dung đã commit mới được dựng và xuất bản, nên "
+                "các thay đổi này sẽ KHÔNG lên trang:\n" + _listing(waiting.changed + waiting.loose)
+                + "\nCách sửa: git add + git commit rồi chạy lại; hoặc `invoke publish --force` "
+                "để xuất bản commit hiện tại và để các thay đổi này lại.")
+        tree = snapshot.take(content, _project_path(opts["PUBLISH_WORKDIR"]) / "tree")
+    except snapshot.SnapshotError as exc:
+        raise PublishError(str(exc)) from exc
+    if waiting.changed:
+        say(f"Lưu ý: chỉ xuất bản commit {tree.commit[:12]}; các thay đổi chưa commit sau sẽ "
+            "KHÔNG được xuất bản:\n" + _listing(waiting.changed))
+    if waiting.loose:  # outside the repository: built as they are, and the log says so
+        say("Lưu ý: các thay đổi chưa commit sau nằm ngoài kho git của nội dung nên được dựng "
+            "nguyên trạng:\n" + _listing(waiting.loose))
+    return tree, tree.commit + ("+chưa-commit" if waiting.loose else "")
+
+
+def _build(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides: dict,
+           workdir: Path) -> dict:
+    """Build ``tree`` with its own code (:func:`newsroom.site.build_apart`) into the project's
+    output folder; if the code is outside the repository of the content, with the code running
+    here. The build reuses the project's photo cache; its read cache is its own
+    (``workdir/cache``), as that knows files by their path."""
+    images = (settings.get("IMAGES") or {}).get("cache_dir") or \
+        Path(settings.get("CACHE_PATH") or "cache") / "images"
+    given = {k: v for k, v in overrides.items() if k not in DEFAULTS}
+    given.update({key: str(tree.map(settings[key])) for key in ("PATH", "THEME", "NEWSROOM_DATA")
+                  if settings.get(key)},
+                 OUTPUT_PATH=str(settings["OUTPUT_PATH"]), CACHE_PATH=str(workdir / "cache"))
+    if not Path(given["PATH"]).is_dir():
+        raise PublishError(f"Commit {tree.commit[:12]} chưa có thư mục nội dung "
+                           f"“{settings['PATH']}”. Cách sửa: git add + git commit nội dung.")
+    merge = {"IMAGES": {"cache_dir": str(_project_path(images))}}
+    try:
+        if not tree.holds(ROOT):  # the code is not in the commit: the code running here
+            return site.build(_project_path(conf), merge=merge, **given)
+        return site.build_apart(tree.map(ROOT), tree.map(_project_path(conf)), merge=merge,
+                                bytecode=workdir / "bytecode", **given)
+    except Exception as exc:  # noqa: BLE001 - any build failure stops the publish
+        raise PublishError(f"Dựng trang thất bại, không xuất bản gì:\n{exc}") from exc
+
+
+def _log_locally(opts: dict, result: TargetResult, entry: dict) -> None:
+    """Append ``entry`` to this machine's log; a failure is one more problem of ``result``."""
+    path = _project_path(opts["PUBLISH_LOG"])
+    try:
+        append_log(path, entry)
+    except OSError as exc:
+        result.problems.append(f"không ghi được nhật ký trên máy này ({path}): {exc}")
+
+
+def _on_target(target: Target, step: Callable[[], TargetResult | None]) -> TargetResult | None:
+    """``step()``, or a result naming why it failed on ``target``."""
+    try:
+        return step()
+    except SwitchUnknown as exc:
+        return TargetResult(target, error=str(exc).removeprefix(f"{target}: "), unsure=True)
+    except PublishError as exc:
+        return TargetResult(target, error=str(exc).removeprefix(f"{target}: "))
+    except OSError as exc:  # ssh or rsync missing, a full disk...
+        return TargetResult(target, error=f"lỗi hệ thống: {exc}")
+
+
 def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force: bool = False,
             say: Callable[[str], None] = logger.info, **overrides) -> Report:
-    """Build strictly with ``conf``, verify, prepare and deploy to every target.
+    """Build the committed tree strictly with ``conf``, verify, prepare and deploy to every
+    target.
 
     ``overrides`` are settings (``PATH``, ``OUTPUT_PATH``, ``PUBLISH_TARGETS``...). Raises
     :class:`PublishError` when nothing may go out (uncommitted content, a failed build or
-    verification, another publish running, no target); failures on a target are in the
-    returned :class:`Report` (``report.ok``).
+    verification, another publish running, no target); what happened on each target is in
+    the returned :class:`Report` (``report.ok``, ``report.exit_code``).
     """
     settings = _project_settings(conf, overrides)
     opts = options(settings, overrides)
@@ -516,48 +750,46 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                            "publishconf.py hoặc biến môi trường CONGDOANTKV_TARGETS="
                            "\"deploy@máy-chủ:22/srv/congdoantkv\".")
     ssh = ssh_from(opts)
-    content = Path(settings["PATH"])
     output = Path(settings["OUTPUT_PATH"])
+    by = gitrepo.identity(Path(settings["PATH"]))
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
-        commit, dirty = content_state(content, [_project_path(p) for p in opts["PUBLISH_CLEAN_PATHS"]])
-        listed = "\n".join(f"  {d}" for d in dirty[:20])
-        if dirty and dry_run:
-            say("Lưu ý: có thay đổi chưa commit (thử xuất bản vẫn chạy; xuất bản thật sẽ từ chối):\n"
-                + listed)
-        elif dirty and not force:
-            raise PublishError("Có thay đổi chưa commit, không xuất bản:\n" + listed +
-                               "\nCách sửa: git add + git commit rồi chạy lại, hoặc "
-                               "`invoke publish --force` nếu thật sự muốn xuất bản như vậy.")
-        if dirty:
-            commit = (commit or "không-rõ") + "+chưa-commit"
-        say("Dựng trang (publishconf.py, chế độ nghiêm ngặt)...")
-        try:
-            settings = site.build(conf, **{k: v for k, v in overrides.items() if k not in DEFAULTS})
-        except Exception as exc:  # noqa: BLE001 - any build failure stops the publish
-            raise PublishError(f"Dựng trang thất bại, không xuất bản gì:\n{exc}") from exc
-        say("Kiểm tra bản dựng...")
-        _verify(output, settings)
-        prepared = assets.prepare(output, settings, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
-        _verify(output, settings)
-        files = sum(1 for p in output.rglob("*") if p.is_file())
-        say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
-            f"{prepared.compressed} tệp nén sẵn).")
-        report = Report("dry-run" if dry_run else "publish", commit, files)
-        for target in targets:
-            try:
-                result = deploy(ssh, target, output, commit, opts["PUBLISH_KEEP_RELEASES"],
-                                dry_run=dry_run, say=say)
-            except PublishError as exc:
-                result = TargetResult(target, error=str(exc).removeprefix(f"{target}: "))
-            except OSError as exc:  # ssh or rsync missing, a full disk...
-                result = TargetResult(target, error=f"lỗi hệ thống: {exc}")
+        say("Kiểm tra kết nối tới máy chủ...")
+        checked = [_on_target(target, lambda: probe(ssh, target)) for target in targets]
+        ready = [t for t, failed in zip(targets, checked) if failed is None]
+        report = Report("dry-run" if dry_run else "publish")
+        if ready:
+            tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
+            say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
+            built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
+            report.files = _prepare(output, built, opts, say)
+        for target, failed in zip(targets, checked):
+            def send(target=target) -> TargetResult:
+                if dry_run:
+                    return look(ssh, target, output)
+                return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
+                              by, say=say)
+            result = failed or _on_target(target, send)
             report.results.append(result)
             if not dry_run:
-                append_log(_project_path(opts["PUBLISH_LOG"]), _entry(
-                    "publish", target, commit, release=result.release, previous=result.previous,
-                    **result.changes.counts(), transferred=len(result.transferred),
-                    error=result.error))
+                _log_locally(opts, result, _entry(
+                    "publish", target, report.commit, by, release=result.release,
+                    previous=result.previous, **result.changes.counts(),
+                    transferred=len(result.transferred), error=result.error,
+                    problems=list(result.problems)))
     return report
+
+
+def _prepare(output: Path, built: dict, opts: dict, say: Callable[[str], None]) -> int:
+    """Verify the build, prepare it (hashed names, compressed copies), verify again; the
+    number of files to send."""
+    say("Kiểm tra bản dựng...")
+    _verify(output, built)
+    prepared = assets.prepare(output, built, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
+    _verify(output, built)
+    files = sum(1 for p in output.rglob("*") if p.is_file())
+    say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
+        f"{prepared.compressed} tệp nén sẵn).")
+    return files
 
 
 def _verify(output: Path, settings: dict) -> None:
@@ -567,42 +799,69 @@ def _verify(output: Path, settings: dict) -> None:
         raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
 
 
+def _choose(state: ServerState, action: str, to: str | None) -> str:
+    """The release ``rollback`` (to ``to``, or by default) or ``rollforward`` goes to."""
+    if to:
+        if to not in state.releases:
+            raise PublishError(f"không có bản {to} (có: {', '.join(state.releases)})")
+        return to
+    if action == "rollforward":
+        wanted = state.forward_target()
+        if not wanted:
+            raise PublishError("không có bản nào mới hơn bản đang chạy để tiến lên (bản đang chạy "
+                               "là bản mới nhất còn giữ)")
+        return wanted
+    wanted = state.rollback_target()
+    if not wanted:
+        skipped = sorted(state.rolled_away & set(state.releases))
+        raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại"
+                           + (f" (bỏ qua bản đã bị quay lại: {', '.join(skipped)}; "
+                              "chọn hẳn bằng --to nếu cần)" if skipped else ""))
+    return wanted
+
+
+def _move(ssh: Ssh, target: Target, action: str, to: str | None, by: str,
+          say: Callable[[str], None]) -> TargetResult:
+    result = TargetResult(target)
+    with multiplexed(ssh) as muxed, remote_lock(muxed, target):
+        state = server_state(muxed, target)
+        wanted = _choose(state, action, to)
+        entry = _entry(action, target, "", by, release=wanted, previous=state.current)
+        result.problems = switch(muxed, target, wanted, entry, [], partial=False)
+        result.release, result.previous = wanted, state.current
+        say(f"{target}: {state.current} → {wanted}")
+    return result
+
+
 def rollback(conf: str | Path = "publishconf.py", *, to: str | None = None,
-             say: Callable[[str], None] = logger.info, **overrides) -> Report:
-    """Make the release before the live one (or ``to``) live again on every target."""
+             say: Callable[[str], None] = logger.info, forward: bool = False,
+             **overrides) -> Report:
+    """Make the newest older release that was not rolled away from (or ``to``) live again
+    on every target; with ``forward``, the next newer release (one a rollback left)."""
+    action = "rollforward" if forward else "rollback"
     settings = _project_settings(conf, overrides)
     opts = options(settings, overrides)
     if not opts["PUBLISH_TARGETS"]:
         raise PublishError("Chưa có máy chủ xuất bản (PUBLISH_TARGETS / CONGDOANTKV_TARGETS).")
+    if to and not RELEASE.match(to):
+        raise PublishError(f"Tên bản “{to}” viết sai: tên bản có dạng 20261126-083000-123456 "
+                           "(xem `invoke releases`).")
     ssh = ssh_from(opts)
-    report = Report("rollback")
+    by = gitrepo.identity(Path(settings["PATH"]))
+    report = Report(action)
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
         for target in opts["PUBLISH_TARGETS"]:
-            result = TargetResult(target)
-            try:
-                with multiplexed(ssh) as muxed, remote_lock(muxed, target):
-                    current, releases = server_state(muxed, target)
-                    if to:
-                        if to not in releases:
-                            raise PublishError(f"không có bản {to} (có: {', '.join(releases)})")
-                        wanted = to
-                    else:
-                        older = [r for r in releases if current is None or r < current]
-                        if not older:
-                            raise PublishError("không còn bản cũ hơn bản đang chạy để quay lại")
-                        wanted = older[-1]
-                    entry = _entry("rollback", target, "", release=wanted, previous=current)
-                    muxed.run(target, _switch_script(target, wanted, json.dumps(entry, ensure_ascii=False),
-                                                   10 ** 6, partial=False))
-                    result.release, result.previous = wanted, current
-                    say(f"{target}: {current} → {wanted}")
-            except PublishError as exc:
-                result.error = str(exc).removeprefix(f"{target}: ")
+            result = _on_target(target, lambda: _move(ssh, target, action, to, by, say))
             report.results.append(result)
-            append_log(_project_path(opts["PUBLISH_LOG"]), _entry(
-                "rollback", target, "", release=result.release, previous=result.previous,
-                error=result.error))
+            _log_locally(opts, result, _entry(
+                action, target, "", by, release=result.release, previous=result.previous,
+                error=result.error, problems=list(result.problems)))
     return report
+
+
+def rollforward(conf: str | Path = "publishconf.py", **kwargs) -> Report:
+    """Go forward to the next newer release on every target: undo a rollback."""
+    return rollback(conf, forward=True, **kwargs)
 
 
 def remote_log(ssh: Ssh, target: Target) -> list[dict]:

@@ -9,7 +9,9 @@ categories) through :mod:`newsroom.data`. :func:`build` computes every table onc
 and the HTML are both written from those rows, so their figures cannot disagree.
 
 Weeks are ISO 8601 weeks (Monday to Sunday) of Vietnam time (Asia/Ho_Chi_Minh); a week that the
-period only partly covers still counts as a week of the period (the report says so).
+period only partly covers counts pro rata (:meth:`Period.target`): its quota is the weekly quota
+× its days in the period ÷ 7, rounded; a share that rounds to nothing is not judged, and the
+period's label says how many whole weeks and days it holds.
 """
 from __future__ import annotations
 
@@ -110,6 +112,35 @@ class Period:
         return [w for w in self.weeks if w.monday < self.start or w.sunday > self.end]
 
     @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def days_in(self, week: Week) -> int:
+        """The days of ``week`` inside the period (1 to 7)."""
+        return (min(week.sunday, self.end) - max(week.monday, self.start)).days + 1
+
+    def target(self, week: Week, per_week: int) -> int | None:
+        """What ``week`` asks of a weekly quota ``per_week``: all of it for a whole week, the
+        share of its days in the period (rounded) for a partial one; None when that share
+        rounds to nothing: the week is then not judged."""
+        days = self.days_in(week)
+        if days == 7:
+            return per_week
+        return int(per_week * days / 7 + 0.5) or None
+
+    @property
+    def label(self) -> str:
+        """How long the period is, true to its days: "22 ngày: 3 tuần trọn và 1 ngày của
+        tuần 50/2026"."""
+        whole = [w for w in self.weeks if self.days_in(w) == 7]
+        parts = [f"{self.days_in(w)} ngày của tuần {w.number}/{w.year}"
+                 for w in self.partial_weeks]
+        if not parts:
+            return f"{len(whole)} tuần, {self.days} ngày"
+        return f"{self.days} ngày: " + " và ".join(
+            ([f"{len(whole)} tuần trọn"] if whole else []) + [", ".join(parts)])
+
+    @property
     def slug(self) -> str:
         return f"{self.start:%Y-%m-%d}_{self.end:%Y-%m-%d}"
 
@@ -164,6 +195,10 @@ class Report:
     charts: dict[str, str]
 
 
+def _met(count: int, target: int | None) -> str:
+    return "Không tính" if target is None else "Có" if count >= target else "Không"
+
+
 def _pct(part: int, whole: int) -> int:
     return int(part * 100 / whole + 0.5) if whole else 0
 
@@ -212,11 +247,12 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
             last_seen[item.unit] = day
     unit_table = tables["units"] = Table(
         "don-vi.csv", "Đơn vị và hạn mức tin, bài",
-        ["Đơn vị", "Tên đơn vị", "Hạn mức/tuần", "Số tuần", "Chỉ tiêu", "Số bài", "Tỷ lệ (%)",
-         "Tuần đạt", "Đánh giá", "Bài gần nhất", "Số ngày im lặng", "Im lặng"])
+        ["Đơn vị", "Tên đơn vị", "Hạn mức/tuần", "Số tuần", "Số ngày", "Chỉ tiêu", "Số bài",
+         "Tỷ lệ (%)", "Tuần đạt", "Đánh giá", "Bài gần nhất", "Số ngày im lặng", "Im lặng"])
     week_table = tables["unit_weeks"] = Table(
         "don-vi-theo-tuan.csv", "Tin, bài của đơn vị theo tuần",
-        ["Đơn vị", "Tuần", "Từ ngày", "Đến ngày", "Số bài", "Hạn mức", "Đạt"])
+        ["Đơn vị", "Tuần", "Từ ngày", "Đến ngày", "Số ngày trong kỳ", "Số bài", "Hạn mức",
+         "Đạt"])
     month_table = tables["unit_months"] = Table(
         "don-vi-theo-thang.csv", "Tin, bài của đơn vị theo tháng",
         ["Đơn vị", "Tháng", "Số ngày trong kỳ", "Số bài", "Chỉ tiêu", "Đạt"])
@@ -224,21 +260,24 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
     for slug, unit in units.items():
         quota = int(unit.get("quota_per_week") or 0)
         counts = [per_week[(slug, week)] for week in weeks]
-        met = sum(1 for count in counts if count >= quota)
-        expected = quota * len(weeks)
+        targets = [span.target(week, quota) for week in weeks]
+        judged = [(count, t) for count, t in zip(counts, targets) if t is not None]
+        met = sum(1 for count, t in judged if count >= t)
+        expected = sum(t for t in targets if t)
         total = per_unit[slug]
         last = last_seen.get(slug)
         silent_for = (reference - last).days if last else None
         silent = silent_for is None or silent_for > silent_days
-        ok = met == len(weeks)
+        ok = met == len(judged)
         unit_table.rows.append([
-            slug, unit["name"], quota, len(weeks), expected, total, _pct(total, expected),
-            met, "Đạt" if ok else "Chưa đạt", last.isoformat() if last else "",
-            "" if silent_for is None else silent_for, "Có" if silent else "Không"])
-        for week, count in zip(weeks, counts):
+            slug, unit["name"], quota, len(judged), span.days, expected, total,
+            _pct(total, expected), met, "Đạt" if ok else "Chưa đạt",
+            last.isoformat() if last else "", "" if silent_for is None else silent_for,
+            "Có" if silent else "Không"])
+        for week, count, t in zip(weeks, counts, targets):
             week_table.rows.append([slug, week.key, week.monday.isoformat(),
-                                    week.sunday.isoformat(), count, quota,
-                                    "Có" if count >= quota else "Không"])
+                                    week.sunday.isoformat(), span.days_in(week), count,
+                                    "" if t is None else t, _met(count, t)])
         month_cells = []
         for year, month in months:
             days = span.days_in_month(year, month)
@@ -248,7 +287,8 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                                      "Có" if count >= target else "Không"])
             month_cells.append({"count": count, "target": target, "ok": count >= target})
         unit_rows.append({"slug": slug, "name": unit["name"], "short": unit["short"],
-                          "quota": quota, "weeks": len(weeks), "expected": expected,
+                          "quota": quota, "weeks": len(judged), "expected": expected,
+                          "targets": targets,
                           "total": total, "pct": _pct(total, expected), "met": met, "ok": ok,
                           "last": last, "silent_for": silent_for, "silent": silent,
                           "months": month_cells, "counts": counts})
@@ -321,19 +361,19 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
                if outlet.get("weekly_min") or any(slug in item.sent_to for item in items)]
     sent_table = tables["sent"] = Table(
         "gui-di-theo-tuan.csv", "Tin, bài gửi Cổng TTĐT Công đoàn Việt Nam và báo chí theo tuần",
-        ["Tuần", "Từ ngày", "Đến ngày", "Nơi nhận", "Tên nơi nhận", "Số bài", "Tối thiểu",
-         "Đạt"])
+        ["Tuần", "Từ ngày", "Đến ngày", "Số ngày trong kỳ", "Nơi nhận", "Tên nơi nhận", "Số bài",
+         "Tối thiểu", "Đạt"])
     missed: dict[str, list[Week]] = {}
     sent_charts = {}
     for slug in watched:
         outlet = outlets[slug]
         minimum = int(outlet.get("weekly_min") or 0)
         for week in weeks:
-            count = sent_weeks[(slug, week)]
-            ok = count >= minimum
+            count, least = sent_weeks[(slug, week)], span.target(week, minimum)
             sent_table.rows.append([week.key, week.monday.isoformat(), week.sunday.isoformat(),
-                                    slug, outlet["name"], count, minimum, "Có" if ok else "Không"])
-            if not ok:
+                                    span.days_in(week), slug, outlet["name"], count,
+                                    "" if least is None else least, _met(count, least)])
+            if least is not None and count < least:
                 missed.setdefault(slug, []).append(week)
         if minimum:
             sent_charts[slug] = charts.columns(
@@ -404,6 +444,7 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
     summary = {
         "articles": len(items),
         "weeks": len(weeks),
+        "period_label": span.label,
         "units": len(unit_rows),
         "units_ok": sum(1 for row in unit_rows if row["ok"]),
         "units_silent": len(sections["silent"]),
@@ -419,7 +460,8 @@ def build(start=None, end=None, *, content_dir=None, data_dir=None, silent_days=
         "unit_weeks": charts.grid(
             [(row["slug"], row["short"], row["quota"]) for row in unit_rows],
             [(w.key, str(w.number)) for w in weeks], [row["counts"] for row in unit_rows],
-            title="Số tin, bài mỗi tuần của từng đơn vị so với hạn mức"),
+            title="Số tin, bài mỗi tuần của từng đơn vị so với hạn mức",
+            targets=[row["targets"] for row in unit_rows]),
         "units": charts.bars([row["short"] for row in unit_rows], [row["total"] for row in
                                                                      unit_rows],
                              title="Số tin, bài của từng đơn vị trong kỳ (đỏ: chưa đạt hạn mức)",
@@ -500,13 +542,16 @@ def describe(report: Report, path: Path) -> str:
     """A few lines for the terminal: where the report is and what stands out."""
     s = report.summary
     lines = [f"Báo cáo {report.period.start:%d/%m/%Y} – {report.period.end:%d/%m/%Y} "
-             f"({s['weeks']} tuần ISO): {path}",
+             f"({s['period_label']}): {path}",
              f"  {s['articles']} tin, bài; {s['units_ok']}/{s['units']} đơn vị đạt hạn mức mọi tuần; "
              f"{s['units_silent']} đơn vị im lặng quá {report.silent_days} ngày"]
     for outlet in report.sections["sent"]["outlets"]:
         if outlet["minimum"]:
             lines.append(f"  {outlet['name']}: {outlet['total']} tin, bài; "
                          f"{len(outlet['missed'])} tuần chưa đạt {outlet['minimum']}/tuần")
+    if report.period.partial_weeks:
+        lines.append("  Tuần không trọn tính hạn mức theo số ngày trong kỳ (hạn mức × số ngày ÷ 7, "
+                     "làm tròn); tuần mà phần đó bằng 0 thì không tính đạt hay chưa đạt")
     tones = s["tones"]
     lines.append(f"  Báo chí, mạng xã hội: {s['clippings']} tin ({tones['positive']} tích cực, "
                  f"{tones['neutral']} trung lập, {tones['negative']} tiêu cực)")

@@ -8,6 +8,7 @@ clean values plus every :class:`Problem` found, each in Vietnamese, naming the f
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import html
 import re
@@ -17,7 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from . import data
 from .dates import ACCEPTED, parse_date
-from .text import decode, slugify
+from .settings import plugin_settings
+from .text import decode, number, slugify
 
 ERROR = "error"
 WARNING = "warning"
@@ -115,10 +117,8 @@ YOUTUBE = re.compile(
     r"^https?://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/)|youtu\.be/)"
     r"(?P<id>[A-Za-z0-9_-]{11})"
 )
-#: Image files an article may use, and the limits beyond which a photo is refused.
+#: Image files an article may use (how large they may be: :class:`Limits`).
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
-IMAGE_MAX_BYTES = 20 * 1024 * 1024
-IMAGE_MAX_PIXELS = 50_000_000
 #: Raw HTML the site never publishes (besides event-handler attributes and javascript: links).
 #: This only gives the reporter an early message with the line; the defence is the allowlist
 #: of ``newsroom.sanitise``, which every body passes through.
@@ -126,7 +126,53 @@ FORBIDDEN_TAGS = {"script", "style", "object", "embed", "applet", "form", "input
                   "textarea", "select", "link", "meta", "base", "frame", "frameset", "svg",
                   "math", "iframe"}
 _KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*:\s?(?P<value>.*)$")
-SUMMARY_MAX = 300
+SUMMARY_MAX = 300  # a longer summary is a warning; Limits.summary_chars is the refusal
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one article may hold: the documented defaults (README, "Giới hạn của một
+    bài"), changed by ``NEWSROOM_LIMITS`` in pelicanconf.py (:meth:`from_setting`). The build,
+    ``invoke check`` and ``invoke ingest`` apply the same values through :func:`validate`."""
+
+    text_chars: int = 200_000   # the whole article, header and body
+    title_chars: int = 200      # the title, and a Slug written by hand
+    summary_chars: int = 1_000
+    field_chars: int = 2_000    # any other field: Question, Image_alt, Video...
+    authors: int = 10
+    author_chars: int = 100     # one author's name
+    tags: int = 30
+    tag_chars: int = 60         # one tag
+    list_items: int = 20        # Campaign, Theme, Sent_to, Laws: items of each
+    item_chars: int = 300       # one item of those lists
+    images: int = 100           # photos in the body, and the cover
+    image_bytes: int = 20 * 1024 * 1024
+    image_pixels: int = 50_000_000
+    # Time the build may take to turn one body into HTML. Only the build renders Markdown:
+    # `invoke check` and ingest cannot apply this one.
+    render_seconds: int = 10
+
+    @classmethod
+    def from_setting(cls, given) -> "Limits":
+        """``NEWSROOM_LIMITS`` (a dict, or None) merged over the defaults; an unknown key or
+        a value that is not a positive whole number raises ValueError naming it."""
+        merged = plugin_settings({"NEWSROOM_LIMITS": given}, "NEWSROOM_LIMITS",
+                                 dataclasses.asdict(cls()), "pelicanconf.py")
+        for key, value in merged.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"pelicanconf.py: NEWSROOM_LIMITS['{key}'] phải là số nguyên "
+                                 f"dương, không phải {value!r}")
+        return cls(**merged)
+
+
+#: The documented limits, used when no setting says otherwise.
+LIMITS = Limits()
+#: The longest address part (slug) a title, tag, author or Slug may make: file names stop at
+#: 255 bytes, and the image plugin adds to a slug.
+SLUG_MAX = 200
+#: The longest file name of a photo, in bytes: the image plugin's files add up to 16 to it
+#: ("-16x9-w1600.webp"), and no file name passes 255.
+IMAGE_NAME_MAX = 200
 
 
 @dataclass
@@ -138,6 +184,11 @@ class Header:
     body: str = ""
     body_line: int = 1
     duplicates: list[tuple[str, int]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # the label the writer used, by field
+    no_blank_line: int = 0  # the body's first line when no blank line ends the header
+    # continuation lines, joined once by finish(): joining each as it comes costs the square
+    # of a long field's length (a hostile header of 100,000 such lines never ends)
+    _more: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, key: str, value: str, line: int) -> None:
         """Record ``key`` read on ``line``; a second definition is noted, the first kept."""
@@ -149,12 +200,15 @@ class Header:
 
     def extend(self, key: str, text: str) -> None:
         """An indented continuation line of ``key``."""
-        self.fields[key] = f"{self.fields[key]} {text.strip()}".strip()
+        self._more.setdefault(key, []).append(text.strip())
 
     def finish(self, lines: list[str], index: int) -> "Header":
         """The body starts at the first non-blank line from ``index``. Field values are plain
         text: character references (``&amp;``, ``&#60;``) are decoded here, once, and every
         output escapes the text again where it is written."""
+        for key, parts in self._more.items():
+            self.fields[key] = " ".join(p for p in (self.fields[key], *parts) if p)
+        self._more.clear()
         self.fields = {key: html.unescape(value) for key, value in self.fields.items()}
         while index < len(lines) and not lines[index].strip():
             index += 1
@@ -163,9 +217,52 @@ class Header:
         return self
 
 
-def read_source(path: Path | str) -> str:
-    """The text of a source file, decoded from UTF-8/UTF-16, LF line ends, NFC."""
-    return decode(Path(path).read_bytes())
+class TooLarge(OSError):
+    """A source file too large to hold an article within the limits; it was not read."""
+
+    def __init__(self, path, size: int):
+        super().__init__(f"{path}: {size} byte")
+        self.size = size
+
+
+def read_source(path: Path | str, limits: Limits = LIMITS) -> str:
+    """The text of a source file, decoded from UTF-8/UTF-16, LF line ends, NFC.
+
+    A file of more than 4 bytes for each character ``limits`` allows an article (no encoding
+    takes more) is over the limit whatever it holds: :class:`TooLarge` is raised without
+    reading it, so a hostile file of gigabytes costs nothing."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > 4 * limits.text_chars + 4:
+        raise TooLarge(path, size)
+    return decode(path.read_bytes())
+
+
+def shown_path(source: Path | str, content_root: Path | str | None = None) -> str:
+    """How problems name a source file: from the content folder's parent
+    (``content/bai-viet/...``), else as given."""
+    source = Path(source)
+    root = Path(content_root) if content_root else source.parent
+    try:
+        return str(source.relative_to(root.parent))
+    except ValueError:
+        return str(source)
+
+
+def read_article(path: Path | str, shown: str, limits: Limits = LIMITS
+                 ) -> tuple[str | None, Problem | None]:
+    """``(text, None)`` for an article file, or ``(None, problem)`` when it cannot be read as
+    one: not UTF-8/UTF-16, or far over :attr:`Limits.text_chars` (not read at all). Other
+    ``OSError`` are the caller's."""
+    try:
+        return read_source(path, limits), None
+    except TooLarge as exc:
+        return None, Problem(shown, 1, "Nội dung",
+                             f"tệp bài nặng {_amount(exc.size / 1048576)} MB, quá dài cho một "
+                             f"bài (tối đa {number(limits.text_chars)} ký tự)", _TOO_LONG)
+    except UnicodeDecodeError:
+        return None, Problem(shown, 1, "Mã hóa", "tệp không phải văn bản UTF-8 hay UTF-16",
+                             "mở tệp bằng trình soạn thảo và lưu lại với mã hóa UTF-8")
 
 
 def split(text: str) -> Header:
@@ -193,6 +290,7 @@ def split(text: str) -> Header:
         elif last_key and line.startswith((" ", "\t")):
             header.extend(last_key, line)
         else:
+            header.no_blank_line = index + 1 if header.fields and not start else 0
             break
         index += 1
     return header.finish(lines, index)
@@ -217,16 +315,30 @@ def _closest(value: str, choices) -> str:
 
 
 class _Checker:
-    def __init__(self, header: Header, path: str):
+    def __init__(self, header: Header, path: str, limits: Limits = LIMITS):
         self.header = header
         self.path = path
+        self.limits = limits
         self.problems: list[Problem] = []
+        self.over: set[str] = set()  # fields over a limit ("body": the text), said once
 
     def add(self, key, message, fix="", severity=ERROR):
+        if key in self.over:
+            return
         line = self.header.lines.get(key, 1)
         self.problems.append(Problem(self.path, line, key.capitalize(), message, fix, severity))
 
+    def over_limit(self, key, message, fix, line=None, label=None):
+        """``key`` is over a limit: said here, and nothing more is said or kept of it."""
+        if key in self.over:
+            return
+        self.over.add(key)
+        self.problems.append(Problem(self.path, line or self.header.lines.get(key, 1),
+                                     label or key.capitalize(), message, fix))
+
     def missing(self, key):
+        if key in self.over:
+            return
         spec = FIELDS[key]
         self.problems.append(
             Problem(
@@ -238,34 +350,28 @@ class _Checker:
 
 
 def validate(header: Header, source: Path | str, *, kind: str = "article",
-             content_root: Path | str | None = None, data_dir=None):
+             content_root: Path | str | None = None, data_dir=None,
+             limits: Limits = LIMITS):
     """Check a header; return ``(values, problems)``.
 
     ``values`` holds clean values for the fields that passed (dates as aware datetimes, lists
     as lists, the canonical category name, booleans...). ``problems`` lists every problem.
+    The :class:`Limits` are checked first: a field over its limit is named once and left out
+    of ``values``, and ``values["over_limit"]`` (when there is one) lists those fields,
+    ``"body"`` standing for the text, so a build publishes none of it.
     """
     source = Path(source)
     content_root = Path(content_root) if content_root else source.parent
-    try:
-        shown = str(source.relative_to(content_root.parent))
-    except ValueError:
-        shown = str(source)
-    check = _Checker(header, shown)
-    fields = header.fields
+    check = _Checker(header, shown_path(source, content_root), limits)
+    _check_limits(check, header, limits)
+    fields = {k: v for k, v in header.fields.items() if k not in check.over}
     values: dict = {}
-
-    for key, line in header.duplicates:
+    if header.no_blank_line:
         check.problems.append(Problem(
-            shown, line, key.capitalize(), "trường này được khai hai lần; chỉ dòng đầu được dùng",
-            "xóa dòng thừa", WARNING))
-
-    known = set(FIELDS) if kind == "article" else PAGE_FIELDS
-    for key in fields:
-        if key not in known:
-            near = _closest(key, known)
-            check.add(key, f"trường lạ “{key.capitalize()}”",
-                      f"có phải bạn định viết {near}?" if near else
-                      "xóa dòng này hoặc xem danh sách trường trong README", WARNING)
+            check.path, header.no_blank_line, "Nội dung", "thiếu dòng trống giữa phần đầu bài "
+            "(các dòng Title, Date...) và nội dung", "thêm một dòng trống ngay trước dòng này",
+            WARNING))
+    _check_names(check, header, fields, set(FIELDS) if kind == "article" else PAGE_FIELDS)
 
     title = fields.get("title", "")
     if title:
@@ -309,9 +415,129 @@ def validate(header: Header, source: Path | str, *, kind: str = "article",
 
     if kind == "article":
         _check_article(check, fields, values, data_dir)
-    if header.body:
+    if header.body and "body" not in check.over:
         _check_body(check, header, source, content_root)
+    if check.over:
+        values["over_limit"] = sorted(check.over)
     return values, check.problems
+
+
+#: Warnings of one kind said one by one, before the rest are counted in one more.
+_SAY_AT_MOST = 10
+
+
+def _check_names(check, header: Header, fields: dict, known) -> None:
+    """Fields written twice, and names that are no field (warnings)."""
+    duplicates = header.duplicates
+    for key, line in duplicates[:_SAY_AT_MOST]:
+        check.problems.append(Problem(
+            check.path, line, key.capitalize(),
+            "trường này được khai hai lần; chỉ dòng đầu được dùng", "xóa dòng thừa", WARNING))
+    if len(duplicates) > _SAY_AT_MOST:
+        key, line = duplicates[_SAY_AT_MOST]
+        check.problems.append(Problem(
+            check.path, line, key.capitalize(),
+            f"còn {number(len(duplicates) - _SAY_AT_MOST)} dòng khai lại trường đã có, từ "
+            "dòng này", "xóa các dòng thừa", WARNING))
+    unknown = [key for key in fields if key not in known]
+    for key in unknown[:_SAY_AT_MOST]:
+        near = _closest(key, known)
+        check.add(key, f"trường lạ “{key.capitalize()}”",
+                  f"có phải bạn định viết {near}?" if near else
+                  "xóa dòng này hoặc xem danh sách trường trong README", WARNING)
+    if len(unknown) > _SAY_AT_MOST:
+        check.add(unknown[_SAY_AT_MOST], f"còn {number(len(unknown) - _SAY_AT_MOST)} trường "
+                  "lạ nữa, từ dòng này", "xóa các dòng đó; danh sách trường ở README", WARNING)
+
+
+_TOO_LONG = ("chia bài thành nhiều kỳ, mỗi kỳ một tệp (Kỳ 1, Kỳ 2...); văn bản dài chép "
+             "nguyên văn (luật, báo cáo) thì chỉ trích đoạn cần thiết")
+#: Fields that hold a list: the separator, what one item is called, the fix of a long item.
+_ITEMS = {
+    "tags": (",", "từ khóa", "từ khóa chỉ vài chữ, ví dụ “an toàn lao động”; các từ khóa "
+             "cách nhau dấu phẩy"),
+    "author": (",", "tác giả", "ghi họ tên hoặc bút danh; nhiều người thì cách nhau dấu phẩy"),
+    "campaign": (",", "chiến dịch", "ghi slug chiến dịch trong data/campaigns.yml, cách nhau "
+                 "dấu phẩy"),
+    "theme": (",", "chủ đề", "ghi slug chủ đề trong data/themes.yml, cách nhau dấu phẩy"),
+    "sent_to": (",", "nơi gửi", "ghi slug nơi nhận trong data/outlets.yml, cách nhau dấu phẩy"),
+    "laws": (";", "văn bản", "ghi số hiệu, tên văn bản và điều khoản là đủ; các văn bản cách "
+             "nhau dấu chấm phẩy"),
+}
+#: Fields a page address is made from: their slug must fit in a file name (:data:`SLUG_MAX`).
+_ADDRESS_FIELDS = {"title", "slug", "tags", "author"}
+_TEXT_FIX = {
+    "title": ("tiêu đề", "rút gọn tiêu đề (tiêu đề tốt thường dưới 100 ký tự); ý phụ đưa vào "
+              "Summary (tóm tắt)"),
+    "slug": ("đường dẫn", "viết đường dẫn ngắn, không dấu, ví dụ “doi-thoai-tai-ha-lam”, hoặc "
+             "xóa dòng Slug để đường dẫn lấy theo tiêu đề"),
+    "summary": ("tóm tắt", f"tóm tắt 1–2 câu, dưới {SUMMARY_MAX} ký tự; phần còn lại đưa vào "
+                "nội dung bài"),
+}
+_VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+#: Text whose slug is never longer than itself: ASCII, Vietnamese letters and the punctuation
+#: of Vietnamese news (others, such as "中" → "zhong", may make a slug many times longer).
+_PLAIN = re.compile(f"[\\x00-\\x7f{_VIETNAMESE}{_VIETNAMESE.upper()}“”‘’–—…«»·•×]*")
+
+
+def _slug_length(text: str) -> int:
+    """The length of ``text``'s slug, or an upper bound of it when that is cheaper."""
+    return len(text) if _PLAIN.fullmatch(text) else len(slugify(text))
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width].rstrip() + "…"
+
+
+def _check_limits(check, header: Header, limits: Limits) -> None:
+    """The size limits, before anything is done with a value (a list is split, never
+    slugified, when it has too many items): each field over one goes to ``check.over``."""
+    size = len(header.body) + sum(map(len, header.fields.values()))
+    if size > limits.text_chars:
+        check.over_limit("body", f"bài dài {number(size)} ký tự, tối đa "
+                         f"{number(limits.text_chars)} ký tự", _TOO_LONG, header.body_line,
+                         "Nội dung")
+    for key, value in header.fields.items():
+        if key in _ITEMS:
+            _check_items(check, key, value, limits)
+            continue
+        name, fix = _TEXT_FIX.get(key, ("nội dung trường", "viết ngắn lại; phần dài đưa vào "
+                                        "nội dung bài, sau dòng trống"))
+        most = {"title": limits.title_chars, "slug": limits.title_chars,
+                "summary": limits.summary_chars}.get(key, limits.field_chars)
+        if len(value) > most:
+            check.over_limit(key, f"{name} dài {number(len(value))} ký tự, tối đa "
+                             f"{number(most)}", fix)
+        elif key in _ADDRESS_FIELDS and (length := _slug_length(value)) > SLUG_MAX:
+            check.over_limit(key, f"{name} làm ra đường dẫn dài {number(length)} ký tự, tối đa "
+                             f"{SLUG_MAX}", "viết ngắn lại, bằng chữ tiếng Việt")
+
+
+def _check_items(check, key: str, value: str, limits: Limits) -> None:
+    sep, noun, fix = _ITEMS[key]
+    most, longest = {"tags": (limits.tags, limits.tag_chars),
+                     "author": (limits.authors, limits.author_chars)}.get(
+        key, (limits.list_items, limits.item_chars))
+    items = split_list(value, sep)
+    if len(items) > most:
+        keep = (f"giữ lại những {noun} chính (tối đa {number(most)}), cách nhau dấu "
+                + ("chấm phẩy" if sep == ";" else "phẩy"))
+        if key == "tags":
+            keep += "; từ khóa để bạn đọc tìm các bài cùng chủ đề, không cần kể mọi ý trong bài"
+        elif key == "author":
+            keep += "; nhóm đông người thì ghi tên nhóm, ví dụ “Nhóm phóng viên Than Hà Lầm”"
+        check.over_limit(key, f"bài có {number(len(items))} {noun}, tối đa {number(most)}", keep)
+        return
+    for item in items:
+        if len(item) > longest:
+            check.over_limit(key, f"{noun} “{_clip(item)}” dài {number(len(item))} ký tự, tối "
+                             f"đa {number(longest)}", fix)
+            return
+        if key in _ADDRESS_FIELDS and (length := _slug_length(item)) > SLUG_MAX:
+            check.over_limit(key, f"{noun} “{_clip(item)}” làm ra đường dẫn dài "
+                             f"{number(length)} ký tự, tối đa {SLUG_MAX}",
+                             "viết ngắn lại, bằng chữ tiếng Việt")
+            return
 
 
 HEIC_SUFFIXES = {".heic", ".heif"}
@@ -325,14 +551,24 @@ _SHRINK = "giảm kích thước ảnh (cạnh dài khoảng 3000 điểm ảnh 
 _FEWER_PIXELS = "thu nhỏ ảnh (cạnh dài khoảng 3000 điểm ảnh là đủ) rồi gửi lại"
 
 
+def _long_name(target: Path) -> tuple[str, str] | None:
+    """A photo whose name is too long for the files made from it, as ``(message, fix)``."""
+    name = target.name
+    if len(name.encode("utf-8")) <= IMAGE_NAME_MAX:
+        return None
+    return (f"tên tệp ảnh “{_clip(name)}” quá dài ({number(len(name))} ký tự)",
+            "đổi tên ảnh cho ngắn (vài chữ, ví dụ “anh-1.jpg”) rồi sửa tên ấy trong bài")
+
+
 def _amount(value: float) -> str:
-    """``20.0`` → ``20``, ``0.24`` → ``0.2``: a limit as people write it."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    """``20.0`` → ``20``, ``0.24`` → ``0,2``, ``1234.5`` → ``1.234,5``: a figure as Vietnamese
+    write it (decimal comma, thousands set off by dots)."""
+    text = f"{value:,.1f}".translate(str.maketrans(",.", ".,"))
+    return text[:-2] if text.endswith(",0") else text
 
 
 def file_problem(path: Path, size: int, head: bytes,
-                 max_bytes: int = IMAGE_MAX_BYTES) -> tuple[str, str] | None:
+                 max_bytes: int = LIMITS.image_bytes) -> tuple[str, str] | None:
     """The checks made before a photo is opened at all, as ``(message, fix)``: HEIC (by name
     or by content: ``head`` is the file's first 16 bytes or more) and the size limit. The
     one owner of these checks and their wording: ``invoke check`` (:func:`image_problem`)
@@ -342,14 +578,14 @@ def file_problem(path: Path, size: int, head: bytes,
             head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS):
         return _HEIC
     if size > max_bytes:
-        # the size rounded up: a photo just over 20 MB reads "20.1 MB", never "20 MB"
+        # the size rounded up: a photo just over 20 MB reads "20,1 MB", never "20 MB"
         return (f"ảnh nặng {_amount(-(-size * 10 // 1048576) / 10)} MB, quá giới hạn "
                 f"{_amount(max_bytes / 1048576)} MB", _SHRINK)
     return None
 
 
 def pixels_problem(width: int | None, height: int | None,
-                   max_pixels: int = IMAGE_MAX_PIXELS) -> tuple[str, str] | None:
+                   max_pixels: int = LIMITS.image_pixels) -> tuple[str, str] | None:
     """A photo with more than ``max_pixels`` pixels (size unknown, ``None``: Pillow refused
     it as a decompression bomb), as ``(message, fix)``."""
     if width is None or height is None:
@@ -360,9 +596,9 @@ def pixels_problem(width: int | None, height: int | None,
     return None
 
 
-def image_problem(path: Path) -> tuple[str, str] | None:
+def image_problem(path: Path, limits: Limits = LIMITS) -> tuple[str, str] | None:
     """What is wrong with an image file, as ``(message, fix)``, or None when it is usable,
-    with the limits :data:`IMAGE_MAX_BYTES` and :data:`IMAGE_MAX_PIXELS`.
+    with the limits :attr:`Limits.image_bytes` and :attr:`Limits.image_pixels`.
 
     Cheap enough for every commit: Pillow reads the header only, and a file is decoded (at
     1/8 scale) only when its end marker is missing, which is how a truncated upload looks.
@@ -374,7 +610,7 @@ def image_problem(path: Path) -> tuple[str, str] | None:
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(32)
-    bad = file_problem(path, size, head, IMAGE_MAX_BYTES)
+    bad = file_problem(path, size, head, limits.image_bytes)
     if bad is not None:
         return bad
     if ext not in IMAGE_EXTENSIONS:
@@ -385,7 +621,7 @@ def image_problem(path: Path) -> tuple[str, str] | None:
     try:
         with Image.open(path) as im:
             width, height = im.size
-            bad = pixels_problem(width, height, IMAGE_MAX_PIXELS)
+            bad = pixels_problem(width, height, limits.image_pixels)
             if bad is not None:
                 return bad
             if not _ends_whole(path, im.format, size):
@@ -393,7 +629,7 @@ def image_problem(path: Path) -> tuple[str, str] | None:
                     im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 im.load()
     except Image.DecompressionBombError:
-        return pixels_problem(None, None)
+        return pixels_problem(None, None, limits.image_pixels)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return broken
     return None
@@ -446,50 +682,91 @@ class _HTMLScan(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[int, str, dict]] = []
+        self.line = 1  # the line of the body the text fed now starts on
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((self.getpos()[0], tag, {k: v or "" for k, v in attrs}))
+        self.tags.append((self.line + self.getpos()[0] - 1, tag,
+                          {k: v or "" for k, v in attrs}))
 
     handle_startendtag = handle_starttag
 
 
+#: One tag of raw HTML as the body check reads it: "<", a name, then at most 4,000 characters
+#: (a quoted value may hold ">") up to ">", never a "<": each character is looked at once.
+#: HTMLParser fed a whole body took minutes over a paragraph of thousands of unclosed "<a ".
+_TAG = re.compile(r"""<[A-Za-z!/](?:"[^"<]{0,2000}"|'[^'<]{0,2000}'|[^'"<>]){0,4000}>""")
+
+
+def _scan_tags(text: str) -> list[tuple[int, str, dict]]:
+    """The start tags of raw HTML in ``text``: (line, name, attributes)."""
+    scan, last = _HTMLScan(), 0
+    for match in _TAG.finditer(text):
+        scan.line += text.count("\n", last, match.start())
+        last = match.start()
+        scan.reset()
+        try:
+            scan.feed(match[0])
+            scan.close()
+        except Exception:  # noqa: BLE001 - HTMLParser gives up on some broken markup
+            pass
+    return scan.tags
+
+
 def _check_body(check, header: Header, source: Path, content_root: Path) -> None:
-    """Body rules: every image exists, opens and has alt text; no raw HTML the site forbids."""
+    """Body rules: every image exists, opens and has alt text; no raw HTML the site forbids;
+    no more images than :attr:`Limits.images` (counted before any is opened)."""
     lines = _masked_lines(header.body)
     path = check.path
+    images = []  # (line, src, alt, how), checked once they are counted
 
     def add(line, message, fix):
         check.problems.append(Problem(path, header.body_line + line - 1, "Nội dung",
                                       message, fix))
 
     def image(line, src, alt, how):
+        images.append((line, src, alt, how))
+
+    def check_image(line, src, alt, how):
         if not alt.strip():
             add(line, f"ảnh “{src}” chưa có mô tả (alt) cho người khiếm thị", how)
         if not src or re.match(r"^(?:[a-z]+:)?//", src, re.I) or src.startswith("data:"):
             return
         target = resolve_path(src.split("#")[0].split("?")[0], source, content_root)
-        if not target.is_file():
+        if (bad := _long_name(target)) is not None:
+            check.over_limit("body", *bad, header.body_line + line - 1, "Nội dung")
+        elif not target.is_file():
             add(line, f"không tìm thấy ảnh “{src}”",
                 "đặt ảnh trong thư mục cùng tên bài, cạnh tệp bài, và viết "
                 "![mô tả]({static}ten-bai/anh-2.jpg)")
-        elif (bad := image_problem(target)) is not None:
+        elif (bad := image_problem(target, check.limits)) is not None:
             add(line, f"ảnh “{src}”: {bad[0]}", bad[1])
 
-    for number, line in enumerate(lines, 1):
+    for index, line in enumerate(lines, 1):
         if "![" in line:
             for match in _MD_IMAGE.finditer(line):
-                image(number, match["src"], match["alt"],
+                image(index, match["src"], match["alt"],
                       "viết mô tả ngắn trong ngoặc vuông: ![Công nhân nhận quà](...)")
     text = "\n".join(lines)
-    if not _TAG_HINT.search(text):
+    if _TAG_HINT.search(text):
+        _check_html(text, add, image)
+    images.sort(key=lambda found: found[0])
+    most, cover = check.limits.images, 1 if header.fields.get("image") else 0
+    if len(images) + cover > most:
+        first_over = images[most - cover][0]  # the line of the image one past the limit
+        check.over_limit("body", f"bài có {number(len(images) + cover)} ảnh (kể cả ảnh đại "
+                         f"diện), tối đa {number(most)}; ảnh thứ {number(most + 1)} ở dòng "
+                         "này", f"chọn những ảnh rõ, đẹp nhất (tối đa {number(most)}); nhiều "
+                         "ảnh hơn thì chia thành nhiều bài ảnh",
+                         header.body_line + first_over - 1, "Nội dung")
         return
-    scan = _HTMLScan()
-    try:
-        scan.feed(text)
-        scan.close()
-    except Exception:  # noqa: BLE001 - HTMLParser gives up on some broken markup
-        pass
-    for line, tag, attrs in scan.tags:
+    for found in images:
+        check_image(*found)
+
+
+def _check_html(text: str, add, image) -> None:
+    """Raw HTML of a body: tags the site forbids, scripts in attributes; ``<img>`` to
+    ``image``."""
+    for line, tag, attrs in _scan_tags(text):
         if tag == "iframe":
             add(line, "khung nhúng <iframe> không được phép trong bài; video YouTube có trường "
                 "riêng", "xóa <iframe> và ghi đường dẫn video vào trường “Video: "
@@ -536,11 +813,13 @@ def _check_image(check, fields, values, source, content_root):
                       "thêm dòng Image, hoặc xóa dòng Image_alt", WARNING)
         return
     target = resolve_path(image, source, content_root)
-    if not target.is_file():
+    if (bad := _long_name(target)) is not None:
+        check.over_limit("image", *bad)
+    elif not target.is_file():
         check.add("image", f"không tìm thấy ảnh “{image}”",
                   "đặt ảnh vào thư mục cùng tên bài viết, cạnh tệp bài, và ghi đường dẫn "
                   "tính từ tệp bài, ví dụ “ten-bai/anh-bia.jpg”")
-    elif (bad := image_problem(target)) is not None:
+    elif (bad := image_problem(target, check.limits)) is not None:
         check.add("image", f"ảnh “{image}”: {bad[0]}", bad[1])
     else:
         try:
@@ -551,9 +830,11 @@ def _check_image(check, fields, values, source, content_root):
                       "chép ảnh vào cạnh tệp bài viết")
     if fields.get("image_alt"):
         values["image_alt"] = fields["image_alt"]
-    else:
-        check.add("image_alt", "ảnh đại diện chưa có mô tả (người khiếm thị cần mô tả này)",
-                  "thêm dòng “Image_alt: mô tả ngắn nội dung ảnh”")
+    else:  # said at the Image line: the line to add goes right under it
+        check.problems.append(Problem(
+            check.path, check.header.lines.get("image", 1), "Image_alt",
+            "ảnh đại diện chưa có mô tả (người khiếm thị cần mô tả này)",
+            "thêm dòng “Image_alt: mô tả ngắn nội dung ảnh” ngay dưới dòng này"))
 
 
 def _check_article(check, fields, values, data_dir):
@@ -565,10 +846,7 @@ def _check_article(check, fields, values, data_dir):
         if found:
             values["unit"] = found["slug"]
         else:
-            near = _closest(unit, data.units(data_dir))
-            check.add("unit", f"không có đơn vị “{unit}” trong danh sách đơn vị",
-                      (f"có phải là {near}? " if near else "")
-                      + "Viết đúng slug của đơn vị trong data/units.yml")
+            check.add("unit", *data.unit_refusal(unit, data_dir))
 
     authors = split_list(fields.get("author", ""))
     if authors:

@@ -1,10 +1,22 @@
 """Reading what reporters send: text files in whatever encoding a Windows or Mac machine
 wrote, Word documents (via mammoth, with their images), and a header written with field names
 or their Vietnamese labels. Used by ``newsroom.ingest``; the checking itself is the schema's.
+
+A Word file is a zip archive and may be hostile (a few hundred KB holding gigabytes of XML):
+:func:`read_docx` checks it from the zip directory first (:class:`DocxLimits`), then converts it
+in a separate process with a time and memory bound (``python -m newsroom.submission``).
 """
 from __future__ import annotations
 
+import base64
+import dataclasses
+import html
+import json
 import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema
@@ -80,6 +92,7 @@ def read_header(text: str) -> schema.Header:
             match = plain
         if key:
             header.add(key, match["value"], index + 1)
+            header.labels.setdefault(key, " ".join(match["key"].split()))
             last = key
         elif last and line.startswith((" ", "\t")):
             header.extend(last, line)
@@ -134,18 +147,41 @@ def docx_to_markdown(path: Path) -> tuple[str, list[dict]]:
             handle, convert_image=mammoth.images.img_element(convert))
     markdown = _unescape(_normal(result.value))
     for image in images:
-        if image["alt"]:
-            continue
+        # The italic line right under a picture is its caption: it joins the picture's
+        # paragraph (the site shows it under the photo) and is the alt text when Word has none.
         match = re.search(r"!\[\]\(" + image["token"]
-                          + r"\)\s*\n\s*\n\s*(?:\*|_)(?P<cap>[^*_\n]{3,300})"
-                          r"(?:\*|_)\s*(?:\n|$)", markdown)
-        if match:
+                          + r"\)\s*\n\s*\n\s*(?P<line>(?:\*|_)(?P<cap>[^*_\n]{3,300})"
+                          r"(?:\*|_))\s*(?:\n|$)", markdown)
+        if not match:
+            continue
+        markdown = (markdown[:match.start()] + f"![]({image['token']})\n{match['line']}\n"
+                    + markdown[match.end():])
+        image["caption"] = match["cap"].strip()
+        if not image["alt"]:
             image["alt"] = re.sub(r"^\s*(?:Ảnh|Hình)\s*\d*\s*:\s*", "", match["cap"]).strip()
             image["from_caption"] = True
     for image in images:
         alt = image["alt"].replace("]", ")").replace("[", "(")
         markdown = markdown.replace(f"![]({image['token']})", f"![{alt}]({image['token']})")
     return markdown, images
+
+
+#: Author names Word and other programs put in a file by themselves, not a person's name.
+_NO_AUTHOR = {"", "python-docx", "admin", "administrator", "user", "windows user", "pc",
+              "microsoft office user", "microsoft office", "author", "unknown", "owner"}
+
+
+def docx_author(path: Path) -> str:
+    """The author Word recorded in the file (File → Info → Author), or "" when it is none or
+    a name a program puts there by itself."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read("docProps/core.xml")[:200_000].decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return ""
+    match = re.search(r"<dc:creator>([^<]{1,200})</dc:creator>", xml)
+    name = nfc(html.unescape(match[1])).strip() if match else ""
+    return "" if name.casefold() in _NO_AUTHOR else " ".join(name.split())
 
 
 def render(fields: dict, body: str) -> str:
@@ -160,3 +196,118 @@ def render(fields: dict, body: str) -> str:
                 key.capitalize()
             lines.append(f"{name}: {value}")
     return "\n".join(lines) + "\n\n" + body.strip("\n") + "\n"
+
+
+# --- Word files, bounded ---------------------------------------------------------------------
+
+SAVE_AGAIN = ("mở tệp bằng Word, chọn Tệp → Lưu thành… (File → Save As…), chọn kiểu “Word "
+              "Document (*.docx)”, lưu thành tệp mới rồi gửi tệp mới đó")
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DocxLimits:
+    """What a Word file may hold, read from its zip directory before anything is unpacked,
+    and how long and how much memory converting it may take. Settable:
+    ``ingest(..., docx_limits=DocxLimits(seconds=20))``, ``invoke ingest --docx-seconds 20``."""
+
+    entries: int = 2000  # parts inside the archive
+    total_mb: int = 300  # everything unpacked, photos included
+    xml_mb: int = 10  # the text and its layout (XML), unpacked
+    ratio: int = 100  # how far one part larger than 1 MB may be compressed
+    seconds: float = 60.0
+    memory_mb: int = 2048
+
+
+class DocxRefused(Exception):
+    """A Word file that is not taken: what is wrong and how to fix it in Word."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def check_docx(path: Path, limits: DocxLimits) -> None:
+    """Refuse a Word file from its zip directory alone (:class:`DocxRefused`): not a zip,
+    too many parts, too much once unpacked, or a part compressed like a zip bomb."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DocxRefused("tệp không phải tệp Word .docx đọc được (hỏng, chép chưa hết, hoặc "
+                          "là loại tệp khác đổi đuôi thành .docx)", SAVE_AGAIN) from None
+    if len(infos) > limits.entries:
+        raise DocxRefused(f"tệp Word gồm {len(infos)} phần bên trong, quá giới hạn "
+                          f"{limits.entries}", SAVE_AGAIN)
+    total = sum(info.file_size for info in infos)
+    if total > limits.total_mb * _MB:
+        raise DocxRefused(f"tệp Word khi giải nén nặng {total / _MB:.0f} MB, quá giới hạn "
+                          f"{limits.total_mb} MB", "gửi ảnh thành tệp .jpg riêng trong thư "
+                          "mục bài thay vì chèn vào Word; hoặc " + SAVE_AGAIN)
+    xml = sum(info.file_size for info in infos
+              if info.filename.lower().endswith((".xml", ".rels")))
+    if xml > limits.xml_mb * _MB:
+        raise DocxRefused(f"phần chữ của tệp Word nặng {xml / _MB:.0f} MB, quá giới hạn "
+                          f"{limits.xml_mb} MB (một bài báo thường dưới 1 MB)",
+                          "tách thành nhiều bài ngắn hơn; hoặc " + SAVE_AGAIN)
+    for info in infos:
+        if info.file_size > _MB and info.file_size > limits.ratio * max(info.compress_size, 1):
+            raise DocxRefused(
+                f"phần “{info.filename}” của tệp Word nén tới "
+                f"{info.file_size // max(info.compress_size, 1)} lần (tệp Word thật chỉ vài "
+                f"chục lần; giới hạn {limits.ratio}), có thể là tệp độc hại", SAVE_AGAIN)
+
+
+def read_docx(path: Path, limits: DocxLimits | None = None) -> tuple[str, list[dict], str]:
+    """:func:`docx_to_markdown` and :func:`docx_author` of a Word file checked by :func:`check_docx`, run in a
+    separate process killed after ``limits.seconds`` and held to ``limits.memory_mb``;
+    every failure is a :class:`DocxRefused` with the fix in Word terms."""
+    limits = limits or DocxLimits()
+    command = [sys.executable, "-m", "newsroom.submission", str(path),
+               json.dumps(dataclasses.asdict(limits))]
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(command, capture_output=True, cwd=root, timeout=limits.seconds)
+    except subprocess.TimeoutExpired:
+        raise DocxRefused(f"đọc tệp Word mất quá {limits.seconds:g} giây nên đã dừng (tệp quá "
+                          "lớn hoặc quá phức tạp)", SAVE_AGAIN + "; nếu vẫn vậy, chép phần chữ "
+                          "sang một tài liệu mới (Tệp → Mới) rồi lưu và gửi tài liệu đó") from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = {"memory": True} if b"MemoryError" in done.stderr else {"error": "?"}
+    if "refused" in answer:
+        raise DocxRefused(*answer["refused"])
+    if answer.get("memory"):
+        raise DocxRefused(f"đọc tệp Word cần quá {limits.memory_mb} MB bộ nhớ nên đã dừng",
+                          "gửi ảnh thành tệp .jpg riêng trong thư mục bài thay vì chèn vào "
+                          "Word; hoặc " + SAVE_AGAIN)
+    if "error" in answer:
+        raise DocxRefused(f"không mở được tệp Word ({answer['error']})", SAVE_AGAIN)
+    images = [{**image, "data": base64.b64decode(image["data"])} for image in answer["images"]]
+    return answer["markdown"], images, answer.get("author", "")
+
+
+def _worker(path: str, limits_json: str) -> dict:
+    """The separate process of :func:`read_docx`: check, then convert, within its memory."""
+    import resource
+
+    limits = DocxLimits(**json.loads(limits_json))
+    memory = limits.memory_mb * _MB
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        check_docx(Path(path), limits)
+        markdown, images = docx_to_markdown(Path(path))
+        author = docx_author(Path(path))
+    except DocxRefused as exc:
+        return {"refused": [exc.message, exc.fix]}
+    except MemoryError:
+        return {"memory": True}
+    except Exception as exc:  # noqa: BLE001 - a broken .docx is the reporter's to fix
+        return {"error": type(exc).__name__}
+    return {"markdown": markdown, "author": author, "images": [
+        {**image, "data": base64.b64encode(image["data"]).decode("ascii")} for image in images]}
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(json.dumps(_worker(*sys.argv[1:3]), ensure_ascii=False).encode())

@@ -351,6 +351,27 @@ def opted_out(values: dict, key: str) -> bool:
     return _explicit(values.get(key)) == []
 
 
+class UnknownSlug(ValueError):
+    """``invoke tags --only`` names no campaign or theme: the message names the closest."""
+
+
+def known_slug(only: str, data_dir=None) -> str:
+    """``only`` as a campaign or theme slug of the lists (any case, spaces around); an
+    unknown one raises :class:`UnknownSlug` naming the closest slugs."""
+    from . import schema
+
+    slug = unicodedata.normalize("NFC", only).strip().lower()
+    known = {**data.themes(data_dir), **data.campaigns(data_dir)}
+    if slug in known:
+        return slug
+    near = schema._closest_terms(slug, known)
+    raise UnknownSlug(
+        f"không có chiến dịch hay chủ đề “{only}” trong data/campaigns.yml, data/themes.yml. "
+        + (f"Có phải là {near}? " if near else "")
+        + "Viết đúng slug (chữ thường, không dấu, nối bằng gạch ngang), ví dụ "
+        + f"--only {next(iter(data.campaigns(data_dir)), 'thang-cong-nhan-2020')}.")
+
+
 def audit(content: Path | str, data_dir=None, only: str | None = None) -> list[dict]:
     """Per article under ``content/bai-viet`` (or ``content`` if it has no such folder): its
     campaigns and themes and why, as ``invoke tags`` shows them.
@@ -358,10 +379,11 @@ def audit(content: Path | str, data_dir=None, only: str | None = None) -> list[d
     Each row: ``path`` (relative to ``content``), ``title``, ``date``, ``campaign`` and
     ``theme`` (lists of :class:`Decision`), ``opted_out`` (fields written ``none``),
     ``errors`` (schema errors about Campaign/Theme). ``only`` keeps the rows of one campaign
-    or theme slug.
+    or theme slug (an unknown slug raises :class:`UnknownSlug`).
     """
     from . import schema
 
+    only = known_slug(only, data_dir) if only else None
     content = Path(content)
     root = content / "bai-viet" if (content / "bai-viet").is_dir() else content
     rows = []

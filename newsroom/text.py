@@ -36,6 +36,11 @@ def slugify(text: str) -> str:
     return _slugify(nfc(text).translate(_FOLD_EXTRA))
 
 
+def number(value: int) -> str:
+    """A whole number as Vietnamese write it, thousands set off by dots: 10000 -> "10.000"."""
+    return f"{value:,}".replace(",", ".")
+
+
 def decode(data: bytes) -> str:
     """Text from the bytes a Windows or Mac machine writes: UTF-8 (with or without BOM) or
     UTF-16 with BOM; CRLF and CR line ends become LF, and the result is NFC.

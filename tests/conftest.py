@@ -65,3 +65,19 @@ def make_site(tmp_path):
         return BuiltSite(out, settings)
 
     return build
+
+
+#: Modules whose tests build sites themselves (besides every test using the fixtures above).
+BUILD_MODULES = {"test_determinism", "test_fastbuild_memory", "test_fastbuild_render",
+                 "test_search_index", "test_feeds", "test_images_cards", "test_reader_site",
+                 "test_escaping", "test_fence", "test_bench"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that builds a site ``build`` (``pytest -m build``: .ci/run runs them
+    again with the speed layer off and against the newest Pelican)."""
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in BUILD_MODULES or {"sample_site", "make_site"} & set(
+                getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)

@@ -1,4 +1,5 @@
 """Small helpers for writing test content."""
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -29,3 +30,22 @@ def article(title="Tin thử nghiệm", date="2020-06-10 09:00", unit="than-ha-l
               "Category": category, **{k.capitalize(): v for k, v in extra.items()}}
     header = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
     return f"{header}\n\n{body}\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    """``git -C repo args``; its output (fails the test on an error)."""
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def editors_repo(repo: Path) -> Path:
+    """A new git repository with an empty ``content/pages`` and one commit, made by the editor
+    Lê Thu Hà (the repository approvals are committed to); returns ``repo / "content"``."""
+    (repo / "content" / "pages").mkdir(parents=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.name", "Lê Thu Hà")
+    git(repo, "config", "user.email", "ha@congdoantkv.vn")
+    (repo / "README.md").write_text("kho\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "Khởi tạo")
+    return repo / "content"

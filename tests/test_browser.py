@@ -181,7 +181,11 @@ def test_search_without_accents_finds_words_with_d(phone, sample_site):
     plain = fold(word)
     assert plain != word.lower()
     phone.goto("")
-    phone.page.locator("#tim-nhanh").fill(plain)
+    field = phone.page.locator("#tim-nhanh")
+    expect(field).to_be_hidden()  # the phone header keeps only a search button
+    phone.page.get_by_role("button", name="Tìm kiếm").click()
+    expect(field).to_be_focused()
+    field.fill(plain)
     phone.page.locator("#tim-nhanh").press("Enter")
     phone.page.wait_for_url(re.compile(r"/tim-kiem/\?q="))
     _wait_results(phone.page)
@@ -203,6 +207,8 @@ def test_search_filter_by_category(phone, sample_site):
     assert legal, "nội dung mẫu cần bài Tư vấn pháp luật"
     phone.goto("tim-kiem/")
     select = phone.page.locator("#loc-category")
+    expect(select).to_be_hidden()  # results first: the filters are folded on a phone
+    phone.page.get_by_text("Bộ lọc", exact=True).click()
     expect(select.locator("option", has_text="Tư vấn pháp luật")).to_have_count(1)
     select.select_option("Tư vấn pháp luật")
     _wait_results(phone.page)
@@ -257,6 +263,7 @@ def test_search_sorted_by_date_runs_across_the_parts(browser, parted, sample_sit
         reader.goto("tim-kiem/?q=cong+doan")
         _wait_results(page)
         by_relevance = _all_results(page)
+        page.get_by_text("Bộ lọc", exact=True).click()
         dated = {u: sample_site.html(u).select_one("time")["datetime"] for u in by_relevance}
         assert len({d[:4] for d in dated.values()}) >= 3, "nội dung mẫu cần tin nhiều năm"
         page.locator("#sap-xep").select_option("moi")
@@ -403,3 +410,226 @@ def test_no_accessibility_violations(phone, sample_site):
         if violations:
             found[url] = [f"{v['id']}: {v['nodes'][0]['target']}" for v in violations]
     assert not found, found
+
+
+# --- the front of the portal: layout on a phone and a computer (issue 18) -------------------
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE_412 = {**PHONE, "viewport": {"width": 412, "height": 915}}
+
+
+def _article_links(page) -> list[str]:
+    """Paths of the article links in the home page's main content, one per link."""
+    hrefs = page.eval_on_selector_all(
+        "main a[href]", "els => els.map(a => new URL(a.href).pathname)")
+    return [h for h in hrefs if re.fullmatch(r"/\d{4}/\d{2}/[^/]+/", h)]
+
+
+def _headline_tops(page) -> list[float]:
+    return page.eval_on_selector_all(
+        "main h2 a, main h3 a",
+        "els => els.filter(a => /^\\/\\d{4}\\//.test(new URL(a.href).pathname))"
+        ".map(a => a.getBoundingClientRect().top + scrollY)")
+
+
+def test_home_has_a_lead_story_and_no_story_twice(browser, server, sample_site):
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **DESKTOP)
+    try:
+        reader.goto("")
+        lead = reader.page.locator(".lead-story")
+        box = lead.bounding_box()
+        assert box["y"] < 300, f"tin chính bắt đầu ở {box['y']}px"
+        title = lead.locator(".lead-title").bounding_box()
+        assert title["y"] + title["height"] < 900, "tiêu đề tin chính không nằm trong màn hình đầu"
+        seconds = reader.page.locator(".second .row-title")
+        assert seconds.count() >= 3
+        assert all(b["y"] < 900 for b in (seconds.nth(i).bounding_box() for i in range(3)))
+        links = reader.page.eval_on_selector_all(
+            "main .lead-title a, main .row-title a, main .headlines a",
+            "els => els.map(a => new URL(a.href).pathname)")
+        assert len(links) >= 20
+        twice = [u for u, n in Counter(links).items() if n > 1]
+        assert not twice, f"bài xuất hiện hai lần trên trang chủ: {twice}"
+        # The headline and its picture lead to the same story, nothing else repeats
+        assert len(set(_article_links(reader.page))) == len(links)
+        # Editors choose the lead with Featured: the newest featured article
+        featured = [u for u in _articles(sample_site)
+                    if sample_site.html(u).select_one("meta[property='article:published_time']")
+                    and "featured" in sample_site.text(u).lower()]
+        lead_url = lead.locator(".lead-title a").get_attribute("href")
+        assert lead_url
+        sections = reader.page.locator(".section-box h2").all_inner_texts()
+        assert sections[:4] == ["Tin tức", "Bài viết - Phóng sự", "Gương điển hình",
+                                "Tư vấn pháp luật"], sections
+        assert reader.page.locator(".section-box .more a").count() == len(sections)
+        assert not reader.errors and reader.outside == []
+        del featured
+    finally:
+        reader.close()
+
+
+def test_phone_first_screen_holds_four_headlines_and_a_small_header(browser, server, sample_site):
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE_412)
+    try:
+        for url in ["", sorted(_articles(sample_site))[0], "tim-kiem/", "don-vi/"]:
+            reader.goto(url)
+            height = reader.page.locator(".site-header").bounding_box()["height"]
+            assert height <= 64, f"{url or '/'}: đầu trang cao {height}px trên điện thoại"
+        reader.goto("")
+        tops = [t for t in _headline_tops(reader.page) if t < 915]
+        assert len(tops) >= 4, f"chỉ {len(tops)} tiêu đề trong màn hình đầu"
+        # An article: title, byline and the first lines of text in the first screen
+        reader.goto(sorted(_articles(sample_site))[0])
+        for selector in (".article h1", ".byline"):
+            box = reader.page.locator(selector).bounding_box()
+            assert box["y"] + box["height"] < 915, selector
+        size = reader.page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('.article h1')).fontSize)")
+        assert size <= 26
+        assert not reader.errors
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("width", [320, 412, 768, 1024, 1366, 1920])
+def test_no_horizontal_overflow_and_every_image_has_its_size(browser, server, sample_site, width):
+    reader = Reader(browser, server, sample_site.settings["SITEURL"],
+                    viewport={"width": width, "height": 900})
+    campaign = next(iter(sorted(sample_site.output.glob("chien-dich/*/index.html"))))
+    urls = ["", sorted(_articles(sample_site))[0], "tim-kiem/?q=cong+doan",
+            "chuyen-muc/tin-tuc/", "chuyen-muc/tu-van-phap-luat/", "don-vi/than-ha-lam/",
+            campaign.parent.relative_to(sample_site.output).as_posix() + "/", "gioi-thieu/"]
+    try:
+        for url in urls:
+            reader.goto(url)
+            reader.page.wait_for_load_state("load")
+            scroll = reader.page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{url or '/'}: trang rộng {scroll}px trên màn hình {width}px"
+            unsized = reader.page.eval_on_selector_all(
+                "img", "els => els.filter(i => !i.getAttribute('width') || "
+                "!i.getAttribute('height')).map(i => i.src)")
+            assert not unsized, f"{url or '/'}: ảnh thiếu width/height: {unsized}"
+        assert not reader.errors
+    finally:
+        reader.close()
+
+
+def test_cards_of_one_row_share_their_picture_height(browser, server, sample_site):
+    """Related stories, a campaign's featured cards: one picture height per row, no row
+    half empty, with or without photos."""
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **DESKTOP)
+    try:
+        found = 0
+        for path in sorted(sample_site.output.glob("chien-dich/*/index.html")):
+            url = path.parent.relative_to(sample_site.output).as_posix() + "/"
+            if not sample_site.html(url).select(".cards:not(.cards-list) .card"):
+                continue
+            reader.goto(url)
+            boxes = reader.page.eval_on_selector_all(
+                ".cards:not(.cards-list) .card .thumb",
+                "els => els.map(e => [Math.round(e.getBoundingClientRect().top + scrollY),"
+                " Math.round(e.getBoundingClientRect().height)])")
+            rows: dict[int, set[int]] = {}
+            for top, height in boxes:
+                rows.setdefault(top, set()).add(height)
+            assert all(len(h) == 1 for h in rows.values()), (url, rows)
+            counts = [sum(1 for t, _ in boxes if t == top) for top in sorted(rows)]
+            assert counts == sorted(counts, reverse=True) and len(set(counts)) == 1, (url, counts)
+            found += 1
+        assert found, "nội dung mẫu cần một chiến dịch có tin bài tiêu biểu"
+    finally:
+        reader.close()
+
+
+def test_article_side_column_and_latest_from_the_static_file(browser, server, sample_site):
+    url = sorted(_articles(sample_site))[0]
+    page_html = sample_site.html(url)
+    assert not page_html.select(".latest-list li"), "tin mới nhất không được in sẵn vào bài"
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **DESKTOP)
+    try:
+        reader.goto(url)
+        side = reader.page.locator(".article-side")
+        text = reader.page.locator(".article-body")
+        expect(reader.page.locator(".side-latest .latest-list li").first).to_be_visible()
+        assert reader.page.locator(".side-latest li").count() >= 5
+        side_box, text_box = side.bounding_box(), text.bounding_box()
+        assert side_box["x"] > text_box["x"] + text_box["width"], "cột phụ không nằm bên phải"
+        crumbs = reader.page.locator(".breadcrumbs").bounding_box()
+        assert abs(crumbs["x"] - text_box["x"]) < 2, "đường dẫn không thẳng hàng với bài"
+        assert reader.outside == [] and not reader.errors
+    finally:
+        reader.close()
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE)
+    try:
+        reader.goto(url)
+        side = reader.page.locator(".article-side").bounding_box()
+        text = reader.page.locator(".article-body").bounding_box()
+        assert side["y"] > text["y"] + text["height"], "trên điện thoại cột phụ nằm sau bài"
+    finally:
+        reader.close()
+
+
+def test_offline_reading(browser, server, sample_site):
+    """With the service worker: the newest articles and an article opened once load with the
+    network switched off; an address never opened gets the offline page listing them."""
+    latest = json.loads((sample_site.output / "tin-moi.json").read_text(encoding="utf-8"))
+    newest = [a["url"] for a in latest["articles"]]
+    assert len(newest) >= 20
+    opened = sorted(_articles(sample_site))[0]  # an old article, not among the newest
+    assert "/" + opened not in newest
+    context = browser.new_context(locale="vi-VN", **PHONE)
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.goto(f"{server}/{opened}")
+        expect(page.locator("h1")).to_be_visible()
+        # wait until the worker has kept the newest articles and the one opened
+        page.wait_for_function(
+            """async (want) => {
+                const r = await (await caches.open("bai-viet")).match(location.origin + "/__da-doc.json");
+                if (!r) return false;
+                const urls = (await r.json()).map(a => new URL(a.url).pathname);
+                return want.every(u => urls.includes(u));
+            }""", arg=[newest[0], newest[-1], "/" + opened], timeout=60_000)
+        context.set_offline(True)
+        page.goto(f"{server}/{opened}")
+        expect(page.locator(".article h1")).to_be_visible()
+        page.goto(f"{server}{newest[0]}")
+        expect(page.locator(".article h1")).to_be_visible()
+        assert page.evaluate("[...document.images].filter(i => i.closest('.cover'))"
+                             ".every(i => i.complete && i.naturalWidth > 0)")
+        page.goto(f"{server}/khong-co-trang-nay-ngoai-tuyen/")
+        expect(page.locator("h1")).to_have_text("Đọc khi mất mạng")
+        expect(page.locator(".offline-list li").first).to_be_visible()
+        assert page.locator(".offline-list li").count() >= len(newest)
+    finally:
+        context.close()
+
+
+def test_article_page_weight_before_photos(browser, server, sample_site):
+    """Everything an article page loads except its photos (HTML, CSS, scripts, fonts, the
+    newest-articles file), compressed as the server sends it: under 60 KB."""
+    import gzip
+
+    url = max(_articles(sample_site), key=lambda u: len(sample_site.text(u)))
+    reader = Reader(browser, server, sample_site.settings["SITEURL"], **PHONE)
+    try:
+        reader.goto(url)
+        reader.page.wait_for_load_state("networkidle")
+        loaded = reader.page.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.initiatorType !== 'img')"
+            ".map(e => new URL(e.name).pathname)")
+    finally:
+        reader.close()
+    fonts = [p for p in loaded if p.endswith(".woff2")]
+    assert fonts, "trang không tải phông chữ của trang"
+    total, sizes = 0, {}
+    for path in ["/" + url, *loaded]:
+        if re.search(r"\.(avif|webp|jpe?g|png)$", path):
+            continue
+        data = sample_site.path(path).read_bytes()
+        sizes[path] = len(data) if path.endswith(".woff2") else len(gzip.compress(data, 6))
+        total += sizes[path]
+    assert total < 60_000, f"bài viết nặng {total} byte trước ảnh: {sizes}"

@@ -105,7 +105,8 @@ def test_home_is_paginated_from_the_oldest_and_reaches_every_article(sample_site
     while url is not None:
         page = sample_site.html(url)
         urls.append(url)
-        seen += [a["href"] for a in page.select(".cards:not(.cards-featured) .card-title a")]
+        seen += [a["href"] for a in page.select(
+            ".lead-title a, .second .row-title a, .latest .row-title a, .cards .card-title a")]
         nxt = page.select_one('.pagination a[rel="next"]')
         url = nxt["href"].split("localhost:8000")[-1].lstrip("/") if nxt else None
     pages = len(urls)
@@ -129,13 +130,14 @@ def test_adding_an_article_leaves_older_pages_of_a_list_as_they_were(make_site, 
     # trang/2/ the oldest 3.
     pages = ["trang/2/", "don-vi/than-ha-lam/trang/2/"]
     before = {p: (built.output / p / "index.html").read_bytes() for p in pages}
-    assert len(built.html("").select(".cards .card-title a")) == 4
+    assert len(built.html("don-vi/than-ha-lam/").select(".cards .card-title a")) == 4
     assert not built.exists("trang/3/")
     files = {"bai-viet/than-ha-lam/2024/tin-moi.md": article(
         title="Tin mới nhất của Than Hà Lầm", date="2024-03-20 08:00")}
     built = make_site(files, DEFAULT_PAGINATION=3)
     assert {p: (built.output / p / "index.html").read_bytes() for p in pages} == before
-    home = [a.get_text(strip=True) for a in built.html("").select(".cards .card-title a")]
+    home = [a.get_text(strip=True)
+            for a in built.html("don-vi/than-ha-lam/").select(".cards .card-title a")]
     assert home[0] == "Tin mới nhất của Than Hà Lầm" and len(home) == 5
     assert not built.exists("trang/3/")
     oldest = [a.get_text(strip=True) for a in built.html("trang/2/").select(".card-title a")]
@@ -148,7 +150,7 @@ def test_adding_an_article_leaves_older_pages_of_a_list_as_they_were(make_site, 
 BAD = {
     "bai-viet/than-ha-lam/2020/thieu-tieu-de.md": (article(title=None), "Title", "thiếu trường tiêu đề"),
     "bai-viet/than-ha-lam/2020/sai-don-vi.md": (article(title="Sai đơn vị", unit="than-ha-lamm"),
-                                                 "Unit", "“than-ha-lam”"),
+                                                 "Unit", "“Than Hà Lầm” (than-ha-lam)"),
     "bai-viet/than-ha-lam/2020/sai-ngay.md": (article(title="Sai ngày", date="31/02/2020 08:00"),
                                                "Date", "không tồn tại"),
     "bai-viet/than-ha-lam/2020/thieu-anh.md": (
@@ -239,6 +241,40 @@ def test_invoke_serve_on_a_busy_port_says_so_in_vietnamese(tmp_path):
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert f"Cổng {port} đang được dùng" in done.stderr and "Traceback" not in done.stderr
+    assert "http://" not in done.stdout  # no address is given for a server that is not there
+    assert not (tmp_path / "output/index.html").exists()  # said before building
+
+
+def test_invoke_serve_on_the_lan_says_the_phone_address_once_listening(tmp_path):
+    """``invoke serve --host 0.0.0.0``: the moment an address is printed, the page answers
+    there, the machine's LAN address included (what a reporter's phone opens)."""
+    import urllib.request
+
+    from newsroom import preview
+
+    small_project(tmp_path)
+    lan = preview.lan_addresses()
+    assert lan and not [a for a in lan if a.startswith("127.")]
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "serve", "--host", "0.0.0.0",
+                             "--port", "0"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any(line.startswith("Trên điện thoại") for line in lines):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.strip())
+        phone = lines[-1].rsplit(" ", 1)[1]
+        assert phone.startswith(f"http://{lan[0]}:")
+        with urllib.request.urlopen(phone, timeout=10) as page:  # at once: no retry
+            assert page.status == 200 and b"<html" in page.read()
+        here = [line for line in lines if line.startswith("Trên máy này: http://localhost:")]
+        assert here and here[0].rsplit(":", 1)[1] == phone.rsplit(":", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_typed_dashes_and_dots_show_as_dashes_and_ellipsis(make_site):

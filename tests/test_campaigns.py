@@ -347,7 +347,9 @@ def test_home_article_and_unit_pages(may_2020):
     home = may_2020.html("")
     promo = home.select(".running-campaigns a.campaign-promo")
     assert promo[0]["href"].endswith("/chien-dich/thang-cong-nhan-2020/")
-    assert home.select_one(".running-campaigns") is home.select_one("main section")
+    # the strip of running campaigns comes right after the lead story and those beside it
+    assert home.select_one(".running-campaigns") is home.select("main section")[1]
+    assert home.select_one("main section")["class"] == ["top"]
     art = may_2020.html("2020/05/than-ha-lam-doi-thoai-voi-nguoi-lao-dong/")
     assert [a.get_text(strip=True) for a in art.select(".article-campaigns a")] == [
         "Tháng Công nhân năm 2020"]
@@ -455,6 +457,25 @@ def test_invoke_tags_explains_each_decision(tmp_path):
     assert [r["path"] for r in rows] == ["bai-viet/than-ha-lam/2020/a.md"]
     assert rows[0]["campaign"][0]["explicit"] is False
 
+
+
+def test_tags_only_an_unknown_slug_is_an_error_naming_the_closest(tmp_path):
+    content = tmp_path / "content"
+    (content / "bai-viet").mkdir(parents=True)
+    run = subprocess.run([sys.executable, "-m", "invoke", "tags", "--content", str(content),
+                          "--only", "thang-cong-nhan-2002"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert run.returncode == 1 and "0 bài" not in run.stdout
+    assert "Traceback" not in run.stderr
+    assert "không có chiến dịch hay chủ đề “thang-cong-nhan-2002”" in run.stderr
+    assert "Có phải là “thang-cong-nhan-2020”" in run.stderr
+    with pytest.raises(tagging.UnknownSlug, match="Có phải là “an-toan-ve-sinh-lao-dong"):
+        tagging.audit(content, only="an-toan-ve-sinh")
+    with pytest.raises(tagging.UnknownSlug, match="“zzzz” trong .*themes.yml. Viết đúng slug"):
+        tagging.audit(content, only="zzzz")
+    # a known slug written in capitals, with spaces around, is taken
+    assert tagging.known_slug(" Thang-Cong-Nhan-2020 ") == "thang-cong-nhan-2020"
+    assert tagging.audit(content, only=" Thang-Cong-Nhan-2020 ") == []
 
 # --- The sample site ------------------------------------------------------------------------
 

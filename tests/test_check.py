@@ -79,7 +79,7 @@ def test_metadata_problems_are_listed_as_file_line_field_with_fix(content):
     date = next(line for line in lines if line.startswith(f"{shown}:2: Date: lỗi:"))
     assert "không tồn tại" in date and "Cách sửa:" in date
     unit = next(line for line in lines if line.startswith(f"{shown}:3: Unit: lỗi:"))
-    assert "“than-ha-lam”" in unit  # the nearest real unit is suggested
+    assert "“Than Hà Lầm” (than-ha-lam)" in unit  # the nearest real unit is suggested
     assert any(line.startswith(f"{shown}:1: Author: lỗi: thiếu trường tác giả")
                for line in lines)
     assert any(line.startswith(f"{shown}:5: Featured: cảnh báo:") for line in lines)
@@ -150,11 +150,10 @@ def test_images_must_exist_open_and_have_alt_text(content):
     assert schema.image_problem(content / UNIT_DIR / "doi-thoai/anh-bia.jpg") is None
 
 
-def test_oversized_file_is_refused(tmp_path, monkeypatch):
+def test_oversized_file_is_refused(tmp_path):
     photo = tmp_path / "anh.jpg"
     photo.write_bytes(jpeg((1600, 1200)))
-    monkeypatch.setattr(schema, "IMAGE_MAX_BYTES", photo.stat().st_size - 1)
-    message, fix = schema.image_problem(photo)
+    message, fix = schema.image_problem(photo, schema.Limits(image_bytes=photo.stat().st_size - 1))
     assert "quá giới hạn" in message and "giảm kích thước" in fix
 
 
@@ -330,7 +329,7 @@ def test_invoke_check_task_runs_from_the_command_line(content):
         [sys.executable, "-m", "invoke", "check", "--paths", str(bad / UNIT_DIR / "cli.md")],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "cli.md:3: Unit: lỗi: không có đơn vị “khong-co”" in result.stdout
+    assert "cli.md:3: Unit: lỗi: “khong-co” không phải tên một đơn vị" in result.stdout
 
 
 def test_sample_content_passes_check(sample_site):
@@ -384,7 +383,8 @@ def test_check_and_the_image_plugin_say_the_same_about_size_and_heic(tmp_path):
     from plugins.images.process import ImageProblem, Limits, check_file
 
     limits = Limits.from_conf(config({"IMAGES": {}}))
-    assert limits.max_bytes == schema.IMAGE_MAX_BYTES == DEFAULTS["max_bytes"]
+    assert limits.max_bytes == schema.LIMITS.image_bytes
+    assert "max_bytes" not in DEFAULTS  # one owner: NEWSROOM_LIMITS, not IMAGES
     heavy = tmp_path / "nang.jpg"
     heavy.write_bytes(jpeg() + b"\0" * (21 * 1024 * 1024))
     renamed = tmp_path / "iphone.jpg"  # an iPhone photo renamed: HEIC by its content

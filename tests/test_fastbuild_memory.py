@@ -7,9 +7,13 @@ from __future__ import annotations
 import os
 import sqlite3
 
+import pytest
+
 from newsroom import corpus, site
 from newsroom.tagging import Decision
 from plugins.fastbuild.readcache import ReadCache
+
+pytestmark = pytest.mark.speed  # the read cache itself
 
 
 def _settings(content, cache):
@@ -69,7 +73,7 @@ def test_gone_files_are_dropped_and_a_changed_file_read_again(tmp_path):
     content = tmp_path / "content"
     corpus.generate(content, 3)
     out, cache = tmp_path / "out", tmp_path / "cache"
-    options = {"workers": 1, "cache": True, "skip_unchanged_build": False}
+    options = {"workers": 1, "cache": True}
     site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=out, CACHE_PATH=cache,
                FASTBUILD=options)
     db = cache / "fastbuild.sqlite"

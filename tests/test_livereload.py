@@ -18,13 +18,20 @@ def fetch(url: str) -> str:
         return response.read().decode("utf-8")
 
 
-def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
+def one_article(tmp_path):
+    """A content folder with one article; (content folder, the article's file)."""
     content = tmp_path / "content"
     source = content / "bai-viet/than-ha-lam/2020/doi-thoai.md"
     source.parent.mkdir(parents=True)
     (content / "pages").mkdir()
     source.write_text(article(title="Đối thoại tại Hà Lầm", body="Bản đầu tiên."),
                       encoding="utf-8")
+    return content, source
+
+
+@pytest.mark.speed
+def test_saved_article_is_served_updated_and_tab_reloads(tmp_path):
+    content, source = one_article(tmp_path)
     updates, started = [], threading.Event()
     servers = {}
     stop = threading.Event()
@@ -83,5 +90,38 @@ def test_busy_port_is_said_at_once_before_any_build(tmp_path, capsys):
                                 "--output", str(tmp_path / "output"),
                                 "--cache", str(tmp_path / "cache")])
     assert code == 1
-    assert f"Cổng {port} đang được dùng" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert f"Cổng {port} đang được dùng" in said.err and "http://" not in said.out
     assert not (tmp_path / "output" / "index.html").exists()  # nothing was built
+
+
+def test_livereload_on_the_lan_says_the_address_once_built_and_listening(tmp_path):
+    """``invoke livereload --host 0.0.0.0``: nothing but "building" until the site is built
+    and served; then the phone's address (the machine's LAN IP), which answers at once."""
+    import subprocess
+    import sys
+
+    from newsroom import preview
+    from newsroom.site import ROOT
+
+    content, source = one_article(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom.livereload", "--host", "0.0.0.0", "--port", "0",
+         "--content", str(content), "--output", str(tmp_path / "output"),
+         "--cache", str(tmp_path / "cache")], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [proc.stdout.readline().strip()]
+        assert lines == ["Đang dựng trang lần đầu…"]
+        while not lines[-1].startswith("Trên điện thoại"):
+            line = proc.stdout.readline()
+            assert line, lines
+            lines.append(line.strip())
+        assert (tmp_path / "output/index.html").exists()
+        phone = lines[-1].rsplit(" ", 1)[1]
+        assert phone.startswith(f"http://{preview.lan_addresses()[0]}:")
+        assert "Bản đầu tiên." in fetch(phone + "2020/06/doi-thoai-tai-ha-lam/")
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()

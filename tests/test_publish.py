@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,7 @@ class SiteRepo:
                 "PUBLISH_SSH_CONFIG": "/dev/null", "PUBLISH_SSH_PROGRAM": self.ssh_program,
                 "PUBLISH_LOCK": self.lock, "PUBLISH_LOG": self.log,
                 "PUBLISH_COMPRESS_CACHE": self.compress_cache, "PUBLISH_CLEAN_PATHS": [],
+                "PUBLISH_WORKDIR": self.tmp / "publish-work",
                 **extra}
 
     def publish(self, **kw) -> publishing.Report:
@@ -405,19 +407,46 @@ def test_a_build_that_fails_verification_is_not_sent(repo):
     assert len(repo.releases()) == len(releases_before) + 1
 
 
-def test_uncommitted_content_is_refused_unless_forced(repo):
+def test_only_the_commit_is_published(repo):
+    """An untracked article, one in a folder .gitignore leaves out, and an uncommitted edit
+    never reach the site, forced or not; the logs name HEAD, the commit really built."""
+    repo.write(".gitignore", "build/\n")
+    head = repo.commit("Bỏ qua thư mục build")
+    repo.write("bai-viet/than-ha-lam/build/an.md", article(title="Bài trong thư mục bị bỏ qua"))
     repo.write("bai-viet/than-ha-lam/2020/nhap.md", article(title="Bài chưa commit"))
+    path = "bai-viet/than-ha-lam/2020/tin-tuc.md"
+    repo.write(path, (repo.content / path).read_text(encoding="utf-8").replace(
+        "Nội dung bài tin-tuc.", "Đoạn sửa chưa commit."))
+    said: list[str] = []
     with pytest.raises(publishing.PublishError, match="chưa commit") as failure:
-        repo.publish()
-    assert "nhap.md" in str(failure.value)
+        repo.publish(say=said.append)
+    assert "nhap.md" in str(failure.value) and "tin-tuc.md" in str(failure.value)
+    assert "KHÔNG lên trang" in str(failure.value)
     assert not (repo.remote / "current").exists()
-    looked = repo.publish(dry_run=True)  # looking is allowed, and says what would go
-    assert "2020/06/bai-chua-commit/index.html" in looked.results[0].changes.added
+    looked = repo.publish(dry_run=True)  # looking is allowed, and shows what the commit holds
+    assert not [n for n in looked.results[0].changes.added if "bai-chua-commit" in n or "bo-qua" in n]
     assert not (repo.remote / "current").exists()
-    report = repo.publish(force=True)
-    assert report.ok
-    assert report.commit.endswith("+chưa-commit")
-    assert repo.server_log()[-1]["commit"] == report.commit
+
+    report = repo.publish(force=True, say=said.append)
+    assert report.ok, report.summary()
+    assert report.commit == head == repo.git("rev-parse", "HEAD").strip()
+    assert repo.server_log()[-1]["commit"] == head
+    assert json.loads(repo.log.read_text().splitlines()[-1])["commit"] == head
+    live = repo.live()
+    assert not [n for n in live if "bai-chua-commit" in n or "bai-trong-thu-muc" in n]
+    page = live["2020/05/cong-doan-than-ha-lam-doi-thoai-voi-nguoi-lao-dong/index.html"].decode()
+    assert "Nội dung bài tin-tuc." in page and "Đoạn sửa chưa commit" not in page
+    assert all("Bài chưa commit".encode() not in body and "thư mục bị bỏ qua".encode() not in body
+               for body in live.values())
+    notes = "\n".join(said)
+    assert "build/an.md" in notes and ".gitignore" in notes and "KHÔNG được xuất bản" in notes
+
+    # nothing uncommitted left but the ignored article: the publish goes, the article stays out
+    (repo.content / "bai-viet/than-ha-lam/2020/nhap.md").unlink()
+    repo.git("checkout", "--", path)
+    again = repo.publish()
+    assert again.ok and again.commit == head
+    assert not [n for n in repo.live() if "bai-trong-thu-muc" in n]
 
 
 def test_unknown_host_key_is_refused(repo):
@@ -446,6 +475,196 @@ def test_old_releases_are_pruned(repo):
         assert repo.publish(PUBLISH_KEEP_RELEASES=2).ok
     assert len(repo.releases()) == 2
     assert repo.current() == f"releases/{repo.releases()[-1]}"
+
+
+def project_copy(folder: Path) -> Path:
+    """The project as a webmaster's clone holds it (its tracked files, this site's content
+    instead of the sample), committed: content and code in one repository."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], check=True,
+                            capture_output=True, text=True).stdout.split("\0")
+    for name in listed:
+        source = ROOT / name
+        if name and not name.startswith(("content/", "tests/")) and source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(source.read_bytes())
+    for i, (slug, fields) in enumerate(MENU_ARTICLES.items()):
+        path = folder / f"content/bai-viet/than-ha-lam/2020/{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(date=f"2020-05-{10 + i:02d} 08:30", **fields), encoding="utf-8")
+    git = ["git", "-c", "user.name=Ban Tuyên giáo", "-c", "user.email=toasoan@congdoantkv.vn",
+           "-C", str(folder)]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "Dự án"], check=True)
+    return folder
+
+
+def test_a_clone_publishes_its_commit_with_the_committed_code(sshd, tmp_path):
+    """``invoke publish`` in a full clone: an uncommitted theme edit and a plugin that would
+    crash, and an article in a folder named like an ignore pattern (``reports/``), stay out;
+    the build reuses the clone's photo cache and writes nothing into the committed tree."""
+    project = project_copy(tmp_path / "du-an")
+    head = subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    base = project / "theme/templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "</footer>", "<p>Giao diện chưa commit</p></footer>"), encoding="utf-8")
+    with open(project / "plugins/sitemaps/__init__.py", "a", encoding="utf-8") as plugin:
+        plugin.write("raise RuntimeError('plugin chưa commit')\n")
+    hidden = project / "content/bai-viet/reports/2020/bao-cao.md"
+    hidden.parent.mkdir(parents=True)
+    hidden.write_text(article(title="Báo cáo không được commit"), encoding="utf-8")
+    remote = sshd.home / f"clone-{tmp_path.name}"
+    env = {**os.environ, "CONGDOANTKV_TARGETS": sshd.target(remote.name),
+           "CONGDOANTKV_KNOWN_HOSTS": str(sshd.known_hosts),
+           "CONGDOANTKV_SSH_KEY": str(sshd.client_key)}
+    invoke = [sys.executable, "-m", "invoke", "publish"]
+    refused = subprocess.run(invoke, cwd=project, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1 and not remote.exists()
+    assert "theme/templates/base.html" in refused.stderr and "KHÔNG lên trang" in refused.stderr
+
+    done = subprocess.run(invoke + ["--force"], cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reports/2020/bao-cao.md" in done.stdout and "KHÔNG được xuất bản" in done.stdout
+    live = tree(remote / "current")
+    assert live == tree(project / "output") and "sitemap.xml" in live
+    assert "2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html" in live
+    assert not [n for n in live if "bao-cao" in n]
+    assert all("chưa commit".encode() not in body for body in live.values())
+    log = [json.loads(line) for line in (remote / "publish.log").read_text().splitlines()]
+    assert log[-1]["commit"] == head
+    assert json.loads((project / "reports/publish.log").read_text().splitlines()[-1])["commit"] == head
+    built = project / "cache/publish/tree"
+    assert subprocess.run(["git", "-C", str(built), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip() == head
+    assert subprocess.run(["git", "-C", str(built), "status", "--porcelain", "--ignored"],
+                          capture_output=True, text=True).stdout == ""
+    assert list((project / "cache/images/objects").rglob("manifest.json"))  # the clone's cache
+
+
+def test_the_build_tree_holds_exactly_the_commit_whatever_was_left_in_it(tmp_path):
+    from newsroom import snapshot
+
+    def repo(name: str) -> Path:
+        folder = tmp_path / name
+        (folder / "content").mkdir(parents=True)
+        (folder / "content/a.md").write_text("Title: A\n\nA.\n")
+        subprocess.run(["git", "init", "-q", str(folder)], check=True)
+        subprocess.run(["git", "-C", str(folder), "add", "-A"], check=True)
+        subprocess.run(["git", "-c", "user.name=a", "-c", "user.email=a@b.vn", "-C", str(folder),
+                        "commit", "-q", "-m", "a"], check=True)
+        return folder
+
+    first, other, work = repo("mot"), repo("hai"), tmp_path / "work" / "tree"
+    taken = snapshot.take(first / "content", work)
+    assert sorted(p.name for p in work.rglob("*") if ".git" not in p.parts) == ["a.md", "content"]
+    # what a build or a hand left there goes; a tracked file edited there is put back
+    (work / "content/a.md").write_text("sửa tay")
+    (work / "content/moi.md").write_text("Title: Mới")
+    (work / "__pycache__").mkdir()
+    again = snapshot.take(first / "content", work)
+    assert again.commit == taken.commit and again.map(first / "content/a.md") == work / "content/a.md"
+    assert (work / "content/a.md").read_text() == "Title: A\n\nA.\n"
+    assert not (work / "content/moi.md").exists() and not (work / "__pycache__").exists()
+    # the folder removed (git still lists the worktree), then taken by another repository
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    assert snapshot.take(first / "content", work).commit == taken.commit
+    assert snapshot.take(other / "content", work).repo == other.resolve()
+    # a folder that is not a build tree is never deleted
+    stranger = tmp_path / "cua-ai-do"
+    stranger.mkdir()
+    (stranger / "ghi-chu.txt").write_text("giữ lại")
+    with pytest.raises(snapshot.SnapshotError, match="PUBLISH_WORKDIR"):
+        snapshot.take(first / "content", stranger)
+    assert (stranger / "ghi-chu.txt").read_text() == "giữ lại"
+    # inside the repository, the tree must be a folder git ignores
+    with pytest.raises(snapshot.SnapshotError, match="không bỏ qua"):
+        snapshot.take(first / "content", first / "ban-dung")
+
+
+def test_a_step_failing_after_the_switch_is_reported_as_switched(repo, tmp_path):
+    """The server's log cannot be written (a folder stands in its place: root writes any file):
+    publish and rollback say the switch happened, with an exit code of their own."""
+    first = repo.publish().results[0].release
+    (repo.remote / "publish.log").unlink()
+    (repo.remote / "publish.log").mkdir()
+    repo.write("pages/lien-he.md", "Title: Liên hệ\n\nĐiện thoại: 0203 3826 000.\n")
+    repo.commit("Trang liên hệ")
+    report = repo.publish()
+    result = report.results[0]
+    assert repo.current() == f"releases/{result.release}" != f"releases/{first}"
+    assert result.error is None and not report.ok
+    assert report.exit_code == publishing.EXIT_SWITCHED != publishing.EXIT_UNCHANGED
+    summary = report.summary()
+    assert f"Đã chuyển sang bản {result.release}" in summary
+    assert "không ghi được nhật ký trên máy chủ" in summary and "Is a directory" in summary
+    assert "giữ nguyên bản cũ" not in summary
+    local = json.loads(repo.log.read_text().splitlines()[-1])
+    assert local["release"] == result.release and local["problems"]
+
+    # rollback from the command line, this machine's log unwritable as well
+    env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
+           "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
+           "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "invoke", "rollback"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == publishing.EXIT_SWITCHED, done.stdout + done.stderr
+    assert repo.current() == f"releases/{first}"
+    assert f"Đã chuyển sang bản {first} (trước đó: {result.release})" in done.stdout
+    assert "không ghi được nhật ký trên máy này" in done.stdout
+
+    # a failure before the switch still says nothing changed
+    (repo.remote / "publish.log").rmdir()
+    broken = repo.publish(PUBLISH_TARGETS=[f"{repo.server.user}@127.0.0.1:{free_port()}/srv/x"])
+    assert broken.exit_code == publishing.EXIT_UNCHANGED and "giữ nguyên bản cũ" in broken.summary()
+
+
+def test_rollback_never_returns_to_a_release_rolled_away_from(repo):
+    """publish A, B; roll back (B is left); publish C with pruning to 2 releases; roll back:
+    A, never B. Pruning kept the live release and the rollback target, not the newest."""
+    keep = {"PUBLISH_KEEP_RELEASES": 2}
+    releases = []
+    for n in range(3):
+        if n == 2:
+            back = repo.rollback()
+            assert back.ok and back.results[0].release == releases[0], back.summary()
+        repo.write("pages/lien-he.md", f"Title: Liên hệ\n\nĐiện thoại lần {n}.\n")
+        repo.commit(f"Liên hệ {n}")
+        report = repo.publish(**keep)
+        assert report.ok, report.summary()
+        releases.append(report.results[0].release)
+    a, b, c = releases
+    assert repo.releases() == [a, c]  # B went, though newer than A
+    assert [(e["action"], e["release"], e["previous"]) for e in repo.server_log()] == [
+        ("publish", a, None), ("publish", b, a), ("rollback", a, b), ("publish", c, a)]
+    back = repo.rollback()
+    assert back.ok, back.summary()
+    assert (back.results[0].previous, back.results[0].release) == (c, a)
+    assert repo.current() == f"releases/{a}"
+    # nothing older that was not rolled away from: refused, nothing changes
+    again = repo.rollback()
+    assert not again.ok and again.exit_code == publishing.EXIT_UNCHANGED
+    assert "không còn bản cũ hơn" in again.results[0].error
+    assert repo.current() == f"releases/{a}"
+    # named, any release may be chosen again
+    assert repo.rollback(to=c).ok and repo.current() == f"releases/{c}"
+
+
+def test_server_state_picks_the_rollback_target_and_what_to_prune():
+    state = publishing.ServerState("5", ["1", "2", "3", "4", "5"], publishing.rolled_away([
+        {"action": "rollback", "release": "3", "previous": "4"},
+        {"action": "rollback", "release": "2", "previous": "3"},
+        {"action": "publish", "release": "5", "previous": "2"}]))
+    assert state.rolled_away == {"3", "4"}
+    assert state.rollback_target() == "2"
+    assert state.to_prune(2) == ["1", "3", "4"]
+    assert state.to_prune(3) == ["3", "4"]  # the rolled-away go before an older good one
+    assert state.to_prune(4) == ["3"]
+    # a release chosen again by name (rollback --to) counts again
+    assert publishing.rolled_away([{"action": "rollback", "release": "3", "previous": "4"},
+                                   {"action": "rollback", "release": "4", "previous": "3"}]) == {"3"}
 
 
 def test_targets_come_from_the_environment():
@@ -631,12 +850,54 @@ def test_nginx_404_page_and_redirects(nginx):
         ("/2020/05/bai-cu/", "congdoantkv.vn", True): "/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/",
         ("/don-vi/?x=1", "congdoantkv.vn", False): "https://congdoantkv.vn/don-vi/?x=1",
         ("/gioi-thieu/", "www.congdoantkv.vn", True): "https://congdoantkv.vn/gioi-thieu/",
+        # every redirect keeps the query string
+        ("/don-vi?utm_source=zalo", "congdoantkv.vn", True): "/don-vi/?utm_source=zalo",
+        ("/2020/index.html?trang=2", "congdoantkv.vn", True): "/2020/?trang=2",
+        ("/rss.xml?utm_source=fb&x=1", "congdoantkv.vn", True): "/feeds/tat-ca.atom.xml?utm_source=fb&x=1",
+        ("/2020/05/bai-cu/?fbclid=abc", "congdoantkv.vn", True):
+            "/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/?fbclid=abc",
+        ("/gioi-thieu/?a=1", "www.congdoantkv.vn", True): "https://congdoantkv.vn/gioi-thieu/?a=1",
     }
     for (path, host, tls), location in expected.items():
         response, _ = nginx.get(path, host=host, tls=tls)
         assert (response.status, response.headers["Location"]) == (301, location), path
+        if tls:  # HSTS on every HTTPS answer, the www redirect included
+            assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000"), path
     for path in ("/feeds/tat-ca.atom.xml", "/don-vi/than-ha-lam/", "/gioi-thieu/"):
         assert nginx.get(path)[0].status == 200, path
+
+
+def test_nginx_well_known_feeds_and_no_precompressed_downloads(nginx):
+    live = nginx.site.remote / "current"
+    well_known = live / ".well-known"
+    well_known.mkdir()
+    try:
+        (well_known / "security.txt").write_text("Contact: mailto:toasoan@congdoantkv.vn\n")
+        (well_known / ".an").write_text("bí mật")
+        (live / ".env").write_text("bí mật")
+        response, body = nginx.get("/.well-known/security.txt")
+        assert response.status == 200 and body.startswith(b"Contact: mailto:")
+        assert response.headers["Strict-Transport-Security"] and response.headers["X-Content-Type-Options"]
+        for hidden in ("/.well-known/.an", "/.env", "/.git/config"):
+            assert nginx.get(hidden)[0].status == 404, hidden
+    finally:
+        for path in (well_known / "security.txt", well_known / ".an", live / ".env"):
+            path.unlink(missing_ok=True)
+        well_known.rmdir()
+    for feed in ("/feeds/tat-ca.atom.xml", "/chuyen-muc/tin-tuc/feed.xml", "/don-vi/than-ha-lam/feed.xml"):
+        for encoding in ("identity", "gzip", "br"):
+            response, _ = nginx.get(feed, **{"Accept-Encoding": encoding})
+            assert response.status == 200, feed
+            assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8", (feed, encoding)
+    sitemap, _ = nginx.get("/sitemap.xml")
+    assert sitemap.status == 200 and sitemap.headers["Content-Type"].startswith("text/xml")
+    # the compressed copies exist, are sent in place of their original, never on their own
+    assert (live / "index.html.gz").is_file() and (live / "feeds/tat-ca.atom.xml.br").is_file()
+    for copy in ("/index.html.gz", "/index.html.br", "/feeds/tat-ca.atom.xml.gz",
+                 "/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html.br"):
+        response, body = nginx.get(copy, **{"Accept-Encoding": "gzip, br"})
+        assert response.status == 404, copy
+        assert body != (live / copy.lstrip("/")).read_bytes()
 
 
 def test_nginx_follows_a_publish_and_a_rollback_at_once(nginx):
@@ -695,3 +956,106 @@ def test_invoke_rollback_and_publish_from_the_command_line(repo, tmp_path):
                              capture_output=True, text=True)
     assert refused.returncode == 1
     assert "Chưa có máy chủ xuất bản" in refused.stderr
+
+
+# --- the webmaster's view: who, when, dry runs, going back and forward ----------------------
+
+def test_dry_run_checks_ssh_before_building_and_creates_nothing_on_the_server(repo, sshd):
+    said: list[str] = []
+    unreachable = f"{sshd.user}@127.0.0.1:{free_port()}/srv/khong-toi-duoc"
+    began = time.monotonic()
+    report = repo.publish(dry_run=True, say=said.append, PUBLISH_TARGETS=[unreachable])
+    assert time.monotonic() - began < 20
+    assert not report.ok and report.results[0].error
+    assert not [line for line in said if line.startswith("Dựng trang")]  # nothing was built
+    assert not repo.output.exists()
+    # a server never published to: the dry run reads it, and leaves no folder and no lock
+    report = repo.publish(dry_run=True, say=said.append)
+    assert report.ok, report.summary()
+    assert said.index("Kiểm tra kết nối tới máy chủ...") < \
+        [i for i, line in enumerate(said) if line.startswith("Dựng trang")][-1]
+    assert sorted(report.results[0].changes.added) == sorted(tree(repo.output))
+    assert not repo.remote.exists()
+    # nor on one that has releases: no lock file, no log line, nothing under releases/
+    assert repo.publish().ok
+    (repo.remote / ".publish.lock").unlink()
+    before = {p.relative_to(repo.remote): p.stat().st_mtime_ns for p in repo.remote.rglob("*")}
+    repo.write("pages/lien-he.md", "Title: Liên hệ\n\nĐiện thoại: 0203 3826 000.\n")
+    repo.commit("Trang liên hệ")
+    report = repo.publish(dry_run=True)
+    assert report.ok and "lien-he/index.html" in report.results[0].changes.added
+    assert {p.relative_to(repo.remote): p.stat().st_mtime_ns for p in repo.remote.rglob("*")} \
+        == before
+
+
+def test_who_published_is_git_s_user_and_releases_are_listed_in_vietnam_time(repo):
+    from newsroom import releases as listing
+    from newsroom.dates import vn_datetime
+
+    repo.git("config", "user.name", "Trần Văn Quản")
+    repo.git("config", "user.email", "quan@congdoantkv.vn")
+    first = repo.publish()
+    assert first.ok, first.summary()
+    who = "Trần Văn Quản <quan@congdoantkv.vn>"
+    assert repo.server_log()[-1]["by"] == who
+    assert json.loads(repo.log.read_text().splitlines()[-1])["by"] == who
+    release = first.results[0].release
+    found = listing.listings("publishconf.py", **repo.settings())
+    (only,) = found[0].releases
+    assert (only.name, only.by, only.commit, only.marks) == (
+        release, who, first.commit, ["ĐANG CHẠY"])
+    # the name is UTC; the listing shows the same instant at UTC+7
+    utc = datetime.strptime(release, "%Y%m%d-%H%M%S-%f")
+    assert only.when.utcoffset().total_seconds() == 7 * 3600
+    assert only.when.replace(tzinfo=None) - utc == timedelta(hours=7)
+    text = listing.text(found)
+    assert f"{vn_datetime(only.when)}  {release}  commit {first.commit[:12]}  {who}" in text
+    assert "giờ Việt Nam" in text
+
+
+def test_roll_forward_to_a_release_rolled_away_from(repo, tmp_path):
+    """A, B, C published; rollback twice (to A); rollforward goes to B then C, never by
+    default past the newest; rollback still never returns to a release rolled away from."""
+    from newsroom import releases as listing
+
+    made = []
+    for n in range(3):
+        repo.write("pages/lien-he.md", f"Title: Liên hệ\n\nĐiện thoại lần {n}.\n")
+        repo.commit(f"Liên hệ {n}")
+        made.append(repo.publish().results[0].release)
+    a, b, c = made
+    assert repo.rollback().results[0].release == b
+    assert repo.rollback().results[0].release == a
+    marks = {r.name: r.marks for r in listing.listings(
+        "publishconf.py", **repo.settings())[0].releases}
+    assert marks == {c: ["đã bị quay lại"], b: ["invoke rollforward sẽ về bản này",
+                                               "đã bị quay lại"], a: ["ĐANG CHẠY"]}
+    forward = publishing.rollforward("publishconf.py", **repo.settings())
+    assert forward.ok and (forward.results[0].previous, forward.results[0].release) == (a, b)
+    assert repo.current() == f"releases/{b}"
+    assert f"tiến lên {b} (trước đó: {a})" in forward.summary()
+    assert repo.server_log()[-1]["action"] == "rollforward"
+    # back from B: A, the older one; C stays rolled away
+    assert repo.rollback().results[0].release == a
+    env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
+           "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
+           "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log")}
+    invoke = [sys.executable, "-m", "invoke"]
+    for wanted in (b, c):
+        done = subprocess.run(invoke + ["rollforward"], cwd=ROOT, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert repo.current() == f"releases/{wanted}"
+    done = subprocess.run(invoke + ["rollforward"], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == publishing.EXIT_UNCHANGED
+    assert "không có bản nào mới hơn bản đang chạy" in done.stdout
+    assert repo.current() == f"releases/{c}"
+    shown = subprocess.run(invoke + ["releases"], cwd=ROOT, env=env, capture_output=True,
+                           text=True)
+    assert shown.returncode == 0, shown.stderr
+    rows = [line for line in shown.stdout.splitlines() if "commit" in line and c in line]
+    assert rows and rows[0].lstrip().startswith("▶") and "ĐANG CHẠY" in rows[0]
+    assert f"[invoke rollback sẽ về bản này]" in [line for line in shown.stdout.splitlines()
+                                                 if b in line][0]

@@ -538,7 +538,7 @@ def test_page_is_vietnamese_phone_ready_and_printable(made):
         assert svg.find("title").get_text(strip=True)
 
 
-def test_partial_weeks_count_and_are_named(tmp_path):
+def test_partial_weeks_count_pro_rata_and_are_named(tmp_path):
     data_dir = write_data(tmp_path / "data")
     content = write_content(tmp_path / "content")
     result, index = report.run("2020-05-06", "2020-05-12", tmp_path / "out",
@@ -546,9 +546,46 @@ def test_partial_weeks_count_and_are_named(tmp_path):
     soup = BeautifulSoup(index.read_text("utf-8"), "lxml")
     assert [w.key for w in result.period.weeks] == ["2020-W19", "2020-W20"]
     assert "Tuần 19/2020" in soup.select_one("header p.note").text
-    # than-a: 6/5 and 11/5 in the period -> 2 items against 2 weeks x 2
+    assert "theo số ngày trong kỳ" in soup.select_one("header p.note").text
+    assert "(7 ngày: 5 ngày của tuần 19/2020, 2 ngày của tuần 20/2020)" in \
+        soup.select_one("#ky-bao-cao").text
+    # than-a, quota 2: 5 days of W19 ask 2×5/7 ≈ 1, 2 days of W20 ask 2×2/7 ≈ 1; 6/5 and 11/5
     row = by(read_csv(index.parent / "don-vi.csv"), **{"Đơn vị": "than-a"})
-    assert (row["Số tuần"], row["Chỉ tiêu"], row["Số bài"]) == ("2", "4", "2")
+    assert (row["Số tuần"], row["Số ngày"], row["Chỉ tiêu"], row["Số bài"], row["Tuần đạt"]) \
+        == ("2", "7", "2", "2", "2")
+    weeks = read_csv(index.parent / "don-vi-theo-tuan.csv")
+    assert [(r["Số ngày trong kỳ"], r["Hạn mức"]) for r in weeks if r["Đơn vị"] == "than-a"] \
+        == [("5", "1"), ("2", "1")]
+
+
+def test_a_one_day_week_is_not_a_whole_quota_week(tmp_path):
+    """16/11–07/12/2026 is 22 days: three whole weeks and Monday 07/12. That day asks 2×1/7 of
+    a quota of 2, which rounds to nothing: the week is shown, not judged, and the label is true."""
+    data_dir = write_data(tmp_path / "data")
+    content = write_content(tmp_path / "content")
+    made, index = report.run("16/11/2026", "07/12/2026", tmp_path / "out", content_dir=content,
+                             data_dir=data_dir, today=dt.date(2026, 12, 7))
+    label = "22 ngày: 3 tuần trọn và 1 ngày của tuần 50/2026"
+    assert made.period.label == label
+    assert f"({label}): " in report.describe(made, index)
+    assert "4 tuần" not in report.describe(made, index)
+    soup = BeautifulSoup(index.read_text("utf-8"), "lxml")
+    assert label in soup.select_one("#ky-bao-cao").text
+    row = by(read_csv(index.parent / "don-vi.csv"), **{"Đơn vị": "than-a"})
+    assert (row["Số tuần"], row["Số ngày"], row["Chỉ tiêu"]) == ("3", "22", "6")
+    week = by(read_csv(index.parent / "don-vi-theo-tuan.csv"),
+              **{"Đơn vị": "than-a", "Tuần": "2026-W50"})
+    assert (week["Số ngày trong kỳ"], week["Hạn mức"], week["Đạt"]) == ("1", "", "Không tính")
+    cell = soup.select_one('g.grid-row[data-unit="than-a"] rect[data-week="2026-W50"]')
+    assert cell["fill"] == "#d9dee3" and "không tính" in cell.title.text
+    assert soup.select_one("#bang-don-vi tr[data-unit=than-a] td[data-col=met]").text == "0/3"
+    # the portal's weekly minimum: the one-day week is not a missed week
+    sent = [r for r in read_csv(index.parent / "gui-di-theo-tuan.csv") if r["Tuần"] == "2026-W50"]
+    assert sent and all(r["Đạt"] == "Không tính" for r in sent)
+    assert all("2026-W50" not in [w.key for w in o["missed"]]
+               for o in made.sections["sent"]["outlets"])
+    # a week of five days asks 5/7 of the quota, rounded
+    assert report.period("2026-11-18", "2026-11-22").target(report.Week(2026, 47), 2) == 1
 
 
 def test_default_period_is_the_last_four_iso_weeks():
@@ -599,7 +636,7 @@ def test_problems_in_content_are_reported_not_fatal(tmp_path):
     problems = read_csv(index.parent / "van-de.csv")
     texts = [f"{p['Trường']}: {p['Nội dung']}" for p in problems]
     assert any("Sent_to: không có nơi nhận “cong-doan-vn”" in t for t in texts)
-    assert any("Unit: không có đơn vị “than-x”" in t for t in texts)
+    assert any("Unit: “than-x” không phải tên một đơn vị" in t for t in texts)
     assert any(p["Tệp"].endswith("hong.md") for p in problems)
     assert any(t.startswith("tone: sắc thái “vui”") for t in texts)
     assert by(problems, **{"Trường": "tone"})["Dòng"] == "53"
@@ -755,6 +792,51 @@ def test_invoke_clip_and_report_end_to_end(tmp_path):
                              capture_output=True, text=True)
     assert refused.returncode != 0 and "xuất bản" in refused.stderr
 
+
+
+def test_invoke_clip_commit_commits_only_its_file_so_a_publish_is_not_refused(tmp_path):
+    from newsroom import snapshot
+
+    project = tmp_path / "du-an"
+    data_dir = write_data(project / "data")
+    (project / "content/pages").mkdir(parents=True)
+    (project / "content/pages/gioi-thieu.md").write_text("Title: Giới thiệu\n\nA.\n")
+    git = ["git", "-C", str(project)]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["config", "user.name", "Nguyễn Thị Hoa"], check=True)
+    subprocess.run(git + ["config", "user.email", "hoa@congdoantkv.vn"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "Dự án"], check=True)
+    (project / "content/pages/lien-he.md").write_text("Title: Liên hệ\n\nB.\n")
+    subprocess.run(git + ["add", "content/pages/lien-he.md"], check=True)  # someone else's
+    done = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "21/05/2020",
+                           "--source", "bao-lao-dong", "--url", "https://laodong.vn/c.html",
+                           "--title", "Công đoàn vào cuộc", "--tone", "negative",
+                           "--data-dir", str(data_dir), "--commit"], cwd=ROOT,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Đã commit" in done.stdout
+    show = subprocess.run(git + ["show", "--stat", "--format=%an <%ae>|%s", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout
+    assert show.startswith("Nguyễn Thị Hoa <hoa@congdoantkv.vn>|Ghi tin báo chí: 21/05/2020 · "
+                           "Báo Lao động · Công đoàn vào cuộc")
+    assert "data/clippings/2020.yml" in show and "lien-he.md" not in show
+    status = subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True,
+                            check=True).stdout
+    assert status == "A  content/pages/lien-he.md\n"  # still staged, not committed
+    subprocess.run(git + ["reset", "-q"], check=True)
+    (project / "content/pages/lien-he.md").unlink()
+    # what invoke publish looks at before anything: nothing uncommitted, so no refusal
+    assert not snapshot.pending(project / "content", [project / "data"])
+    # outside a repository: written, and said plainly why not committed
+    loose = write_data(tmp_path / "roi" / "data")
+    again = subprocess.run([sys.executable, "-m", "invoke", "clip", "--date", "22/05/2020",
+                            "--source", "bao-lao-dong", "--url", "https://laodong.vn/d.html",
+                            "--title", "Tin khác", "--tone", "neutral", "--data-dir", str(loose),
+                            "--commit"], cwd=ROOT, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "chưa commit được" in again.stderr and "không nằm trong kho git" in again.stderr
 
 
 def test_invoke_clip_with_a_missing_data_folder_says_so_without_a_traceback(tmp_path):

@@ -21,6 +21,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+from PIL import Image
 from pelican import signals
 
 from newsroom import campaigns as calendar
@@ -101,6 +102,17 @@ def _is_media(article, categories) -> bool:
         categories
 
 
+def _size(path: Path) -> tuple:
+    """A banner's width and height (the page reserves its place); (None, None) if unreadable."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError):
+        logger.warning("chiến dịch: không đọc được kích thước ảnh banner %s; hãy lưu lại ảnh "
+                       "dạng PNG hoặc JPEG", path)
+        return None, None
+
+
 def enrich(generators):
     """Status, featured stories, media strip and unit counts on campaign and unit terms."""
     context = generators[0].context
@@ -117,6 +129,8 @@ def enrich(generators):
         term.family_name = data.CAMPAIGN_FAMILIES.get(term.info.get("family"), "")
         banner = term.info.get("banner")
         term.banner_url = banner if banner and (content / banner).is_file() else ""
+        term.banner_width, term.banner_height = _size(content / banner) if term.banner_url \
+            else (None, None)
         if banner and not term.banner_url:
             logger.warning("chiến dịch “%s”: không thấy ảnh banner content/%s; chạy "
                            "“invoke banners” để tạo", term.slug, banner)

@@ -5,11 +5,9 @@ Settings (``FASTBUILD`` dict, merged over :data:`DEFAULTS`, checked at start-up)
 - ``workers``: processes that read new or changed files and render pages (0: every core;
   1: Pelican's own order, nothing forked);
 - ``cache``: keep what the readers made of each file in ``CACHE_PATH`` (``readcache``);
-- ``skip_unchanged_build``: when nothing that a build reads has changed since the last clean
-  build into the same output folder, do not build again (``stamp``). Off by default (a build
-  called from code builds); ``invoke build`` turns it on with the setting
-  ``FASTBUILD_SKIP_UNCHANGED = True`` (``pelican -e``, which replaces a whole setting, so the
-  rest of ``FASTBUILD`` stays as configured);
+- ``enabled``: False switches the speed layer off (as ``FASTBUILD=off`` in the environment
+  does, and as ``plugins.fence`` does when the installed Pelican is not one it knows): the
+  build runs as stock Pelican, with the same pages;
 - ``always``: more template names whose pages are rendered on every live update.
 
 The plugin replaces no Pelican code globally except the memo of ``url``/``save_as`` while
@@ -22,35 +20,29 @@ import itertools
 import logging
 import os
 import time
-from functools import partial
 
 from jinja2 import BytecodeCache
 from pelican import signals
-from pelican.contents import Article, Content, Page
+from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator
-from pelican.log import console
 
 from newsroom.settings import plugin_settings
+from plugins import fence
+from plugins.schema import schema as schema_reader
 
-from . import filters, grouping, memo, stamp
+from . import filters, grouping, memo
 from .readcache import ReadCache
 from .writer import FastWriter
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"workers": 0, "cache": True, "skip_unchanged_build": False, "always": ()}
+DEFAULTS = {"enabled": True, "workers": 0, "cache": True, "always": ()}
 _KEY = "_fastbuild"  # per-build state, kept in the build's context dict
 
 
 def options(settings) -> dict:
     """``FASTBUILD`` merged over the defaults, checked."""
     merged = plugin_settings(settings, "FASTBUILD", DEFAULTS, "plugins.fastbuild")
-    skip = settings.get("FASTBUILD_SKIP_UNCHANGED")
-    if skip is not None:
-        if not isinstance(skip, bool):
-            raise ValueError("FASTBUILD_SKIP_UNCHANGED phải là True hoặc False (true/false khi "
-                             f"truyền bằng -e), không phải {skip!r}")
-        merged["skip_unchanged_build"] = skip
     if not isinstance(merged["workers"], int) or merged["workers"] < 0:
         raise ValueError("FASTBUILD['workers'] phải là số nguyên ≥ 0 (0 = mọi lõi CPU)")
     merged["workers"] = merged["workers"] or os.cpu_count() or 1
@@ -74,7 +66,6 @@ def _memo_property(key):
             value = memo[key] = self.get_url_setting(key)
         return value
 
-    getter._fastbuild = True
     return property(getter)
 
 
@@ -87,54 +78,43 @@ def _relative_source_path(original):
             memo = self.__dict__["_fastbuild_source"] = (self.source_path, original(self))
         return memo[1]
 
-    get_relative_source_path._fastbuild = True
     return get_relative_source_path
 
 
-def _install_url_memo():
+def _install_url_memo(on: bool):
     """Articles and pages format ``url``/``save_as`` from the settings on every use. Once
     pages are being written they cannot change any more, so from then on each is formatted
-    once per object (a live session keeps unchanged objects, and so their URLs)."""
-    for key in ("url", "save_as"):
-        if not getattr(Content.__dict__[key].fget, "_fastbuild", False):
-            setattr(Content, key, _memo_property(key))
-    # The same holds for the path of an item's source relative to the content folder.
-    original = Content.__dict__["get_relative_source_path"]
-    if not getattr(original, "_fastbuild", False):
-        Content.get_relative_source_path = _relative_source_path(original)
+    once per object (a live session keeps unchanged objects, and so their URLs). The same
+    holds for the path of an item's source relative to the content folder. Installed while
+    the speed layer runs, Pelican's own otherwise (``fence``)."""
+    if on:
+        fence.patch_content(_memo_property("url"), _memo_property("save_as"),
+                            _relative_source_path(fence.original_relative_source_path()))
+    else:
+        fence.unpatch_content()
 
 
 # Receivers ------------------------------------------------------------------------------
 # Pelican's signals are global: once registered, these receivers hear every later build in
-# the process, so each checks that this build lists the plugin.
+# the process, so each checks that the speed layer runs in this build: the plugin is listed,
+# not switched off, and the installed Pelican passes the fence's checks (else the build runs
+# as stock Pelican, after one warning).
 
 def enabled(settings) -> bool:
-    for plugin in settings.get("PLUGINS") or ():
-        name = plugin if isinstance(plugin, str) else getattr(plugin, "__name__", "")
-        if name == "fastbuild" or name.endswith(".fastbuild"):
-            return True
-    return False
+    return fence.speed_active(settings)
 
 
 def initialized(pelican):
     global _epoch
     _epoch = 0
-    grouping.use_fast_translations(enabled(pelican.settings))
-    if not enabled(pelican.settings):
-        return
-    opts = options(pelican.settings)
-    stamp.watch_errors()
-    fresh, pelican._fastbuild_stamp = stamp.check(pelican.settings, opts["skip_unchanged_build"])
-    if fresh:
-        # Info, not a warning: a build run with ``--fatal warnings`` must not fail on it.
-        logger.info("fastbuild: không có gì thay đổi từ lần dựng trước; giữ nguyên %s",
-                    pelican.settings["OUTPUT_PATH"])
-        pelican.run = partial(_nothing_to_do, pelican.settings["OUTPUT_PATH"])
-
-
-def _nothing_to_do(output):
-    """Stands in for ``Pelican.run``; reports on the console as Pelican's own run does."""
-    console.print(f"Không có gì thay đổi từ lần dựng trước: giữ nguyên {output}.")
+    schema_reader.use_cache(None)
+    options(pelican.settings)  # a mistake in FASTBUILD is an error, on or off
+    fence.report(pelican.settings)
+    on = enabled(pelican.settings)
+    _install_url_memo(on)
+    fence.use_fast_translations(on)
+    if on:
+        _jinja_settings(pelican.settings)
 
 
 def _state(generator) -> dict:
@@ -147,22 +127,21 @@ def _state(generator) -> dict:
     return state
 
 
-def _wrap_readers(generator, cache: ReadCache):
-    for reader in generator.readers.readers.values():
-        if getattr(reader.read, "_fastbuild", False):
-            continue
-        original = reader.read
+class _ReaderCache:
+    """The read cache as the project's reader uses it (``plugins.schema.use_cache``): Pelican
+    reads through its documented readers (``readers_init``), and the reader asks this first."""
 
-        def read(path, _original=original):
-            found = cache.get(os.path.abspath(path))
-            if found is None:
-                found = _original(path)
-                cache.put(os.path.abspath(path), found)
-            return found
+    def __init__(self, cache: ReadCache):
+        self.cache = cache
 
-        read._fastbuild = True
-        read.original = original
-        reader.read = read
+    def get(self, path):
+        return self.cache.get(path)
+
+    def put(self, path, value):
+        content, metadata = value
+        value = (content, fence.drop_discardable(metadata))  # as Pelican keeps it
+        self.cache.put(path, value)
+        return value
 
 
 def _prefetch(generator, paths_key, exclude_key):
@@ -170,18 +149,17 @@ def _prefetch(generator, paths_key, exclude_key):
     cache = state["cache"]
     if cache is None:
         return
+    schema_reader.use_cache(_ReaderCache(cache))
     if paths_key in state.setdefault("prefetched", set()):
-        _wrap_readers(generator, cache)  # a live session: only changed files are read
-        return
+        return  # a live session: only changed files are read
     state["prefetched"].add(paths_key)
-    originals = {ext: getattr(r.read, "original", r.read)
-                 for ext, r in generator.readers.readers.items()}
-    _wrap_readers(generator, cache)
+    reader = schema_reader.NewsroomMarkdownReader(generator.settings)
+    uncached = {ext: reader.read_file for ext in reader.file_extensions}
     args = (generator.settings[paths_key], generator.settings[exclude_key])
     files = generator.get_files(args[0], exclude=args[1])
     _list_once(generator, files, args)
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
-    cache.prefetch(paths, originals, state["options"]["workers"])
+    cache.prefetch(paths, uncached, state["options"]["workers"])
 
 
 def _list_once(generator, files, args):
@@ -219,20 +197,19 @@ class _SharedBytecode(BytecodeCache):
         self.kept[bucket.key] = bucket.bytecode_to_string()
 
 
-def generator_init(generator):
-    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once,
-    and quicker equivalents of some of Jinja's filters (``filters``); the build's
-    environments share compiled templates."""
-    env = getattr(generator, "env", None)
-    if env is None or not enabled(generator.settings):
-        return
-    env.globals.setdefault("memo", memo.memo)
-    for name, function in filters.FILTERS.items():
-        if env.filters.get(name) is filters.JINJA[name]:  # not one of the site's own
-            env.filters[name] = function
-    if env.bytecode_cache is None:
-        state = _state(generator)
-        env.bytecode_cache = state.setdefault("bytecode", _SharedBytecode())
+def _jinja_settings(settings):
+    """Templates get ``memo`` (see ``memo``): markup shared by many pages, rendered once, and
+    quicker equivalents of some of Jinja's filters (``filters``), unless the site has its own
+    of that name; the build's environments share compiled templates and do not look at the
+    template files again for every page (a build does not change them; ``livereload`` drops
+    its environments when a template changes). All through Pelican's documented settings
+    ``JINJA_GLOBALS``, ``JINJA_FILTERS`` and ``JINJA_ENVIRONMENT``, copied for this build."""
+    settings["JINJA_GLOBALS"] = {"memo": memo.memo, **(settings.get("JINJA_GLOBALS") or {})}
+    settings["JINJA_FILTERS"] = {**filters.FILTERS, **(settings.get("JINJA_FILTERS") or {})}
+    environment = dict(settings.get("JINJA_ENVIRONMENT") or {})
+    environment.setdefault("bytecode_cache", _SharedBytecode())
+    environment.setdefault("auto_reload", False)
+    settings["JINJA_ENVIRONMENT"] = environment
 
 
 def article_generator_init(generator):
@@ -295,15 +272,11 @@ def get_writer(pelican):
 def finalized(pelican):
     global _epoch
     _epoch = 0
-    if not enabled(pelican.settings):
-        return
-    stamp.record(pelican.settings, getattr(pelican, "_fastbuild_stamp", ""))
+    schema_reader.use_cache(None)
 
 
 def register():
-    _install_url_memo()
     signals.initialized.connect(initialized)
-    signals.generator_init.connect(generator_init)
     signals.article_generator_init.connect(article_generator_init)
     signals.page_generator_init.connect(page_generator_init)
     signals.article_generator_finalized.connect(generator_finalized)

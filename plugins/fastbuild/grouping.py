@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from pelican.writers import FileOverwriteFailedError
+from plugins import fence
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _write_terms(generator, write, kind: str, items):
             write(term.save_as, template, generator.context, url=term.url,
                   articles=articles, dates=dates, template_name=kind, blog=True,
                   page_name=term.page_name, all_articles=generator.articles, **{kind: term})
-        except FileOverwriteFailedError:
+        except fence.overwrite_error():
             if not term.slug:
                 logger.info('%s "%s" has an invalid slug; skipping writing its page...',
                             kind.capitalize(), term)
@@ -69,8 +69,7 @@ def install(generator):
     generator.generate_tags = partial(generate_tags, generator)
     generator.generate_categories = partial(generate_categories, generator)
     generator.generate_authors = partial(generate_authors, generator)
-    generator._build_period_archives = partial(build_period_archives, generator,
-                                               generator._build_period_archives)
+    fence.wrap_period_archives(generator, build_period_archives)
 
 
 def process_translations(content_list, translation_id=None):
@@ -83,8 +82,6 @@ def process_translations(content_list, translation_id=None):
     from itertools import groupby
     from operator import attrgetter
 
-    from pelican import utils
-
     if not translation_id:
         return content_list, []
     if isinstance(translation_id, str):
@@ -92,29 +89,15 @@ def process_translations(content_list, translation_id=None):
     try:
         content_list.sort(key=attrgetter(*translation_id))
     except (TypeError, AttributeError):
-        return _pelican_process_translations(content_list, translation_id)  # its messages
+        return fence.pelican_translations()(content_list, translation_id)  # its messages
     index = []
     for id_vals, items in groupby(content_list, attrgetter(*translation_id)):
         id_vals = (id_vals,) if len(translation_id) == 1 else id_vals
         with_str = "with" + ", ".join([' {} "{{}}"'] * len(translation_id)).format(
             *translation_id).format(*id_vals)
         items = list(items)
-        index.extend(utils.get_original_items(items, with_str))
+        index.extend(fence.original_items(items, with_str))
         for a in items:
             a.translations = [x for x in items if x is not a]
     originals = {id(x) for x in index}
     return index, [x for x in content_list if id(x) not in originals]
-
-
-_pelican_process_translations = None
-
-
-def use_fast_translations(on: bool) -> None:
-    """Pelican's generators use :func:`process_translations` (``on``) or their own again."""
-    global _pelican_process_translations
-    from pelican import generators
-
-    if _pelican_process_translations is None:
-        _pelican_process_translations = generators.process_translations
-    generators.process_translations = (process_translations if on
-                                       else _pelican_process_translations)

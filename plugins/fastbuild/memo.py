@@ -18,6 +18,8 @@ gives the same bytes with or without it.
 """
 from __future__ import annotations
 
+from plugins import fence
+
 #: What macros returned in the batch being rendered, or None outside a batch.
 _kept: dict | None = None
 
@@ -39,7 +41,7 @@ def memo(macro, reads=None):
     if _kept is None:
         return macro
     # Keyed on the macro's code: the same for every page whose template imports it.
-    code = macro._func.__code__
+    code = fence.macro_code(macro)
 
     def kept_macro(*args, **kwargs):
         kept = _kept

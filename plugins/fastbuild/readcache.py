@@ -23,6 +23,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from plugins import fence
+
 from .parallel import Capture
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,6 @@ def _shared_kind(cls):
     return None
 
 
-_WRAPPER_STATE = {"settings", "_name", "_slug", "_slug_from_name"}
 
 
 class _Pickler(pickle.Pickler):
@@ -74,10 +75,9 @@ class _Pickler(pickle.Pickler):
         if kind == "decision":
             return ("decision", obj.slug, obj.reason, obj.explicit)
         state = obj.__dict__
-        if state.keys() != _WRAPPER_STATE or state["settings"] is not self.settings:
+        if state.keys() != fence.WRAPPER_KEYS or state["settings"] is not self.settings:
             return None
-        return ("wrapper", cls.__module__, cls.__qualname__, state["_name"], state["_slug"],
-                state["_slug_from_name"])
+        return ("wrapper", cls.__module__, cls.__qualname__, *fence.wrapper_state(obj))
 
 
 class _Unpickler(pickle.Unpickler):
@@ -98,9 +98,7 @@ class _Unpickler(pickle.Unpickler):
             found = Decision(*pid[1:])
         elif isinstance(pid, tuple) and pid[0] == "wrapper":
             cls = self.find_class(pid[1], pid[2])
-            found = cls.__new__(cls)
-            found.__dict__.update(settings=self.settings, _name=pid[3], _slug=pid[4],
-                                  _slug_from_name=pid[5])
+            found = fence.make_wrapper(cls, self.settings, pid[3:6])
         else:
             raise pickle.UnpicklingError(f"unknown reference {pid!r}")
         self.shared[pid] = found
@@ -143,7 +141,7 @@ def code_key(settings) -> str:
     relevant = {k: repr(settings.get(k)) for k in (
         "MARKDOWN", "FORMATTED_FIELDS", "PAGE_PATHS", "ARTICLE_PATHS", "TIMEZONE",
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
-        "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH")}
+        "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH", "NEWSROOM_LIMITS")}
     data_dir = Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR)
     parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
              _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(data_dir, "*.yml")]
@@ -313,10 +311,8 @@ def _suffix(path: str) -> str:
 
 
 def _read(reader, path):
-    from pelican.readers import _filter_discardable_metadata
-
     content, metadata = reader(path)
-    return content, _filter_discardable_metadata(metadata)
+    return content, fence.drop_discardable(metadata)  # as Pelican keeps it
 
 
 def _read_chunk(paths):

@@ -2,11 +2,14 @@
 
 The stamp of a build is a hash of everything the output depends on: the settings, the day,
 every file under the content folder, the theme, ``data/``, ``newsroom/`` and ``plugins/``
-(names, sizes, mtimes), with the list of files the build left in the output folder. It is
-recorded in ``CACHE_PATH`` after a build that logged no error, and checked when the next build
-starts: a few tens of thousands of ``stat`` calls at 10,000 articles, a fraction of a second.
-Builds that empty the output folder first (``DELETE_OUTPUT_DIRECTORY``: ``invoke publish``)
-are never skipped, and forget the stamp of that folder.
+(names, sizes, mtimes), with the list of files the build left in the output folder. The build
+task checks it before Pelican starts (``invoke build``, ``newsroom.site.build(...,
+skip_unchanged=True)``) and records it after a build that logged no error: a few tens of
+thousands of ``stat`` calls at 10,000 articles, a fraction of a second. Pelican itself is not
+involved. Builds that empty the output folder first (``DELETE_OUTPUT_DIRECTORY``: ``invoke
+publish``) are never skipped, and forget the stamp of that folder; any other writer into the
+output folder (a build without the check, a publish, a hand edit) changes the output's list of
+files, so the next check builds.
 """
 from __future__ import annotations
 
@@ -21,27 +24,11 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class _ErrorCounter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.count = 0
-
-    def emit(self, record):
-        self.count += 1
+#: Logged (info, not a warning: ``--fatal warnings`` must not fail on it) when a build is skipped.
+UNCHANGED = "không có gì thay đổi từ lần dựng trước; giữ nguyên %s"
 
 
-_errors = _ErrorCounter()
-
-
-def watch_errors():
-    """Count errors logged from now on (a build with errors records no stamp)."""
-    root = logging.getLogger()
-    if _errors not in root.handlers:
-        root.addHandler(_errors)
-    _errors.count = 0
-
-
-def _name(value):
+def _label(value):
     if callable(value):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
     return repr(value)
@@ -75,7 +62,7 @@ def compute(settings) -> str:
     digest = hashlib.sha256(f"{pelican.__version__} {markdown.__version__}".encode())
     try:
         digest.update(json.dumps({k: v for k, v in settings.items() if k.isupper()},
-                                 sort_keys=True, default=_name).encode())
+                                 sort_keys=True, default=_label).encode())
     except (TypeError, ValueError):
         return ""  # settings that cannot be compared: always build
     # Pages may show what is running today (campaigns): a new day is a new build.
@@ -109,12 +96,13 @@ def _output(settings) -> str:
     return hashlib.sha256(repr(_tree(settings["OUTPUT_PATH"])).encode()).hexdigest()
 
 
-def check(settings, allowed: bool = True) -> tuple[bool, str]:
+def check(settings) -> tuple[bool, str]:
     """``(up to date?, stamp of this build's inputs)``, taken before the build starts
     (readers add to the settings while they work). A build that may not be skipped (one that
-    empties its output folder first, ``DELETE_OUTPUT_DIRECTORY``) forgets the stamp."""
+    empties its output folder first, ``DELETE_OUTPUT_DIRECTORY``) forgets the stamp. Logs
+    :data:`UNCHANGED` when the build may be skipped."""
     path = _file(settings)
-    if not allowed or settings.get("DELETE_OUTPUT_DIRECTORY"):
+    if settings.get("DELETE_OUTPUT_DIRECTORY"):
         path.unlink(missing_ok=True)
         return False, ""
     current = compute(settings)
@@ -130,12 +118,13 @@ def check(settings, allowed: bool = True) -> tuple[bool, str]:
     if recorded[2:3] != [_output(settings)]:
         return False, current
     path.write_text("\n".join(recorded), encoding="utf-8")
+    logger.info(UNCHANGED, settings["OUTPUT_PATH"])
     return True, current
 
 
 def record(settings, current: str):
     """After a build that logged no error: its inputs, and the output as it left it."""
-    if _errors.count or not current:
+    if not current:
         return
     path = _file(settings)
     try:

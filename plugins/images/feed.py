@@ -15,7 +15,8 @@ Feed readers run none of the site's CSS or script, so the body's photo markup is
 - an entry's title and summary are the article's plain text: Pelican treats a title as markup
   (it strips tags, which decodes entities) and a summary as HTML, but the site's metadata is
   plain text (``newsroom.schema``), so the title is given back as written (the feed escapes
-  it) and a written summary is escaped into the HTML the feed's summary holds.
+  it) and a written summary is escaped into the HTML the feed's summary holds;
+- a feed without entries is dated by the site's newest article, not by the clock.
 """
 from __future__ import annotations
 
@@ -123,3 +124,16 @@ def feed_entries(context, feed) -> None:
         for key in ("content", "description"):
             if item.get(key):
                 item[key] = plain_html(item[key], entry)
+    _date_if_empty(context, feed)
+
+
+def _date_if_empty(context, feed) -> None:
+    """A feed without entries (a new campaign's, a unit's with nothing yet) is dated by the
+    newest article of the site, not by the clock (feedgenerator's default): its bytes stay the
+    same from one build to the next."""
+    if feed.items:
+        return
+    dates = [a.date for a in context.get("articles") or () if getattr(a, "date", None)]
+    if dates:
+        newest = max(dates)
+        feed.latest_post_date = lambda: newest

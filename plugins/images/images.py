@@ -7,8 +7,9 @@ crops), ``social_image`` and its body photos rewritten to ``<picture>`` through 
 ``partials/picture.html`` macros. Original photos are never copied to the output (they may carry
 GPS). Problems (missing, corrupt, HEIC, too large) ride on the item as the schema's do, so the
 schema plugin reports them with the rest: warnings in a preview build, a failed strict build
-listing them all. The limits are the schema's (``newsroom.schema.IMAGE_MAX_*``), which
-``invoke check`` applies before a photo ever reaches the build.
+listing them all. The limits are the schema's (``NEWSROOM_LIMITS``: image_bytes,
+image_pixels; :class:`newsroom.schema.Limits`), which ``invoke check`` applies before a photo
+ever reaches the build.
 """
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from pelican import signals
 
+
 from newsroom import data, schema
 from newsroom.schema import Problem, read_source, split
 from newsroom.settings import plugin_settings
+from plugins import fence
 
 from .body import rewrite as rewrite_body
 from .batch import Job, run
@@ -51,8 +54,6 @@ DEFAULTS = {
     "workers": 0,                        # 0: every core
     # The cache keeps what one of the last N full builds used; 0: it is never pruned.
     "cache_keep_builds": 3,
-    "max_bytes": schema.IMAGE_MAX_BYTES,  # the schema's limits: one owner
-    "max_pixels": schema.IMAGE_MAX_PIXELS,
     "sizes": "(min-width: 48rem) 46rem, 100vw",
     # Card fonts, relative to the theme folder: theme/fonts/ is not published (no page uses
     # them; only the cards are drawn with them).
@@ -74,9 +75,6 @@ def config(settings) -> dict:
     bad = [f for f in conf["formats"] if f not in SUFFIX]
     if bad or not conf["formats"]:
         raise ValueError(f"plugins.images: IMAGES['formats'] chỉ nhận {sorted(SUFFIX)}")
-    for name in ("max_bytes", "max_pixels"):
-        if not isinstance(conf[name], int) or conf[name] <= 0:
-            raise ValueError(f"plugins.images: IMAGES['{name}'] phải là số nguyên dương")
     keep = conf["cache_keep_builds"]
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 0:
         raise ValueError("plugins.images: IMAGES['cache_keep_builds'] phải là số nguyên ≥ 0 "
@@ -278,9 +276,10 @@ def _problem(use, line, field, written, outcome, source: str | None, shown=True)
     every image a header or body shows (missing file, HEIC, over the limits, truncated) when
     it reads the item, with :func:`newsroom.schema.image_problem`."""
     if shown and source:
+        limits = schema.Limits.from_setting(use.item.settings.get("NEWSROOM_LIMITS"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            if not Path(source).is_file() or schema.image_problem(Path(source)):
+            if not Path(source).is_file() or schema.image_problem(Path(source), limits):
                 return
     item = use.item
     item.metadata["problems"] = [*(item.metadata.get("problems") or []),
@@ -331,8 +330,8 @@ def _plan_item(plan: Plan, item) -> Use:
         focus = _focus(use)
         use.cover = plan.cover(image, focus, use.og)
     use.card = use.cover or _card_job(plan, item, use.og)
-    if _photo_refs(item._content or ""):
-        use.soup = BeautifulSoup(item._content, "html.parser")
+    if _photo_refs(fence.raw_content(item) or ""):
+        use.soup = BeautifulSoup(fence.raw_content(item), "html.parser")
         for tag in use.soup.find_all(["img", "a"]):
             rel = _resolve(tag.get("src" if tag.name == "img" else "href", ""), item)
             if rel is not None:  # a link to a photo leads to its largest published size
@@ -367,7 +366,8 @@ def _process(generator):
 
     jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
-    limits = Limits.from_conf(conf)
+    limits = Limits.from_conf(conf,
+                              schema.Limits.from_setting(settings.get("NEWSROOM_LIMITS")))
     output = Path(settings["OUTPUT_PATH"])
     with cache.in_use():  # no other build sharing the cache prunes it meanwhile
         outcomes, stats, uses = _make(plan, uses, jobs, cache, output, limits, conf)
@@ -484,7 +484,7 @@ def _rewrite(use: Use, outcomes, macros, conf):
             holder.string = f"[Ảnh lỗi: {PurePosixPath(rel).name}]"
             tag.replace_with(holder)
     rewrite_body(soup, pictures, macros, conf["sizes"], eager)
-    item._content = str(soup)
+    fence.set_raw_content(item, str(soup))
 
 
 def drop_originals(generator):

@@ -52,9 +52,10 @@ class Limits:
     quality: tuple[tuple[str, int], ...] = (("webp", 78), ("jpeg", 82))
 
     @classmethod
-    def from_conf(cls, conf: dict) -> "Limits":
-        """The limits of an ``IMAGES`` setting (merged over the plugin's defaults)."""
-        return cls(conf["max_bytes"], conf["max_pixels"], tuple(conf["quality"].items()))
+    def from_conf(cls, conf: dict, limits: schema.Limits = schema.LIMITS) -> "Limits":
+        """The sizes of the site's limits of an article (``NEWSROOM_LIMITS``), with the
+        qualities of an ``IMAGES`` setting (merged over the plugin's defaults)."""
+        return cls(limits.image_bytes, limits.image_pixels, tuple(conf["quality"].items()))
 
 
 def check_file(path: Path, limits: Limits) -> None:

@@ -8,7 +8,8 @@ campaigns and themes given by other plugins count. Each article gets:
   among equals;
 - ``previous_article`` (older) and ``next_article`` (newer) in publication order.
 
-Settings: ``READING = {"related": 4}`` (checked at start-up).
+Settings: ``READING = {"related": 4}`` (checked at start-up), and those of the home page's
+lists (:mod:`.front`).
 """
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ import logging
 
 from pelican import signals
 
+from newsroom import data
 from newsroom.settings import plugin_settings
+
+from . import front
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"related": 4}
+DEFAULTS = {"related": 4, **front.DEFAULTS}
 
 #: How much one shared term weighs when ranking related articles.
 WEIGHTS = {"campaigns": 8, "themes": 4, "tags": 2, "units": 1}
@@ -28,8 +32,9 @@ WEIGHTS = {"campaigns": 8, "themes": 4, "tags": 2, "units": 1}
 
 def reading_settings(settings) -> dict:
     merged = plugin_settings(settings, "READING", DEFAULTS, "plugins.reading")
-    if not isinstance(merged["related"], int) or merged["related"] < 0:
-        raise ValueError("plugins.reading: READING['related'] phải là số nguyên ≥ 0")
+    for key, value in merged.items():
+        if key != "latest_file" and (not isinstance(value, int) or value < 0):
+            raise ValueError(f"plugins.reading: READING['{key}'] phải là số nguyên ≥ 0")
     return merged
 
 
@@ -251,10 +256,52 @@ def link_articles(generators) -> None:
         _last[key] = (entries, order, related, short, floors)
 
 
+def home_lists(generators) -> None:
+    """The home page's lists (``home``), each article's ``nearby`` (:mod:`.front`), and what
+    the offline reader (sw.js) keeps first; the last also on a site without articles."""
+    conf = reading_settings(generators[0].settings)
+    settings = generators[0].settings
+    shell, version = front.offline_shell(settings["THEME"], settings["THEME_STATIC_DIR"])
+    generators[0].context.update(latest_file=conf["latest_file"], offline_shell=shell,
+                                 offline_version=version, offline_budget=conf["offline_budget"])
+    for generator in generators:
+        if not getattr(generator, "articles", None) or not hasattr(generator, "dates"):
+            continue
+        articles = generator.articles  # newest first
+        sizes = {**conf, "page_size": generator.settings.get("DEFAULT_PAGINATION") or 0}
+        generator.context["home"] = front.front(
+            articles, generator.categories, generator.settings.get("MENU") or (), sizes)
+        close = front.nearby(articles, conf["nearby"])
+        for article in articles:
+            article.nearby = close.get(id(article), [])
+
+
+def write_latest(generator, writer=None) -> None:
+    """The newest articles as a small static file (:func:`front.write_latest`)."""
+    conf = reading_settings(generator.settings)
+    entries = front.latest_entries(generator.articles, generator.settings.get("SITEURL") or "",
+                                   conf["latest_count"])
+    front.write_latest(generator.output_path, conf["latest_file"], entries)
+
+
 def check_settings(pelican) -> None:
+    """The settings, and who runs the site (data/site.yml) for the footer as ``SITE_INFO``; a
+    publish build (``NEWSROOM_STRICT``) warns when a required item is empty."""
     reading_settings(pelican.settings)
+    try:
+        info = data.site_info(pelican.settings.get("NEWSROOM_DATA"))
+    except data.DataError as exc:
+        logger.error("%s", exc)
+        info = {}
+    pelican.settings["SITE_INFO"] = info
+    missing = data.site_missing(info) if info else []
+    if missing and pelican.settings.get("NEWSROOM_STRICT"):
+        logger.warning("data/site.yml: chân trang còn thiếu %s. Mở data/site.yml, điền các "
+                       "mục đó (như trên giấy phép) rồi xuất bản lại.", ", ".join(missing))
 
 
 def register():
     signals.initialized.connect(check_settings)
     signals.all_generators_finalized.connect(link_articles)
+    signals.all_generators_finalized.connect(home_lists)
+    signals.article_writer_finalized.connect(write_latest)

@@ -56,6 +56,7 @@ from pelican.generators import ArticlesGenerator, Generator
 
 from newsroom.settings import plugin_settings
 from newsroom.text import fold
+from plugins import fence
 
 from .shards import part_names
 
@@ -144,12 +145,12 @@ def add_folded_words(generators) -> None:
             # A live session keeps the objects of unchanged articles (their file unchanged, so
             # their text and terms too: a data change restarts it): nothing to fold again.
             seen = article.__dict__.get("_search_texts")
-            if seen is not None and seen[2] is article._content and seen[0] == article.title:
+            if seen is not None and seen[2] is fence.raw_content(article) and seen[0] == article.title:
                 continue
             names = [str(getattr(article, "category", "") or "")]
             for plural in ("units", "campaigns", "themes", "tags", "authors"):
                 names += [getattr(t, "name", str(t)) for t in getattr(article, plural, None) or ()]
-            texts = (article.title, article.metadata.get("summary", ""), article._content,
+            texts = (article.title, article.metadata.get("summary", ""), fence.raw_content(article),
                      article.metadata.get("question", ""), " ".join(names))
             if seen != texts:
                 article.search_folded = folded_words(*texts)

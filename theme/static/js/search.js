@@ -148,6 +148,9 @@ input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(
 more.addEventListener("click", () => render(true)); // keyboard users land on the first new result
 
 params();
+const box = document.getElementById("bo-loc");
+if (box && (matchMedia("(min-width: 56rem)").matches
+    || selects.concat(sortSelect).some((s) => s.value))) box.open = true;
 load().then(() => search(false)).catch(() => {
   status.textContent = "Chưa tải được chỉ mục tìm kiếm. Hãy thử lại sau ít phút.";
 });

@@ -31,6 +31,89 @@
     });
   }
 
+  /* Phone header: the search button shows the search field in place (without script it
+     opens the search page). */
+  var finder = d.querySelector(".search-toggle");
+  var field = d.getElementById("tim-nhanh-form");
+  if (finder && field) {
+    finder.setAttribute("role", "button");
+    finder.setAttribute("aria-controls", "tim-nhanh-form");
+    finder.setAttribute("aria-expanded", "false");
+    finder.addEventListener("click", function (e) {
+      e.preventDefault();
+      var open = finder.getAttribute("aria-expanded") !== "true";
+      finder.setAttribute("aria-expanded", String(open));
+      field.classList.toggle("open", open);
+      if (open) field.querySelector("input").focus();
+    });
+    finder.addEventListener("keydown", function (e) {
+      if (e.key === " ") { e.preventDefault(); finder.click(); }
+    });
+  }
+
+  /* Article page: the site's newest stories, from the small static file written by the
+     build (a publish changes that file, not every article page). */
+  var side = d.querySelector(".side-latest[data-latest]");
+  if (side && window.fetch) {
+    fetch(side.getAttribute("data-latest")).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (data) {
+      var current = side.getAttribute("data-current");
+      var list = side.querySelector(".latest-list");
+      (data.articles || []).filter(function (a) {
+        return a.url.slice(-current.length - 1) !== "/" + current;
+      }).slice(0, 6).forEach(function (a) {
+        var li = d.createElement("li");
+        var link = d.createElement("a");
+        link.href = a.url;
+        link.textContent = a.title;
+        var time = d.createElement("time");
+        time.dateTime = a.date;
+        time.textContent = a.when;
+        li.appendChild(link);
+        li.appendChild(time);
+        list.appendChild(li);
+      });
+      side.hidden = !list.children.length;
+    }).catch(function () { /* offline or not built: the list stays hidden */ });
+  }
+
+  /* Offline reading: the service worker (sw.js, at the site root) keeps the shell, the
+     newest articles and every article read. */
+  var worker = d.querySelector("meta[name=offline-worker]");
+  if (worker && "serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register(worker.getAttribute("content")).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      if (navigator.onLine && reg.active) reg.active.postMessage("cap-nhat");
+    }).catch(function () { /* no offline reading in this browser */ });
+  }
+
+  /* The offline page: the articles kept on this device (sw.js writes their list). */
+  var kept = d.querySelector(".offline-list");
+  if (kept && window.caches) {
+    caches.open("bai-viet").then(function (cache) {
+      return cache.match(new URL("/__da-doc.json", location.href).href);
+    }).then(function (r) { return r ? r.json() : []; }).then(function (list) {
+      list.slice().reverse().forEach(function (a) {
+        var li = d.createElement("li");
+        var link = d.createElement("a");
+        link.href = a.url;
+        link.textContent = a.title || a.url;
+        li.appendChild(link);
+        if (a.when) {
+          var time = d.createElement("time");
+          time.textContent = a.when;
+          li.appendChild(time);
+        }
+        kept.appendChild(li);
+      });
+      var empty = d.querySelector(".offline-empty");
+      if (empty) empty.hidden = list.length > 0;
+    }).catch(function () {});
+  }
+
   /* Share: Zalo through the phone's share sheet (or a copied link), copy link. */
   function say(box, text) {
     var status = box && box.querySelector(".share-status");

@@ -18,13 +18,24 @@ numbers go down, to ``trang/2/`` (the oldest).
 Pages therefore say which dates they cover instead of "page 3 of 834" (templates:
 ``articles_page.first_date`` / ``last_date``), and ``articles_paginator.num_pages`` is the
 number of pages of the list, as in Pelican.
+
+This is a public URL scheme (every ``trang/N/`` a reader shared depends on it), so it is a
+plugin of its own: :class:`StablePagingWriter` pages lists this way through Pelican's own
+writer; the speed layer (``plugins.fastbuild``), when it runs, uses the same paginator in its
+writer. ``PAGINATION_STABLE = True`` without this plugin is an error at start-up
+(``plugins/__init__.py``), never a silent change of every list's addresses.
 """
 from __future__ import annotations
 
 from functools import cached_property
 from math import ceil
 
-from pelican.paginator import Page, Paginator
+from pelican import signals
+from pelican.writers import Writer
+
+from plugins import fence
+
+Paginator, Page = fence.paginator_classes()
 
 
 class StablePage(Page):
@@ -119,3 +130,57 @@ class StablePaginator(Paginator):
     def pages(self) -> list[StablePage]:
         """Every page, newest first: 1, then ``num_pages``, ``num_pages`` − 1, …, 2."""
         return [self.page(n) for n in [1, *range(self.num_pages, 1, -1)]]
+
+
+def page_context(paginators: dict, number: int) -> dict:
+    """What a template gets for page ``number`` of every paginated list, as Pelican names it:
+    ``<key>_paginator``, ``<key>_page``, ``<key>_previous_page`` (newer stories) and
+    ``<key>_next_page`` (older stories)."""
+    values = {}
+    for key, paginator in paginators.items():
+        page = paginator.page(number)
+        values.update({
+            f"{key}_paginator": paginator,
+            f"{key}_page": page,
+            f"{key}_previous_page": (paginator.page(page.previous_page_number())
+                                     if page.has_previous() else None),
+            f"{key}_next_page": (paginator.page(page.next_page_number())
+                                 if page.has_next() else None),
+        })
+    return values
+
+
+class StablePagingWriter(Writer):
+    """Pelican's writer with lists paged from the oldest: each page is written by Pelican's
+    own ``write_file`` as a single page, with the same names in its context as Pelican's
+    paging gives."""
+
+    def write_file(self, name, template, context, relative_urls=False, paginated=None,
+                   template_name=None, override_output=False, url=None, **kwargs):
+        if paginated is None:
+            paginated = {k: v for k, v in kwargs.items() if k in {"articles", "dates"}}
+        if not (name and paginated and self.settings.get("PAGINATION_STABLE")
+                and template_name in self.settings["PAGINATED_TEMPLATES"]):
+            return super().write_file(name, template, context, relative_urls, paginated,
+                                      template_name, override_output, url, **kwargs)
+        per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
+                    or self.settings["DEFAULT_PAGINATION"])
+        paginators = {key: StablePaginator(name, url, val, self.settings, per_page)
+                      for key, val in paginated.items()}
+        for page in next(iter(paginators.values())).pages():
+            super().write_file(page.save_as, template, context, relative_urls, {},
+                               template_name, override_output, url,
+                               **kwargs, **page_context(paginators, page.number))
+        return None
+
+
+def get_writer(pelican):
+    """This writer, unless the speed layer writes (it pages the same way)."""
+    settings = pelican.settings
+    if settings.get("PAGINATION_STABLE") and not fence.speed_active(settings):
+        return StablePagingWriter
+    return None
+
+
+def register():
+    signals.get_writer.connect(get_writer)

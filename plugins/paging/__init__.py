@@ -1,0 +1,1 @@
+from .paging import register  # noqa: F401
