@@ -103,6 +103,19 @@ def test_offline_worker_and_page_are_written(make_site, tmp_path):
     assert page.select_one(".offline-list") is not None
 
 
+def test_preloaded_fonts_are_the_ones_the_stylesheet_uses(make_site, tmp_path):
+    """A preload that misses the stylesheet's URL downloads every font twice on a phone."""
+    site = make_site(FILES, strict=True, NEWSROOM_DATA=_data(tmp_path))
+    css = site.text("theme/css/site.css")
+    used = {"theme/fonts/" + name for name in re.findall(r"url\(\.\./fonts/([^)]+)\)", css)}
+    preloads = {link["href"].split("/", 3)[-1] if link["href"].startswith("http") else
+                link["href"].lstrip("/")
+                for link in site.html("index.html").select('link[rel="preload"][as="font"]')}
+    assert preloads == used and len(used) == 4
+    for path in preloads:
+        assert site.exists(path)
+
+
 def test_footer_legal_block_from_the_data_file(make_site, tmp_path, caplog):
     folder = _data(tmp_path, licence="12/GP-TTĐT", licence_issuer="Sở TT&TT Hà Nội",
                    editor="Nguyễn Văn <b>A</b>", phone="024 3851 0000",
