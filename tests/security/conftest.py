@@ -26,8 +26,9 @@ BUILDS = {
     "preview": ("pelicanconf.py", {}),
     "publish": ("publishconf.py", {"SITEURL": PUBLISH_URL, "FEED_DOMAIN": PUBLISH_URL}),
 }
-#: Every article in every feed (the default keeps the newest 20), so every string reaches one.
-FEEDS_FOR_ALL = {"FEED_MAX_ITEMS": 1000}
+#: Every article in every feed (the default keeps the newest 20), so every string reaches one;
+#: a field may hold a batch of strings (hostile.LIMITS).
+EVERY_STRING = {"FEED_MAX_ITEMS": 1000, "NEWSROOM_LIMITS": hostile.LIMITS}
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +83,7 @@ class HostileBuild(BuiltSite):
 def _overrides(name: str, content: hostile.Content, source: Path, output: Path) -> tuple:
     conf, extra = BUILDS[name]
     return conf, {"PATH": source, "OUTPUT_PATH": output, "NEWSROOM_DATA": str(content.data),
-                  "NEWSROOM_TODAY": hostile.TODAY, **FEEDS_FOR_ALL, **extra}
+                  "NEWSROOM_TODAY": hostile.TODAY, **EVERY_STRING, **extra}
 
 
 def _no_feeds(conf: str) -> dict:
@@ -101,7 +102,7 @@ def _source(name: str, content: hostile.Content, folder: Path, refused: set) -> 
     if name == "preview":
         return content.folder
     keep = [a for a in content.articles if a.slug not in refused]
-    return hostile.write_folder(folder / f"content-{len(refused)}", keep, content.size)
+    return hostile.write_folder(folder / f"content-{len(refused)}", keep)
 
 
 def _build(name: str, content: hostile.Content, folder: Path) -> dict:

