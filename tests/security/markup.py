@@ -22,6 +22,7 @@ import lxml.etree
 import lxml.html
 
 from newsroom import sanitise
+from newsroom.text import printable
 
 #: Elements and attributes of theme/templates (besides :data:`GLOBAL`).
 THEME = {
@@ -33,7 +34,7 @@ THEME = {
     "article": {"data-pagefind-body"}, "aside": set(), "footer": set(), "header": set(),
     "main": {"tabindex"}, "nav": set(), "noscript": set(),
     "section": {"data-latest", "data-current"},  # latest news, filled by site.js
-    "details": set(), "summary": set(),
+    "details": {"open"}, "summary": set(),  # search.js opens the filters in use
     "div": {"data-pagefind-ignore", "data-pagefind-meta"},
     "button": {"type", "data-share", "data-url", "data-title"},
     "form": {"action", "method", "data-bundle"},
@@ -303,8 +304,14 @@ def check_robots(text: str, rel: str) -> list[Violation]:
 
 
 def check_text(text: str, rel: str) -> list[Violation]:
-    return [Violation(rel, "nội dung tệp", what, mark)
-            for mark, what in TEXT_MARKS.items() if mark in text]
+    """Signs of a template or Markdown run on the content, and characters no page or feed may
+    hold (a feed with one is not XML; newsroom.text.printable drops them)."""
+    found = [Violation(rel, "nội dung tệp", what, mark)
+             for mark, what in TEXT_MARKS.items() if mark in text]
+    if printable(text) != text:
+        found.append(Violation(rel, "nội dung tệp", "ký tự điều khiển trong tệp",
+                               repr(sorted(set(text) - set(printable(text))))))
+    return found
 
 
 def check_file(path: Path, rel: str, site_url: str = "") -> list[Violation]:

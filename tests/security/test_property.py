@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from newsroom import site
 from plugins.schema.schema import NewsroomMarkdownReader
@@ -85,9 +85,26 @@ def _reader(content) -> NewsroomMarkdownReader:
     return _readers[content]
 
 
-@settings(max_examples=600, deadline=None, database=None,
+#: Bodies that once got through, tried on every run besides the generated ones.
+FOUND = [
+    '<blockquote cite="javascript:alert(1)">x</blockquote>',  # nh3 does not check cite
+    '<q cite=" JaVaScRiPt:alert(1)">x</q>',
+    '<a href=" &#14;  javascript:alert(1)">x</a> &#1;&#x1b;',  # a control character in a feed
+]
+
+
+def _examples(test):
+    for body in FOUND:
+        test = example(body=body)(test)
+    return test
+
+
+#: The same examples every run (CI does not pass one day and fail the next), enough of them
+#: to meet every piece, tag and attribute many times.
+@settings(max_examples=150, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(body=TEXT)
+@_examples
 def test_reader_output_is_allowlisted(body, tmp_path):
     content = tmp_path / "content"
     path = content / "bai-viet" / f"bai-{next(_names)}.md"
@@ -96,4 +113,5 @@ def test_reader_output_is_allowlisted(body, tmp_path):
                     f"Author: Nguyễn Văn An\nCategory: Tin tức\n\n{body}\n", encoding="utf-8")
     html, _ = _reader(content).read(str(path))
     problems = markup.check_fragment(html, path.name, "thân bài")
+    problems += markup.check_text(html, path.name)
     assert not problems, "\n".join(str(p) for p in problems[:10])
