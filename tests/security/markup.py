@@ -184,9 +184,10 @@ def element_problems(tag: str, attrs: dict, text: str = "", *, site_url: str = "
         rels = set((attrs.get("rel") or "").lower().split())
         if not rels or not rels <= LINK_RELS:
             found.append(("<link rel> lạ", attrs.get("rel", "")))
-        elif "stylesheet" in rels and not (
+        elif rels & {"stylesheet", "preload"} and not (
                 site_path(attrs.get("href", ""), site_url) or "").startswith("/theme/"):
-            found.append(("<link stylesheet> không phải của giao diện", attrs.get("href", "")))
+            found.append((f"<link {' '.join(sorted(rels))}> không phải của giao diện",
+                          attrs.get("href", "")))
     elif tag == "form":
         action = attrs.get("action", "")
         if action and not re.search(r"(?:^|/)tim-kiem/$", action):

@@ -109,6 +109,9 @@ def test_allowlist_accepts_the_sample_site(sample_site):
     ('<form action="https://evil.example/"></form>', "<form> không gửi tới trang tìm kiếm"),
     ('<p style="color:red">x</p>', "thuộc tính style"),
     ('<p>{{ "ssti" ~ 7*7 }} thành ssti49</p>', "mẫu trang đã chạy"),
+    ("<p>x\x0ey</p>", "ký tự điều khiển"),
+    ('<blockquote cite="javascript:alert(1)">x</blockquote>', "cite: giao thức “javascript:”"),
+    ('<link rel="preload" href="https://evil.example/x.js" as="script">', "không phải của giao diện"),
 ])
 def test_check_finds_what_it_must(html, what):
     """The check itself can fail: each form of hostile markup is found."""
