@@ -88,6 +88,8 @@ PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins
            "plugins.paging",  # PAGINATION_STABLE
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search",
+           # The printed weekly bulletins (invoke bulletin): /ban-tin/, its PDFs and feed.
+           "plugins.bulletin",
            "plugins.fastbuild"]
 TAXONOMIES = {
     "unit": {

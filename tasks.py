@@ -418,10 +418,11 @@ def audit(c, conf="publishconf.py"):
 
 @task
 def screenshots(c):
-    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm trên điện thoại và máy tính (docs/anh/)."""
+    """Chụp trang chủ, bài viết, chiến dịch, tìm kiếm (điện thoại, máy tính) và trang 1 bản tin in (docs/anh/)."""
     from newsroom import screenshots as shots
+    from newsroom.editorial import bulletin as paper
 
-    for path in shots.run():
+    for path in [*shots.run(), paper.sample_picture()]:
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 
 
@@ -455,3 +456,48 @@ def bench_search(c, output="output", compare=False):
 
     for key, value in search_bench.run(Path(output), compare=compare).items():
         print(f"{key:>24}: {value}")
+
+
+@task(help={"week": "tuần ISO: 2026-W49 (hoặc 2026-49, 49/2026); mặc định tuần trọn gần nhất",
+            "from_": "ngày đầu (2026-11-23 hoặc 23/11/2026), dùng cùng --to thay cho --week",
+            "to": "ngày cuối (tối đa 31 ngày)",
+            "out": "thư mục ghi bản tin (mặc định content/ban-tin/: lên trang ở lần xuất bản tới)",
+            "commit": "commit luôn hai tệp vừa ghi (PDF và mô tả) vào git"})
+def bulletin(c, week=None, from_=None, to=None, out=None, commit=False):
+    """Làm “Bản tin Công đoàn TKV” khổ A4 (PDF, 2–4 trang, mã QR từng tin) để in, dán bảng tin."""
+    from newsroom.editorial import bulletin as paper
+
+    try:
+        made = paper.make(week, from_, to, out=out,
+                          data_dir=os.environ.get("NEWSROOM_DATA") or None)
+    except paper.BulletinError as exc:
+        raise SystemExit(f"Chưa làm được bản tin: {exc}") from None
+    print(paper.summary(made))
+    if commit:
+        _commit_files([made.pdf, made.description], f"Bản tin {made.issue.label} ({made.issue.dates})")
+
+
+@task(help={"article": "một bài: slug, địa chỉ bài hoặc đường dẫn tệp bài",
+            "since": "mọi bài đăng từ ngày này (2026-11-30 hoặc 30/11/2026); mặc định 7 ngày qua",
+            "out": "thư mục ghi (mặc định reports/mang-xa-hoi/, không đăng lên trang)"})
+def social(c, article=None, since=None, out=None):
+    """Soạn sẵn bài đăng Facebook, Zalo (tiêu đề, tóm tắt, hashtag chiến dịch, đường dẫn, ảnh)."""
+    from newsroom.editorial import social as posts
+
+    try:
+        kit = posts.make(article, since, out=out,
+                         data_dir=os.environ.get("NEWSROOM_DATA") or None)
+    except posts.SocialError as exc:
+        raise SystemExit(f"Chưa soạn được bài đăng: {exc}") from None
+    print(f"Đã soạn {len(kit.posts)} bài đăng Facebook, Zalo: mở {kit.page} bằng trình duyệt, "
+          "bấm “Chép” rồi dán vào fanpage, nhóm Zalo.")
+
+
+def _commit_files(paths, message):
+    from newsroom import gitrepo
+
+    try:
+        done = gitrepo.commit(ROOT, paths, message)
+    except gitrepo.GitError as exc:
+        raise SystemExit(f"Đã ghi tệp nhưng chưa commit được: {exc}") from None
+    print(f"Đã commit {done[:12]} (chỉ {', '.join(Path(p).name for p in paths)}).")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import data, schema
+from .dates import local, parse_date
 from .tagging import tag_article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,16 @@ class Item:
     sent_to: tuple[str, ...] = ()
     campaigns: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    # What the bulletin and the social posts print (newsroom/editorial): the address the
+    # build publishes the article at, from the site's ARTICLE_URL, and its header's text.
+    slug: str = ""
+    url: str = ""
+    summary: str = ""
+    image: str = ""  # the cover, relative to the content folder ("" when none)
+    image_alt: str = ""
+    question: str = ""
+    laws: tuple[str, ...] = ()
+    featured: bool = False
 
 
 @dataclass
@@ -51,9 +62,16 @@ def article_files(content_dir: Path, dirs=ARTICLE_DIRS):
                               if not any(part.startswith(".") for part in p.parts))
 
 
-def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS) -> Corpus:
-    """Every non-draft article under ``content_dir`` (default ``content/``)."""
+def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS,
+         article_url: str | None = None, days: tuple | None = None) -> Corpus:
+    """Every non-draft article under ``content_dir`` (default ``content/``); ``article_url``
+    is the site's ``ARTICLE_URL`` (default: the one of pelicanconf.py). ``days``
+    ``(first, last)`` keeps only the articles dated in those days (Vietnam time): the others
+    are not checked nor tagged (a week's bulletin reads one week of 10,000 articles)."""
+    from .check import load_conf
+
     content_dir = Path(content_dir or ROOT / "content")
+    article_url = article_url or load_conf().article_url
     corpus = Corpus()
     categories = {entry["name"]: slug for slug, entry in data.categories(data_dir).items()}
     for path in article_files(content_dir, dirs):
@@ -63,6 +81,8 @@ def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS
             corpus.left_out.append(problem.path)
             continue
         header = schema.split(text)
+        if days and not _dated_in(header, days):
+            continue
         values, problems = schema.validate(header, path, content_root=content_dir,
                                            data_dir=data_dir)
         corpus.problems.extend(problems)
@@ -75,6 +95,7 @@ def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS
             continue
         tags = tag_article(values, header.body, data_dir=data_dir)
         category = values.get("category", "")
+        slug = schema.address_slug(header.fields.get("slug"), values.get("title", ""), path.stem)
         corpus.items.append(Item(
             path=shown, title=values.get("title", path.stem), date=values["date"],
             unit=values["unit"], category=category, category_slug=categories.get(category, ""),
@@ -82,9 +103,22 @@ def read(content_dir: Path | str | None = None, data_dir=None, dirs=ARTICLE_DIRS
             sent_to=tuple(values.get("sent_to", ())),
             campaigns=tuple(d.slug for d in tags.get("campaign", ())),
             themes=tuple(d.slug for d in tags.get("theme", ())),
+            slug=slug, url=article_url.format(date=values["date"], slug=slug),
+            summary=values.get("summary", ""), image=values.get("image", ""),
+            image_alt=values.get("image_alt", ""), question=values.get("question", ""),
+            laws=tuple(values.get("laws", ())), featured=bool(values.get("featured")),
         ))
     corpus.items.sort(key=lambda item: (item.date, item.path))
     return corpus
+
+
+def _dated_in(header: schema.Header, days: tuple) -> bool:
+    """The header's date falls in ``days``; an unreadable date counts as in (the schema then
+    says what is wrong with it)."""
+    try:
+        return days[0] <= local(parse_date(header.fields.get("date", ""))).date() <= days[1]
+    except ValueError:
+        return True
 
 
 def _shown(path: Path, content_dir: Path) -> str:

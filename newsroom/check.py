@@ -23,7 +23,6 @@ from pathlib import Path
 
 from . import schema
 from .dates import parse_date
-from .text import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -133,8 +132,7 @@ def _ignored_name(name: str, conf: Conf) -> bool:
 def _place(item: Item, fields: dict, status: str, conf: Conf) -> None:
     """Fill the item's slug and the URL the build would publish it at."""
     item.title = fields.get("title", "")
-    # The build's rule (plugins/schema): the Slug field, else the title's slug, else the name's.
-    slug = fields.get("slug") or slugify(item.title or item.path.stem) or slugify(item.path.stem)
+    slug = schema.address_slug(fields.get("slug"), item.title, item.path.stem)
     item.slug = slug
     if not slug:
         return

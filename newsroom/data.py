@@ -294,6 +294,24 @@ def _body_hits(entry: dict, where: str):
     return value
 
 
+#: A campaign's hashtag as Facebook and Zalo link it: "#" then letters, digits or "_", no
+#: space or punctuation (a hashtag stops at the first one), at most 60 characters.
+_HASHTAG = re.compile(r"#[^\W]{1,60}")
+
+
+def _hashtags(entry: dict, where: str) -> list[str]:
+    tags = _words(entry, "hashtags", where)
+    for tag in tags:
+        if not _HASHTAG.fullmatch(tag):
+            bare = tag.lstrip("#")
+            fixed = "#" + (bare if re.fullmatch(r"[^\W]+", bare) else
+                           "".join(ch for ch in slugify(bare).title() if ch.isalnum()))
+            raise DataError(f"{where}: hashtags: “{tag}” không phải một thẻ # dùng được trên "
+                            "Facebook, Zalo (bắt đầu bằng #, chỉ chữ và số viết liền, tối đa "
+                            f"60 ký tự). Cách sửa: viết “{fixed[:61]}”")
+    return tags
+
+
 def themes(data_dir=None) -> dict[str, dict]:
     """Content themes by slug (data/themes.yml): name, group, parent, description, keywords.
     Checked once per version of the file; treat the result as read-only."""
@@ -303,7 +321,7 @@ def themes(data_dir=None) -> dict[str, dict]:
 def campaigns(data_dir=None) -> dict[str, dict]:
     """Communication campaigns by slug (data/campaigns.yml), dates as ``datetime.date``:
     name, family, year, start, end (inclusive, Vietnam time), slogan, description, banner,
-    keywords, themes. Checked once per version of the files; treat the result as read-only."""
+    keywords, themes, hashtags (for the social posts). Checked once per version of the files; treat the result as read-only."""
     return _campaigns(_stamp(data_dir, "campaigns", "themes"))
 
 
@@ -361,6 +379,7 @@ def _campaigns(stamp) -> dict[str, dict]:
                         "description": entry.get("description") or "",
                         "banner": entry.get("banner") or "",
                         "keywords": _words(entry, "keywords", where), "themes": served,
+                        "hashtags": _hashtags(entry, where),
                         "body_hits": _body_hits(entry, where)}
     return result
 

@@ -296,6 +296,12 @@ def split(text: str) -> Header:
     return header.finish(lines, index)
 
 
+def address_slug(slug: str | None, title: str, stem: str) -> str:
+    """The slug an article is published under, the build's rule (plugins/schema): its
+    ``Slug`` field, else its title's slug, else its file name's."""
+    return slug or slugify(title or stem) or slugify(stem)
+
+
 def split_list(value: str, sep: str = ",") -> list[str]:
     return [item.strip() for item in value.split(sep) if item.strip()]
 

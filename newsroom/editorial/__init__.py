@@ -1,0 +1,1 @@
+"""Ban Tuyên giáo: báo cáo, điểm báo, biểu đồ, bản tin và bài đăng mạng xã hội."""

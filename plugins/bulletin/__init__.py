@@ -1,0 +1,1 @@
+from .bulletin import register  # noqa: F401
