@@ -30,7 +30,7 @@ THEME = {
     "meta": {"charset", "name", "content", "property"},
     "link": {"rel", "href", "type", "title", "as", "crossorigin"},
     "script": {"src", "defer", "type"},
-    "a": {"href", "rel", "target", "tabindex", "data-pagefind-filter", "data-url"},
+    "a": {"href", "rel", "target", "tabindex", "data-pagefind-filter", "data-url", "type"},
     "article": {"data-pagefind-body"}, "aside": set(), "footer": set(), "header": set(),
     "main": {"tabindex"}, "nav": set(), "noscript": set(),
     "section": {"data-latest", "data-current"},  # latest news, filled by site.js
