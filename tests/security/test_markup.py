@@ -27,6 +27,15 @@ def test_build_survives_hostile_content(build):
         f"trên bản dựng không có feed):\n{build.error}")
 
 
+def test_every_hostile_article_is_published(build):
+    """Every article the build keeps is published, none held back as a draft (by a limit the
+    batches outgrew), so its strings reach the lists, the term pages and the feeds."""
+    kept = [a.slug for a in build.content.articles if a.slug not in build.refused]
+    missing = [slug for slug in kept if not build.exists(f"2020/06/{slug}/")]
+    assert not missing, f"bản dựng {build.name}: {len(missing)} bài không lên trang: {missing[:20]}"
+    assert not (build.output / "ban-nhap").exists(), f"bản dựng {build.name}: có bài thành bản nháp"
+
+
 def test_every_output_file_holds_only_allowed_markup(build):
     problems = []
     for path, rel in _files(build):
