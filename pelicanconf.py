@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from newsroom import dates  # noqa: E402
+from newsroom.core import dates  # noqa: E402
 
 AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
 SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
@@ -29,7 +29,7 @@ OUTPUT_PATH = "output"
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LANG = "vi"
-LOCALE = ("C.UTF-8",)  # dates are written by newsroom.dates, never by the OS locale
+LOCALE = ("C.UTF-8",)  # dates are written by newsroom.core.dates, never by the OS locale
 DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
@@ -84,12 +84,12 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 FEED_MAX_ITEMS = 20
 
-PLUGINS = ["plugins.schema", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
+PLUGINS = ["plugins.markdown_reader", "plugins.taxonomies", "plugins.campaigns", "plugins.images",
            "plugins.paging",  # PAGINATION_STABLE
            # Reader-facing: related and previous/next stories, sitemaps and robots.txt, search.
            "plugins.reading", "plugins.sitemaps", "plugins.search",
            # The printed weekly bulletins (invoke bulletin): /ban-tin/, its PDFs and feed.
-           "plugins.bulletin",
+           "plugins.bulletins",
            "plugins.fastbuild"]
 TAXONOMIES = {
     "unit": {
@@ -131,7 +131,7 @@ NEWSROOM_DATA = os.environ.get("NEWSROOM_DATA") or None
 NEWSROOM_TODAY = os.environ.get("NEWSROOM_TODAY") or None
 NEWSROOM_STRICT = False
 # How much one article may hold (README, "Giới hạn của một bài"; defaults in
-# newsroom/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
+# newsroom/core/schema.py, Limits): only the keys given here change, e.g. {"tags": 40}. The build,
 # `invoke check` and `invoke ingest` all read this one setting.
 NEWSROOM_LIMITS = {}
 
@@ -154,7 +154,7 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
-# Metadata is plain text (newsroom.schema decodes entities once; templates escape): a summary
+# Metadata is plain text (newsroom.core.schema decodes entities once; templates escape): a summary
 # is not Markdown, so nothing in the header becomes markup.
 FORMATTED_FIELDS = []
 

@@ -14,12 +14,12 @@ DELETE_OUTPUT_DIRECTORY = True
 NEWSROOM_STRICT = True
 
 # Nothing scheduled or unfinished goes out: future-dated articles become drafts, drafts are
-# not written at all (``newsroom.verify`` checks the output for both anyway).
+# not written at all (``newsroom.publish.verify`` checks the output for both anyway).
 WITH_FUTURE_DATES = False
 DRAFT_SAVE_AS = ""
 DRAFT_PAGE_SAVE_AS = ""
 
-# ``invoke publish`` (newsroom/publish.py; README, "Xuất bản"). Servers as
+# ``invoke publish`` (newsroom/publish/release.py; README, "Xuất bản"). Servers as
 # "user@host:port/path"; the environment variable CONGDOANTKV_TARGETS (comma-separated)
 # replaces this list. Host keys are checked against PUBLISH_KNOWN_HOSTS
 # (CONGDOANTKV_KNOWN_HOSTS); SSH keys stay in the webmaster's ssh-agent, never in the repo.

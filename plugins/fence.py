@@ -1,6 +1,6 @@
 """The one module of the project that touches Pelican's and Jinja's undocumented insides.
 
-The speed layer (``plugins.fastbuild``, ``newsroom.livereload``) follows Pelican's own code
+The speed layer (``plugins.fastbuild``, ``newsroom.build.livereload``) follows Pelican's own code
 closely: it copies ``Writer.write_file`` to render pages on every core, replaces the N² term
 pages of ``ArticlesGenerator``, memoises ``Content.url``... Pelican documents none of that, and
 any release may change it (4.11 → 4.12 changed exactly the code that is copied). So:
@@ -56,7 +56,7 @@ COPIED = {
         "174e97d135fc485668c87ed43e4decafef0ae77346d8e5960a202d9a946343c5",
     "pelican.utils:process_translations":
         "ef4eacb642181b1d9e1f67dc38a4ec5e9c11982cbd93c78d11a6b1c08f7df6ea",
-    # newsroom/livereload.py Session._update and _relist (no partial-run API)
+    # newsroom/build/livereload.py Session._update and _relist (no partial-run API)
     "pelican:Pelican.run":
         "b0a1a09c00cefe41facc7ad163d6f4e0f0e76ce2067fcedb556a455de2722dda",
     "pelican.generators:Generator.get_files":
@@ -100,11 +100,12 @@ INIT_NAMES = {
 }
 
 
+#: The lists of articles ``ArticlesGenerator`` keeps (published, translations, drafts, hidden).
+ARTICLE_LISTS = INIT_NAMES["pelican.generators:ArticlesGenerator.__init__"]
 #: Every list of items a generator keeps (articles and pages, with translations, drafts and
 #: hidden ones): the names ``ArticlesGenerator`` and ``PagesGenerator`` set (checked above).
 CONTENT_LISTS = tuple(dict.fromkeys(
-    INIT_NAMES["pelican.generators:ArticlesGenerator.__init__"]
-    + INIT_NAMES["pelican.generators:PagesGenerator.__init__"]))
+    ARTICLE_LISTS + INIT_NAMES["pelican.generators:PagesGenerator.__init__"]))
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,7 @@ def _code_problems() -> list[str]:
     try:
         from pelican import generators, utils
 
-        if generators.process_translations not in (utils.process_translations,
-                                                  _fast_translations()):
+        if generators.process_translations not in (utils.process_translations, _translations[0]):
             problems.append("pelican.generators.process_translations không còn là hàm của "
                             "pelican.utils")
     except (ImportError, AttributeError) as error:
@@ -364,10 +364,8 @@ def drop_discardable(metadata: dict) -> dict:
 
 # Process-wide patches (installed at ``initialized`` when the speed layer runs) --------
 
-def _fast_translations():
-    from plugins.fastbuild import grouping
-
-    return grouping.process_translations
+#: The linear-time copy the speed layer installed (``use_fast_translations``), if any.
+_translations = [None]
 
 
 def pelican_translations():
@@ -385,12 +383,15 @@ def original_items(items, with_str):
     return utils.get_original_items(items, with_str)
 
 
-def use_fast_translations(on: bool) -> None:
+def use_fast_translations(fast) -> None:
     """``pelican.generators.process_translations`` (a module global Pelican's generators call)
-    is the linear-time copy while the speed layer runs, Pelican's own otherwise."""
+    is ``fast`` (the speed layer's linear-time copy) while the speed layer runs, Pelican's own
+    when ``fast`` is None."""
     from pelican import generators, utils
 
-    generators.process_translations = _fast_translations() if on else utils.process_translations
+    if fast is not None:
+        _translations[0] = fast
+    generators.process_translations = fast or utils.process_translations
 
 
 def patch_content(url, save_as, relative_source_path) -> None:

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsroom import site  # noqa: E402
+from newsroom.build import site  # noqa: E402
 from tests.helpers import write_files  # noqa: E402
 
 

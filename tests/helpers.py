@@ -1,9 +1,12 @@
-"""Small helpers for writing test content."""
+"""Small helpers for writing test content: files, articles, photos, a folder's bytes."""
+import io
 import subprocess
 import textwrap
 from pathlib import Path
 
-from newsroom.site import ROOT
+from PIL import Image
+
+from newsroom.core.paths import ROOT
 
 #: The card fonts shipped with the theme (bold for titles, medium for footers).
 FONTS = (str(ROOT / "theme/fonts/BeVietnamPro-Bold.ttf"),
@@ -30,6 +33,27 @@ def article(title="Tin thử nghiệm", date="2020-06-10 09:00", unit="than-ha-l
               "Category": category, **{k.capitalize(): v for k, v in extra.items()}}
     header = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
     return f"{header}\n\n{body}\n"
+
+
+def jpeg(size=(1200, 800), color=(20, 80, 150), quality=85) -> bytes:
+    """A plain JPEG photo: its bytes depend only on the arguments."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png(size=(400, 300), color=(220, 40, 40, 160)) -> bytes:
+    """A plain PNG with transparency."""
+    buffer = io.BytesIO()
+    Image.new("RGBA", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """``{relative path: bytes}`` of every file under ``folder`` (to compare two builds)."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def git(repo: Path, *args: str) -> str:

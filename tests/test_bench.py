@@ -1,6 +1,6 @@
 """``invoke bench`` measures real builds of a generated corpus, in child processes. Only what
 it reports is checked here (never how fast): see ``invoke bench`` for the figures."""
-from newsroom import bench, corpus
+from benchmarks import bench_build as bench, corpus
 
 
 def test_bench_splits_a_cold_build_into_its_steps(tmp_path):

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from newsroom.preview import CHROME_FLAGS as ARGS, CHROMIUM, content_security_policy, serve
-from newsroom.text import fold
+from newsroom.build.preview import content_security_policy, serve
+from newsroom.core.chromium import CHROME_FLAGS as ARGS, CHROMIUM
+from newsroom.core.text import fold
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -241,7 +242,7 @@ def parted(sample_site, tmp_path_factory):
     shared, years split into months), as a site with tens of thousands of articles has it."""
     import shutil
 
-    from newsroom import search_bench
+    from benchmarks import bench_search as search_bench
     from plugins.search import search
 
     copy = tmp_path_factory.mktemp("parts") / "output"
@@ -390,7 +391,7 @@ def test_no_accessibility_violations(phone, sample_site):
     """axe-core (WCAG 2.2 A and AA rules) finds nothing on one page of every kind, on a phone."""
     from axe_playwright_python.sync_playwright import Axe
 
-    from newsroom.audit import AXE_TAGS, other_pages
+    from benchmarks.audit import AXE_TAGS, other_pages
 
     urls = ["", sorted(_articles(sample_site))[0], "tim-kiem/?q=cong+doan",
             *other_pages(sample_site.output)]

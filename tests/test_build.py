@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import schema
-from newsroom.site import ROOT
+from newsroom.core import schema
+from newsroom.core.paths import ROOT
 
 from tests.helpers import article
 
@@ -250,7 +250,7 @@ def test_invoke_serve_on_the_lan_says_the_phone_address_once_listening(tmp_path)
     there, the machine's LAN address included (what a reporter's phone opens)."""
     import urllib.request
 
-    from newsroom import preview
+    from newsroom.build import preview
 
     small_project(tmp_path)
     lan = preview.lan_addresses()

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from newsroom import data
+from newsroom.core import data
 from newsroom.editorial import bulletin, social
 from tests.conftest import ROOT
 from tests.helpers import article, write_files
@@ -236,7 +236,7 @@ def test_post_links_lead_to_built_pages_with_a_campaign_tag(kit, sample_site):
 def test_copy_buttons_copy_the_post_in_chromium(kit):
     from playwright.sync_api import sync_playwright
 
-    from newsroom.preview import CHROME_FLAGS, CHROMIUM
+    from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS)
@@ -285,7 +285,7 @@ def test_site_build_publishes_the_bulletin(made, make_site):
 
 
 def test_site_with_a_bulletin_passes_the_publish_checks(made, make_site):
-    from newsroom import verify
+    from newsroom.publish import verify
 
     site = make_site({"bai-viet/than-ha-lam/2020/a.md": article(),
                       f"ban-tin/{made.pdf.name}": made.pdf.read_bytes(),
@@ -301,7 +301,7 @@ def test_site_with_a_bulletin_passes_the_publish_checks(made, make_site):
 
 
 def test_strict_build_stops_on_a_broken_bulletin(made, make_site):
-    from newsroom.site import BuildError
+    from newsroom.build.site import BuildError
 
     about = json.loads(made.description.read_text(encoding="utf-8"))
     about["pages"] = "hai"

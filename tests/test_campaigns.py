@@ -14,10 +14,11 @@ import yaml
 from lunardate import LunarDate
 from PIL import Image
 
-from newsroom import banners, campaigns as cal, data, schema, tagging
-from newsroom.dates import parse_date
-from newsroom.site import ROOT
-from newsroom.text import slugify
+from newsroom.core import calendar as cal, data, schema, tagging
+from newsroom.core.dates import parse_date
+from newsroom.core.paths import ROOT
+from newsroom.core.text import slugify
+from newsroom.editorial import banners
 
 from tests.helpers import article
 
@@ -528,7 +529,7 @@ def test_nfd_file_from_a_mac_is_tagged_in_a_real_build(make_site):
 def test_fast_folding_equals_newsroom_text_fold_for_every_character():
     import re
 
-    from newsroom.text import fold
+    from newsroom.core.text import fold
 
     def reference(text):
         return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())

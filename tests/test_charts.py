@@ -1,4 +1,4 @@
-"""Labels of the report's SVG charts (newsroom/charts.py) on the real names of data/units.yml
+"""Labels of the report's SVG charts (newsroom/editorial/charts.py) on the real names of data/units.yml
 and data/themes.yml: each fits its label column, measured with DejaVu Sans (what Chromium draws
 ``system-ui`` with on Debian, one of the widest screen fonts) and drawn in a real Chromium."""
 from __future__ import annotations
@@ -10,8 +10,9 @@ from bs4 import BeautifulSoup
 from PIL import ImageFont
 from playwright.sync_api import sync_playwright
 
-from newsroom import charts, data
-from newsroom.preview import CHROME_FLAGS, CHROMIUM
+from newsroom.core import data
+from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
+from newsroom.editorial import charts
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 UNITS = data.units()

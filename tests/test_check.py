@@ -10,23 +10,21 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsroom import check, schema, site
-from newsroom.site import ROOT
+from newsroom.core import schema
+from newsroom.core.paths import ROOT
+from newsroom.intake import check
+from tests import helpers
 from tests.helpers import article
 
 UNIT_DIR = "bai-viet/than-ha-lam/2020"
 
 
-def jpeg(size=(640, 480), color=(30, 90, 160)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+def jpeg(size=(640, 480)) -> bytes:
+    return helpers.jpeg(size, (30, 90, 160))
 
 
-def png(size=(320, 200)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGBA", size, (200, 30, 30, 128)).save(buffer, "PNG")
-    return buffer.getvalue()
+def png() -> bytes:
+    return helpers.png((320, 200), (200, 30, 30, 128))
 
 
 def write(root: Path, files: dict) -> Path:
@@ -323,6 +321,33 @@ def test_install_hook_keeps_someone_elses_hook(repo):
     assert check.install_hook(repo, force=True).read_text().count(check.HOOK_MARK) == 1
 
 
+def test_hook_of_the_flat_layout_is_written_again(repo):
+    """A hook installed when the checker was ``newsroom/check.py`` (the text it wrote then)
+    would refuse every commit once the module moved: ``refresh_hook`` writes it again, with
+    the same Python, and a good article is committed through it."""
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(
+        f"#!/bin/sh\n{check.HOOK_MARK}: kiểm tra bài viết trước khi commit (invoke install-hooks).\n"
+        'top="$(git rev-parse --show-toplevel)" || exit 1\n'
+        f'code="{ROOT}"; [ -f "$top/newsroom/check.py" ] && code="$top"\n'
+        'cd "$top" && PYTHONPATH="$code${PYTHONPATH:+:$PYTHONPATH}" '
+        f'exec "{sys.executable}" -m newsroom.check --staged --content "$top/content"\n')
+    hook.chmod(0o755)
+    write(repo / "content", {f"{UNIT_DIR}/bai-hook.md": article("Bài qua hook cũ")})
+    git(repo, "add", ".")
+    refused = git(repo, "commit", "-q", "-m", "Bài", check_rc=False)
+    assert refused.returncode != 0 and "newsroom.check" in refused.stderr
+
+    assert check.refresh_hook(repo) == hook
+    text = hook.read_text()
+    assert f'exec "{sys.executable}" -m newsroom.intake.check --staged' in text
+    assert check.refresh_hook(repo) is None  # current already
+    accepted = git(repo, "commit", "-q", "-m", "Bài", check_rc=False)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert git(repo, "log", "--oneline").stdout.count("\n") == 2
+
+
 def test_invoke_check_task_runs_from_the_command_line(content):
     bad = write(content, {f"{UNIT_DIR}/cli.md": article("Bài dòng lệnh", unit="khong-co")})
     result = subprocess.run(
@@ -335,12 +360,11 @@ def test_invoke_check_task_runs_from_the_command_line(content):
 def test_sample_content_passes_check(sample_site):
     report = check.check(None, ROOT / "content")
     assert not report.errors, "\n".join(map(str, report.errors))
-    assert site.ROOT == ROOT
 
 
 def test_benchmark_corpus_is_valid_content(capsys):
-    """The benchmark measures clean articles (no timing asserted here: see invoke bench-check)."""
-    from newsroom import bench_check
+    """The benchmark measures clean articles (no timing asserted here: see invoke bench.check)."""
+    from benchmarks import bench_check
 
     result = bench_check.run(40, repeat=1)
     assert result["articles"] == 40 and result["errors"] == 0 and result["warnings"] == 0

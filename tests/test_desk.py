@@ -15,11 +15,13 @@ import docx
 import pytest
 import yaml
 
-from newsroom import check, data, ingest, queue, schema, site
-from newsroom.site import ROOT
+from newsroom.build import site
+from newsroom.core import data, schema
+from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest, queue
 from tests.conftest import BuiltSite
-from tests.dropbox import jpeg, put, sources, word
 from tests.helpers import editors_repo, git
+from tests.shared_folder import jpeg, put, sources, word
 
 EDITOR_ENV = {"GIT_AUTHOR_NAME": "Máy", "GIT_AUTHOR_EMAIL": "may@example.vn",
               "GIT_COMMITTER_NAME": "Máy", "GIT_COMMITTER_EMAIL": "may@example.vn"}
@@ -261,11 +263,11 @@ def test_approval_refused_while_the_article_has_errors(desk):
 
 
 def test_queue_lists_and_previews_pending_articles(desk, tmp_path):
-    from newsroom import preview
+    from newsroom.build import preview
 
     trial_docx(desk)
     desk()
-    urls = queue.build_preview(desk.queue, tmp_path / "xem-truoc")
+    urls = site.build_queue(desk.queue, tmp_path / "xem-truoc")
     url, = urls.values()
     with preview.serve(tmp_path / "xem-truoc") as base:
         listing = queue.listing(desk.queue, {k: f"{base}/{v}" for k, v in urls.items()})

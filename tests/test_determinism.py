@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import corpus, livereload, site
-from newsroom.bench import Changes
+from benchmarks import corpus
+from benchmarks.corpus import Changes
+from newsroom.build import livereload, site
 
-from tests.helpers import article
+from tests.helpers import article, tree
 
 N = 100
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    # pagefind/ included: the search index is the same bytes too (plugins/search/bundle.py)
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_same(left: Path, right: Path, extra_left=()):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from newsroom import sanitise
+from newsroom.core import sanitise
 from tests.helpers import article
 
 PATH = "bai-viet/than-ha-lam/2020/{}.md"
@@ -30,7 +30,7 @@ BODY = """Đoạn đầu có [liên kết xấu][x], [liên kết tốt](https:/
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    from newsroom import site
+    from newsroom.build import site
     from tests.conftest import BuiltSite
     from tests.helpers import write_files
 

@@ -9,8 +9,9 @@ import sqlite3
 
 import pytest
 
-from newsroom import corpus, site
-from newsroom.tagging import Decision
+from benchmarks import corpus
+from newsroom.build import site
+from newsroom.core.tagging import Decision
 from plugins.fastbuild.readcache import ReadCache
 
 pytestmark = pytest.mark.speed  # the read cache itself

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from newsroom import livereload
+from newsroom.build import livereload
 from tests.conftest import ROOT
 from tests.helpers import article, write_files
 

@@ -3,26 +3,18 @@ entry once, as a plain <img>, and every URL absolute, in a preview build (SITEUR
 published one (SITEURL https://congdoantkv.vn). Real builds, checked in the written feeds."""
 from __future__ import annotations
 
-import io
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from PIL import Image
 
-from newsroom import site
+from newsroom.build import site
 from tests.conftest import BuiltSite
-from tests.helpers import article, write_files
+from tests.helpers import article, jpeg, write_files
 
 DIR = "bai-viet/than-ha-lam/2020"
 PUBLISHED = "https://congdoantkv.vn"
-
-
-def jpeg(size=(1200, 900), colour=(90, 100, 110)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 BODY = ("Mở đầu bài ảnh, xem [bài đối thoại]({filename}doi-thoai.md).\n\n"
@@ -34,7 +26,7 @@ BODY = ("Mở đầu bài ảnh, xem [bài đối thoại]({filename}doi-thoai.m
 FILES = {
     f"{DIR}/album.md": article(title="Ảnh: Ngày làm việc của thợ lò Hà Lầm", slug="album",
                                category="Ảnh", date="2020-06-12 08:00", body=BODY),
-    **{f"{DIR}/album/{n}.jpg": jpeg(colour=(40 * n, 90, 110)) for n in range(1, 5)},
+    **{f"{DIR}/album/{n}.jpg": jpeg((1200, 900), (40 * n, 90, 110)) for n in range(1, 5)},
     f"{DIR}/doi-thoai.md": article(title="Đối thoại với người lao động", slug="doi-thoai",
                                    date="2020-06-01 08:00"),
 }

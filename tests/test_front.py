@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import data
+from newsroom.core import data
+from newsroom.core.paths import ROOT
 from tests.helpers import article
-
-ROOT = Path(__file__).resolve().parent.parent
 
 FILES = {
     "bai-viet/than-ha-lam/2020/cu-noi-bat.md": article(

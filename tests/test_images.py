@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from newsroom.site import ROOT
+from newsroom.core.paths import ROOT
 from plugins.images import card
-from plugins.schema.schema import ContentErrors
+from plugins.markdown_reader.markdown_reader import ContentErrors
 
 from tests.helpers import FONTS, article
 
@@ -450,7 +450,7 @@ def test_sample_site_every_article_has_a_social_card_and_no_original_photo(sampl
 def test_sample_site_publishes_no_font_file(sample_site):
     """The card fonts (theme/fonts/) only draw the social cards (drawn above): no page or
     style sheet uses them, so none is published. The pages' own typeface is the small woff2
-    files of theme/static/fonts/ (newsroom/fonts.py)."""
+    files of theme/static/fonts/ (newsroom/build/fonts.py)."""
     fonts = [p.relative_to(sample_site.output).as_posix() for p in sample_site.output.rglob("*")
              if p.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2")]
     assert fonts and all(re.fullmatch(r"theme/fonts/be-vietnam-pro-[a-z]+-[47]00\.woff2", f)

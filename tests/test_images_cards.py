@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
-from newsroom.site import ROOT
-from newsroom.wrapping import wrap_text
+from newsroom.core.paths import ROOT
+from newsroom.core.wrapping import wrap_text
 from plugins.images import batch, card
 from plugins.images.batch import Job, run
 from plugins.images.cache import Cache

@@ -16,11 +16,12 @@ import docx
 import pytest
 from PIL import Image
 
-from newsroom import check, ingest, site
-from newsroom.site import ROOT
+from newsroom.build import site
+from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest
 from tests.conftest import BuiltSite
-from tests.dropbox import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
 from tests.helpers import article
+from tests.shared_folder import jpeg, png, put, shared, word  # noqa: F401 - shared is a fixture
 
 TODAY = "26/11/2026 08:00"
 
@@ -385,7 +386,7 @@ def test_lock_keeps_two_runs_apart(shared):
     put(shared.src / "than-ha-lam", {"tin.md": article("Tin chờ lượt sau")})
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[2]);"
-         "from pathlib import Path; from newsroom import ingest;"
+         "from pathlib import Path; from newsroom.intake import ingest;"
          "cm = ingest.locked(Path(sys.argv[1])); cm.__enter__(); print('ok', flush=True);"
          "sys.stdin.read()", str(ingest.default_state_dir(shared.src, shared.content)),
          str(ROOT)],

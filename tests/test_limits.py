@@ -1,4 +1,4 @@
-"""Limits of one article (``NEWSROOM_LIMITS``, ``newsroom.schema.Limits``): hostile articles
+"""Limits of one article (``NEWSROOM_LIMITS``, ``newsroom.core.schema.Limits``): hostile articles
 through a real preview build, a real strict build and ``invoke check``, and one setting that
 changes the limit for the build, ``invoke check`` and ``invoke ingest`` alike."""
 from __future__ import annotations
@@ -12,21 +12,22 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsroom import check, ingest, schema, site
-from newsroom.site import ROOT
-from plugins.schema.schema import ContentErrors
+from newsroom.build import site
+from newsroom.core import schema
+from newsroom.core.paths import ROOT
+from newsroom.intake import check, ingest
+from plugins.markdown_reader.markdown_reader import ContentErrors
+from tests import helpers
 from tests.conftest import BuiltSite
-from tests.dropbox import put, shared  # noqa: F401 - shared is a fixture
 from tests.helpers import article, write_files
+from tests.shared_folder import put, shared  # noqa: F401 - shared is a fixture
 
 DIR = "bai-viet/than-ha-lam/2020"
 SHOWN = f"content/{DIR}"
 
 
-def jpeg(size=(24, 16), color=(30, 90, 160)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+def jpeg(color=(30, 90, 160)) -> bytes:
+    return helpers.jpeg((24, 16), color, quality=80)
 
 
 def huge_png() -> bytes:

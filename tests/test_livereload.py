@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from newsroom import livereload
+from newsroom.build import livereload
 from tests.helpers import article
 
 
@@ -101,12 +101,12 @@ def test_livereload_on_the_lan_says_the_address_once_built_and_listening(tmp_pat
     import subprocess
     import sys
 
-    from newsroom import preview
-    from newsroom.site import ROOT
+    from newsroom.build import preview
+    from newsroom.core.paths import ROOT
 
     content, source = one_article(tmp_path)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsroom.livereload", "--host", "0.0.0.0", "--port", "0",
+        [sys.executable, "-m", "newsroom.build.livereload", "--host", "0.0.0.0", "--port", "0",
          "--content", str(content), "--output", str(tmp_path / "output"),
          "--cache", str(tmp_path / "cache")], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)

@@ -8,7 +8,7 @@ import http.client
 
 import pytest
 
-from newsroom import livereload, preview
+from newsroom.build import livereload, preview
 
 
 @contextlib.contextmanager

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.site import ROOT
-from tests.helpers import article
-from newsroom import publish as publishing
+from newsroom.core.paths import ROOT
+from newsroom.publish import release as publishing
+from tests.helpers import article, tree
 
 SSHD = "/usr/sbin/sshd"
 
@@ -178,12 +178,6 @@ class SiteRepo:
 
     def server_log(self) -> list[dict]:
         return [json.loads(line) for line in (self.remote / "publish.log").read_text().splitlines()]
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    folder = Path(folder)
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -544,7 +538,7 @@ def test_a_clone_publishes_its_commit_with_the_committed_code(sshd, tmp_path):
 
 
 def test_the_build_tree_holds_exactly_the_commit_whatever_was_left_in_it(tmp_path):
-    from newsroom import snapshot
+    from newsroom.publish import snapshot
 
     def repo(name: str) -> Path:
         folder = tmp_path / name
@@ -989,8 +983,8 @@ def test_dry_run_checks_ssh_before_building_and_creates_nothing_on_the_server(re
 
 
 def test_who_published_is_git_s_user_and_releases_are_listed_in_vietnam_time(repo):
-    from newsroom import releases as listing
-    from newsroom.dates import vn_datetime
+    from newsroom.core.dates import vn_datetime
+    from newsroom.publish import releases as listing
 
     repo.git("config", "user.name", "Trần Văn Quản")
     repo.git("config", "user.email", "quan@congdoantkv.vn")
@@ -1016,7 +1010,7 @@ def test_who_published_is_git_s_user_and_releases_are_listed_in_vietnam_time(rep
 def test_roll_forward_to_a_release_rolled_away_from(repo, tmp_path):
     """A, B, C published; rollback twice (to A); rollforward goes to B then C, never by
     default past the newest; rollback still never returns to a release rolled away from."""
-    from newsroom import releases as listing
+    from newsroom.publish import releases as listing
 
     made = []
     for n in range(3):

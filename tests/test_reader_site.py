@@ -3,31 +3,23 @@ canonical URLs, Open Graph, JSON-LD, share links, video, related stories. Real s
 small site written here, checked in the output."""
 from __future__ import annotations
 
-import io
 import json
 import urllib.parse
 from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
-from PIL import Image
 
-from newsroom import site
-from newsroom.text import fold
+from newsroom.build import site
+from newsroom.core.text import fold
 from plugins.search.search import folded_words
 from tests.conftest import BuiltSite
-from tests.helpers import article, write_files
+from tests.helpers import article, jpeg, write_files
 
 SITEURL = "https://congdoantkv.vn"
 VIDEO_ID = "dQw4w9WgXcQ"
 
 Item = SimpleNamespace  # a stand-in article or term for the ranking tests
-
-
-def _jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 450), (90, 100, 110)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 FILES = {
@@ -37,7 +29,7 @@ FILES = {
         summary="Hội nghị đối thoại giải đáp 17 kiến nghị của thợ lò.",
         image="doi-thoai/anh-bia.jpg", image_alt="Công nhân phát biểu tại hội nghị",
         body="Đại diện người lao động nêu kiến nghị về nhà tắm và bữa ăn ca ATVSLĐ."),
-    "bai-viet/than-ha-lam/2020/doi-thoai/anh-bia.jpg": _jpeg(),
+    "bai-viet/than-ha-lam/2020/doi-thoai/anh-bia.jpg": jpeg((800, 450), (90, 100, 110), quality=75),
     "bai-viet/than-ha-lam/2020/bua-an-ca.md": article(
         title="Than Hà Lầm nâng chất lượng bữa ăn ca", date="2020-05-20 09:00",
         tags="an toàn lao động", body="Bữa ăn giữa ca trong lò có thêm rau, hoa quả."),

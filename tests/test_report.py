@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from newsroom import articles, clippings, data, report
-from newsroom.site import ROOT
+from newsroom.core import data
+from newsroom.core.paths import ROOT
+from newsroom.editorial import articles, clippings, report
 from tests.helpers import article
 
 PERIOD = ("2020-05-04", "2020-05-31")     # ISO weeks 19–22 of 2020, Monday to Sunday
@@ -383,8 +384,8 @@ def test_campaign_coverage_uses_the_build_tagging(made):
 
 def test_report_tags_exactly_as_the_tagging_module(made, tmp_path):
     """The reading loop hands each article to tag_article: same result as calling it."""
-    from newsroom import schema
-    from newsroom.tagging import tag_article
+    from newsroom.core import schema
+    from newsroom.core.tagging import tag_article
 
     data_dir = write_data(tmp_path / "data")
     content = write_content(tmp_path / "content")
@@ -663,7 +664,7 @@ def test_unknown_sent_to_fails_a_strict_build_naming_the_closest(make_site):
 
 
 def test_outlet_names_are_read_as_slugs():
-    from newsroom import schema
+    from newsroom.core import schema
 
     header = schema.split(article(sent_to="Báo Lao động, cong-doan-viet-nam, bao-lao-dong"))
     values, problems = schema.validate(header, ROOT / "content" / "x.md")
@@ -795,7 +796,7 @@ def test_invoke_clip_and_report_end_to_end(tmp_path):
 
 
 def test_invoke_clip_commit_commits_only_its_file_so_a_publish_is_not_refused(tmp_path):
-    from newsroom import snapshot
+    from newsroom.publish import snapshot
 
     project = tmp_path / "du-an"
     data_dir = write_data(project / "data")

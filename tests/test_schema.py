@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from newsroom import dates, schema
-from newsroom.text import decode, fold, slugify
+from newsroom.core import dates, schema
+from newsroom.core.text import decode, fold, slugify
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -69,7 +69,7 @@ def test_only_published_article_pages_are_indexed(make_site):
 
 
 def test_same_pages_give_the_same_bundle(tmp_path):
-    from newsroom import site
+    from newsroom.build import site
     from tests.helpers import write_files
 
     write_files(tmp_path / "content", _files())
@@ -161,7 +161,7 @@ def _two_years() -> dict[str, str]:
 def test_index_is_made_by_year_and_only_changed_years_again(tmp_path):
     """Parts listed newest first; an edit reindexes its own part only, and the index is then
     the same bytes as a clean build's; a part with no article left goes."""
-    from newsroom import site
+    from newsroom.build import site
     from tests.helpers import write_files
 
     content, out, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
@@ -245,7 +245,7 @@ def test_a_large_year_is_split_into_runs_of_months():
 def test_builds_into_two_outputs_keep_each_its_own_fingerprints(tmp_path):
     """Two outputs built with one cache folder (a preview and a publish, or tests side by side):
     each keeps what it knows, and a second build of either remakes nothing."""
-    from newsroom import site
+    from newsroom.build import site
     from tests.helpers import write_files
 
     write_files(tmp_path / "content", _files(3))

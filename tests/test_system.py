@@ -1,4 +1,4 @@
-"""``invoke test`` on a busy machine: ``newsroom.system.ensure_packages`` run as the README's
+"""``invoke test`` on a busy machine: ``newsroom.build.system.ensure_packages`` run as the README's
 command runs it (a child Python), with an ``apt-get`` on PATH that answers as apt-get does when
 another program holds the apt/dpkg lock, or when the network is down. Holding the real dpkg
 lock would stop every other apt on this machine; what is under test is our handling of it."""
@@ -11,7 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from newsroom.site import ROOT
+from newsroom.core.paths import ROOT
 
 LOCKED = ("E: Could not get lock /var/lib/apt/lists/lock. It is held by process 4321 "
           "(unattended-upgr)\nE: Unable to lock directory /var/lib/apt/lists/")
@@ -43,7 +43,7 @@ def ensure(folder: Path, wait: float, every: float) -> subprocess.CompletedProce
     """``ensure_packages`` for a package this machine lacks, in a child Python."""
     code = textwrap.dedent(f"""\
         import os
-        from newsroom import system
+        from newsroom.build import system
         os.geteuid = lambda: 0  # apt-get is the fake one on PATH
         system.ensure_packages(["goi-khong-co-that-cdtkv"], wait={wait}, every={every})
         print("ĐÃ CÀI")

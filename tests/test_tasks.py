@@ -7,7 +7,7 @@ import re
 
 from invoke import Program
 
-from newsroom.site import ROOT
+from newsroom.core.paths import ROOT
 
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                         re.I)
@@ -25,7 +25,7 @@ def invoke(capsys, *argv) -> str:
 
 def task_names(capsys) -> list[str]:
     listing = invoke(capsys, "--list")
-    return re.findall(r"^  ([a-z][a-z0-9-]*)\s", listing, re.M)
+    return re.findall(r"^  ([a-z][a-z0-9.-]*)\s", listing, re.M)
 
 
 def options(help_text: str) -> list[tuple[list[str], str]]:
@@ -46,7 +46,20 @@ def options(help_text: str) -> list[tuple[list[str], str]]:
 
 def test_every_task_is_listed(capsys):
     names = task_names(capsys)
-    assert len(names) > 20 and {"build", "clip", "report", "bench-tags"} <= set(names)
+    assert len(names) > 20 and {"build", "clip", "report", "bench.tags"} <= set(names)
+
+
+def test_measurements_are_listed_apart_and_invoke_bench_is_the_build_s(capsys):
+    """Everyday tasks first; the benchmarks only under ``bench.``, ``invoke bench`` the build's."""
+    listing = invoke(capsys, "--list")
+    names = re.findall(r"^  ([a-z][a-z0-9.-]*)\s", listing, re.M)
+    measured = [n for n in names if n.startswith("bench")]
+    assert measured == sorted(measured) and names[-len(measured):] == measured
+    assert {"bench.build", "bench.images", "bench.check", "bench.report", "bench.publish",
+            "bench.manifest"} <= set(measured)
+    assert not [n for n in names if "bench" in n and not n.startswith("bench.")]
+    assert re.search(r"^  bench\.build \(bench\)\s", listing, re.M)
+    assert "Đo thời gian dựng" in invoke(capsys, "--help", "bench")
 
 
 def test_every_task_help_is_clean_and_vietnamese(capsys):

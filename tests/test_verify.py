@@ -1,4 +1,4 @@
-"""newsroom.verify and newsroom.assets on real builds: what must stop a publish, and the
+"""newsroom.publish.verify and newsroom.publish.assets on real builds: what must stop a publish, and the
 prepared output (hashed theme assets, precompressed copies)."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime
 import brotli
 import pytest
 
-from newsroom import assets, site, verify
+from newsroom.build import site
+from newsroom.publish import assets, verify
 from tests.helpers import article
 
 SITEURL = "https://congdoantkv.vn"

@@ -1,8 +1,8 @@
 """The one word-wrapping rule shared by social cards, campaign banners and chart labels."""
 from PIL import ImageFont
 
-from newsroom.site import ROOT
-from newsroom.wrapping import wrap, wrap_text
+from newsroom.core.paths import ROOT
+from newsroom.core.wrapping import wrap, wrap_text
 
 FONT = ImageFont.truetype(str(ROOT / "theme" / "fonts" / "BeVietnamPro-Bold.ttf"), 40)
 TITLE = ("Công đoàn Than Hà Lầm tổ chức đối thoại với người lao động về an toàn, "

@@ -12,7 +12,7 @@ Playwright) with JavaScript off and no network. Black on white, photos apart: it
 well on a black-and-white printer as in colour.
 
 The PDF and a small description (``.json``) are written to ``content/ban-tin/``, from where the
-next build publishes them (``plugins/bulletin``: ``/ban-tin/<tên>.pdf``, an index page and a
+next build publishes them (``plugins/bulletins``: ``/ban-tin/<tên>.pdf``, an index page and a
 feed).
 """
 from __future__ import annotations
@@ -28,13 +28,13 @@ from pathlib import Path
 
 import jinja2
 
-from .. import data, safefs
-from ..dates import TZ, local, vn_date
-from ..report import Period, ReportError, Week, period as report_period
-from ..text import nfc
-from . import stories
+from newsroom.core import data, safefs
+from newsroom.core.dates import TZ, local, vn_date
+from newsroom.core.paths import ROOT
+from newsroom.core.text import nfc
+from newsroom.editorial import stories
+from newsroom.editorial.report import Period, ReportError, Week, period as report_period
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = ROOT / "theme" / "static" / "fonts"
 SITE_CSS = ROOT / "theme" / "static" / "css" / "site.css"
@@ -253,7 +253,7 @@ def print_pdf(issue: Edition, made=None, data_dir=None) -> tuple[bytes, int]:
     """The PDF and its page count; other items are listed fewer until it fits four pages."""
     from playwright.sync_api import sync_playwright
 
-    from ..preview import CHROME_FLAGS, CHROMIUM
+    from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS, headless=True)
@@ -327,27 +327,3 @@ def summary(made: Made) -> str:
     lines.append("Bản tin lên trang ở lần dựng, xuất bản tới (/ban-tin/); nhớ commit hai tệp "
                  "này (hoặc dùng --commit).")
     return "\n".join(lines)
-
-
-def page_png(pdf: Path, target: Path, page: int = 0, width: int = 900) -> Path:
-    """One page of a bulletin as a small PNG (the README's picture, ``docs/anh/``)."""
-    import pypdfium2 as pdfium
-
-    from ..screenshots import small_png
-
-    document = pdfium.PdfDocument(str(pdf))
-    sheet = document[page]
-    image = sheet.render(scale=width / sheet.get_width()).to_pil()
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    target.write_bytes(small_png(out.getvalue()))
-    return target
-
-
-def sample_picture(target: Path = ROOT / "docs" / "anh" / "ban-tin-trang-1.png") -> Path:
-    """Page one of the sample content's bulletin (:data:`SAMPLE`) for the README."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="ban-tin-") as folder:
-        made = make(start=SAMPLE[0], end=SAMPLE[1], out=folder)
-        return page_png(made.pdf, target)

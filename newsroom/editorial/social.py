@@ -23,13 +23,12 @@ from urllib.parse import urlencode, urlsplit
 
 import jinja2
 
-from .. import data, safefs
-from ..dates import TZ, local, parse_date, vn_datetime
-from ..report import ReportError, check_out_dir
-from ..text import slugify
-from . import stories
-
-ROOT = Path(__file__).resolve().parents[2]
+from newsroom.core import data, safefs
+from newsroom.core.dates import TZ, local, parse_date, vn_datetime
+from newsroom.core.paths import ROOT
+from newsroom.core.text import slugify
+from newsroom.editorial import stories
+from newsroom.editorial.report import ReportError, check_out_dir
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_DAYS = 7
 MOST = 200  # posts on one page

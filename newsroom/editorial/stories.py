@@ -12,9 +12,9 @@ import functools
 import io
 from pathlib import Path
 
-from .. import articles, schema
-
-ROOT = Path(__file__).resolve().parents[2]
+from newsroom.core import schema
+from newsroom.core.paths import ROOT
+from newsroom.editorial import articles
 
 
 class StoryError(ValueError):
@@ -25,9 +25,9 @@ class StoryError(ValueError):
 def published_site(conf: str = "publishconf.py") -> tuple[str, str]:
     """``(SITEURL, ARTICLE_URL)`` of the published site (``SITEURL`` from the environment
     wins, as in publishconf.py)."""
-    from ..site import settings_for
+    from pelican.settings import read_settings
 
-    settings = settings_for(conf)
+    settings = read_settings(str(ROOT / conf))
     siteurl = str(settings.get("SITEURL") or "").rstrip("/")
     if not siteurl.startswith(("https://", "http://")):
         raise StoryError(f"SITEURL “{siteurl}” của {conf} không phải địa chỉ đầy đủ. Cách sửa: "

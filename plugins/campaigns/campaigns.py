@@ -1,6 +1,6 @@
 """Campaigns and themes in the build: every article tagged, every landing page enriched.
 
-For each article the plugin runs :func:`newsroom.tagging.tag_article` on the article's source
+For each article the plugin runs :func:`newsroom.core.tagging.tag_article` on the article's source
 (the same function ``invoke tags`` runs, so the audit and the site agree) and sets
 ``article.campaign`` / ``article.theme`` (slugs, read by the ``taxonomies`` plugin, which builds
 ``/chien-dich/<slug>/`` and ``/chu-de/<slug>/``) and ``article.tagging`` (the decisions and their
@@ -24,8 +24,8 @@ from pathlib import Path
 from PIL import Image
 from pelican import signals
 
-from newsroom import campaigns as calendar
-from newsroom import data, schema, tagging
+from newsroom.core import calendar, data, schema, tagging
+from plugins import fence
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,6 @@ DEFAULTS = {
     "CAMPAIGNS_MEDIA": 8,
     "CAMPAIGNS_MEDIA_CATEGORIES": ["Ảnh", "Video"],
 }
-_ARTICLE_LISTS = ("articles", "translations", "hidden_articles", "hidden_translations",
-                  "drafts", "drafts_translations")
 
 
 class CampaignSettingsError(ValueError):
@@ -81,7 +79,7 @@ def _source_values(article, settings):
 def tag_articles(generator):
     """Give every article its campaigns and themes (slugs) and the reasons."""
     settings = generator.settings
-    for name in _ARTICLE_LISTS:
+    for name in fence.ARTICLE_LISTS:
         for article in getattr(generator, name, None) or ():
             decisions = article.metadata.get("tagging")  # decided by the reader (schema)
             if decisions is None:

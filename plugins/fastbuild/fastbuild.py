@@ -26,9 +26,9 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.generators import ArticlesGenerator
 
-from newsroom.settings import plugin_settings
+from newsroom.core.settings import plugin_settings
 from plugins import fence
-from plugins.schema import schema as schema_reader
+from plugins.markdown_reader import markdown_reader as schema_reader
 
 from . import filters, grouping, memo
 from .readcache import ReadCache
@@ -112,9 +112,21 @@ def initialized(pelican):
     fence.report(pelican.settings)
     on = enabled(pelican.settings)
     _install_url_memo(on)
-    fence.use_fast_translations(on)
+    fence.use_fast_translations(grouping.process_translations if on else None)
     if on:
         _jinja_settings(pelican.settings)
+
+
+def session_state(context: dict):
+    """The speed layer's state of the build whose context this is (None before it starts)."""
+    return context.get(_KEY)
+
+
+def carry_state(state, context: dict) -> None:
+    """Give ``state`` (from :func:`session_state` of an earlier build) to the build of
+    ``context``: a live session keeps its read cache from one update to the next."""
+    if state is not None:
+        context[_KEY] = state
 
 
 def _state(generator) -> dict:
@@ -128,7 +140,7 @@ def _state(generator) -> dict:
 
 
 class _ReaderCache:
-    """The read cache as the project's reader uses it (``plugins.schema.use_cache``): Pelican
+    """The read cache as the project's reader uses it (``plugins.markdown_reader.use_cache``): Pelican
     reads through its documented readers (``readers_init``), and the reader asks this first."""
 
     def __init__(self, cache: ReadCache):

@@ -26,10 +26,10 @@ from pathlib import Path
 from plugins import fence
 
 from .parallel import Capture
+from newsroom.core.paths import BUILD_CODE
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = 2  # 2: shared values pickled by reference
 
 
@@ -40,7 +40,7 @@ def _shared_kind(cls):
     articles, a few hundred different), or None."""
     from pelican.urlwrappers import URLWrapper
 
-    from newsroom.tagging import Decision
+    from newsroom.core.tagging import Decision
 
     if cls is Decision:
         return "decision"
@@ -93,7 +93,7 @@ class _Unpickler(pickle.Unpickler):
         if found is not None:
             return found
         if isinstance(pid, tuple) and pid[0] == "decision":
-            from newsroom.tagging import Decision
+            from newsroom.core.tagging import Decision
 
             found = Decision(*pid[1:])
         elif isinstance(pid, tuple) and pid[0] == "wrapper":
@@ -136,15 +136,15 @@ def _tree_stamp(folder: Path, pattern: str) -> list:
 
 def code_key(settings) -> str:
     """Everything besides the file itself that what a reader returns depends on."""
-    from newsroom import data
+    from newsroom.core import data
 
     relevant = {k: repr(settings.get(k)) for k in (
         "MARKDOWN", "FORMATTED_FIELDS", "PAGE_PATHS", "ARTICLE_PATHS", "TIMEZONE",
         "DEFAULT_DATE", "DEFAULT_LANG", "TAXONOMIES", "PLUGINS", "READERS", "SLUGIFY_SOURCE",
         "FILENAME_METADATA", "PATH_METADATA", "SUMMARY_MAX_LENGTH", "NEWSROOM_LIMITS")}
     data_dir = Path(settings.get("NEWSROOM_DATA") or data.DATA_DIR)
-    parts = [SCHEMA, sorted(relevant.items()), _tree_stamp(ROOT / "newsroom", "*.py"),
-             _tree_stamp(ROOT / "plugins", "*.py"), _tree_stamp(data_dir, "*.yml")]
+    parts = [SCHEMA, sorted(relevant.items()),
+             *(_tree_stamp(folder, "*.py") for folder in BUILD_CODE), _tree_stamp(data_dir, "*.yml")]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

@@ -171,6 +171,14 @@ class FastWriter(Writer):
         self._batch: list | None = None
         self._depth = 0
 
+    def start_session(self, fingerprints: dict, deep_memo: dict, site_token,
+                      content_token) -> None:
+        """Write as a live session's update (``newsroom.build.livereload``): a page whose
+        inputs are those of ``fingerprints`` is not rendered again; ``deep_memo`` keeps the
+        items' tokens between updates; the tokens say what every page shows besides its items."""
+        self.fingerprints, self.deep_memo = fingerprints, deep_memo
+        self.site_token, self.content_token = site_token, content_token
+
     # Writing only what changed -------------------------------------------------------
 
     def _store(self, path, data: bytes):

@@ -24,7 +24,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
-from newsroom.wrapping import wrap, wrap_text
+from newsroom.core.wrapping import wrap, wrap_text
 
 BRAND = (11, 79, 138)
 BRAND_DARK = (8, 58, 102)

@@ -14,7 +14,7 @@ Feed readers run none of the site's CSS or script, so the body's photo markup is
   Pelican does for the feed's own address; a published build has absolute URLs already;
 - an entry's title and summary are the article's plain text: Pelican treats a title as markup
   (it strips tags, which decodes entities) and a summary as HTML, but the site's metadata is
-  plain text (``newsroom.schema``), so the title is given back as written (the feed escapes
+  plain text (``newsroom.core.schema``), so the title is given back as written (the feed escapes
   it) and a written summary is escaped into the HTML the feed's summary holds;
 - a feed without entries is dated by the site's newest article, not by the clock.
 """
@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from feedgenerator import get_tag_uri
 
-from newsroom.settings import absolute_base
+from newsroom.core.settings import absolute_base
 
 #: Attributes holding one URL, and attributes a plain <img> does not need in a feed.
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")

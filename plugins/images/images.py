@@ -8,7 +8,7 @@ crops), ``social_image`` and its body photos rewritten to ``<picture>`` through 
 GPS). Problems (missing, corrupt, HEIC, too large) ride on the item as the schema's do, so the
 schema plugin reports them with the rest: warnings in a preview build, a failed strict build
 listing them all. The limits are the schema's (``NEWSROOM_LIMITS``: image_bytes,
-image_pixels; :class:`newsroom.schema.Limits`), which ``invoke check`` applies before a photo
+image_pixels; :class:`newsroom.core.schema.Limits`), which ``invoke check`` applies before a photo
 ever reaches the build.
 """
 from __future__ import annotations
@@ -29,9 +29,9 @@ from PIL import Image
 from pelican import signals
 
 
-from newsroom import data, schema
-from newsroom.schema import Problem, read_source, split
-from newsroom.settings import plugin_settings
+from newsroom.core import data, schema
+from newsroom.core.schema import Problem, read_source, split
+from newsroom.core.settings import plugin_settings
 from plugins import fence
 
 from .body import rewrite as rewrite_body
@@ -62,7 +62,6 @@ DEFAULTS = {
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
-_LISTS = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
 
 
@@ -263,7 +262,7 @@ def _resolve(src: str, item) -> str | None:
 def _items(context):
     """Every item the build writes (translations too), each once."""
     seen = set()
-    for name in _LISTS:
+    for name in fence.CONTENT_LISTS:
         for item in context.get(name) or ():
             for one in (item, *(getattr(item, "translations", None) or ())):
                 if one.source_path not in seen:
@@ -274,7 +273,7 @@ def _items(context):
 def _problem(use, line, field, written, outcome, source: str | None, shown=True) -> None:
     """Put a photo's problem on its item, unless the schema has already said it: it checks
     every image a header or body shows (missing file, HEIC, over the limits, truncated) when
-    it reads the item, with :func:`newsroom.schema.image_problem`."""
+    it reads the item, with :func:`newsroom.core.schema.image_problem`."""
     if shown and source:
         limits = schema.Limits.from_setting(use.item.settings.get("NEWSROOM_LIMITS"))
         with warnings.catch_warnings():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from newsroom import schema
+from newsroom.core import schema
 
 #: Extensions treated as photos: never published as they are (they may carry GPS), always
 #: through this module.

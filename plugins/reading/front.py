@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from newsroom import dates
+from newsroom.core import dates
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import logging
 
 from pelican import signals
 
-from newsroom import data
-from newsroom.settings import plugin_settings
+from newsroom.core import data
+from newsroom.core.settings import plugin_settings
 
 from . import front
 

@@ -1,1 +1,1 @@
-from .search import register  # noqa: F401
+from .search import defer_index, register, stop_background, undefer  # noqa: F401

@@ -9,7 +9,7 @@ filters (campaign, theme, unit, category, year) and the date sort.
 Pagefind matches "cong" with "công" by itself, but not "doan" with "đoàn": đ is a letter of its
 own, not a letter with a mark. So each article carries ``article.search_folded``, the accent-free
 spelling of every word of its text that has đ/Đ (printed in a hidden element of the page), and the
-search page folds the query the same way (``newsroom.text.fold``) before searching.
+search page folds the query the same way (``newsroom.core.text.fold``) before searching.
 
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
 them, so the thousands of list and term pages are never read) and reads only the
@@ -54,8 +54,8 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
 
-from newsroom.settings import plugin_settings
-from newsroom.text import fold
+from newsroom.core.settings import plugin_settings
+from newsroom.core.text import fold
 from plugins import fence
 
 from .shards import part_names
@@ -372,14 +372,30 @@ def _state(settings) -> Path | None:
     return Path(cache) / "search" if cache else None
 
 
+#: Output folders whose search index a live session runs itself (:func:`defer_index`).
+_DEFERRED: dict = {}
+
+
+def defer_index(output_path, sink) -> None:
+    """Builds into ``output_path`` hand their index job to ``sink`` (a callable taking a
+    callable) instead of running Pagefind: a live session (``newsroom.build.livereload``)
+    serves the pages first and indexes in the background. Pagefind is not started early there
+    either, since a live session writes every page at the end of its update."""
+    _DEFERRED[os.path.realpath(output_path)] = sink
+
+
+def undefer(output_path) -> None:
+    """Builds into ``output_path`` index as usual again."""
+    _DEFERRED.pop(os.path.realpath(output_path), None)
+
+
 def start_early(generator, writer) -> None:
     """Start Pagefind as soon as the article pages are on disk (``article_writer_finalized``),
-    so it runs while the build writes the other pages; :func:`index_site` waits for it. Not in
-    a live session, whose writer keeps every page until the end of the update (it has
-    ``fingerprints``) and which indexes in the background anyway."""
+    so it runs while the build writes the other pages; :func:`index_site` waits for it. Not
+    into an output folder of :func:`defer_index`."""
     key = os.path.realpath(generator.output_path)
     pages = _PAGES.get(key)
-    if pages is None or getattr(writer, "fingerprints", None) is not None:
+    if pages is None or key in _DEFERRED:
         return
     conf = search_settings(generator.settings)
     if not conf["index"]:
@@ -430,7 +446,7 @@ def index_site(pelican) -> None:
         return
     if not conf["index"]:
         return
-    defer = getattr(pelican, "defer_search_index", None)
+    defer = _DEFERRED.get(key)
     if defer is not None:  # a live session indexes after the pages are served, in the background
         defer(partial(_index, output, conf["bundle_dir"], pages, background=True,
                       state=_state(pelican.settings)))

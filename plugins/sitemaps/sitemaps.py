@@ -34,8 +34,8 @@ from xml.sax.saxutils import escape
 from pelican import signals
 from pelican.generators import Generator
 
-from newsroom.dates import TZ, local, parse_date
-from newsroom.settings import absolute_base, plugin_settings
+from newsroom.core.dates import TZ, local, parse_date
+from newsroom.core.settings import absolute_base, plugin_settings
 
 logger = logging.getLogger(__name__)
 

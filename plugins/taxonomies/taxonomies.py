@@ -16,7 +16,7 @@ from collections import defaultdict
 from pelican import signals
 from pelican.generators import Generator
 
-from newsroom import data
+from newsroom.core import data
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def term_slugs(article, field: str) -> list[str]:
 
 def term_infos(conf: dict, settings) -> dict[str, dict]:
     """What the data file says about each term, by slug. A list with its own reader in
-    ``newsroom.data`` (units, campaigns, themes) is read through it, checked and with clean
+    ``newsroom.core.data`` (units, campaigns, themes) is read through it, checked and with clean
     values; the data folder is ``NEWSROOM_DATA`` (default: the project's ``data/``)."""
     if not conf["data"]:
         return {}

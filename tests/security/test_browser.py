@@ -17,7 +17,8 @@ import lxml.etree
 import pytest
 from playwright.async_api import async_playwright
 
-from newsroom.preview import CHROME_FLAGS, CHROMIUM, start, stop
+from newsroom.build.preview import start, stop
+from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 from tests.security import findings, markup
 
 PARALLEL = 2  # browser contexts of one Chromium, each opening pages one after another

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import ingest
-from newsroom.site import ROOT
-from newsroom.submission import DocxLimits
-from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
+from newsroom.core.paths import ROOT
+from newsroom.intake import ingest
+from newsroom.intake.submission import DocxLimits
+from tests.shared_folder import put, shared, word  # noqa: F401 - shared is a fixture
 
 WORD_FIX = "Tệp → Lưu thành…"
 PARAGRAPHS = b"<w:p><w:r><w:t>Than</w:t></w:r></w:p>" * 27_000  # just under 1 MB of XML
@@ -63,7 +63,7 @@ def test_a_zip_bomb_is_refused_from_its_directory_fast_and_small(tmp_path):
     script = textwrap.dedent(f"""
         import json, resource, sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from newsroom import ingest
+        from newsroom.intake import ingest
         started = time.monotonic()
         result = ingest.ingest({str(tmp_path / "src")!r}, {str(content)!r}, settle=0)
         print(json.dumps({{

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import ingest
-from newsroom.journal import KILL_AT
-from newsroom.site import ROOT
-from tests.dropbox import jpeg, png, put
+from newsroom.core.paths import ROOT
+from newsroom.intake import ingest
+from newsroom.intake.journal import KILL_AT
 from tests.helpers import article
+from tests.shared_folder import jpeg, png, put
 
 SHARDS = 3
 
@@ -90,7 +90,7 @@ def sources(src: Path) -> dict[str, bytes]:
 def run(root: Path, kill_at: int | None = None) -> int:
     env = {**os.environ, KILL_AT: str(kill_at or "")}
     done = subprocess.run(
-        [sys.executable, "-m", "newsroom.ingest", "--source", str(root / "src"), "--content",
+        [sys.executable, "-m", "newsroom.intake.ingest", "--source", str(root / "src"), "--content",
          str(root / "repo" / "content"), "--state", str(root / "state"), "--settle", "0"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode in (0, -signal.SIGKILL), done.stdout + done.stderr

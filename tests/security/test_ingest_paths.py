@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import ingest
-from tests.dropbox import jpeg, put, shared  # noqa: F401 - shared is a fixture
+from newsroom.intake import ingest
 from tests.helpers import article
+from tests.shared_folder import jpeg, put, shared  # noqa: F401 - shared is a fixture
 
 UP = "../" * 14
 FULLWIDTH = "．．／．．／"  # NFKC: ../../

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from newsroom import ingest
-from tests.dropbox import put, shared, word  # noqa: F401 - shared is a fixture
+from newsroom.intake import ingest
 from tests.helpers import article
+from tests.shared_folder import put, shared, word  # noqa: F401 - shared is a fixture
 
 SETTLE = 0.5
 

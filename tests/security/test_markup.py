@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from newsroom import site
+from newsroom.build import site
 from plugins.schema.schema import ContentErrors
 from tests.security import findings, hostile, markup
 from tests.security.conftest import _overrides

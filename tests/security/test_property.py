@@ -9,7 +9,7 @@ import itertools
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from newsroom import site
+from newsroom.build import site
 from plugins.schema.schema import NewsroomMarkdownReader
 from tests.security import markup
 

@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from newsroom import ingest, queue
-from newsroom.journal import KILL_AT
-from newsroom.site import ROOT
-from tests.dropbox import jpeg, put
+from newsroom.core.paths import ROOT
+from newsroom.intake import ingest, queue
+from newsroom.intake.journal import KILL_AT
 from tests.helpers import editors_repo, git
+from tests.shared_folder import jpeg, put
 
 ID = "tho-lo-nhan-qua"
 COMMAND = {
-    "approve": f"from newsroom import queue; queue.approve(Q, C, {ID!r})",
-    "return": f"from newsroom import queue; queue.give_back(Q, {ID!r}, 'Sửa ảnh.', content=C)",
+    "approve": f"from newsroom.intake import queue; queue.approve(Q, C, {ID!r})",
+    "return": f"from newsroom.intake import queue; queue.give_back(Q, {ID!r}, 'Sửa ảnh.', content=C)",
 }
 
 

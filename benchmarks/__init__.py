@@ -1,0 +1,1 @@
+"""Measurements of the project (speed, memory, output bytes); not part of the site."""

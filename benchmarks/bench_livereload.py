@@ -1,0 +1,93 @@
+"""``invoke livereload`` measured: the time from saving an article (edited, or added) until the
+live session says the output is done, and until the search index holds the change too.
+
+:func:`run` starts ``python -m newsroom.build.livereload --json`` on a corpus and makes the changes
+of :class:`benchmarks.corpus.Changes`; ``benchmarks.bench_build`` calls it for each size."""
+from __future__ import annotations
+
+import json
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import corpus
+from newsroom.core.paths import ROOT
+
+
+class _Lines:
+    """JSON lines from a child's stdout (unbuffered, so ``select`` sees every line)."""
+
+    def __init__(self, stream):
+        self.fd = stream.fileno()
+        self.buffer = b""
+
+    def next(self, timeout: float = 900) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.fd], [], [], max(left, 0))
+            chunk = os.read(self.fd, 65536) if ready else b""
+            if not chunk:
+                raise RuntimeError("livereload không trả lời (đã dừng hoặc quá thời gian chờ)")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def next_event(self, event: str, timeout: float = 900) -> dict:
+        """The next line of ``event`` ("update", "search"), the lines before it skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.next(timeout=max(deadline - time.monotonic(), 0))
+            if line.get("event") == event:
+                return line
+
+    def drain(self, quiet: float = 1.0):
+        """Read the lines of updates still under way, until none comes for ``quiet`` s."""
+        while True:
+            try:
+                self.next(timeout=quiet)
+            except RuntimeError:
+                return
+
+
+def run(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> dict:
+    """Start ``python -m newsroom.build.livereload`` on the corpus, edit and add an article as
+    ``benchmarks.bench_build`` does, and time each change until the process reports the output done."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsroom.build.livereload", "--json", "--no-serve",
+         "--content", str(content), "--output", str(output), "--cache", str(cache)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+    lines = _Lines(proc.stdout)
+    changes = corpus.Changes(Path(content), n)
+    samples = {"edit": [], "add": []}
+    search = {"edit": [], "add": []}  # until the search index holds the change too
+    memory = 0.0
+    try:
+        started = time.perf_counter()
+        first = lines.next()
+        start_seconds = time.perf_counter() - started
+        memory = first["memory_mb"]
+        for round_ in range(repeat):
+            for step in ("edit", "add"):
+                lines.drain(quiet=0.5)
+                began = time.perf_counter()
+                changes.edit(round_) if step == "edit" else changes.add(round_)
+                info = lines.next_event("update")
+                samples[step].append(time.perf_counter() - began)
+                memory = max(memory, info["memory_mb"])
+                lines.next_event("search")  # the index follows in the background
+                search[step].append(time.perf_counter() - began)
+            changes.restore()
+            lines.drain()  # the updates after restoring
+    finally:
+        changes.restore()
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"edit": statistics.median(samples["edit"]), "add": statistics.median(samples["add"]),
+            "search_edit": statistics.median(search["edit"]),
+            "search_add": statistics.median(search["add"]),
+            "start": start_seconds, "memory": memory, "samples": samples, "search": search}

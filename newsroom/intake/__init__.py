@@ -1,0 +1,1 @@
+"""Intake: articles arriving (the checker and its git hook, the shared folder, Word files, the editors' queue)."""

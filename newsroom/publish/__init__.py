@@ -1,0 +1,1 @@
+"""Publish: the built site checked (verify), compressed (assets), sent to the servers (release), releases listed."""

@@ -1,1 +1,0 @@
-from .bulletin import register  # noqa: F401

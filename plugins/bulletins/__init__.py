@@ -1,0 +1,1 @@
+from .bulletins import register  # noqa: F401

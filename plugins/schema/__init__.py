@@ -1,1 +1,0 @@
-from .schema import register  # noqa: F401
