@@ -2,8 +2,8 @@
 
 The allowlist is what the theme legitimately writes (``theme/templates``: the elements and
 attributes of every template and partial, kept in step by ``test_allowlist_covers_the_theme``)
-and what the sanitiser of article bodies keeps (``newsroom/core/sanitise.py``). Nothing else: no event handler, no ``style``,
-no ``<style>``, ``<iframe>``, ``<svg>``, ``<math>``, ``<object>``, ``<embed>``, ``<base>``,
+and what the sanitiser of article bodies keeps (``newsroom/core/sanitise.py``). Nothing else:
+no event handler, no ``style``, no ``<style>``, ``<iframe>``, ``<svg>``, ``<math>``, ``<object>``, ``<embed>``, ``<base>``,
 ``<template>``; URLs only http, https, mailto, tel or relative; ``<script>`` only the theme's
 (a file of the site, or JSON-LD that parses); ``<meta>`` without ``http-equiv``; ``<form>``
 only the site's search.
