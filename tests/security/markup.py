@@ -9,7 +9,7 @@ no event handler, no ``style``, no ``<style>``, ``<iframe>``, ``<svg>``, ``<math
 only the site's search.
 
 One check (:func:`element_problems`) serves two parsers: lxml over the files (:func:`check_file`),
-and Chromium's own DOM (``test_browser``), which parses as browsers do.
+and Chromium's own DOM (``test_chromium``), which parses as browsers do.
 """
 from __future__ import annotations
 

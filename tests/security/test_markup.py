@@ -8,9 +8,10 @@ import re
 import pytest
 
 from newsroom.build import site
-from plugins.schema.schema import ContentErrors
+from plugins.markdown_reader.markdown_reader import ContentErrors
 from tests.security import findings, hostile, markup
-from tests.security.conftest import _overrides
+from tests.security.builds import (  # noqa: F401 - fixtures besides _overrides
+    _overrides, build, hostile_content, preview_build, publish_build, run_folder)
 
 _PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 

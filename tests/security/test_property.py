@@ -1,7 +1,7 @@
 """A property of the reader (plugins/schema: Markdown, then whatever cleans its output): for
 any text made of Markdown-ish and HTML-ish pieces, the body it makes holds only allowlisted
 elements, attributes and URL schemes (tests/security/markup.py). Metadata fields are plain
-text, escaped where they are printed: the builds of test_markup.py and test_browser.py check
+text, escaped where they are printed: the builds of test_markup.py and test_chromium.py check
 them in every page and feed."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import itertools
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from newsroom.build import site
-from plugins.schema.schema import NewsroomMarkdownReader
+from plugins.markdown_reader.markdown_reader import NewsroomMarkdownReader
 from tests.security import markup
 
 PIECES = [

@@ -20,6 +20,8 @@ from playwright.async_api import async_playwright
 from newsroom.build.preview import start, stop
 from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM
 from tests.security import findings, markup
+from tests.security.builds import (  # noqa: F401 - fixtures
+    build, hostile_content, preview_build, publish_build, run_folder)
 
 PARALLEL = 2  # browser contexts of one Chromium, each opening pages one after another
 PARTS = 2  # each build's pages in this many tests, which pytest-xdist runs side by side

@@ -1,5 +1,5 @@
-"""Fixtures of the security suite: the hostile content (tests/security/hostile.py) and its
-builds, each made once per test run and shared by the pytest-xdist workers (a lock file in the
+"""Fixtures of the security suite, imported by the modules that use them: the hostile content
+(tests/security/hostile.py) and its builds, each made once per test run and shared by the pytest-xdist workers (a lock file in the
 run's common temporary folder: the first worker to need a build makes it, the others wait for
 it and read the same output)."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsroom.build import site
-from plugins.schema.schema import ContentErrors
+from plugins.markdown_reader.markdown_reader import ContentErrors
 from tests.conftest import BuiltSite
 from tests.security import hostile
 
@@ -32,7 +32,7 @@ EVERY_STRING = {"FEED_MAX_ITEMS": 1000, "NEWSROOM_LIMITS": hostile.LIMITS}
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory) -> Path:
+def run_folder(tmp_path_factory) -> Path:
     """A folder every worker of this run sees (the run's own when there are no workers)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         folder = tmp_path_factory.getbasetemp().parent / "security"
@@ -41,13 +41,13 @@ def shared(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("security")
 
 
-def once(shared: Path, name: str, make) -> dict:
+def once(run_folder: Path, name: str, make) -> dict:
     """``make(folder)`` run by one worker only; every worker gets its result (a JSON dict)."""
-    with open(shared / f"{name}.lock", "w") as lock:
+    with open(run_folder / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / name / "result.json"
+        done = run_folder / name / "result.json"
         if not done.exists():
-            folder = shared / name
+            folder = run_folder / name
             folder.mkdir(exist_ok=True)
             done.write_text(json.dumps(make(folder)), encoding="utf-8")
         return json.loads(done.read_text(encoding="utf-8"))
@@ -59,9 +59,9 @@ def _make_content(folder: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def hostile_content(shared) -> hostile.Content:
-    once(shared, "content", _make_content)
-    return hostile.Content.load(shared / "content")
+def hostile_content(run_folder) -> hostile.Content:
+    once(run_folder, "content", _make_content)
+    return hostile.Content.load(run_folder / "content")
 
 
 class HostileBuild(BuiltSite):
@@ -136,24 +136,24 @@ def _build(name: str, content: hostile.Content, folder: Path) -> dict:
             "seconds": time.perf_counter() - start}
 
 
-def hostile_build(name: str, shared: Path, content: hostile.Content) -> HostileBuild:
-    result = once(shared, name, lambda folder: _build(name, content, folder))
+def hostile_build(name: str, run_folder: Path, content: hostile.Content) -> HostileBuild:
+    result = once(run_folder, name, lambda folder: _build(name, content, folder))
     if result.get("fallback_error") or (result["error"] or "").startswith("ContentErrors"):
         pytest.fail(f"bản dựng {name} không xong với nội dung độc hại:\n{result['error']}\n"
                     f"{result.get('fallback_error', '')}")
-    output = shared / name / result["output"]
+    output = run_folder / name / result["output"]
     conf, overrides = _overrides(name, content, Path(result["source"]), output)
     return HostileBuild(name, output, site.settings_for(conf, **overrides), result, content)
 
 
 @pytest.fixture(scope="session")
-def preview_build(shared, hostile_content) -> HostileBuild:
-    return hostile_build("preview", shared, hostile_content)
+def preview_build(run_folder, hostile_content) -> HostileBuild:
+    return hostile_build("preview", run_folder, hostile_content)
 
 
 @pytest.fixture(scope="session")
-def publish_build(shared, hostile_content) -> HostileBuild:
-    return hostile_build("publish", shared, hostile_content)
+def publish_build(run_folder, hostile_content) -> HostileBuild:
+    return hostile_build("publish", run_folder, hostile_content)
 
 
 @pytest.fixture(params=list(BUILDS))
