@@ -1,7 +1,7 @@
 """Fixtures of the security suite, imported by the modules that use them: the hostile content
-(tests/security/hostile.py) and its builds, each made once per test run and shared by the pytest-xdist workers (a lock file in the
-run's common temporary folder: the first worker to need a build makes it, the others wait for
-it and read the same output)."""
+(tests/security/hostile.py) and its builds, each made once per test run and shared by the
+pytest-xdist workers (a lock file in the run's common temporary folder: the first worker to
+need a build makes it, the others wait for it and read the same output)."""
 from __future__ import annotations
 
 import fcntl
