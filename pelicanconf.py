@@ -8,6 +8,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from newsroom.core import dates  # noqa: E402
+from plugins.fingerprints.fingerprints import asset  # noqa: E402
 
 AUTHOR = "Ban Tuyên giáo Công đoàn TKV"
 SITENAME = "Công đoàn Than – Khoáng sản Việt Nam"
@@ -33,13 +34,20 @@ LOCALE = ("C.UTF-8",)  # dates are written by newsroom.core.dates, never by the 
 DEFAULT_DATE_FORMAT = "%d/%m/%Y"
 DEFAULT_CATEGORY = "Tin tức"
 DEFAULT_PAGINATION = 12
+# A year's archive is one page of titles (period_archives.html), not pages of 12 stories: the
+# complete list of the site by date, which lists cut short (PAGINATION_MAX_PAGES) lead to.
 PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None,
-                       "period_archives": None, "unit": None, "campaign": None, "theme": None}
+                       "unit": None, "campaign": None, "theme": None}
 # Lists are cut into pages counted from the oldest article (plugins/paging/paging.py): the
 # list's own address shows the newest, and "trang/N/" keeps its articles when news is added,
 # so a new article changes the first page of each list it is in (and adds a page when a block
 # of 12 fills) instead of every page.
 PAGINATION_STABLE = True
+# Lists that would grow a page for every 12 articles tagged with them, though readers only look
+# at the newest: the front page and 9 older pages are written (about 120 articles), the last
+# one leading to the year archive (plugins/paging). The year archives (a page a year), units,
+# categories and campaigns keep every article: each stays on a list, and in the sitemap.
+PAGINATION_MAX_PAGES = {"theme": 10, "tag": 10, "author": 10, "index": 10}
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/trang/{number}/", "{base_name}/trang/{number}/index.html"),
@@ -90,7 +98,7 @@ PLUGINS = ["plugins.markdown_reader", "plugins.taxonomies", "plugins.campaigns",
            "plugins.reading", "plugins.sitemaps", "plugins.search",
            # The printed weekly bulletins (invoke bulletin): /ban-tin/, its PDFs and feed.
            "plugins.bulletins",
-           "plugins.fastbuild"]
+           "plugins.fastbuild", "plugins.fingerprints"]
 TAXONOMIES = {
     "unit": {
         "plural": "units",
@@ -139,7 +147,11 @@ NEWSROOM_LIMITS = {}
 # once when written); only the sanitised article body is marked safe, in the templates.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [],
                      "autoescape": True}
-JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date}
+JINJA_FILTERS = {"vn_datetime": dates.vn_datetime, "vn_date": dates.vn_date,
+                 "asset": asset}  # theme files by hashed name (ASSET_FINGERPRINTS)
+# Theme files under names that change with their content, so browsers keep them a year
+# (plugins/fingerprints): on for the published site (publishconf.py), off for a preview.
+ASSET_FINGERPRINTS = False
 MARKDOWN = {
     "extension_configs": {
         # Table alignment as align="..." (the sanitiser keeps no style attribute), footnote

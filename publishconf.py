@@ -12,6 +12,7 @@ FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
 NEWSROOM_STRICT = True
+ASSET_FINGERPRINTS = True  # plugins/fingerprints: theme files named by their content
 
 # Nothing scheduled or unfinished goes out: future-dated articles become drafts, drafts are
 # not written at all (``newsroom.publish.verify`` checks the output for both anyway).

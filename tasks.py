@@ -88,11 +88,21 @@ def livereload(c, port=PORT, host="127.0.0.1"):
 @task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
             "repeat": "số lần đo mỗi bước (lấy trung vị; mặc định 1)",
             "stock": "đo cả Pelican gốc để so sánh (mặc định: có)",
-            "live": "đo cả livereload (mặc định: có)"})
-def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True):
+            "live": "đo cả livereload (mặc định: có)",
+            "photos": "kho bài nhiều ảnh: 80 % số bài có 1–6 ảnh cỡ điện thoại (4000×3000); đo "
+                      "giây CPU mỗi ảnh khi dựng mới, dựng lại, và mức sàn của Pillow "
+                      "(--sizes mặc định 1000)"})
+def bench(c, sizes=None, repeat=1, stock=True, live=True, photos=False):
     """Đo thời gian dựng và bộ nhớ ở quy mô lớn, so với Pelican gốc (kết quả vào bench/)."""
     from benchmarks import bench_build as measure
 
+    if photos:
+        from benchmarks import bench_photos
+
+        for n in str(sizes or 1000).split(","):
+            bench_photos.run(int(n))
+        return
+    sizes = sizes or "1000,10000"
     variants = ("project", "stock") if stock else ("project",)
     measure.run(sizes=[int(n) for n in str(sizes).split(",")], repeat=int(repeat),
                 variants=variants, livereload=live)
@@ -356,12 +366,15 @@ def bench_images(c, count=1000, size="4000x3000", workers=0, cards=0):
 
 
 @task(help={"dry_run": "chỉ liệt kê những gì sẽ thay đổi, không gửi gì",
-            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)"})
-def publish(c, dry_run=False, force=False):
-    """Dựng (nghiêm ngặt), kiểm tra, nén rồi xuất bản lên các máy chủ, chuyển bản một lần."""
+            "force": "xuất bản commit hiện tại dù còn thay đổi chưa commit (chúng không lên trang)",
+            "full": "dựng lại toàn bộ từ thư mục trống, nén và kiểm tra mọi tệp (mặc định: chỉ "
+                    "những gì đã đổi; tự làm toàn bộ lần đầu, khi mã/giao diện đổi, mỗi tuần)"})
+def publish(c, dry_run=False, force=False, full=False):
+    """Dựng (nghiêm ngặt), nén và kiểm tra những gì đã đổi, rồi xuất bản lên các máy chủ."""
     from newsroom.publish import release as publishing
 
-    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, say=print))
+    _report(publishing, lambda: publishing.publish(dry_run=dry_run, force=force, full=full,
+                                                   say=print))
 
 
 @task(help={"to": "tên bản muốn quay về (mặc định: bản mới nhất cũ hơn bản đang chạy mà "
@@ -395,16 +408,13 @@ def releases(c):
         raise SystemExit(code)
 
 
-@task
-def bench_publish(c):
-    """Đo các bước xuất bản trên máy này (dựng, kiểm tra, nén) với nội dung thật; không gửi gì."""
+@task(help={"articles": "số bài của kho bài mẫu (mặc định 1000)"})
+def bench_publish(c, articles=1000):
+    """Đo từng bước xuất bản một bài mới (dựng, dọn, nén, kiểm tra, gửi, chuyển) qua máy chủ SSH
+    thật trên 127.0.0.1: lần đầu, toàn bộ (--full) và hằng ngày (kết quả vào bench/)."""
     from benchmarks import bench_publish as measure
 
-    f = measure.run()
-    print(f"{f['files']} tệp ({f['megabytes']:.1f} MB, {f['compressed']} tệp được nén): "
-          f"dựng {f['build']:.2f} s, kiểm tra {f['verify']:.2f} s, nén lần đầu "
-          f"{f['prepare_cold']:.2f} s, nén lại khi đã có bộ nhớ đệm {f['prepare_warm']:.2f} s; "
-          f"{f['findings']} lỗi kiểm tra")
+    measure.run(int(articles))
 
 
 def _report(publishing, action):

@@ -315,8 +315,10 @@ def table(n: int, result: dict) -> str:
         rows.append(phase_table(project["phases"], stock.get("phases") if stock else None))
     live = result.get("livereload")
     if live:
+        cold = (f", lần đầu vào thư mục trống {live['start_cold']:.1f} s"
+                if "start_cold" in live else "")
         rows.append(f"livereload: sửa 1 bài {live['edit']:.2f} s, thêm 1 bài {live['add']:.2f} s"
-                    f" (khởi động {live['start']:.1f} s, bộ nhớ {live['memory']:.0f} MB)")
+                    f" (khởi động {live['start']:.1f} s{cold}, bộ nhớ {live['memory']:.0f} MB)")
         if "search_edit" in live:
             from newsroom.build.livereload import QUIET
 

@@ -4,7 +4,6 @@ a clean output folder (as the publish build leaves it); with ``--cards N``, N so
 drawn cold and warm (CPU per card, peak memory of the build and worker processes)."""
 from __future__ import annotations
 
-import io
 import os
 import random
 import resource
@@ -14,36 +13,13 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from PIL import Image, ImageFilter
-
 from plugins.images.batch import run
 from plugins.images.cache import Cache
 from plugins.images.images import DEFAULTS, Plan
 from plugins.images.process import Limits
 
 from benchmarks.bench_build import Peak
-
-
-def camera_photo(size=(4000, 3000), seed=0) -> bytes:
-    """A JPEG with the weight of a phone photo (gradient, shapes and sensor-like noise, EXIF
-    orientation and GPS), 3–6 MB at 4000×3000."""
-    rnd = random.Random(seed)
-    width, height = size
-    base = Image.linear_gradient("L").resize(size).convert("RGB")
-    tint = Image.new("RGB", size, (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
-    image = Image.blend(base, tint, 0.5)
-    for _ in range(40):
-        x, y = rnd.randrange(width), rnd.randrange(height)
-        image.paste((rnd.randrange(256),) * 3, (x, y, x + rnd.randrange(50, 900),
-                                               y + rnd.randrange(50, 700)))
-    noise = Image.effect_noise(size, 60).convert("RGB").filter(ImageFilter.SMOOTH)
-    image = Image.blend(image, noise, 0.25)
-    exif = Image.Exif()
-    exif[0x0112] = rnd.choice((1, 6, 8))
-    exif.get_ifd(0x8825).update({1: "N", 2: (21.0, 0.0, 56.0), 3: "E", 4: (107.0, 7.0, 30.0)})
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=95, exif=exif.tobytes())
-    return buffer.getvalue()
+from benchmarks.corpus import camera_photo
 
 
 def make_photos(folder: Path, count: int, size=(4000, 3000), distinct: int = 6) -> list[str]:
@@ -151,7 +127,7 @@ def card_jobs(count: int, mixed: bool = True, seed: int = 2020):
         unit = articles.units[n % len(articles.units)]["slug"]
         item = SimpleNamespace(title=title, metadata={"unit": unit, "campaign": campaigns[n % 4]},
                                source_path=f"bench/{n}.md", slug=f"the-{n}")
-        jobs.append(_card_job(plan, item, f"anh/og/the-{n}.jpg"))
+        jobs.append(_card_job(plan, item, f"anh/og/the-{n}"))
     return jobs
 
 
@@ -185,7 +161,7 @@ def bench_cards(count: int = 10000, workers: int = 0, mixed: bool = True,
             figures[f"{name}_cpu_ms_per_card"] = round((main + pool) * 1000 / count, 2)
             figures[f"{name}_peak_pss_mb"] = round(peak.pss / 1024)
             figures[f"{name}_peak_rss_mb"] = round(peak.rss / 1024)
-        sizes = [p.stat().st_size for p in (root / "output").rglob("*.jpg")]
+        sizes = [p.stat().st_size for p in (root / "output").rglob("*.png")]
         figures["card_kb"] = round(sum(sizes) / len(sizes) / 1024, 1)
     finally:
         if not keep:

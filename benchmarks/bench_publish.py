@@ -1,39 +1,175 @@
-"""``invoke bench.publish``: the local steps of a publish timed on the project's content (a
-strict build, the checks, compression with an empty cache and again with it); nothing is sent."""
+"""``invoke bench-publish``: the publish of one new article at N articles, step by step, through
+a real OpenSSH server on 127.0.0.1.
+
+The corpus of N articles (``newsroom.corpus``, as ``invoke bench`` makes it) is committed in a
+git repository of its own under the bench folder, and published with ``publishconf.py`` to a
+server started for the run (its own host key and client key, a folder under the bench folder).
+Three publishes are measured, each adding one article and committing it:
+
+- ``cold``: the first publish (empty build folder, empty compression cache, nothing on the
+  server);
+- ``full``: ``invoke publish --full`` (the folder emptied and built again, every file verified
+  and compressed, the cache warm): what every publish cost before the build folder was kept;
+- ``incremental``: the daily publish (build into the kept folder, compress and verify what
+  changed).
+
+Each gives the seconds of build, settle (remove what the build did not produce, learn what
+changed), compress, verify, compare (SSH, lock, what differs from the live release), upload
+(rsync into a new release, then the checksum check) and switch, and the total. The build
+folder, its read cache and the compression cache start empty; the project's photo cache is used
+as a publish uses it (the cards drawn by an earlier run are kept, as on a webmaster's machine).
+"""
 from __future__ import annotations
 
+import datetime as dt
+import getpass
+import json
+import os
+import resource
 import shutil
-import tempfile
+import socket
+import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from newsroom.build import site
-from newsroom.publish import assets, verify
+from benchmarks import bench_build as bench
+from benchmarks import corpus
+from newsroom.publish import release as publishing
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("build", "settle", "compress", "verify", "compare", "upload", "switch")
+RUNS = ("cold", "full", "incremental")
+SSHD = "/usr/sbin/sshd"
 
 
-def run(conf: str | Path = "publishconf.py", **overrides) -> dict:
-    """Seconds spent by the local steps of a publish on the project's content (nothing is
-    sent): build, verify, prepare with an empty compression cache, prepare again with it."""
-    folder = Path(tempfile.mkdtemp(prefix="cdtkv-bench-"))
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def ssh_server(folder: Path) -> Iterator[dict]:
+    """An OpenSSH server on 127.0.0.1 for this run: the publish settings that reach it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("host_key", "client_key"):
+        if not (folder / name).exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench",
+                            "-f", str(folder / name)], check=True)
+    (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
+    port, user = _free_port(), getpass.getuser()
+    config = folder / "sshd_config"
+    config.write_text(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder / 'host_key'}\n"
+                      f"PidFile {folder / 'sshd.pid'}\nAuthorizedKeysFile {folder / 'authorized_keys'}\n"
+                      "PubkeyAuthentication yes\nPasswordAuthentication no\nUsePAM no\n"
+                      f"StrictModes no\nAllowUsers {user}\nLogLevel ERROR\n")
+    if os.geteuid() == 0:
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.DEVNULL)
     try:
-        figures: dict = {}
-        clock = time.perf_counter()
-        settings = site.build(conf, OUTPUT_PATH=folder / "output", **overrides)
-        figures["build"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        findings = verify.verify(folder / "output", settings)
-        figures["verify"] = time.perf_counter() - clock
-        clean = folder / "clean"
-        shutil.copytree(folder / "output", clean)
-        clock = time.perf_counter()
-        prepared = assets.prepare(folder / "output", settings, folder / "cache")
-        figures["prepare_cold"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        assets.prepare(clean, settings, folder / "cache")
-        figures["prepare_warm"] = time.perf_counter() - clock
-        files = [p for p in (folder / "output").rglob("*") if p.is_file()]
-        figures.update(files=len(files), compressed=prepared.compressed, findings=len(findings),
-                       megabytes=sum(p.stat().st_size for p in files) / 1e6)
-        return figures
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        kind, key = (folder / "host_key.pub").read_text().split()[:2]
+        (folder / "known_hosts").write_text(f"[127.0.0.1]:{port} {kind} {key}\n")
+        site_folder = folder / "srv" / "congdoantkv"
+        shutil.rmtree(site_folder, ignore_errors=True)
+        yield {"PUBLISH_TARGETS": [f"{user}@127.0.0.1:{port}{site_folder}"],
+               "PUBLISH_KNOWN_HOSTS": folder / "known_hosts",
+               "PUBLISH_SSH_KEY": folder / "client_key", "PUBLISH_SSH_CONFIG": "/dev/null"}
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Ban Tuyên giáo",
+                    "-c", "user.email=toasoan@congdoantkv.vn", *args],
+                   check=True, capture_output=True)
+
+
+def _repository(workdir: Path, n: int) -> Path:
+    """The corpus of ``n`` articles, committed in a repository of its own (made again)."""
+    repo = workdir / f"publish-{n}" / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(bench.corpus_dir(workdir, n), repo / "content")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", f"{n} bài")
+    return repo / "content"
+
+
+def _add_article(content: Path, index: int, day: int) -> None:
+    corpus.write_article(content, corpus.Corpus(), index, corpus.END + dt.timedelta(days=day))
+    _git(content.parent, "add", "-A")
+    _git(content.parent, "commit", "-qm", f"Thêm bài {index}")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that ended (the build's workers,
+    ssh, rsync): on a shared machine, the work done, beside the time waited."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _figures(report: publishing.Report, seconds: float) -> dict:
+    if not report.ok:
+        raise RuntimeError(report.summary())
+    local, target = report.local, report.results[0]
+    figures = {**local.seconds, **target.seconds, "total": seconds}
+    figures.update(files=local.files, changed=len(local.scan.added) + len(local.scan.changed),
+                   compressed=local.compressed.compressed, checked=local.checked,
+                   sent=len(target.transferred), full=bool(local.full))
+    return figures
+
+
+def run(n: int = 1000, workdir: Path | str | None = None, log=print) -> dict:
+    """Measure the three publishes of one new article at ``n`` articles; log a table."""
+    workdir = Path(workdir or ROOT / "bench")
+    log(f"— {n} bài: kho bài mẫu trong git…")
+    content = _repository(workdir, n)
+    work = workdir / f"publish-{n}"
+    for name in ("work", "gz"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    results = {}
+    with ssh_server(work / "sshd") as server:
+        settings = {**server, "PATH": content, "PUBLISH_WORKDIR": work / "work",
+                    "PUBLISH_COMPRESS_CACHE": work / "gz", "PUBLISH_LOCK": work / "lock",
+                    "PUBLISH_LOG": work / "publish.log", "PUBLISH_CLEAN_PATHS": []}
+        for day, name in enumerate(RUNS, 1):
+            _add_article(content, n + day, day)
+            log(f"— {n} bài: xuất bản {LABELS[name]}…")
+            clock, cpu = time.perf_counter(), _cpu()
+            report = publishing.publish("publishconf.py", full=name == "full",
+                                        say=lambda _: None, **settings)
+            results[name] = _figures(report, time.perf_counter() - clock)
+            results[name]["cpu"] = _cpu() - cpu
+    (workdir / f"publish-{n}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    log(table(n, results))
+    return results
+
+
+LABELS = {"cold": "lần đầu", "full": "toàn bộ (--full, như trước đây)",
+          "incremental": "hằng ngày (thư mục dựng giữ lại)"}
+STEP_LABELS = {"build": "dựng", "settle": "dọn + so", "compress": "nén", "verify": "kiểm tra",
+               "compare": "so máy chủ", "upload": "gửi", "switch": "chuyển", "total": "tổng",
+               "cpu": "CPU (giây, máy này)"}
+
+
+def table(n: int, results: dict) -> str:
+    head = f"Xuất bản 1 bài mới ở {n} bài (giây)"
+    lines = [head, "| bước | " + " | ".join(LABELS[r] for r in RUNS) + " |",
+             "|---|" + "---|" * len(RUNS)]
+    for step in (*STEPS, "total", "cpu"):
+        lines.append(f"| {STEP_LABELS[step]} | "
+                     + " | ".join(f"{results[r].get(step, 0):.2f}" for r in RUNS) + " |")
+    for key, label in (("files", "tệp"), ("changed", "tệp đổi"), ("compressed", "tệp nén"),
+                       ("checked", "tệp kiểm tra"), ("sent", "tệp gửi")):
+        lines.append(f"| {label} | " + " | ".join(str(results[r][key]) for r in RUNS) + " |")
+    return "\n".join(lines)

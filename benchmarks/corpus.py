@@ -7,6 +7,13 @@ small cover photo beside them), spread over the real units and categories of ``d
 corpus of 1,000, and two runs give the same bytes. Units, categories, campaigns and themes are
 read through ``newsroom.core.data`` (campaigns and themes when their files exist): keywords are written
 into the text of articles dated in a campaign's window, so the tagging plugins have work to do.
+
+``generate(folder, n, photos=True)`` is the photo-heavy variant, as union news really is: 80 % of
+the articles (all but every fifth) carry 1–6 photos of a phone camera's size
+(:data:`PHOTO_SIZE`, 3–6 MB each, with sensor-like noise so the encoder has work), the first
+as the cover, the others in the body. The photos are :data:`PHOTO_BASES` distinct pictures, each
+file with its own bytes (a trailer after the end of the JPEG), so every one is a photo of its own
+to the build's cache and is decoded in full; an article never shows the same picture twice.
 """
 from __future__ import annotations
 
@@ -108,8 +115,9 @@ def _windows() -> list[tuple[dt.date, dt.date, list[str]]]:
 class Corpus:
     """The articles of a corpus, computed from their index (see :func:`generate`)."""
 
-    def __init__(self, seed: int = 2020):
+    def __init__(self, seed: int = 2020, photos: bool = False):
         self.seed = seed
+        self.photos = photos
         self.units = list(data.units().values())
         self.categories = list(data.categories().values())
         self.tags = sorted({slugify(t): t for t in TOPICS}.values())
@@ -180,17 +188,62 @@ class Corpus:
         }
         if category.get("question_required"):
             fields["Question"] = f"Anh {person} ở {unit['short']} hỏi: quy định về {topic} ra sao?"
-        image = index % 20 == 0
+        image = index % 20 == 0 and not self.photos
         if image:
             fields["Image"] = f"{slug}/anh-bia.jpg"
             fields["Image_alt"] = f"Đoàn viên {unit['short']} tại hội nghị về {topic}"
             body_parts.append(f"![Quang cảnh hội nghị]({{static}}{slug}/anh-bia.jpg)")
+        photos = photo_names(index, self.seed) if self.photos else []
+        if photos:
+            fields["Image"] = f"{slug}/{photos[0]}"
+            fields["Image_alt"] = f"Đoàn viên {unit['short']} tại hội nghị về {topic}"
+            for n, name in enumerate(photos[1:], 2):
+                body_parts.insert(min(n, len(body_parts)),
+                                  f"![Ảnh {n}: {topic} tại {unit['short']}]({{static}}{slug}/{name})")
         if rng.random() < 0.05:
             fields["Featured"] = "yes"
         header = "\n".join(f"{k}: {v}" for k, v in fields.items())
         source = header + "\n\n" + "\n\n".join(body_parts) + "\n"
         rel = f"bai-viet/{unit['slug']}/{date.year}/{slug}.md"
-        return rel, source, {"slug": slug, "image": image, "title": title, "date": date}
+        return rel, source, {"slug": slug, "image": image, "title": title, "date": date,
+                             "photos": photos}
+
+
+PHOTO_SIZE = (4000, 3000)
+PHOTO_BASES = 16
+
+
+def photo_names(index: int, seed: int = 2020) -> list[str]:
+    """The photo files of article ``index`` in the photo-heavy corpus: none for every fifth
+    article, else 1–6, each naming the distinct picture it shows (``anh-<picture>.jpg``)."""
+    if index % 5 == 4:
+        return []
+    rng = random.Random(f"{seed}:anh:{index}")
+    return [f"anh-{base}.jpg" for base in rng.sample(range(PHOTO_BASES), rng.randint(1, 6))]
+
+
+def camera_photo(size=PHOTO_SIZE, seed=0) -> bytes:
+    """A JPEG with the weight of a phone photo (gradient, shapes and sensor-like noise, EXIF
+    orientation and GPS), 3–6 MB at 4000×3000."""
+    from PIL import Image, ImageFilter
+
+    rnd = random.Random(seed)
+    width, height = size
+    base = Image.linear_gradient("L").resize(size).convert("RGB")
+    tint = Image.new("RGB", size, (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+    image = Image.blend(base, tint, 0.5)
+    for _ in range(40):
+        x, y = rnd.randrange(width), rnd.randrange(height)
+        image.paste((rnd.randrange(256),) * 3, (x, y, x + rnd.randrange(50, 900),
+                                               y + rnd.randrange(50, 700)))
+    noise = Image.effect_noise(size, 60).convert("RGB").filter(ImageFilter.SMOOTH)
+    image = Image.blend(image, noise, 0.25)
+    exif = Image.Exif()
+    exif[0x0112] = rnd.choice((1, 6, 8))
+    exif.get_ifd(0x8825).update({1: "N", 2: (21.0, 0.0, 56.0), 3: "E", 4: (107.0, 7.0, 30.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95, exif=exif.tobytes())
+    return buffer.getvalue()
 
 
 def image_bytes(index: int) -> bytes:
@@ -216,7 +269,10 @@ PAGES = {
 }
 
 
-def write_article(folder: Path, corpus: Corpus, index: int, date=None) -> Path:
+def write_article(folder: Path, corpus: Corpus, index: int, date=None,
+                  pictures: dict | None = None, photo_size=PHOTO_SIZE) -> Path:
+    """Write article ``index`` and its photos; ``pictures``: the photo-heavy corpus's
+    pictures by file name, made once (:func:`camera_photo`, ``photo_size``)."""
     rel, source, info = corpus.article(index, date)
     target = Path(folder) / rel
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -225,20 +281,32 @@ def write_article(folder: Path, corpus: Corpus, index: int, date=None) -> Path:
         image = target.parent / info["slug"] / "anh-bia.jpg"
         image.parent.mkdir(exist_ok=True)
         image.write_bytes(image_bytes(index))
+    for name in info["photos"]:
+        if pictures is None:
+            pictures = {}
+        if name not in pictures:
+            pictures[name] = camera_photo(photo_size, seed=int(name[4:-4]))
+        image = target.parent / info["slug"] / name
+        image.parent.mkdir(exist_ok=True)
+        image.write_bytes(pictures[name] + f"{info['slug']}/{name}".encode())
     return target
 
 
-def generate(folder: Path | str, n: int, seed: int = 2020) -> list[Path]:
-    """Write ``n`` articles (and two pages) under ``folder``; return the article paths."""
+def generate(folder: Path | str, n: int, seed: int = 2020, photos: bool = False,
+             photo_size=PHOTO_SIZE) -> list[Path]:
+    """Write ``n`` articles (and two pages) under ``folder``; return the article paths.
+    ``photos``: the photo-heavy variant (see the module), its photos ``photo_size`` px."""
     folder = Path(folder)
-    corpus = Corpus(seed)
+    corpus = Corpus(seed, photos)
+    pictures: dict[str, bytes] = {}
     shared = ROOT / "content" / "images"  # campaign banners and other site images
     if shared.is_dir():
         shutil.copytree(shared, folder / "images", dirs_exist_ok=True)
     for rel, text in PAGES.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(text, encoding="utf-8")
-    return [write_article(folder, corpus, i) for i in range(n)]
+    return [write_article(folder, corpus, i, pictures=pictures, photo_size=photo_size)
+            for i in range(n)]
 
 
 class Changes:

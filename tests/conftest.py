@@ -70,7 +70,8 @@ def make_site(tmp_path):
 #: Modules whose tests build sites themselves (besides every test using the fixtures above).
 BUILD_MODULES = {"test_determinism", "test_fastbuild_memory", "test_fastbuild_render",
                  "test_search_index", "test_feeds", "test_images_cards", "test_reader_site",
-                 "test_escaping", "test_fence", "test_bench"}
+                 "test_escaping", "test_fence", "test_bench", "test_page_families",
+                 "test_incremental", "test_buildfolder"}
 
 
 #: Fixtures that build a site: these, and the hostile builds of the security suite

@@ -231,6 +231,10 @@ def test_post_links_lead_to_built_pages_with_a_campaign_tag(kit, sample_site):
             assert html.find("a", href=link)
         image = html.select_one(".picture img")
         assert image and (kit.page.parent / image["src"]).is_file()
+    # The build's share images are attached: cut from a cover (JPEG) or drawn (PNG).
+    attached = {post.image.rsplit(".", 1)[-1] for post in kit.posts
+                if post.image_note == "ảnh chia sẻ của bài (1200×630)"}
+    assert attached == {"jpg", "png"}
 
 
 def test_copy_buttons_copy_the_post_in_chromium(kit):

@@ -132,7 +132,9 @@ DOCUMENTED_IMPORTS = {
     "pelican.settings": {"read_settings"}, "pelican.readers": {"MarkdownReader"},
     "pelican.writers": {"Writer"}, "pelican.contents": {"Article", "Page", "Content"},
     "pelican.generators": {"ArticlesGenerator", "Generator", "CachingGenerator"},
-    "pelican.urlwrappers": {"URLWrapper"}, "jinja2": {"BytecodeCache"},
+    # pass_context: Jinja's documented way for a filter to read the page's context
+    # (plugins.fingerprints' asset filter finds the hashed theme file names there).
+    "pelican.urlwrappers": {"URLWrapper"}, "jinja2": {"BytecodeCache", "pass_context"},
     "markupsafe": {"Markup"},
     # Atom1Feed: feedgenerator's documented feed class (plugins/bulletins writes /ban-tin/feed.xml,
     # whose entries are bulletins, not Pelican content).

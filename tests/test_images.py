@@ -204,10 +204,13 @@ def test_social_cards(photo_site):
     for slug, month in (("anh-xoay", "06"), ("khong-anh", "05")):
         page = photo_site.html(f"/2020/{month}/{slug}/")
         og = page.select_one('meta[property="og:image"]')["content"]
-        assert og.endswith(f"/anh/og/{slug}.jpg")
+        cut = slug == "anh-xoay"  # cut from the cover photo: a JPEG; drawn: a palette PNG
+        assert og.endswith(f"/anh/og/{slug}.{'jpg' if cut else 'png'}")
         assert page.select_one('meta[property="og:image:width"]')["content"] == "1200"
         with Image.open(local(photo_site, og)) as image:
-            assert image.size == (1200, 630) and image.format == "JPEG"
+            assert image.size == (1200, 630)
+            assert (image.format, image.mode) == (("JPEG", "RGB") if cut else ("PNG", "P"))
+            image = image.convert("RGB")
             if slug == "anh-xoay":  # cropped from the cover: its blue and red, not the brand
                 assert image.getpixel((1100, 600))[2] > 180
             else:  # drawn: brand blue, white title text somewhere in the title area
@@ -327,7 +330,7 @@ def test_bad_photos_preview_goes_on_with_clear_messages(make_site, tmp_path, cap
     assert len(page.select(".article-body .image-error")) == 5
     assert len(page.select(".article-body picture")) == 1  # the good photo still published
     og = page.select_one('meta[property="og:image"]')["content"]  # drawn card instead
-    assert og.endswith("/anh/og/hong.jpg")
+    assert og.endswith("/anh/og/hong.png")
 
 
 def test_bad_photos_fail_the_strict_build_listing_all(make_site, tmp_path):
@@ -355,6 +358,28 @@ def test_draft_mode_decodes_no_more_than_needed(tmp_path):
         _draft(image, [Variant("og", 1200, "jpeg", (1200, 630), exact=True),
                        Variant("1x1-w960", 960, "webp", (1, 1))])
         assert image.size == (2000, 1500)  # the 1:1 crop needs 6000 px → 960, 1/4 still enough
+
+
+def test_portrait_phone_photo_is_decoded_at_half_size_and_never_upscaled(tmp_path):
+    """4000×3000 stored, turned upright by its EXIF (3000 wide): a half-size decode gives
+    1500 px, within DRAFT_SLACK of the 1600 asked, so the largest file is 1500 px wide, made
+    from those pixels, not blown up to 1600."""
+    from plugins.images.process import Limits, Variant, _draft, render
+    from plugins.images.images import DEFAULTS
+
+    source = tmp_path / "doc.jpg"
+    source.write_bytes(photo((4000, 3000), orientation=6))
+    variants = (Variant("w1600", 1600, "jpeg"), Variant("w480", 480, "jpeg"),
+                Variant("og", 1200, "jpeg", (1200, 630), exact=True))
+    with Image.open(source) as image:
+        _draft(image, variants)
+        assert image.size == (2000, 1500)
+    made = render(str(source), variants, str(tmp_path / "out"), Limits.from_conf(DEFAULTS))
+    assert made["size"] == [3000, 4000]
+    assert made["files"] == {"w1500.jpg": [1500, 2000], "w480.jpg": [480, 640],
+                             "og.jpg": [1200, 630]}
+    with Image.open(tmp_path / "out" / "w1500.jpg") as image:
+        assert image.size == (1500, 2000)
 
 
 def test_focus_point_moves_the_crop(make_site, tmp_path):
@@ -481,7 +506,7 @@ def test_tiny_cover_gets_a_drawn_card_not_a_blurred_one(make_site, tmp_path):
     og = page.select_one('meta[property="og:image"]')["content"]
     with Image.open(local(site, og)) as image:
         assert image.size == (1200, 630)
-        assert image.getpixel((600, 20)) == pytest.approx(card.BRAND, abs=6)
+        assert image.convert("RGB").getpixel((600, 20)) == pytest.approx(card.BRAND, abs=6)
     assert page.select_one('meta[property="og:image:alt"]')["content"] == "Tin thử nghiệm"
 
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def reference_card(title: str) -> Image.Image:
     """The card drawn line by line with ImageDraw.text, as before the painter."""
     width, height = SIZE
     painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
-    image = painter.background.copy()
+    image = painter.plain.copy()
     pen = ImageDraw.Draw(image)
     size, lines = reference_fit(card.drawable(title, FONTS[0]), width - 2 * card.MARGIN,
                                 height - 300)
@@ -77,7 +78,7 @@ def reference_card(title: str) -> Image.Image:
 @pytest.mark.parametrize("title", TITLES)
 def test_painter_lays_out_and_draws_as_whole_lines(title, tmp_path):
     painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
-    info = painter.draw(title, [], str(tmp_path / "c.jpg"))
+    info = painter.draw(title, [], str(tmp_path / "c.png"))
     size, lines = reference_fit(card.drawable(title, FONTS[0]), SIZE[0] - 2 * card.MARGIN,
                                 SIZE[1] - 300)
     assert (info["title_size"], info["title_lines"]) == (size, lines)
@@ -86,7 +87,7 @@ def test_painter_lays_out_and_draws_as_whole_lines(title, tmp_path):
     drawn = drawn[:-1] if drawn[-1] == "…" else drawn
     assert drawn == words[:len(drawn)]  # whole words, in order, none cut
     # Pixels: the same text in the same places, up to a pixel here and there in a word.
-    with Image.open(tmp_path / "c.jpg") as made:
+    with Image.open(tmp_path / "c.png") as made:
         made = made.convert("RGB")
         expected = reference_card(title)
         area = (card.MARGIN, 100, SIZE[0] - card.MARGIN + 40, 480)
@@ -102,14 +103,14 @@ def test_painter_cache_is_bounded_and_reused(tmp_path):
     small = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn", tile_bytes=60_000)
     large = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
     for n, title in enumerate(TITLES * 2):
-        a = small.draw(title, FOOTER, str(tmp_path / f"s{n}.jpg"))
-        b = large.draw(title, FOOTER, str(tmp_path / f"l{n}.jpg"))
+        a = small.draw(title, FOOTER, str(tmp_path / f"s{n}.png"))
+        b = large.draw(title, FOOTER, str(tmp_path / f"l{n}.png"))
         assert a == b
-        assert (tmp_path / f"s{n}.jpg").read_bytes() == (tmp_path / f"l{n}.jpg").read_bytes()
+        assert (tmp_path / f"s{n}.png").read_bytes() == (tmp_path / f"l{n}.png").read_bytes()
         biggest = max(t.size[0] * t.size[1] for t, _ in small.tiles.values())
         assert small.held <= 60_000 or len(small.tiles) == 1, (small.held, biggest)
     rendered = large.rendered
-    large.draw(TITLES[1], FOOTER, str(tmp_path / "again.jpg"))
+    large.draw(TITLES[1], FOOTER, str(tmp_path / "again.png"))
     assert large.rendered == rendered  # every word and footer line came from the cache
     assert small.rendered > large.rendered  # the small one had to let some go
 
@@ -119,7 +120,7 @@ def _card_jobs(count: int) -> list[Job]:
     for n in range(count):
         spec = {"title": f"{TITLES[n % 4]} số {n}", "footer": FOOTER[:1 + n % 2],
                 "fonts": FONTS, "size": SIZE, "site": "congdoantkv.vn", "brand": BRAND}
-        jobs.append(Job(source=None, card=spec, aliases={"og.jpg": [f"anh/og/the-{n}.jpg"]}))
+        jobs.append(Job(source=None, card=spec, aliases={card.FILE: [f"anh/og/the-{n}.png"]}))
     return jobs
 
 
@@ -132,12 +133,11 @@ def test_many_cards_drawn_in_chunks_by_workers_then_reused(tmp_path):
     jobs = _card_jobs(count)
     outcomes, stats = run(jobs, Cache(tmp_path / "cache"), tmp_path / "out", LIMITS, 2)
     assert (stats.made, stats.failed, stats.written) == (count, 0, count)
-    made = sorted((tmp_path / "out" / "anh" / "og").glob("*.jpg"))
+    made = sorted((tmp_path / "out" / "anh" / "og").glob("*.png"))
     assert len(made) == count
     for path in made[:: count // 5]:
         with Image.open(path) as image:
-            assert image.size == SIZE and image.format == "JPEG"
-            assert not image.info.get("progressive")
+            assert image.size == SIZE and (image.format, image.mode) == ("PNG", "P")
     assert all(outcomes[id(j)].manifest["card"]["title_lines"] for j in jobs)
     # Warm: nothing drawn, nothing written; a clean output is filled from the cache.
     _, warm = run(_card_jobs(count), Cache(tmp_path / "cache"), tmp_path / "out", LIMITS, 2)
@@ -182,9 +182,9 @@ def test_text_over_other_ink_is_blended_and_canvas_put_back(tmp_path):
     site = "congdoan-than-khoangsan-vietnam.example.org.vn"
     painter = card.Painter(FONTS, SIZE, BRAND, site)
     footer = [["Công đoàn Công ty Cổ phần Than Hà Lầm - Vinacomin"], ["Tháng Công nhân 2020"]]
-    info = painter.draw(TITLES[0], footer, str(tmp_path / "c.jpg"))
+    info = painter.draw(TITLES[0], footer, str(tmp_path / "c.png"))
     assert painter.canvas.tobytes() == painter.background.tobytes()
-    expected = painter.background.copy()
+    expected = painter.plain.copy()
     pen = ImageDraw.Draw(expected)
     face = ImageFont.truetype(FONTS[0], info["title_size"])
     for n, line in enumerate(info["title_lines"]):
@@ -195,10 +195,10 @@ def test_text_over_other_ink_is_blended_and_canvas_put_back(tmp_path):
     pen.text((card.MARGIN, SIZE[1] - 74), info["footer"][1],
              font=ImageFont.truetype(FONTS[1], 28), fill=card.SOFT)
     footer_box = (0, SIZE[1] - 150, SIZE[0], SIZE[1])
-    with Image.open(tmp_path / "c.jpg") as made:
+    with Image.open(tmp_path / "c.png") as made:
         ours = made.convert("RGB").crop(footer_box).convert("L")
     theirs = expected.crop(footer_box).convert("L")
-    # JPEG noise only: no piece of the site's name was wiped by a tile
+    # palette steps only: no piece of the site's name was wiped by a tile
     assert ImageStat.Stat(ImageChops.difference(ours, theirs)).mean[0] < 1.5
     assert ImageChops.difference(ours, theirs).point(lambda v: 255 * (v > 90)).getbbox() is None
 
@@ -243,7 +243,7 @@ def test_cache_keeps_what_recent_builds_used_and_drops_the_rest(make_site, tmp_p
     assert third.settings["IMAGES_STATS"].made == 0
     now = _objects(cache_dir)
     assert len(now) == 3 and now < second and len(now & built_first) == 2
-    with Image.open(third.path("/anh/og/a.jpg")) as image:
+    with Image.open(third.path("/anh/og/a.png")) as image:
         assert image.size == (1200, 630)
     # Nothing that a build uses was removed: a build with a clean output redraws nothing.
     shutil.rmtree(tmp_path / "output")
@@ -268,24 +268,44 @@ def test_prune_never_removes_what_this_build_uses(tmp_path):
         cache.prune(0)
 
 
-def test_card_codes_only_the_rows_it_wrote_on_same_bytes_as_whole(tmp_path):
-    spliced = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
-    assert spliced.splice  # the check at start on this Pillow passed
-    whole = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
-    whole.splice = False
+def test_card_is_a_small_palette_png_that_looks_as_the_full_colour_drawing(tmp_path):
+    """The card as it used to be drawn (full colour, every level of anti-aliasing, what the
+    JPEG coded) against the palette PNG: same size, the design's colours where there is no
+    text, the text within a few levels of each pixel, and a fraction of the JPEG's bytes."""
+    painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    sizes = []
     for n, title in enumerate(TITLES):
-        for footer in (FOOTER, []):
-            spliced.draw(title, footer, str(tmp_path / "a.jpg"))
-            whole.draw(title, footer, str(tmp_path / "b.jpg"))
-            data = (tmp_path / "a.jpg").read_bytes()
-            assert data == (tmp_path / "b.jpg").read_bytes(), (n, footer)
-            with Image.open(tmp_path / "a.jpg") as image:
-                image.load()
-                assert image.size == SIZE
-    # a row of blocks per restart interval, and they run 0..7 in turn
-    markers = [data[i + 1] for i in range(len(data) - 1)
-               if data[i] == 0xFF and 0xD0 <= data[i + 1] <= 0xD7]
-    assert markers == [0xD0 + n % 8 for n in range(-(-SIZE[1] // card.ROW) - 1)]
+        target = tmp_path / f"c{n}.png"
+        info = painter.draw(title, FOOTER, str(target))
+        sizes.append(target.stat().st_size)
+        with Image.open(target) as made:
+            assert (made.format, made.mode, made.size) == ("PNG", "P", SIZE)
+            assert not made.info.get("transparency")
+            assert len(made.getpalette()) // 3 <= 160  # the design's colours and their blends
+            made = made.convert("RGB")
+        before = painter.plain.copy()  # drawn in full colour, as before
+        pen = ImageDraw.Draw(before)
+        face = ImageFont.truetype(FONTS[0], info["title_size"])
+        for row, line in enumerate(info["title_lines"]):
+            pen.text((card.MARGIN, 120 + row * round(info["title_size"] * card.SPACING)), line,
+                     font=face, fill=card.WHITE)
+        pen.text((card.MARGIN, SIZE[1] - 122), info["footer"][0],
+                 font=ImageFont.truetype(FONTS[0], 34), fill=card.WHITE)
+        pen.text((card.MARGIN, SIZE[1] - 74), info["footer"][1],
+                 font=ImageFont.truetype(FONTS[1], 28), fill=card.SOFT)
+        difference = ImageChops.difference(made, before).convert("L")
+        assert ImageStat.Stat(difference).mean[0] < 0.6, title
+        counts = difference.histogram()
+        if len(title.split()) == 1:  # one word: placed as the whole line, so only the
+            assert max(v for v, k in enumerate(counts) if k) <= 8  # palette's steps differ
+        else:  # edges of words set one by one, a pixel apart here and there, as before
+            assert sum(counts[25:]) / sum(counts) < 0.006, title
+        # the plain parts are exactly the design's colours (no JPEG ringing, no dithering)
+        for xy, colour in (((600, 20), card.BRAND), ((600, SIZE[1] - 5), card.BRAND_DARK),
+                           ((5, 300), card.ACCENT), ((1190, 300), card.BRAND)):
+            assert made.getpixel(xy) == colour
+    # The JPEG was 80–130 KB a card: the PNG is a quarter of that or less.
+    assert max(sizes) < 36_000 and sum(sizes) / len(sizes) < 28_000, sizes
 
 
 def test_no_pruning_while_another_build_uses_the_cache(tmp_path):
@@ -297,3 +317,31 @@ def test_no_pruning_while_another_build_uses_the_cache(tmp_path):
         assert _objects(tmp_path) == {"d" * 64}
     assert Cache(tmp_path).prune(1) == 1
     assert _objects(tmp_path) == set()
+
+
+def test_card_codes_only_the_bands_it_wrote_on_as_a_valid_png(tmp_path):
+    """Bands of rows with no text are the background's, coded once; the file is one valid
+    zlib stream (checksum included) whose pixels are the canvas's, about the size of
+    Pillow coding the whole card."""
+    painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
+    for title in TITLES:
+        drawn = list(painter.fixed)
+        size, lines, step = painter.fit(card.drawable(title, FONTS[0]), SIZE[0] - 300, 330)
+        for row, line in enumerate(lines):
+            painter.put((card.MARGIN, 120 + row * step), FONTS[0], size, " ".join(line),
+                        card.WHITE, card.BRAND, drawn)
+        data = painter.encode(drawn)
+        whole = card._png(painter.canvas)
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "PNG" and image.getpalette() == painter.canvas.getpalette()
+            assert image.tobytes() == painter.canvas.tobytes()
+        at = data.index(b"IDAT")
+        stream = data[at + 4:at + 4 + int.from_bytes(data[at - 4:at], "big")]
+        assert zlib.decompress(stream)  # whole stream, Adler-32 checked
+        assert len(data) < len(whole) * 1.08
+        painter.restore(drawn[len(painter.fixed):])
+        assert painter.canvas.tobytes() == painter.background.tobytes()
+    untouched = painter.encode(list(painter.fixed))
+    assert untouched.count(b"IDAT") == 1
+    with Image.open(io.BytesIO(untouched)) as image:
+        assert image.tobytes() == painter.background.tobytes()

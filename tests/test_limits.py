@@ -140,7 +140,7 @@ def test_preview_keeps_articles_over_a_limit_out_with_a_warning(preview):
     # A photo over the pixel limit is a bad photo: the article goes out without it.
     page = built.html("2020/06/anh-qua-lon/")
     og = page.select_one('meta[property="og:image"]')["content"]
-    assert og.endswith("/anh/og/anh-qua-lon.jpg")  # a drawn card, not the photo
+    assert og.endswith("/anh/og/anh-qua-lon.png")  # a drawn card, not the photo
     assert not list((built.output / "anh").glob("anh-qua-lon/bia*"))
 
 

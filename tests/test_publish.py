@@ -160,7 +160,7 @@ class SiteRepo:
                 **extra}
 
     def publish(self, **kw) -> publishing.Report:
-        flags = {k: kw.pop(k) for k in ("dry_run", "force", "say") if k in kw}
+        flags = {k: kw.pop(k) for k in ("dry_run", "force", "full", "say") if k in kw}
         return publishing.publish("publishconf.py", **flags, **self.settings(**kw))
 
     def rollback(self, **kw) -> publishing.Report:
@@ -233,6 +233,46 @@ def test_first_publish_then_one_change_travels_alone_then_rollback(repo):
     assert repo.current() == f"releases/{result.release}"
     assert repo.live() == built_first
     assert repo.server_log()[-1]["action"] == "rollback"
+
+
+def clean_build(repo: SiteRepo, folder: Path) -> dict[str, bytes]:
+    """What a full publish build of the repository's HEAD gives from nothing: an empty output,
+    its own work folder (snapshot, read cache) and compression cache; nothing is sent."""
+    report = repo.publish(dry_run=True, full=True, OUTPUT_PATH=folder / "output",
+                          PUBLISH_WORKDIR=folder / "work", PUBLISH_COMPRESS_CACHE=folder / "gz",
+                          say=lambda _: None)
+    assert report.ok, report.summary()
+    return tree(folder / "output")
+
+
+def test_the_kept_build_folder_releases_what_a_clean_build_of_the_commit_gives(repo, tmp_path):
+    """Publish; add an article; edit one; delete one, publishing each time: the live release
+    is byte for byte the full clean build of the same commit, and only the first publish
+    rebuilt the folder from empty."""
+    said: list[str] = []
+    steps = {"first": None,
+             "add": lambda: repo.write("bai-viet/than-ha-lam/2020/moi.md", article(
+                 title="Tin mới về Tháng Công nhân", date="2020-05-20 07:00",
+                 body="Xem thêm [bài phóng sự](/2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/).")),
+             "edit": lambda: repo.write("bai-viet/than-ha-lam/2020/phong-su.md", article(
+                 **MENU_ARTICLES["phong-su"], date="2020-05-11 08:30",
+                 body="Nội dung bài phong-su, đã bổ sung số liệu.")),
+             "delete": lambda: (repo.content / "bai-viet/than-ha-lam/2020/cu.md").unlink()}
+    repo.write("bai-viet/than-ha-lam/2020/cu.md", article(title="Tin cũ sắp gỡ", date="2020-05-02 07:00"))
+    repo.commit("Tin cũ")
+    for step, change in steps.items():
+        if change:
+            change()
+            repo.commit(f"Bước {step}")
+        report = repo.publish(say=said.append)
+        assert report.ok, report.summary()
+        assert repo.live() == tree(repo.output) == clean_build(repo, tmp_path / f"clean-{step}")
+    rebuilt = [m for m in said if m.startswith("Dựng lại toàn bộ")]
+    assert rebuilt == ["Dựng lại toàn bộ thư mục dựng: lần đầu dùng thư mục dựng này."]
+    live = repo.live()
+    assert "2020/05/tin-moi-ve-thang-cong-nhan/index.html" in live
+    assert not [name for name in live if "tin-cu-sap-go" in name]  # its page, its card: gone
+    assert "bổ sung số liệu" in live["2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html"].decode()
 
 
 def test_dry_run_lists_changes_and_sends_nothing(repo):
@@ -522,7 +562,8 @@ def test_a_clone_publishes_its_commit_with_the_committed_code(sshd, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "reports/2020/bao-cao.md" in done.stdout and "KHÔNG được xuất bản" in done.stdout
     live = tree(remote / "current")
-    assert live == tree(project / "output") and "sitemap.xml" in live
+    assert live == tree(project / "cache/publish/output") and "sitemap.xml" in live
+    assert not (project / "output").exists()  # the preview's folder is not the publish's
     assert "2020/05/mot-ngay-duoi-lo-cung-tho-mo-ha-lam/index.html" in live
     assert not [n for n in live if "bao-cao" in n]
     assert all("chưa commit".encode() not in body for body in live.values())

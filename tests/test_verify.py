@@ -1,5 +1,5 @@
-"""newsroom.publish.verify and newsroom.publish.assets on real builds: what must stop a publish, and the
-prepared output (hashed theme assets, precompressed copies)."""
+"""newsroom.publish.verify and newsroom.publish.assets on real builds: what must stop a publish,
+and the published output (theme files named by their hash, precompressed copies)."""
 from __future__ import annotations
 
 import gzip
@@ -10,6 +10,7 @@ import pytest
 
 from newsroom.build import site
 from newsroom.publish import assets, verify
+from plugins.fingerprints import fingerprints
 from tests.helpers import article
 
 SITEURL = "https://congdoantkv.vn"
@@ -104,24 +105,35 @@ def test_pages_without_title_canonical_or_content_and_bad_xml_are_found(clean_si
         verify.check(out, clean_site.settings)
 
 
-def test_prepare_hashes_theme_assets_rewrites_pages_and_precompresses(clean_site, tmp_path):
-    out = clean_site.output
-    before = (out / "index.html").read_text(encoding="utf-8")
-    result = assets.prepare(out, clean_site.settings, cache=tmp_path / "cache")
-    hashed = result.hashed["theme/css/site.css"]
+def test_the_published_build_names_theme_files_by_hash_and_copies_compress(clean_site, tmp_path):
+    """publishconf.py (ASSET_FINGERPRINTS): the pages are written naming the hashed theme
+    files, the build writes them (the style sheet pointing at hashed fonts); a preview does
+    not. Then every text file gets reproducible .gz and .br copies."""
+    preview = clean_site.html("/")
+    assert preview.select_one("link[rel=stylesheet]")["href"] == f"{SITEURL}/theme/css/site.css"
+    out = tmp_path / "published"
+    settings = site.build("publishconf.py", PATH=clean_site.output.parent / "content",
+                          OUTPUT_PATH=out)
+    found = fingerprints.fingerprints(settings)
+    hashed = found.hashed["theme/css/site.css"]
     css = (out / "theme/css/site.css").read_bytes()
-    assert hashed == f"theme/css/site.{assets.content_hash(css)}.css"
+    assert hashed == f"theme/css/site.{fingerprints.content_hash(css)}.css"
     assert (out / hashed).read_bytes() == css
-    after = clean_site.html("/")
-    assert after.select_one("link[rel=stylesheet]")["href"] == f"{SITEURL}/{hashed}"
-    assert f"{SITEURL}/theme/css/site.css" in before
+    font = found.hashed["theme/fonts/be-vietnam-pro-latin-400.woff2"]
+    assert font.rsplit("/", 1)[1].encode() in css and b"be-vietnam-pro-latin-400.woff2" not in css
+    page = (out / "index.html").read_bytes()
+    assert f'<link rel="stylesheet" href="{SITEURL}/{hashed}">'.encode() in page
+    assert f'href="{SITEURL}/{font}"'.encode() in page
     pages = list(out.rglob("*.html"))
-    assert all(b"/theme/css/site.css" not in p.read_bytes() for p in pages)
+    for original in ("/theme/css/site.css", "/theme/js/site.js", "/theme/img/favicon.svg"):
+        assert all(original.encode() not in p.read_bytes() for p in pages), original
+    assert all((out / name).is_file() for name in found.hashed.values())
+    assert assets.precompress(out, cache=tmp_path / "cache") > 0
     for name in ("index.html", hashed, "feeds/tat-ca.atom.xml"):
         data = (out / name).read_bytes()
         assert gzip.decompress((out / f"{name}.gz").read_bytes()) == data
         assert brotli.decompress((out / f"{name}.br").read_bytes()) == data
-    assert verify.verify(out, clean_site.settings) == []
+    assert verify.verify(out, settings) == []
     # the same input gives the same bytes (no time stamps): unchanged pages never travel again
     first = {p: p.read_bytes() for p in out.rglob("*.gz")}
     for p in list(out.rglob("*.gz")) + list(out.rglob("*.br")):
@@ -130,7 +142,7 @@ def test_prepare_hashes_theme_assets_rewrites_pages_and_precompresses(clean_site
     assert {p: p.read_bytes() for p in out.rglob("*.gz")} == first
     # a broken compressed copy is caught
     (out / "index.html.gz").write_bytes(gzip.compress(b"khac", mtime=0))
-    assert [f.message for f in verify.verify(out, clean_site.settings)] == ["bản nén khác tệp gốc"]
+    assert [f.message for f in verify.verify(out, settings)] == ["bản nén khác tệp gốc"]
 
 
 def test_future_check_uses_the_given_moment(clean_site):

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -52,6 +53,8 @@ class Session:
         self.context: dict = {}
         self.items: dict = {}  # (generator class, source path) -> (stamp, content object)
         self.fingerprints: dict = {}
+        self.store = None  # the page store of the output folder, shared with `invoke build`
+        self.names: set[str] | None = None  # the pages of the last update (in the output)
         self.deep_memo: dict = {}  # see FastWriter._deep_token
         self.envs: dict = {}
         self.templates: tuple | None = None  # see _check_templates
@@ -103,12 +106,17 @@ class Session:
         generator.cache_data = cache_data
         generator.save_cache = lambda: None
 
-    def _site_token(self, context) -> int:
-        """What every page shows besides its own items: templates and the site's pages."""
-        templates = self.templates
-        pages = tuple(fastbuild.item_version(p) for p in context.get("pages", ()))
-        # campaigns running today change with the day
-        return hash((templates, pages, stamp.today(self.settings)))
+    def _load_pages(self) -> None:
+        """At the first update: what each page was made from and the pages written, as the
+        last build into the output folder (``invoke build`` or an earlier session) left them:
+        unchanged pages are not rendered again, and the pages of articles deleted meanwhile
+        are removed."""
+        self.store = fastbuild.page_store(self.settings)
+        if self.store is not None:
+            self.fingerprints.update(self.store.pages)
+            output = self.pelican.output_path
+            self.written |= {os.path.abspath(os.path.join(output, name))
+                             for name in self.store.written}
 
     def _check_templates(self) -> None:
         """The theme's templates as they are now; the kept Jinja environments (which do not
@@ -120,15 +128,6 @@ class Session:
         if templates != self.templates:
             self.envs.clear()
         self.templates = templates
-
-    @staticmethod
-    def _content_token(generators) -> int:
-        """Every item of the site, as it is now (summary pages depend on all of them)."""
-        found = []
-        for generator in generators:
-            for name in fence.CONTENT_LISTS:
-                found.append(tuple(map(fastbuild.item_version, getattr(generator, name, ()))))
-        return hash(tuple(found))
 
     def _list_once(self, generator):
         """Keep each generator's list of files until a file is added or removed; when the
@@ -206,6 +205,22 @@ class Session:
                 return
             worker.join()
 
+    def save_pages(self) -> None:
+        """Keep what each page was made from for the next build or session. Done after the
+        first update and when the session ends, not at every update (a digest of every
+        page's inputs: a tenth of a second per 1,000 articles); a session stopped before
+        leaves the store of its first update, and the pages it rewrote since are rendered
+        again by the next build (their size or mtime differ)."""
+        if self.store is not None and self.names is not None:
+            self.store.save(fastbuild.kept_pages(self.fingerprints, self.names), self.names)
+
+    def close(self) -> None:
+        """The session ends: what each page was made from is kept, its background work (the
+        search index) stops, and builds into its output folder index it themselves again."""
+        self.save_pages()
+        _stop_background()
+        search.undefer(self.settings["OUTPUT_PATH"])
+
     def forget(self, paths):
         """Items to read again although their source did not change: the article beside a
         changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
@@ -275,8 +290,9 @@ class Session:
             if hasattr(generator, "refresh_metadata_intersite_links"):
                 generator.refresh_metadata_intersite_links()
         writer = fence.make_writer(p)
-        writer.start_session(self.fingerprints, self.deep_memo, self._site_token(self.context),
-                             self._content_token(generators))
+        if self.count == 0:
+            self._load_pages()
+        writer.start_session(self.fingerprints, self.deep_memo)
         writer.begin()  # every page of this update rendered in one batch, on every core
         try:
             for generator in generators:
@@ -288,13 +304,16 @@ class Session:
         writer.flush()
         signals.finalized.send(p)
         self.deep_memo = writer.deep_memo_next  # the items of this update only
-        written = set(fence.written_files(writer))
+        written = {os.path.abspath(path) for path in fence.written_files(writer)}
         removed = sorted(self.written - written)
         for path in removed:
             Path(path).unlink(missing_ok=True)
             self.fingerprints.pop(os.path.relpath(path, p.output_path), None)
         self._start_deferred(bool(getattr(writer, "stats", {}).get("written") or removed))
         self.written = written
+        self.names = writer.written_names()
+        if self.count == 0:
+            self.save_pages()
         self.count += 1
         stats = getattr(writer, "stats", {})
         self.last = {"update": self.count, "seconds": round(time.perf_counter() - started, 3),
@@ -478,7 +497,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                    for name in RESTART) or any(p.suffix == ".py" and p.parent == ROOT
                                                for p in paths):
                 logger.warning("Mã hoặc dữ liệu thay đổi: khởi động lại livereload…")
-                _stop_background()
+                session.close()
                 if server:
                     server.server_close()
                 os.chdir(ROOT)
@@ -493,8 +512,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             state.bump(session.count)
             _settle()
     finally:
-        _stop_background()
-        search.undefer(session.settings["OUTPUT_PATH"])
+        session.close()
         if server:
             preview.stop(server)
 
@@ -502,6 +520,10 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
 def _stop_background():
     """No search index run outlives the session (a restart would find it writing)."""
     search.stop_background()
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -534,6 +556,7 @@ def main(argv=None):
             for line in preview.addresses(args.host, server.server_port):
                 print(line, flush=True)
             print("(lưu tệp là trang tự cập nhật; Ctrl+C để dừng)", flush=True)
+    signal.signal(signal.SIGTERM, _interrupted)  # stopped by a service manager: end well
     try:
         serve(args.conf, port=args.port, serve_http=not args.no_serve, emit=emit, ready=ready,
               host=args.host, argv=list(argv if argv is not None else sys.argv[1:]), **overrides)

@@ -47,6 +47,28 @@ def inside_posix(root: Path | str, relative: str) -> Path:
     return inside(root, *str(relative).split("/"))
 
 
+def within(root: Path | str, relative: str) -> Path:
+    """``root/relative`` for a name the build made (``theme/fonts/OFL.txt``, not slug
+    output): relative, without ``.``/``..``/empty parts, and resolved (links followed) inside
+    ``root``; raises :class:`Unsafe` otherwise, before anything is touched."""
+    parts = str(relative).split("/")
+    if not relative or relative.startswith("/") or any(p in ("", ".", "..") for p in parts) \
+            or "\x00" in relative:
+        raise Unsafe(f"“{relative}” không phải đường dẫn tương đối bên trong {root}")
+    path = Path(root).joinpath(*parts)
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise Unsafe(f"{path} trỏ ra ngoài {root}")
+    return path
+
+
+def keep(path: Path | str) -> None:
+    """Say that a build produced ``path`` although its bytes did not change: its change time
+    (ctime) becomes now, its modification time stays (``newsroom.publish.buildfolder`` removes from a
+    kept build folder the files a build did not produce)."""
+    found = os.stat(path, follow_symlinks=False)
+    os.utime(path, ns=(found.st_atime_ns, found.st_mtime_ns), follow_symlinks=False)
+
+
 def _forms(text: str) -> set[str]:
     """``text`` as the shared folder may disguise it: percent-decoded (up to three times),
     and in NFC and NFKC (fullwidth or compatibility dots and slashes become plain ones)."""
@@ -82,10 +104,15 @@ def odd_name(name: str) -> bool:
 def sha256(source: Path | bytes) -> str:
     if isinstance(source, (bytes, bytearray)):
         return hashlib.sha256(source).hexdigest()
-    digest = hashlib.sha256()
     with open(source, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+        return sha256_stream(handle)
+
+
+def sha256_stream(handle) -> str:
+    """The sha256 of what is left to read in the binary file ``handle``."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

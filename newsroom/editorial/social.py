@@ -5,8 +5,8 @@ For one article (``--article`` slug, address or file) or everything published si
 title, one or two sentences (the summary; for a legal-advice item, the reader's question), the
 hashtags of its campaigns (``hashtags`` in data/campaigns.yml, their one place) and its address
 with a campaign tag (``?utm_source=facebook&utm_medium=social&utm_campaign=<chiến dịch>``),
-plus the picture to attach: the share image the build made (``output/anh/og/<slug>.jpg``), else
-the cover re-encoded without metadata. Everything is gathered in one local page with copy
+plus the picture to attach: the share image the build made (``output/anh/og/<slug>.jpg`` cut
+from the cover, ``.png`` drawn), else the cover re-encoded without metadata. Everything is gathered in one local page with copy
 buttons, ``reports/mang-xa-hoi/<tên>/index.html`` (never published, not in git), rendered by
 Jinja with autoescape on: a hostile title is shown as text, and the copy buttons copy the text
 of the post, never markup.
@@ -150,15 +150,20 @@ def choose(items, article=None, since=None, today: dt.date | None = None):
 
 
 def _attach(item, post: Post, kit: Path, content_dir: Path, output_dir: Path) -> None:
-    """Put the picture to attach beside the page: the build's share image, else the cover."""
+    """Put the picture to attach beside the page: the build's share image (``.jpg`` cut from
+    the cover, ``.png`` drawn), else the cover."""
+    for suffix in (".jpg", ".png"):
+        name = f"{item.slug}{suffix}"
+        card = output_dir / "anh" / "og" / name
+        if card.is_file() and not card.is_symlink():
+            target = safefs.inside(kit, "anh", name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(card, target)
+            post.image, post.image_note = f"anh/{name}", "ảnh chia sẻ của bài (1200×630)"
+            return
     name = f"{item.slug}.jpg"
-    card = output_dir / "anh" / "og" / name
     target = safefs.inside(kit, "anh", name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if card.is_file() and not card.is_symlink():
-        shutil.copyfile(card, target)
-        post.image, post.image_note = f"anh/{name}", "ảnh chia sẻ của bài (1200×630)"
-        return
     cover = stories.cover_jpeg(content_dir, item, width=1200, quality=85)
     if cover:
         target.write_bytes(cover)

@@ -1,34 +1,32 @@
-"""Getting a built site ready to be served fast (``invoke publish``, step 3).
+"""Getting a built site ready to be served fast.
 
-- :func:`fingerprint`: every file of the theme's static folder gets a copy named after its
-  content (``css/site.css`` → ``css/site.1a2b3c4d5e.css``) and the HTML pages (and style
-  sheets) that reference it are rewritten to use that name, so browsers and the CDN may keep it
-  for a year: a new version has a new name. The original stays, for anything outside the pages
-  that names it.
-- :func:`precompress`: text files get ``.gz`` and ``.br`` copies beside them, which nginx serves
-  as they are (``gzip_static`` / ``brotli_static``). Both are byte-for-byte reproducible
-  (no time stamp in the gzip header), so an unchanged page never travels again.
+- Theme files under content-hashed names: made by the build itself (``plugins/fingerprints``,
+  ``ASSET_FINGERPRINTS`` on in ``publishconf.py``), nothing here rewrites the pages.
+- :func:`compress_changed` (``invoke publish``) and :func:`precompress` (a whole folder): text
+  files get ``.gz`` and ``.br`` copies beside them, which nginx serves as they are
+  (``gzip_static`` / ``brotli_static``). Both are byte-for-byte reproducible (no time stamp in
+  the gzip header), so an unchanged page never travels again.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import gzip
 import hashlib
-import re
+import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import brotli
 
-from newsroom.publish.verify import Site
+from newsroom.core import safefs
+from plugins.fingerprints.fingerprints import fingerprinting, fingerprints
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".xml", ".atom", ".rss", ".svg",
                  ".txt", ".webmanifest", ".map", ".ics", ".vtt"}
 MIN_SIZE = 256  # smaller files gain nothing from compression
-HASH_LENGTH = 10
-HASHED = re.compile(r"\.[0-9a-f]{%d}\.[A-Za-z0-9]+$" % HASH_LENGTH)
-_ATTRIBUTE = re.compile(r"""(?P<name>\b(?:href|src|srcset|content|poster|data))=(?P<q>["'])(?P<value>.*?)(?P=q)""",
-                        re.S)
-_CSS_URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<value>[^"')]+)(?P=q)\s*\)""")
+COPIES = (".gz", ".br")
 
 
 @dataclass
@@ -36,141 +34,172 @@ class Prepared:
     """What :func:`prepare` did to an output folder."""
 
     hashed: dict[str, str] = field(default_factory=dict)  # original → hashed, output-relative
-    rewritten: int = 0  # files whose references were rewritten
     compressed: int = 0  # files given .gz and .br copies
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
-
-
-def hashed_name(rel: str, data: bytes) -> str:
-    stem, dot, suffix = rel.rpartition(".")
-    if not dot or "/" in suffix:
-        return f"{rel}.{content_hash(data)}"
-    return f"{stem}.{content_hash(data)}.{suffix}"
-
-
-def _rewrite(text: str, pattern: re.Pattern, site: Site, page: str, mapping: dict[str, str],
-             srcset_group: bool) -> str:
-    def replace_url(url: str) -> str:
-        target = site.internal(url, page)
-        if target is None or target not in mapping:
-            return url
-        old = target.rsplit("/", 1)[-1]
-        new = mapping[target].rsplit("/", 1)[-1]
-        head, sep, tail = url.partition("?")
-        head, hash_sep, anchor = head.partition("#")
-        if not head.endswith(old):
-            return url
-        return head[: -len(old)] + new + hash_sep + anchor + sep + tail
-
-    def replace(match: re.Match) -> str:
-        value = match.group("value")
-        if srcset_group and match.group("name") == "srcset":
-            parts = []
-            for item in value.split(","):
-                bits = item.strip().split(None, 1)
-                if bits:
-                    bits[0] = replace_url(bits[0])
-                parts.append(" ".join(bits))
-            new_value = ", ".join(parts)
-        else:
-            new_value = replace_url(value)
-        if new_value == value:
-            return match.group(0)
-        start, end = match.span("value")
-        whole = match.group(0)
-        offset = match.start()
-        return whole[: start - offset] + new_value + whole[end - offset:]
-
-    return pattern.sub(replace, text)
-
-
-def fingerprint(output: str | Path, settings: dict) -> Prepared:
-    """Give the theme's static files content-hashed copies and point the pages at them."""
-    output = Path(output)
-    result = Prepared()
-    static = output / settings.get("THEME_STATIC_DIR", "theme")
-    if not static.is_dir():
-        return result
-    site = Site(output, settings.get("SITEURL", "") or "")
-    assets = sorted(p for p in static.rglob("*") if p.is_file() and not HASHED.search(p.name)
-                    and p.suffix not in (".gz", ".br"))
-    # Leaves first (fonts, images, scripts), then style sheets, whose url()s may name leaves.
-    for group in ([p for p in assets if p.suffix != ".css"], [p for p in assets if p.suffix == ".css"]):
-        for path in group:
-            rel = path.relative_to(output).as_posix()
-            data = path.read_bytes()
-            if path.suffix == ".css" and result.hashed:
-                text = data.decode("utf-8")
-                new_text = _rewrite(text, _CSS_URL, site, rel, result.hashed, False)
-                if new_text != text:
-                    data = new_text.encode("utf-8")
-                    path.write_bytes(data)
-                    result.rewritten += 1
-            new_rel = hashed_name(rel, data)
-            (output / new_rel).write_bytes(data)
-            result.hashed[rel] = new_rel
-    for page in sorted(output.rglob("*.html")):
-        rel = page.relative_to(output).as_posix()
-        text = page.read_text(encoding="utf-8")
-        new_text = _rewrite(text, _ATTRIBUTE, site, rel, result.hashed, True)
-        if new_text != text:
-            page.write_text(new_text, encoding="utf-8")
-            result.rewritten += 1
-    return result
+#: Brotli's best quality (11) costs about a second per 300 KB: larger files (the archive, the
+#: sitemap, feeds: the lists one new article changes) get quality 9, some 7 % bigger and ten
+#: times faster, so they do not take most of a daily publish.
+BROTLI_BEST_UP_TO = 64 * 1024
 
 
 def compress_bytes(data: bytes) -> tuple[bytes, bytes]:
-    """Reproducible gzip (level 9, no time stamp) and brotli (quality 11) of ``data``."""
+    """Reproducible gzip (level 9, no time stamp) and brotli (quality 11, or 9 for files over
+    :data:`BROTLI_BEST_UP_TO`) of ``data``."""
     return (gzip.compress(data, compresslevel=9, mtime=0),
-            brotli.compress(data, quality=11))
+            brotli.compress(data, quality=11 if len(data) <= BROTLI_BEST_UP_TO else 9))
+
+
+def _compress_file(job: tuple[str, str]) -> tuple[bytes, bytes]:
+    """In a worker: the copies of the file ``job[0]``, which must have sha256 ``job[1]``."""
+    data = Path(job[0]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != job[1]:
+        raise OSError(f"{job[0]} đổi trong lúc nén")
+    return compress_bytes(data)
+
+
+def _cached(key: str, cache: Path | None) -> tuple[bytes, bytes] | None:
+    if cache:
+        hit_gz, hit_br = cache / f"{key}.gz", cache / f"{key}.br"
+        if hit_gz.is_file() and hit_br.is_file():
+            return hit_gz.read_bytes(), hit_br.read_bytes()
+    return None
+
+
+def _store(key: str, packed: tuple[bytes, bytes], cache: Path | None) -> None:
+    if cache:
+        cache.mkdir(parents=True, exist_ok=True)
+        for suffix, data in zip(COPIES, packed):
+            (cache / f"{key}{suffix}").write_bytes(data)
+
+
+def packed_files(jobs: list[tuple[Path, str]], cache: Path | None,
+                 workers: int = 0) -> Iterator[tuple[Path, str, tuple[bytes, bytes]]]:
+    """``(path, sha256, (gz, br))`` for each of ``jobs`` (a file and the sha256 it must
+    have), in order: from the cache, else compressed on every core (``workers``, 0: all)."""
+    missing = [(path, sha) for path, sha in jobs if _cached(sha, cache) is None]
+    workers = workers or os.cpu_count() or 1
+    made: Iterator = iter(())
+    pool = None
+    if len(missing) >= 4 and workers > 1:
+        pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(missing)))
+        made = pool.map(_compress_file, [(str(p), s) for p, s in missing], chunksize=4)
+    else:
+        made = map(_compress_file, [(str(p), s) for p, s in missing])
+    try:
+        fresh = dict(zip((sha for _, sha in missing), made))
+        for path, sha in jobs:
+            if sha in fresh:
+                _store(sha, fresh[sha], cache)
+                yield path, sha, fresh[sha]
+            else:
+                yield path, sha, _cached(sha, cache) or compress_bytes(path.read_bytes())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def compressible(rel: str, size: int) -> bool:
+    """Whether a file of the output gets precompressed copies."""
+    return size >= MIN_SIZE and posixpath.splitext(rel)[1].lower() in TEXT_SUFFIXES
+
+
+def _prune_cache(cache: Path | None, used: set[str]) -> None:
+    """Keep in the cache only the compressed bytes of what the site still has."""
+    if cache and cache.is_dir():
+        for stale in cache.iterdir():
+            if stale.name.split(".", 1)[0] not in used:
+                stale.unlink()
 
 
 def precompress(output: str | Path, cache: str | Path | None = None) -> int:
     """Write ``.gz`` and ``.br`` beside every text file worth it; returns how many files.
 
-    ``cache`` (a folder) keeps compressed bytes by content hash, so a publish recompresses only
-    the pages that changed since the last one.
+    ``cache`` (a folder) keeps compressed bytes by content hash, so a full publish recompresses
+    only the pages that changed since the last one.
     """
     output = Path(output)
     cache = Path(cache) if cache else None
-    count, used = 0, set()
-    for path in sorted(output.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES:
-            continue
-        data = path.read_bytes()
-        if len(data) < MIN_SIZE:
-            continue
-        gz = br = None
-        key = hashlib.sha256(data).hexdigest()
-        used.update((f"{key}.gz", f"{key}.br"))
-        if cache:
-            hit_gz, hit_br = cache / f"{key}.gz", cache / f"{key}.br"
-            if hit_gz.is_file() and hit_br.is_file():
-                gz, br = hit_gz.read_bytes(), hit_br.read_bytes()
-        if gz is None:
-            gz, br = compress_bytes(data)
-            if cache:
-                cache.mkdir(parents=True, exist_ok=True)
-                (cache / f"{key}.gz").write_bytes(gz)
-                (cache / f"{key}.br").write_bytes(br)
+    jobs = [(path, safefs.sha256(path)) for path in sorted(output.rglob("*"))
+            if path.is_file() and compressible(path.name, path.stat().st_size)]
+    count = 0
+    for path, _, packed in packed_files(jobs, cache):
+        size = path.stat().st_size
         wrote = False
-        for suffix, packed in ((".gz", gz), (".br", br)):
-            if len(packed) < len(data):
-                path.with_name(path.name + suffix).write_bytes(packed)
+        for suffix, data in zip(COPIES, packed):
+            if len(data) < size:
+                path.with_name(path.name + suffix).write_bytes(data)
                 wrote = True
         count += wrote
-    if cache and cache.is_dir():  # keep only what this site still has
-        for stale in cache.iterdir():
-            if stale.name not in used:
-                stale.unlink()
+    _prune_cache(cache, {sha for _, sha in jobs})
     return count
 
 
+@dataclass
+class Compressed:
+    """What :func:`compress_changed` did."""
+
+    written: list[str] = field(default_factory=list)  # copies written (output-relative)
+    gone: list[str] = field(default_factory=list)  # copies removed
+    compressed: int = 0  # files compressed (or taken from the cache) this time
+    files: int = 0  # files that have copies
+
+
+def _copies(output: Path, rel: str, size: int, packed: tuple[bytes, bytes], scan,
+            before: dict, done: Compressed) -> list:
+    """Write or remove ``rel``'s copies as ``packed`` says; the copies' sha256 (None: none).
+    A copy written again with the bytes it had (``before``: the record's files) gets its
+    modification time back, as the build folder's other files do."""
+    shas = []
+    for suffix, data in zip(COPIES, packed):
+        copy, sha = rel + suffix, hashlib.sha256(data).hexdigest()
+        if len(data) < size:
+            if scan.sha(copy) != sha:
+                path = safefs.within(output, copy)
+                path.write_bytes(data)
+                old = before.get(copy)
+                if old and old[3] == sha:
+                    os.utime(path, ns=(old[1], old[1]))
+                done.written.append(copy)
+            shas.append(sha)
+        else:
+            if scan.sha(copy) is not None:
+                safefs.within(output, copy).unlink()
+                done.gone.append(copy)
+            shas.append(None)
+    return shas
+
+
+def compress_changed(output: str | Path, scan, record, cache: str | Path | None = None) -> Compressed:
+    """Precompress only what changed in a kept build folder (``newsroom.publish.buildfolder``): text
+    files whose bytes differ from the record's, or whose copies are missing or altered; the
+    copies of files gone or no longer worth it are removed. Updates ``record.compressed``."""
+    output, cache = Path(output), Path(cache) if cache else None
+    done = Compressed()
+    wanted = {rel: entry[3] for rel, entry in scan.files.items()
+              if compressible(rel, entry[0]) and not rel.endswith(COPIES)}
+    todo = []
+    for rel, sha in sorted(wanted.items()):
+        old = record.compressed.get(rel)
+        if not (old and old[0] == sha and all(scan.sha(rel + suffix) == copy
+                                              for suffix, copy in zip(COPIES, old[1:]))):
+            todo.append((safefs.within(output, rel), sha))
+    for path, sha, packed in packed_files(todo, cache):
+        rel = path.relative_to(output).as_posix()
+        record.compressed[rel] = [sha, *_copies(output, rel, scan.files[rel][0], packed, scan,
+                                                record.files, done)]
+        done.compressed += 1
+    for rel in sorted(set(record.compressed) - set(wanted)):
+        for suffix, copy in zip(COPIES, record.compressed.pop(rel)[1:]):
+            if copy and scan.sha(rel + suffix) is not None:
+                safefs.within(output, rel + suffix).unlink()
+                done.gone.append(rel + suffix)
+    done.files = sum(1 for entry in record.compressed.values() if any(entry[1:]))
+    _prune_cache(cache, set(wanted.values()))
+    return done
+
+
 def prepare(output: str | Path, settings: dict, cache: str | Path | None = None) -> Prepared:
-    """Fingerprint the theme's assets, then precompress: the output is ready to deploy."""
-    result = fingerprint(output, settings)
-    result.compressed = precompress(output, cache)
-    return result
+    """Precompress a whole output folder (the build named the theme files by their hash)."""
+    return Prepared(hashed=fingerprints(settings).hashed if fingerprinting(settings) else {},
+                    compressed=precompress(output, cache))

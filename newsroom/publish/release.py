@@ -45,6 +45,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,7 +55,7 @@ from typing import Callable, Iterator
 from newsroom.build import site
 from newsroom.core import gitrepo
 from newsroom.core.paths import ROOT
-from newsroom.publish import assets, snapshot, verify
+from newsroom.publish import buildfolder, localsteps, snapshot, verify
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ DEFAULTS = {
     "PUBLISH_LOCK": ".publish.lock",
     "PUBLISH_LOG": "reports/publish.log",
     "PUBLISH_COMPRESS_CACHE": "cache/compress",
-    # The committed tree a publish builds (``tree``) and that build's read cache (``cache``).
+    # The committed tree a publish builds (``tree``), the build folder kept between publishes
+    # (``output``, unless OUTPUT_PATH is given), its records (``records``) and that build's
+    # read cache (``cache``).
     "PUBLISH_WORKDIR": "cache/publish",
     # Besides the content folder, what must be committed for a publish (project paths): their
     # uncommitted changes are named, and refused without --force (see newsroom.publish.snapshot).
@@ -205,6 +208,7 @@ class TargetResult:
     error: str | None = None  # nothing changed on this target (unless ``unsure``)
     unsure: bool = False  # the connection broke during the switch: which release runs is unknown
     problems: list[str] = field(default_factory=list)  # steps that failed after the switch
+    seconds: dict[str, float] = field(default_factory=dict)  # compare, upload, switch
 
     @property
     def switched_with_problems(self) -> bool:
@@ -218,6 +222,7 @@ class Report:
     action: str  # "publish" | "dry-run" | "rollback" | "rollforward"
     commit: str = ""
     files: int = 0
+    local: localsteps.Outcome | None = None  # the local steps of a publish (figures)
     results: list[TargetResult] = field(default_factory=list)
 
     @property
@@ -472,8 +477,15 @@ def server_state(ssh: Ssh, target: Target) -> ServerState:
 
 
 def rsync_argv(ssh: Ssh, target: Target, *options: str) -> list[str]:
-    return ["rsync", "-rlp", "--checksum", "--chmod=D755,F644", "-8", "--itemize-changes",
+    """rsync keeping modification times: the kept build folder gives a file a new one only when
+    its bytes change (``newsroom.publish.buildfolder``), so size and time tell what to send; a full
+    publish adds ``--checksum`` (:func:`_how`) and compares every byte."""
+    return ["rsync", "-rlpt", "--chmod=D755,F644", "-8", "--itemize-changes",
             "-e", shlex.join(ssh.argv(target)), *options]
+
+
+def _how(checksum: bool) -> list[str]:
+    return ["--checksum"] if checksum else []
 
 
 def parse_itemized(text: str) -> tuple[Changes, list[str]]:
@@ -508,14 +520,15 @@ def _rsync(ssh: Ssh, target: Target, output: Path, dest: str, *options: str) -> 
     return parse_itemized(result.stdout)
 
 
-def compare(ssh: Ssh, target: Target, output: Path, release: str | None) -> Changes:
+def compare(ssh: Ssh, target: Target, output: Path, release: str | None,
+            checksum: bool = True) -> Changes:
     """What differs between ``output`` and ``release`` on the server (nothing is sent)."""
     if release is None:
         files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*")
                        if p.is_file() or p.is_symlink())
         return Changes(added=files)
     changes, _ = _rsync(ssh, target, output, f"{target.path}/releases/{release}",
-                        "--dry-run", "--delete")
+                        "--dry-run", "--delete", *_how(checksum))
     return changes
 
 
@@ -610,42 +623,53 @@ def probe(ssh: Ssh, target: Target) -> None:
                            f"-o {target.user} -g {target.user} {target.path}")
 
 
-def look(ssh: Ssh, target: Target, output: Path) -> TargetResult:
+def look(ssh: Ssh, target: Target, output: Path, checksum: bool = True) -> TargetResult:
     """What a publish would change on ``target`` (``--dry-run``): only reads the server."""
     q = shlex.quote(target.path)
     live = ssh.run(target, f"basename \"$(readlink {q}/current 2>/dev/null || echo -)\"")
     current = live.stdout.strip()
     current = current if RELEASE.match(current) else None
-    return TargetResult(target, changes=compare(ssh, target, output, current), previous=current)
+    return TargetResult(target, changes=compare(ssh, target, output, current, checksum),
+                        previous=current)
 
 
 def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
-           say: Callable[[str], None] = logger.info) -> TargetResult:
-    """Send ``output`` to one target as a new release and make it live (see the module doc)."""
+           say: Callable[[str], None] = logger.info, checksum: bool = True) -> TargetResult:
+    """Send ``output`` to one target as a new release and make it live (see the module doc).
+    Without ``checksum``, files are compared by size and modification time (a kept build
+    folder, see :func:`rsync_argv`); rsync checks every file it sends either way."""
     result = TargetResult(target)
+    clock = time.perf_counter()
     with multiplexed(ssh) as ssh, remote_lock(ssh, target):
         state = server_state(ssh, target)
         result.previous = state.current
-        result.changes = compare(ssh, target, output, state.current)
+        result.changes = compare(ssh, target, output, state.current, checksum)
+        result.seconds["compare"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
         say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
             f"{len(result.changes.changed)} tệp sửa)...")
         try:
             link = [f"--link-dest={target.path}/releases/{state.current}"] if state.current else []
-            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link)
-            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete")
+            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link,
+                                           *_how(checksum))
+            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete",
+                             *_how(checksum))
             if left:
                 raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
                                    f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
         except PublishError:
             ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
             raise
+        result.seconds["upload"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         entry = _entry("publish", target, commit, by, release=release, previous=state.current,
                        **result.changes.counts(), transferred=len(result.transferred))
         after = ServerState(release, state.releases + [release], state.rolled_away)
         result.problems = switch(ssh, target, release, entry, after.to_prune(keep), partial=True)
         result.release = release
+        result.seconds["switch"] = time.perf_counter() - clock
     return result
 
 
@@ -689,17 +713,19 @@ def _source(content: Path, opts: dict, dry_run: bool, force: bool,
 
 
 def _build(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides: dict,
-           workdir: Path) -> dict:
-    """Build ``tree`` with its own code (:func:`newsroom.build.site.build_apart`) into the project's
-    output folder; if the code is outside the repository of the content, with the code running
-    here. The build reuses the project's photo cache; its read cache is its own
-    (``workdir/cache``), as that knows files by their path."""
+           workdir: Path, output: Path) -> dict:
+    """Build ``tree`` with its own code (:func:`newsroom.build.site.build_apart`) into ``output``,
+    kept as it is (``newsroom.publish.localsteps`` empties it when a full build is due); if the code is
+    outside the repository of the content, with the code running here. The build reuses the
+    project's photo cache; its read cache is its own (``workdir/cache``), as that knows files
+    by their path."""
     images = (settings.get("IMAGES") or {}).get("cache_dir") or \
         Path(settings.get("CACHE_PATH") or "cache") / "images"
     given = {k: v for k, v in overrides.items() if k not in DEFAULTS}
     given.update({key: str(tree.map(settings[key])) for key in ("PATH", "THEME", "NEWSROOM_DATA")
                   if settings.get(key)},
-                 OUTPUT_PATH=str(settings["OUTPUT_PATH"]), CACHE_PATH=str(workdir / "cache"))
+                 OUTPUT_PATH=str(output), CACHE_PATH=str(workdir / "cache"),
+                 DELETE_OUTPUT_DIRECTORY=False)
     if not Path(given["PATH"]).is_dir():
         raise PublishError(f"Commit {tree.commit[:12]} chưa có thư mục nội dung "
                            f"“{settings['PATH']}”. Cách sửa: git add + git commit nội dung.")
@@ -711,6 +737,39 @@ def _build(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides:
                                 bytecode=workdir / "bytecode", **given)
     except Exception as exc:  # noqa: BLE001 - any build failure stops the publish
         raise PublishError(f"Dựng trang thất bại, không xuất bản gì:\n{exc}") from exc
+
+
+def output_folder(opts: dict, overrides: dict) -> Path:
+    """The build folder of a publish: OUTPUT_PATH when given, else ``PUBLISH_WORKDIR/output``
+    (never the preview's output/, which ``invoke build`` and ``invoke livereload`` use)."""
+    given = overrides.get("OUTPUT_PATH")
+    return Path(os.path.abspath(given)) if given else \
+        _project_path(opts["PUBLISH_WORKDIR"]) / "output"
+
+
+def _local(tree: snapshot.Snapshot, conf: str | Path, settings: dict, overrides: dict,
+           opts: dict, full: bool, say: Callable[[str], None]) -> localsteps.Outcome:
+    """The local steps (``newsroom.publish.localsteps``) for ``tree``: build, settle, compress, verify."""
+    workdir = _project_path(opts["PUBLISH_WORKDIR"])
+    output = output_folder(opts, overrides)
+    code_root = tree.map(ROOT) if tree.holds(ROOT) else ROOT
+    try:
+        buildfolder.check_folder(output, [ROOT, Path(settings["PATH"]), tree.tree, workdir])
+        outcome = localsteps.make(
+            localsteps.Places(output, workdir / "records"),
+            localsteps.stamp(code_root, {k: v for k, v in overrides.items() if k not in DEFAULTS}),
+            lambda: _build(tree, conf, settings, overrides, workdir, output), full=full,
+            compress_cache=_project_path(opts["PUBLISH_COMPRESS_CACHE"]), say=say)
+    except buildfolder.FolderError as exc:
+        raise PublishError(str(exc)) from exc
+    if outcome.findings:
+        raise PublishError(f"{verify.VerifyError(outcome.findings)}\nKhông xuất bản gì: trang "
+                           "đang chạy giữ nguyên.")
+    scan, packed = outcome.scan, outcome.compressed
+    say(f"Thư mục dựng: {len(scan.files)} tệp ({len(scan.added)} mới, {len(scan.changed)} sửa, "
+        f"{len(scan.removed)} bỏ); nén {packed.compressed} tệp, kiểm tra {outcome.checked} tệp "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in outcome.seconds.items())}).")
+    return outcome
 
 
 def _log_locally(opts: dict, result: TargetResult, entry: dict) -> None:
@@ -735,9 +794,9 @@ def _on_target(target: Target, step: Callable[[], TargetResult | None]) -> Targe
 
 
 def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force: bool = False,
-            say: Callable[[str], None] = logger.info, **overrides) -> Report:
-    """Build the committed tree strictly with ``conf``, verify, prepare and deploy to every
-    target.
+            full: bool = False, say: Callable[[str], None] = logger.info, **overrides) -> Report:
+    """Build the committed tree strictly with ``conf``, compress and verify what changed
+    (everything with ``full``, see :mod:`newsroom.publish.localsteps`) and deploy to every target.
 
     ``overrides`` are settings (``PATH``, ``OUTPUT_PATH``, ``PUBLISH_TARGETS``...). Raises
     :class:`PublishError` when nothing may go out (uncommitted content, a failed build or
@@ -752,7 +811,7 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                            "publishconf.py hoặc biến môi trường CONGDOANTKV_TARGETS="
                            "\"deploy@máy-chủ:22/srv/congdoantkv\".")
     ssh = ssh_from(opts)
-    output = Path(settings["OUTPUT_PATH"])
+    output = output_folder(opts, overrides)
     by = gitrepo.identity(Path(settings["PATH"]))
     with local_lock(_project_path(opts["PUBLISH_LOCK"])):
         say("Kiểm tra kết nối tới máy chủ...")
@@ -762,14 +821,15 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
         if ready:
             tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
             say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
-            built = _build(tree, conf, settings, overrides, _project_path(opts["PUBLISH_WORKDIR"]))
-            report.files = _prepare(output, built, opts, say)
+            report.local = _local(tree, conf, settings, overrides, opts, full, say)
+            report.files = report.local.files
         for target, failed in zip(targets, checked):
             def send(target=target) -> TargetResult:
+                checksum = bool(report.local is None or report.local.full)
                 if dry_run:
-                    return look(ssh, target, output)
+                    return look(ssh, target, output, checksum)
                 return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
-                              by, say=say)
+                              by, say=say, checksum=checksum)
             result = failed or _on_target(target, send)
             report.results.append(result)
             if not dry_run:
@@ -779,26 +839,6 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                     transferred=len(result.transferred), error=result.error,
                     problems=list(result.problems)))
     return report
-
-
-def _prepare(output: Path, built: dict, opts: dict, say: Callable[[str], None]) -> int:
-    """Verify the build, prepare it (hashed names, compressed copies), verify again; the
-    number of files to send."""
-    say("Kiểm tra bản dựng...")
-    _verify(output, built)
-    prepared = assets.prepare(output, built, _project_path(opts["PUBLISH_COMPRESS_CACHE"]))
-    _verify(output, built)
-    files = sum(1 for p in output.rglob("*") if p.is_file())
-    say(f"Đã chuẩn bị {files} tệp ({len(prepared.hashed)} tệp giao diện có tên băm, "
-        f"{prepared.compressed} tệp nén sẵn).")
-    return files
-
-
-def _verify(output: Path, settings: dict) -> None:
-    try:
-        verify.check(output, settings)
-    except verify.VerifyError as exc:
-        raise PublishError(f"{exc}\nKhông xuất bản gì: trang đang chạy giữ nguyên.") from exc
 
 
 def _choose(state: ServerState, action: str, to: str | None) -> str:

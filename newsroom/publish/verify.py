@@ -9,6 +9,7 @@ empty list means the site may go out.
 from __future__ import annotations
 
 import gzip
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class Site:
         base = self.bases[0] if self.bases else urlsplit("")
         self.prefix = base.path.rstrip("/")
         self.absolute = bool(urlsplit(siteurl or "").netloc)
+        self.looked: set[str] | None = None
 
     @staticmethod
     def page_url(rel: str) -> str:
@@ -96,7 +98,10 @@ class Site:
 
     def resolves(self, rel: str) -> bool:
         """Whether a web server serving the output would find ``rel`` (a folder means its
-        ``index.html``)."""
+        ``index.html``). While ``looked`` is a set, the target's :func:`target_key` is added
+        to it (the link index of :func:`verify_changed`)."""
+        if self.looked is not None:
+            self.looked.add(target_key(rel))
         target = self.output / rel
         if rel == "" or rel.endswith("/") or target.is_dir():
             return (target / "index.html").is_file()
@@ -134,39 +139,71 @@ def _static_prefix(pattern: str | None) -> str:
     return head if "/" in head else ""
 
 
+def target_key(rel: str) -> str:
+    """What a link's target depends on, as one name: the file, or for a folder (``a/b/``,
+    ``a/b``, ``a/b/index.html``) its name ``a/b`` (``""``: the home page). A file added or
+    removed at ``rel`` changes the targets of key ``target_key(rel)``."""
+    rel = rel.strip("/")
+    if rel == "index.html":
+        return ""
+    return rel[: -len("/index.html")] if rel.endswith("/index.html") else rel
+
+
+@dataclass(frozen=True)
+class Checking:
+    """What checking one file needs besides the file."""
+
+    site: Site
+    now: datetime
+    draft_prefixes: frozenset[str]
+
+    @classmethod
+    def of(cls, output: Path, settings: dict, now: datetime | None) -> "Checking":
+        siteurl = settings.get("SITEURL", "") or ""
+        feed_domain = settings.get("FEED_DOMAIN") or ""
+        site = Site(output, siteurl, (feed_domain,) if feed_domain and feed_domain != siteurl else ())
+        drafts = {p for p in (_static_prefix(settings.get("DRAFT_SAVE_AS")),
+                              _static_prefix(settings.get("DRAFT_PAGE_SAVE_AS"))) if p}
+        return cls(site, now or datetime.now(VN), frozenset(drafts))
+
+    def context(self) -> str:
+        """The settings a file's findings depend on (a record made with others is not used)."""
+        return repr((sorted((b.scheme, b.netloc, b.path) for b in self.site.bases),
+                     sorted(self.draft_prefixes)))
+
+
+def _home(output: Path) -> list[Finding]:
+    if (output / "index.html").is_file():
+        return []
+    return [Finding("index.html", "thiếu trang chủ", "kiểm tra lại bản dựng (invoke build --strict)")]
+
+
+def check_file(checking: Checking, file: Path, rel: str) -> list[Finding]:
+    """Every finding of the output file ``rel``."""
+    if any(rel.startswith(prefix) for prefix in checking.draft_prefixes):
+        return [Finding(rel, "bản nháp nằm trong bản xuất bản",
+                        "bỏ dòng Status: draft khi bài đã duyệt, hoặc dựng bằng "
+                        "publishconf.py (không ghi bản nháp)")]
+    if rel.endswith((".gz", ".br")):
+        return _check_compressed(file, rel)
+    if file.stat().st_size == 0:
+        return [Finding(rel, "tệp rỗng (0 byte)", "xóa tệp hoặc dựng lại trang")]
+    if rel.endswith(".html"):
+        return _check_page(checking.site, file, rel, checking.now)
+    if rel.endswith(FEED_SUFFIXES):
+        return _check_xml(checking.site, file, rel, checking.now)
+    if rel.endswith(".css"):
+        return _check_css(checking.site, file, rel)
+    return []
+
+
 def verify(output: str | Path, settings: dict, now: datetime | None = None) -> list[Finding]:
     """Every reason the built site in ``output`` must not be published (empty: all good)."""
     output = Path(output)
-    now = now or datetime.now(VN)
-    siteurl = settings.get("SITEURL", "") or ""
-    feed_domain = settings.get("FEED_DOMAIN") or ""
-    site = Site(output, siteurl, (feed_domain,) if feed_domain and feed_domain != siteurl else ())
-    findings: list[Finding] = []
-    if not (output / "index.html").is_file():
-        findings.append(Finding("index.html", "thiếu trang chủ",
-                                "kiểm tra lại bản dựng (invoke build --strict)"))
-    draft_prefixes = {p for p in (_static_prefix(settings.get("DRAFT_SAVE_AS")),
-                                  _static_prefix(settings.get("DRAFT_PAGE_SAVE_AS"))) if p}
-    files = sorted(p for p in output.rglob("*") if p.is_file())
-    for file in files:
-        rel = file.relative_to(output).as_posix()
-        if any(rel.startswith(prefix) for prefix in draft_prefixes):
-            findings.append(Finding(rel, "bản nháp nằm trong bản xuất bản",
-                                    "bỏ dòng Status: draft khi bài đã duyệt, hoặc dựng bằng "
-                                    "publishconf.py (không ghi bản nháp)"))
-            continue
-        if rel.endswith((".gz", ".br")):
-            findings.extend(_check_compressed(file, rel))
-            continue
-        if file.stat().st_size == 0:
-            findings.append(Finding(rel, "tệp rỗng (0 byte)", "xóa tệp hoặc dựng lại trang"))
-            continue
-        if rel.endswith(".html"):
-            findings.extend(_check_page(site, file, rel, now))
-        elif rel.endswith(FEED_SUFFIXES):
-            findings.extend(_check_xml(site, file, rel, now))
-        elif rel.endswith(".css"):
-            findings.extend(_check_css(site, file, rel))
+    checking = Checking.of(output, settings, now)
+    findings = _home(output)
+    for file in sorted(p for p in output.rglob("*") if p.is_file()):
+        findings.extend(check_file(checking, file, file.relative_to(output).as_posix()))
     return findings
 
 
@@ -319,3 +356,95 @@ def check(output: str | Path, settings: dict, now: datetime | None = None) -> No
     if findings:
         raise VerifyError(findings)
 
+
+
+# --- verification of what changed -------------------------------------------------------
+
+INDEX_VERSION = 1
+
+
+@dataclass
+class LinkIndex:
+    """Per output file: the sha256 it was checked at, its findings, and the targets its
+    links, images, feeds and style sheet resolve (:func:`target_key`), kept between publishes
+    (``verify_changed``)."""
+
+    context: str = ""
+    checked_at: float = 0.0  # the moment future dates were compared with (a timestamp)
+    files: dict[str, tuple[str, list[Finding], list[str]]] = None  # type: ignore[assignment]
+    checked: int = 0  # files checked when this index was made (not kept)
+
+    def __post_init__(self):
+        self.files = self.files or {}
+
+    def dependents(self, keys: set[str]) -> set[str]:
+        """The files whose links resolve one of ``keys``."""
+        return {rel for rel, (_, _, looked) in self.files.items() if keys.intersection(looked)}
+
+    def to_json(self) -> str:
+        names: dict[str, int] = {}
+        files = {rel: [sha, [[f.message, f.fix] for f in found],
+                       [names.setdefault(key, len(names)) for key in looked]]
+                 for rel, (sha, found, looked) in self.files.items()}
+        return json.dumps({"version": INDEX_VERSION, "context": self.context,
+                           "checked_at": self.checked_at, "keys": list(names), "files": files},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "LinkIndex | None":
+        try:
+            data = json.loads(text)
+            keys = data["keys"]
+            files = {rel: (sha, [Finding(rel, m, f) for m, f in found], [keys[i] for i in looked])
+                     for rel, (sha, found, looked) in data["files"].items()}
+            if data["version"] != INDEX_VERSION:
+                return None
+            return cls(data["context"], float(data["checked_at"]), files)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+
+
+def _order(rel: str) -> tuple[str, ...]:
+    return tuple(rel.split("/"))  # as sorted paths are: part by part
+
+
+def _to_check(index: LinkIndex, shas: dict[str, str]) -> set[str]:
+    """The files whose findings may differ from the index's: new or changed bytes, those
+    linking to a file added or removed, the compressed copies of a changed file, and those
+    that had findings (a date in the future may have become today)."""
+    todo = {rel for rel, sha in shas.items()
+            if rel not in index.files or index.files[rel][0] != sha}
+    appeared = {rel for rel in shas if rel not in index.files}
+    vanished = set(index.files) - set(shas)
+    todo |= index.dependents({target_key(rel) for rel in appeared | vanished})
+    todo |= {rel + suffix for rel in todo | vanished for suffix in (".gz", ".br")
+             if rel + suffix in shas}
+    todo |= {rel for rel, (_, found, _) in index.files.items() if found and rel in shas}
+    return todo
+
+
+def verify_changed(output: str | Path, settings: dict, shas: dict[str, str],
+                   index: LinkIndex | None, now: datetime | None = None
+                   ) -> tuple[list[Finding], LinkIndex]:
+    """:func:`verify`'s findings for ``output``, whose files are ``shas`` (output-relative
+    name → sha256), checking again only what may have changed since ``index`` (every file
+    when ``index`` is None, or was made with other settings or at a later moment). Returns
+    the findings and the index for the next time."""
+    output = Path(output)
+    checking = Checking.of(output, settings, now)
+    moment = checking.now.timestamp()
+    if index is None or index.context != checking.context() or index.checked_at > moment:
+        index = LinkIndex()
+    todo = set(shas) if not index.files else _to_check(index, shas)
+    fresh = LinkIndex(checking.context(), moment, checked=len(todo))
+    findings = _home(output)
+    for rel in sorted(shas, key=_order):
+        if rel in todo:
+            checking.site.looked = set()
+            found = check_file(checking, output / rel, rel)
+            fresh.files[rel] = (shas[rel], found, sorted(checking.site.looked))
+        else:
+            fresh.files[rel] = index.files[rel]
+        findings.extend(fresh.files[rel][1])
+    checking.site.looked = None
+    return findings, fresh

@@ -3,8 +3,13 @@
 - ``session_state(context)`` / ``carry_state(state, context)``: the per-build state (the read
   cache, the options) taken from one build's context and given to the next;
 - ``source_stamp(path)``: what says an article file (and its photo folder) changed;
-- ``item_version(item)``: a number that changes when an item is read again.
+- ``item_version(item)``: a digest of what the pages show of an item, the same in every
+  process (``versions``);
+- ``page_store(settings)``: what each page of the output folder was made from, kept on disk
+  and shared with ``invoke build`` (``pagestore``), and ``kept_pages(fingerprints, names)``:
+  a live session's entries as the store keeps them.
 """
-from .fastbuild import carry_state, register, session_state  # noqa: F401
+from .fastbuild import carry_state, page_store, register, session_state  # noqa: F401
 from .readcache import stamp as source_stamp  # noqa: F401
-from .writer import version as item_version  # noqa: F401
+from .versions import version as item_version  # noqa: F401
+from .writer import kept_pages  # noqa: F401

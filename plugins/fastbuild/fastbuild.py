@@ -17,9 +17,11 @@ pages are written (see ``writer``); the N² term-page methods are replaced per g
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import time
+from pathlib import Path
 
 from jinja2 import BytecodeCache
 from pelican import signals
@@ -30,7 +32,7 @@ from newsroom.core.settings import plugin_settings
 from plugins import fence
 from plugins.markdown_reader import markdown_reader as schema_reader
 
-from . import filters, grouping, memo
+from . import filters, grouping, memo, pagestore, versions
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -114,6 +116,7 @@ def initialized(pelican):
     _install_url_memo(on)
     fence.use_fast_translations(grouping.process_translations if on else None)
     if on:
+        pagestore.begin(pelican.settings)  # before this build adds to its settings
         _jinja_settings(pelican.settings)
 
 
@@ -127,6 +130,12 @@ def carry_state(state, context: dict) -> None:
     ``context``: a live session keeps its read cache from one update to the next."""
     if state is not None:
         context[_KEY] = state
+
+
+def page_store(settings) -> pagestore.PageStore | None:
+    """What each page of the output folder was made from (``pagestore``); None when the
+    speed layer keeps nothing on disk (``FASTBUILD["cache"]`` off)."""
+    return pagestore.PageStore(settings) if options(settings)["cache"] else None
 
 
 def _state(generator) -> dict:
@@ -189,24 +198,50 @@ def _list_once(generator, files, args):
 
 
 class _SharedBytecode(BytecodeCache):
-    """Compiled templates shared by the Jinja environments of one build: Pelican gives each
-    generator its own, so ``base.html`` and the partials were compiled once per generator.
-    Jinja checks the source's checksum before using what is kept. The key is the template's
-    name and source, not the environment's options: every generator's environment is made
-    from the same ``JINJA_ENVIRONMENT``, so they compile alike. A plugin that changed one
-    environment's syntax options (delimiters, ``trim_blocks``, extensions) would need its
-    own cache."""
+    """Compiled templates shared by the Jinja environments of one build, and kept on disk
+    for the next builds (``folder``): Pelican gives each generator its own environment, so
+    ``base.html`` and the partials were compiled once per generator, and again in every
+    build (half a second of a build that renders a few pages). Jinja checks the source's
+    checksum (and its own version) before using what is kept. The key is the template's name
+    and source; the folder is named after the environment's options, so a plugin or setting
+    that changes the syntax (delimiters, ``trim_blocks``, extensions) gets its own."""
 
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
         self.kept: dict[str, bytes] = {}
+        self.folder = folder
 
     def load_bytecode(self, bucket):
         found = self.kept.get(bucket.key)
+        if found is None and self.folder is not None:
+            try:
+                found = (self.folder / f"{bucket.key}.cache").read_bytes()
+            except OSError:
+                found = None
         if found is not None:
             bucket.bytecode_from_string(found)
 
     def dump_bytecode(self, bucket):
-        self.kept[bucket.key] = bucket.bytecode_to_string()
+        code = self.kept[bucket.key] = bucket.bytecode_to_string()
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{bucket.key}.{os.getpid()}.tmp"
+            tmp.write_bytes(code)
+            os.replace(tmp, self.folder / f"{bucket.key}.cache")
+        except OSError as exc:
+            logger.debug("fastbuild: không lưu được mẫu đã biên dịch: %s", exc)
+
+
+def _bytecode_folder(settings, environment: dict) -> Path | None:
+    if not options(settings)["cache"] or not settings.get("CACHE_PATH"):
+        return None
+    import jinja2
+
+    key = pagestore.digest((jinja2.__version__, json.dumps(
+        {k: v for k, v in environment.items() if k != "bytecode_cache"}, sort_keys=True,
+        default=pagestore.plain_setting)))
+    return Path(settings["CACHE_PATH"]) / "jinja" / key
 
 
 def _jinja_settings(settings):
@@ -219,7 +254,8 @@ def _jinja_settings(settings):
     settings["JINJA_GLOBALS"] = {"memo": memo.memo, **(settings.get("JINJA_GLOBALS") or {})}
     settings["JINJA_FILTERS"] = {**filters.FILTERS, **(settings.get("JINJA_FILTERS") or {})}
     environment = dict(settings.get("JINJA_ENVIRONMENT") or {})
-    environment.setdefault("bytecode_cache", _SharedBytecode())
+    environment.setdefault("bytecode_cache",
+                           _SharedBytecode(_bytecode_folder(settings, environment)))
     environment.setdefault("auto_reload", False)
     settings["JINJA_ENVIRONMENT"] = environment
 
@@ -266,6 +302,10 @@ def all_generators_finalized(generators):
     (and before ``article_writer_finalized``) runs."""
     if not generators or not enabled(generators[0].settings):
         return
+    # Every plugin has worked on the items by now: their versions, and where the links of
+    # their texts lead (``versions``).
+    versions.use_context(generators[0].context)
+    pagestore.build_info(generators[0].settings)["content"] = versions.of_site(generators)
     for generator in generators:
         name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
         method = getattr(generator, name, None)
@@ -285,6 +325,12 @@ def finalized(pelican):
     global _epoch
     _epoch = 0
     schema_reader.use_cache(None)
+    info = pagestore.build_info(pelican.settings)
+    writer = info.pop("writer", None)
+    info.pop("content", None)
+    if isinstance(writer, FastWriter):
+        writer.finish()
+    versions.use_context(None)
 
 
 def register():

@@ -8,7 +8,9 @@ can skip pages whose inputs did not change.
   While a batch renders, the site does not change: ``memo`` keeps markup many pages share (an
   article's card).
 - Every page and feed is compared with the file already in the output; an identical file is
-  left alone (same bytes, same mtime), so rsync and the browser see only real changes.
+  left alone (same bytes, same mtime), so rsync and the browser see only real changes. Its
+  change time is set (``newsroom.core.safefs.keep``): a publish's kept build folder removes the
+  files no build step touched (``newsroom.publish.buildfolder``).
 - With ``fingerprints`` set (``invoke livereload`` keeps them in memory between updates), a page
   whose inputs are the same as when it was last written is not rendered again (it still counts
   as written: ``content_written`` is sent). The inputs of a page are its item (and the items
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import itertools
 import logging
 import os
 from functools import partial
@@ -32,26 +33,20 @@ from pelican.plugins import signals
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
+from newsroom.core import safefs
+from newsroom.core.calendar import today
 from plugins import fence
-from plugins.paging.paging import StablePaginator, page_context
+from plugins.paging.paging import StablePaginator, max_pages, page_context
 
-from . import memo, parallel
+from . import memo, pagestore, parallel
+from .versions import version
 
 logger = logging.getLogger(__name__)
 
-_versions = itertools.count(1)
 #: Arguments that do not count as inputs of a page: the item itself (see ``token(deep=True)``)
 #: and the whole article list Pelican hands every term page (``all_articles``): term pages
 #: must not show site-wide lists, or every one of them would change on every publish.
 IGNORED = {"article", "page", "all_articles"}
-
-
-def version(item) -> int:
-    """A number that changes when the item is read again (a new object)."""
-    found = item.__dict__.get("_fastbuild_version")
-    if found is None:
-        found = item.__dict__["_fastbuild_version"] = next(_versions)
-    return found
 
 
 _PLAIN = (str, int, float, bool, type(None), datetime.date, datetime.time, dict)
@@ -117,9 +112,8 @@ def _link_keys(attrs: dict) -> tuple:
 
 
 def _item_token(value):
-    """``token(value)`` for the items of a list page (almost always articles), quicker."""
-    found = getattr(value, "__dict__", {}).get("_fastbuild_version")
-    return ("c", found) if found is not None else token(value)
+    """``token(value)`` for the items of a list page (almost always articles)."""
+    return ("c", version(value)) if isinstance(value, Content) else token(value)
 
 
 def _link(value):
@@ -132,6 +126,18 @@ def _link(value):
     if slug is not None:
         return ("t", slug, str(value))
     return ("o", type(value).__name__)
+
+
+def kept_pages(fingerprints: dict, names) -> dict:
+    """The entries of ``fingerprints`` for ``names``, as the page store keeps them: the
+    inputs as a digest (``pagestore.digest``), the file's size and mtime."""
+    kept = {}
+    for name in names:
+        entry = fingerprints.get(name)
+        if entry is not None:
+            kept[name] = entry if entry[0].__class__ is str else (
+                pagestore.digest(entry[0]), *entry[1:])
+    return kept
 
 
 class _ChangedOnly(io.StringIO):
@@ -151,13 +157,22 @@ class _ChangedOnly(io.StringIO):
 class FastWriter(Writer):
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings)
-        self.fingerprints: dict | None = None  # output name -> inputs, set by livereload
+        # output name -> (digest of its inputs, size and mtime of its file once written): from
+        # the page store of the output folder (``pagestore``), or a live session's own
+        self.fingerprints: dict | None = None
         # id(item) -> (item, its link attributes, token), from the last update (livereload);
         # this update's go to ``deep_memo_next``.
         self.deep_memo: dict | None = None
         self.deep_memo_next: dict = {}
-        self.site_token = None  # templates and pages (livereload)
-        self.content_token = None  # every item of the site (livereload)
+        self.site_token = None  # settings, code, data, theme, the day, the site's pages
+        self.content_token = None  # every item of the site
+        self.store: pagestore.PageStore | None = None
+        self._prepared = False
+        info = pagestore.build_info(self.settings)
+        info["writer"] = self
+        # pages kept on disk between builds (``pagestore``), loaded when the first page comes
+        self._persist = bool(info.get("code")) and (self.settings.get("FASTBUILD")
+                                                    or {}).get("cache", True)
         self.always = set(self.settings.get("DIRECT_TEMPLATES", ()))
         self.always.update((self.settings.get("FASTBUILD") or {}).get("always", ()))
         for conf in (self.settings.get("TAXONOMIES") or {}).values():
@@ -171,13 +186,57 @@ class FastWriter(Writer):
         self._batch: list | None = None
         self._depth = 0
 
-    def start_session(self, fingerprints: dict, deep_memo: dict, site_token,
-                      content_token) -> None:
+    def start_session(self, fingerprints: dict, deep_memo: dict) -> None:
         """Write as a live session's update (``newsroom.build.livereload``): a page whose
-        inputs are those of ``fingerprints`` is not rendered again; ``deep_memo`` keeps the
-        items' tokens between updates; the tokens say what every page shows besides its items."""
+        inputs are those of ``fingerprints`` (the session's, which it keeps in the page store
+        itself) is not rendered again; ``deep_memo`` keeps the items' tokens between updates."""
         self.fingerprints, self.deep_memo = fingerprints, deep_memo
-        self.site_token, self.content_token = site_token, content_token
+        self._persist = False
+
+    def _prepare(self, context) -> None:
+        """Once per build, when the first page comes: the page store, and the tokens of what
+        every page shows besides its items."""
+        if self._prepared:
+            return
+        self._prepared = True
+        if self._persist and self.fingerprints is None:
+            self.store = pagestore.PageStore(self.settings)
+            self.fingerprints = dict(self.store.pages)
+        if self.fingerprints is None:
+            return
+        info = pagestore.build_info(self.settings)
+        code = info.get("code") or pagestore.unique()
+        pages = tuple(version(p) for name in ("pages", "hidden_pages", "draft_pages")
+                      for p in context.get(name) or ())
+        self.site_token = pagestore.digest((
+            code, pagestore.theme_token(self.settings), pages,
+            today(self.settings.get("NEWSROOM_TODAY")).isoformat()))  # campaigns of the day
+        self.content_token = info.get("content") or pagestore.unique()
+
+    def finish(self) -> None:
+        """The build is done (``finalized``): remove the pages the last build wrote that this
+        one did not, and keep what each page was made from (not in a live session, which
+        does both itself)."""
+        if self.store is None or self.fingerprints is None:
+            return
+        written = self.written_names()
+        removed = self.store.remove_stale(written)
+        if removed:
+            logger.info("fastbuild: xóa %d trang không còn trong bản dựng (bài đã xóa, đổi "
+                        "địa chỉ)", len(removed))
+        self.stats["removed"] = len(removed)
+        logger.info("fastbuild: dựng %(rendered)d trang, bỏ qua %(skipped)d trang không đổi, "
+                    "ghi %(written)d tệp, xóa %(removed)d", self.stats)
+        pagestore.note_stats(self.output_path, self.stats)
+        self.store.save(kept_pages(self.fingerprints, written), written)
+
+    def written_names(self) -> set[str]:
+        """The pages and feeds written (or left as they were) by this build, relative to the
+        output folder."""
+        root = os.path.abspath(self.output_path)
+        prefix = os.path.join(root, "")
+        return {path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
+                for path in fence.written_files(self) if path != os.devnull}
 
     # Writing only what changed -------------------------------------------------------
 
@@ -186,6 +245,7 @@ class FastWriter(Writer):
             with open(path, "rb") as existing:
                 if existing.read() == data:
                     self.stats["unchanged"] += 1
+                    safefs.keep(path)  # produced by this build, bytes as they were
                     return
         except OSError:
             pass
@@ -303,16 +363,29 @@ class FastWriter(Writer):
         ``local`` is the page's context, or a function that makes it."""
         if fingerprint is None:
             return False
-        if self.fingerprints.get(name) == fingerprint:
-            path = os.path.join(self.output_path, name)
-            if os.path.exists(path):
-                fence.written_files(self).add(path)
-                self.stats["skipped"] += 1
-                if local is not None and signals.content_written.receivers:
-                    signals.content_written.send(path, context=local() if callable(local)
-                                                 else local)
-                return True
-        return False
+        kept = self.fingerprints.get(name)
+        if kept is None:
+            return False
+        if kept[0].__class__ is str:  # from the page store
+            if kept[0] != pagestore.digest(fingerprint):
+                return False
+            if self.store is None:  # a live session's next update compares them cheaply
+                self.fingerprints[name] = (fingerprint, *kept[1:])
+        elif kept[0] != fingerprint:
+            return False
+        path = os.path.join(self.output_path, name)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != kept[1:]:  # changed by something else since
+            return False
+        safefs.keep(path)  # produced by this build, bytes as they were
+        fence.written_files(self).add(path)
+        self.stats["skipped"] += 1
+        if local is not None and signals.content_written.receivers:
+            signals.content_written.send(path, context=local() if callable(local) else local)
+        return True
 
     def _site_newest(self, context):
         if self._newest is None:
@@ -324,6 +397,7 @@ class FastWriter(Writer):
                    override_output=False, feed_title=None):
         """Pelican's ``write_feed``; skipped when its items and title are the same."""
         fingerprint = None
+        self._prepare(context)
         if self.fingerprints is not None and path:
             items = elements[: self.settings["FEED_MAX_ITEMS"]]
             fingerprint = ("feed", path, url, feed_type, feed_title, self.site_token,
@@ -334,7 +408,7 @@ class FastWriter(Writer):
         feed = super().write_feed(elements, context, path, url, feed_type, override_output,
                                   feed_title)
         if fingerprint is not None:
-            self.fingerprints[path] = fingerprint
+            self._record(path, os.path.join(self.output_path, path), fingerprint)
         return feed
 
     # Rendering on every core -------------------------------------------------------------
@@ -387,12 +461,24 @@ class FastWriter(Writer):
             self._store(path, output.encode("utf-8"))
         logger.info('Writing "%s"', path)
 
+    def _record(self, name, path, fingerprint):
+        """Keep the inputs of the page ``name`` just written to ``path``, with its file's
+        size and mtime (``_unchanged`` checks them). The inputs are kept as they are (a
+        tuple: a live session compares them at every update) until they are saved
+        (``kept_pages``: a digest, the same in every process)."""
+        if self.fingerprints is None:
+            return
+        try:
+            st = os.stat(path) if fingerprint is not None and path != os.devnull else None
+        except OSError:
+            st = None
+        if st is None:
+            self.fingerprints.pop(name, None)
+        else:
+            self.fingerprints[name] = (fingerprint, st.st_size, st.st_mtime_ns)
+
     def _done(self, local, path, save_as, fingerprint):
-        if self.fingerprints is not None:
-            if fingerprint is None:
-                self.fingerprints.pop(save_as, None)
-            else:
-                self.fingerprints[save_as] = fingerprint
+        self._record(save_as, path, fingerprint)
         if signals.content_written.receivers:
             signals.content_written.send(path, context=local() if callable(local) else local)
 
@@ -401,6 +487,7 @@ class FastWriter(Writer):
         """Pelican's ``write_file`` (same arguments, same pages), with page skipping."""
         if not name:
             return
+        self._prepare(context)
         sanitised_join, path_to_url, get_relative_path = fence.writer_helpers()
 
         def _write(make_local, save_as, fingerprint):
@@ -436,8 +523,11 @@ class FastWriter(Writer):
         if paginated and template_name in self.settings["PAGINATED_TEMPLATES"]:
             per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
                         or self.settings["DEFAULT_PAGINATION"])
-            kind = (StablePaginator if self.settings.get("PAGINATION_STABLE")
-                    else fence.paginator_classes()[0])
+            if self.settings.get("PAGINATION_STABLE"):
+                kind = partial(StablePaginator,
+                               max_pages=max_pages(self.settings, template_name))
+            else:
+                kind = fence.paginator_classes()[0]
             paginators = {key: kind(name, url, val, self.settings, per_page)
                           for key, val in paginated.items()}
             first = next(iter(paginators.values()))

@@ -71,8 +71,9 @@ def _work(job: Job, folder: str, limits: Limits) -> tuple:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         if job.source is None:
-            info = cards.draw(target=str(tmp / "og.jpg"), **job.card)
-            manifest = {"size": list(job.card["size"]), "files": {"og.jpg": list(job.card["size"])},
+            info = cards.draw(target=str(tmp / cards.FILE), **job.card)
+            manifest = {"size": list(job.card["size"]),
+                        "files": {cards.FILE: list(job.card["size"])},
                         "card": info}
         else:
             manifest = render(job.source, tuple(sorted(job.variants, key=repr)), str(tmp), limits)

@@ -17,6 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
+from newsroom.core import safefs
+
 try:
     import fcntl
 except ImportError:  # not on Linux/macOS: the cache is then never pruned
@@ -174,6 +176,7 @@ def publish(source: Path | str, target: Path | str) -> bool:
     try:
         there = os.stat(target)
         if there.st_size == made.st_size and there.st_mtime_ns == made.st_mtime_ns:
+            safefs.keep(target)  # produced by this build (newsroom.publish.buildfolder)
             return False
     except OSError:
         pass

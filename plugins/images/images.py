@@ -36,6 +36,7 @@ from plugins import fence
 
 from .body import rewrite as rewrite_body
 from .batch import Job, run
+from .card import FILE as CARD
 from .cache import Cache
 from .feed import feed_entries
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
@@ -62,6 +63,7 @@ DEFAULTS = {
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
+COVER_CARD = "og.jpg"  # a cover's social card, cut from the photo (a drawn one: CARD)
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
 
 
@@ -184,7 +186,7 @@ class Plan:
                 job.variants.add(Variant(f"w{width}", width, fmt))
         return job
 
-    def cover(self, rel: str, focus, og_target: str) -> Job:
+    def cover(self, rel: str, focus, og_stem: str) -> Job:
         job = self.sized(rel)
         for name, ratio in self.conf["crops"].items():
             for width in self.conf["crop_widths"]:
@@ -192,24 +194,26 @@ class Plan:
                     job.variants.add(Variant(f"{name}-w{width}", width, fmt, tuple(ratio), focus))
         width, height = self.conf["card_size"]
         job.variants.add(Variant("og", width, "jpeg", (width, height), focus, exact=True))
-        job.aliases.setdefault("og.jpg", []).append(og_target)
+        job.aliases.setdefault(COVER_CARD, []).append(og_stem + ".jpg")
         return job
 
-    def og_target(self, item) -> str:
+    def og_stem(self, item) -> str:
+        """Where the item's social card goes, without its suffix: ``.jpg`` cut from its cover,
+        ``.png`` drawn (:mod:`.card`)."""
         slug = getattr(item, "slug", None) or Path(item.source_path).stem
         name, n = slug, 1
         while self.og_names.get(name, item.source_path) != item.source_path:
             n += 1
             name = f"{slug}-{n}"
         self.og_names[name] = item.source_path
-        return f"{self.conf['output_dir']}/og/{name}.jpg"
+        return f"{self.conf['output_dir']}/og/{name}"
 
 
 def _theme_file(settings, rel: str) -> str:
     return str(Path(settings["THEME"]) / rel)
 
 
-def _card_job(plan: Plan, item, target: str) -> Job:
+def _card_job(plan: Plan, item, og_stem: str) -> Job:
     footer = []
     unit = item.metadata.get("unit")
     if unit:
@@ -222,7 +226,7 @@ def _card_job(plan: Plan, item, target: str) -> Job:
     spec = {"title": str(item.title), "footer": footer, "fonts": plan.card_fonts,
             "size": tuple(plan.conf["card_size"]), "site": plan.card_site,
             "brand": plan.settings.get("SITENAME", "")}
-    return Job(source=None, card=spec, aliases={"og.jpg": [target]})
+    return Job(source=None, card=spec, aliases={CARD: [og_stem + ".png"]})
 
 
 def _campaign_name(value, data_dir=None) -> str:
@@ -292,9 +296,9 @@ class Use:
 
     item: object
     path: str                      # the source as problems name it
-    og: str                        # where its social card goes
+    og: str                        # where its social card goes, without suffix
     cover: Job | None = None
-    card: Job | None = None        # the job whose og.jpg is the social card
+    card: Job | None = None        # the job that makes the social card
     soup: BeautifulSoup | None = None
     body: list = field(default_factory=list)  # [(img or a tag, job, path in content/)]
 
@@ -323,7 +327,7 @@ def _photo_refs(html: str) -> bool:
 
 
 def _plan_item(plan: Plan, item) -> Use:
-    use = Use(item, _shown(item, plan.settings, plan.shown_root), plan.og_target(item))
+    use = Use(item, _shown(item, plan.settings, plan.shown_root), plan.og_stem(item))
     image = item.metadata.get("image")
     if isinstance(image, str) and image:
         focus = _focus(use)
@@ -389,7 +393,7 @@ def _make(plan, uses, jobs, cache, output, limits, conf):
     redraw = []
     for use in uses:
         outcome = outcomes[id(use.card)]
-        if use.card is use.cover and not (outcome.ok and "og.jpg" in outcome.manifest["files"]):
+        if use.card is use.cover and not (outcome.ok and COVER_CARD in outcome.manifest["files"]):
             use.card = _card_job(plan, use.item, use.og)
             redraw.append(use.card)
     if redraw:
@@ -423,7 +427,7 @@ def _attach(generator, uses, outcomes, conf):
         if not card.ok and use.card is not use.cover:  # a drawn card (no cover to blame)
             unsharable.setdefault(card.message, []).append(_shown(item, settings))
         if card.ok:
-            item.social_image = use.og
+            item.social_image = use.og + (".jpg" if use.card is use.cover else ".png")
             item.social_image_width, item.social_image_height = conf["card_size"]
             item.social_image_alt = (item.metadata.get("image_alt")
                                      if use.card is use.cover else str(item.title))

@@ -21,6 +21,13 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".b
 MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
 SUFFIX = {"webp": ".webp", "jpeg": ".jpg"}
 _SRGB = ImageCms.createProfile("sRGB")
+#: How much narrower than asked a size may come out (never an ``exact`` one) when that lets
+#: libjpeg decode at half or a quarter of the size: a portrait phone photo (3000 px wide) gives
+#: 1500 px from a half-size decode instead of 1600 px from a full one, a third of its CPU.
+DRAFT_SLACK = 0.9
+#: libwebp's effort, 0–6. On phone photos, 2 gives the same quality as 4 (PSNR within 0.01 dB)
+#: and files as small, in a third of the time: WebP was 60 % of a photo's CPU at 4.
+WEBP_METHOD = 2
 
 
 class ImageProblem(Exception):
@@ -117,14 +124,16 @@ def _oriented_size(image: Image.Image) -> tuple[int, int]:
 
 
 def _draft(image: Image.Image, variants) -> None:
-    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale when every variant still gets enough pixels."""
+    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale when every variant still gets enough pixels
+    (all but :data:`DRAFT_SLACK` of them, for sizes that need not be exact)."""
     if image.format != "JPEG":
         return
     width, height = _oriented_size(image)
     scale = 0.0
     for variant in variants:
         box = _crop_box((width, height), variant.ratio, variant.focus)
-        scale = max(scale, variant.width / (box[2] - box[0]))
+        wanted = variant.width if variant.exact else variant.width * DRAFT_SLACK
+        scale = max(scale, wanted / (box[2] - box[0]))
     if scale >= 1:
         return
     need = (math.ceil(image.width * scale), math.ceil(image.height * scale))
@@ -184,8 +193,10 @@ def render(source: str, variants: tuple[Variant, ...], dest: str, limits: Limits
     for variant in sorted(variants, key=lambda v: (repr(v.ratio), v.focus, -v.width, v.format)):
         box = _crop_box(pixels.size, variant.ratio, variant.focus)
         box_w, box_h = box[2] - box[0], box[3] - box[1]
+        # never wider than the photo sent, nor than the pixels decoded (DRAFT_SLACK)
         width = variant.width if variant.exact else min(variant.width,
-                                                        round(box_w * scale_back))
+                                                        round(box_w * scale_back),
+                                                        math.floor(box_w))
         height = max(1, round(width * box_h / box_w))
         if variant.exact and variant.ratio:
             height = round(variant.width * variant.ratio[1] / variant.ratio[0])
@@ -222,5 +233,5 @@ def _save(image: Image.Image, target: Path, fmt: str, quality: int) -> None:
             image = flat
         image.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)
     else:
-        image.save(tmp, "WEBP", quality=quality, method=4)
+        image.save(tmp, "WEBP", quality=quality, method=WEBP_METHOD)
     os.replace(tmp, target)

@@ -19,6 +19,15 @@ Pages therefore say which dates they cover instead of "page 3 of 834" (templates
 ``articles_page.first_date`` / ``last_date``), and ``articles_paginator.num_pages`` is the
 number of pages of the list, as in Pelican.
 
+A list need not keep every page: ``PAGINATION_MAX_PAGES = {"theme": 10, ...}`` (template
+name → pages) writes the front page and the newest older blocks only, so that a theme or a tag
+holding most of 10,000 articles does not become hundreds of pages nobody reads. The pages kept
+keep their addresses and articles as above; when a new block fills, the oldest page kept is no
+longer written. Its last page says so and leads to the year archive of its oldest article
+(``articles_page.cut``, ``partials/pagination.html``): the year archives (one page of titles a
+year), units, categories and campaigns keep every article, so each stays on some list, and in
+the sitemap.
+
 This is a public URL scheme (every ``trang/N/`` a reader shared depends on it), so it is a
 plugin of its own: :class:`StablePagingWriter` pages lists this way through Pelican's own
 writer; the speed layer (``plugins.fastbuild``), when it runs, uses the same paginator in its
@@ -42,9 +51,11 @@ class StablePage(Page):
     """One page of a :class:`StablePaginator`: ``number`` 1 is the list's own address (the
     newest), ``number`` k ≥ 2 is block k − 1 counted from the oldest."""
 
-    def __init__(self, name, url, object_list, number, paginator, settings, newer, older):
+    def __init__(self, name, url, object_list, number, paginator, settings, newer, older,
+                 cut=False):
         super().__init__(name, url, object_list, number, paginator, settings)
         self.newer_number, self.older_number = newer, older
+        self.cut = cut  # older articles of the list are on no page of it (max_pages)
 
     def __repr__(self):
         return f"<StablePage {self.number} of {self.paginator.num_pages}>"
@@ -82,9 +93,10 @@ class StablePaginator(Paginator):
     newest first. ``pages()`` gives them newest first, as a reader goes. (``start_index`` and
     ``end_index`` of its pages mean nothing; the templates do not use them.)"""
 
-    def __init__(self, name, url, object_list, settings, per_page=None):
+    def __init__(self, name, url, object_list, settings, per_page=None, max_pages=None):
         super().__init__(name, url, object_list, settings, per_page)
         self.orphans = 0  # a block is a block: no orphans moving between pages
+        self.max_pages = max_pages  # pages written at most (None: all), see the module
         self._pages: dict = {}  # number -> page, see page()
 
     @property
@@ -103,6 +115,20 @@ class StablePaginator(Paginator):
         """The front page and one page per block older than what it shows."""
         return 1 + (self.count - self.newest) // (self.per_page or 1)
 
+    @property
+    def truncated(self) -> bool:
+        """Whether some older pages are not written (``max_pages``)."""
+        return self.max_pages is not None and self.max_pages < self.num_pages
+
+    @property
+    def oldest_kept(self) -> int:
+        """The number of the oldest page written: 2 when all are, 1 when only the front page
+        is (or there is only one)."""
+        pages = self.num_pages
+        if pages == 1 or (self.truncated and self.max_pages == 1):
+            return 1
+        return pages - self.max_pages + 2 if self.truncated else 2
+
     def _block(self, block: int) -> list:
         """Block ``block`` (1 = the oldest) in the list's order (newest first)."""
         top = self.count - (block - 1) * self.per_page
@@ -117,19 +143,32 @@ class StablePaginator(Paginator):
         return found
 
     def _page(self, number):
-        pages = self.num_pages
+        pages, oldest = self.num_pages, self.oldest_kept
         if number == 1:
             items = self.object_list[: self.newest]
-            newer, older = None, (pages if pages > 1 else None)
+            newer, older = None, (pages if oldest > 1 else None)
         else:
             items = self._block(number - 1)
             newer = number + 1 if number + 1 <= pages else 1
-            older = number - 1 if number > 2 else None
-        return StablePage(self.name, self.url, items, number, self, self.settings, newer, older)
+            older = number - 1 if number > oldest else None
+        return StablePage(self.name, self.url, items, number, self, self.settings, newer, older,
+                          cut=self.truncated and number == oldest)
 
     def pages(self) -> list[StablePage]:
-        """Every page, newest first: 1, then ``num_pages``, ``num_pages`` − 1, …, 2."""
-        return [self.page(n) for n in [1, *range(self.num_pages, 1, -1)]]
+        """The pages written, newest first: 1, then ``num_pages``, ``num_pages`` − 1, …, down
+        to 2 (or to :attr:`oldest_kept`)."""
+        older = range(self.num_pages, self.oldest_kept - 1, -1) if self.oldest_kept > 1 else ()
+        return [self.page(n) for n in [1, *older]]
+
+
+def max_pages(settings, template_name) -> int | None:
+    """How many pages of a list of ``template_name`` are written (``PAGINATION_MAX_PAGES``;
+    None: every page)."""
+    found = (settings.get("PAGINATION_MAX_PAGES") or {}).get(template_name)
+    if found is not None and (not isinstance(found, int) or isinstance(found, bool)
+                              or found < 1):
+        raise ValueError(f"PAGINATION_MAX_PAGES['{template_name}'] phải là số nguyên ≥ 1")
+    return found
 
 
 def page_context(paginators: dict, number: int) -> dict:
@@ -165,7 +204,8 @@ class StablePagingWriter(Writer):
                                       template_name, override_output, url, **kwargs)
         per_page = (self.settings["PAGINATED_TEMPLATES"][template_name]
                     or self.settings["DEFAULT_PAGINATION"])
-        paginators = {key: StablePaginator(name, url, val, self.settings, per_page)
+        most = max_pages(self.settings, template_name)
+        paginators = {key: StablePaginator(name, url, val, self.settings, per_page, most)
                       for key, val in paginated.items()}
         for page in next(iter(paginators.values())).pages():
             super().write_file(page.save_as, template, context, relative_urls, {},
@@ -182,5 +222,12 @@ def get_writer(pelican):
     return None
 
 
+def check_settings(pelican):
+    """A wrong ``PAGINATION_MAX_PAGES`` fails at start, not in the middle of writing."""
+    for template_name in pelican.settings.get("PAGINATION_MAX_PAGES") or {}:
+        max_pages(pelican.settings, template_name)
+
+
 def register():
+    signals.initialized.connect(check_settings)
     signals.get_writer.connect(get_writer)

@@ -195,6 +195,7 @@ def run(job: dict) -> int:
         before = known.get(name)
         if before and before[0] == mark and before[1] == entry_hash(part):
             kept[name] = before
+            _keep_tree(part)
             continue
         build_part(job["command"], links / name, part)
         kept[name] = [mark, entry_hash(part)]
@@ -206,6 +207,8 @@ def run(job: dict) -> int:
     listed = bundle / LIST
     if not listed.is_file() or listed.read_text(encoding="utf-8") != listing:
         listed.write_text(listing, encoding="utf-8")
+    else:
+        _keep_tree(listed)
     # Nothing else in the folder: parts without articles any more, a bundle of the old
     # single-index layout, parts left half made by a run that was stopped.
     for other in bundle.iterdir():
@@ -217,6 +220,17 @@ def run(job: dict) -> int:
     if state_path is not None:
         _save(state_path, bundle, kept)
     return made
+
+
+def _keep_tree(path: Path) -> None:
+    """Say that this run produced the files of ``path`` (a part kept as it was, or a file):
+    their change time becomes now, their modification time stays, as
+    ``newsroom.core.safefs.keep`` does (a publish's kept build folder removes what no step of the
+    build touched; this program runs apart from the project's modules)."""
+    files = [path] if not path.is_dir() else [p for p in path.rglob("*") if not p.is_dir()]
+    for file in files:
+        found = os.stat(file, follow_symlinks=False)
+        os.utime(file, ns=(found.st_atime_ns, found.st_mtime_ns), follow_symlinks=False)
 
 
 def _save(path: Path, bundle: Path, parts: dict) -> None:

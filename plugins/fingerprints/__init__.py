@@ -1,0 +1,1 @@
+from .fingerprints import register  # noqa: F401
