@@ -74,11 +74,15 @@ BUILD_MODULES = {"test_determinism", "test_fastbuild_memory", "test_fastbuild_re
                  "test_incremental", "test_buildfolder"}
 
 
+#: Fixtures that build a site: these, and the hostile builds of the security suite
+#: (tests/security/conftest.py: ``build`` is each of the two in turn).
+BUILD_FIXTURES = {"sample_site", "make_site", "preview_build", "publish_build", "build"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test that builds a site ``build`` (``pytest -m build``: .ci/run runs them
     again with the speed layer off and against the newest Pelican)."""
     for item in items:
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
-        if module in BUILD_MODULES or {"sample_site", "make_site"} & set(
-                getattr(item, "fixturenames", ())):
+        if module in BUILD_MODULES or BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from newsroom.core.paths import DATA_DIR
-from newsroom.core.text import fold, nfc, slugify
+from newsroom.core.text import fold, nfc, printable, slugify
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 _EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[a-z]{2,}", re.I)
@@ -31,9 +31,21 @@ def _load(path: Path, mtime_ns: int):
     except OSError as exc:
         raise DataError(f"{path}: không đọc được tệp dữ liệu ({exc.strerror})") from None
     try:
-        return yaml.load(nfc(raw), Loader=_LOADER)
+        return _printable(yaml.load(nfc(raw), Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: tệp YAML sai cú pháp: {exc}") from None
+
+
+def _printable(value):
+    """``value`` with every string in it NFC and without the characters no page or feed may
+    hold (a YAML escape such as ``"\\0"`` writes one; a feed holding it is not XML)."""
+    if isinstance(value, str):
+        return printable(nfc(value))
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    return value
 
 
 def load(name: str, data_dir: Path | str | None = None):
