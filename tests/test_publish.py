@@ -642,7 +642,8 @@ def test_a_step_failing_after_the_switch_is_reported_as_switched(repo, tmp_path)
     env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
            "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
            "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
-           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path)}
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path),
+           "CONGDOANTKV_PUBLISH_LOCK": str(tmp_path / "cli.lock")}
     done = subprocess.run([sys.executable, "-m", "invoke", "rollback"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     assert done.returncode == publishing.EXIT_SWITCHED, done.stdout + done.stderr
@@ -976,7 +977,8 @@ def test_invoke_rollback_and_publish_from_the_command_line(repo, tmp_path):
     env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
            "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
            "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
-           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log")}
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log"),
+           "CONGDOANTKV_PUBLISH_LOCK": str(tmp_path / "cli.lock")}
     invoke = [sys.executable, "-m", "invoke"]
     done = subprocess.run(invoke + ["rollback"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -1075,7 +1077,8 @@ def test_roll_forward_to_a_release_rolled_away_from(repo, tmp_path):
     env = {**os.environ, "CONGDOANTKV_TARGETS": repo.server.target(repo.remote.name),
            "CONGDOANTKV_KNOWN_HOSTS": str(repo.known_hosts),
            "CONGDOANTKV_SSH_KEY": str(repo.server.client_key),
-           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log")}
+           "CONGDOANTKV_PUBLISH_LOG": str(tmp_path / "cli.log"),
+           "CONGDOANTKV_PUBLISH_LOCK": str(tmp_path / "cli.lock")}
     invoke = [sys.executable, "-m", "invoke"]
     for wanted in (b, c):
         done = subprocess.run(invoke + ["rollforward"], cwd=ROOT, env=env, capture_output=True,

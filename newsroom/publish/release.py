@@ -85,6 +85,7 @@ ENVIRONMENT = {
     "CONGDOANTKV_SSH_KEY": "PUBLISH_SSH_KEY",
     "CONGDOANTKV_KEEP_RELEASES": "PUBLISH_KEEP_RELEASES",
     "CONGDOANTKV_PUBLISH_LOG": "PUBLISH_LOG",
+    "CONGDOANTKV_PUBLISH_LOCK": "PUBLISH_LOCK",
 }
 RELEASE = re.compile(r"^\d{8}-\d{6}-\d{6}$")
 _TARGET = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<port>\d*)(?P<path>/[A-Za-z0-9._/-]*)$")
