@@ -157,8 +157,11 @@ class Tab:
             self.visit.check_dom(name, seen["dom"])
         except Exception as exc:  # noqa: BLE001 - a page that moves or never loads is a finding
             self.visit.saw(name, "trang không mở xong (tự chuyển đi, hoặc bị chặn)", str(exc)[:160])
-            await page.close()
             self.page = None
+            try:  # a page caught mid-navigation can keep Playwright's close waiting for ever
+                await asyncio.wait_for(page.close(), TIMEOUT / 1000)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - the context closes it
+                pass
         finally:
             self.visit.pages += 1
 
