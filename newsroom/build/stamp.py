@@ -18,10 +18,9 @@ import json
 import logging
 import os
 from pathlib import Path
-from newsroom.core.paths import BUILD_CODE, ROOT
+from newsroom.core.paths import BUILD_CODE, ROOT, tree_rows
 
 logger = logging.getLogger(__name__)
-
 
 
 #: Logged (info, not a warning: ``--fatal warnings`` must not fail on it) when a build is skipped.
@@ -32,20 +31,6 @@ def _label(value):
     if callable(value):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
     return repr(value)
-
-
-def _tree(folder) -> list:
-    rows = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            rows.append((path, st.st_size, st.st_mtime_ns))
-    return rows
 
 
 def today(settings) -> str:
@@ -70,7 +55,7 @@ def compute(settings) -> str:
     data_dir = settings.get("NEWSROOM_DATA") or ROOT / "data"
     folders = [settings["PATH"], settings["THEME"], data_dir, *BUILD_CODE]
     for folder in folders:
-        digest.update(repr(_tree(folder)).encode())
+        digest.update(repr(tree_rows(folder)).encode())
     return digest.hexdigest()
 
 
@@ -93,7 +78,7 @@ def _prune(folder: Path):
 def _output(settings) -> str:
     """Names, sizes and mtimes of every file in the output folder: anything else that writes
     there (a publish preparing assets, a live session, a hand edit) makes the next build run."""
-    return hashlib.sha256(repr(_tree(settings["OUTPUT_PATH"])).encode()).hexdigest()
+    return hashlib.sha256(repr(tree_rows(settings["OUTPUT_PATH"])).encode()).hexdigest()
 
 
 def check(settings) -> tuple[bool, str]:

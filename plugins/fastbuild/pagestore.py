@@ -31,7 +31,7 @@ import pickle
 import time
 from pathlib import Path
 
-from newsroom.core.paths import BUILD_CODE
+from newsroom.core.paths import BUILD_CODE, tree_rows
 
 logger = logging.getLogger(__name__)
 
@@ -54,20 +54,6 @@ _unique = itertools.count(1)
 def unique() -> str:
     """A token no other call, build or process gives: what cannot be compared is rendered."""
     return f"{_ONLY_HERE}-{next(_unique)}"
-
-
-def _tree(folder) -> list:
-    rows = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            rows.append((path, st.st_size, st.st_mtime_ns))
-    return rows
 
 
 def plain_setting(value):
@@ -101,13 +87,13 @@ def code_token(settings) -> str:
         return unique()  # settings that cannot be compared
     data_dir = settings.get("NEWSROOM_DATA") or data.DATA_DIR
     for folder in (data_dir, *BUILD_CODE):
-        parts.append(_tree(folder))
+        parts.append(tree_rows(folder))
     return digest(tuple(parts))
 
 
 def theme_token(settings) -> str:
     """Every file of the theme (templates, partials, fonts the cards are drawn with)."""
-    return digest(_tree(settings["THEME"]))
+    return digest(tree_rows(settings["THEME"]))
 
 
 #: What the speed layer learnt of each build under way, by the id of its settings dict (the
