@@ -54,13 +54,15 @@ class Stats:
     failed: int = 0
     written: int = 0
     seconds: float = 0.0
+    reused: int = 0  # items given what they got last build (``store``), without a job
 
     def add(self, other: "Stats") -> None:
-        for name in ("jobs", "made", "cached", "failed", "written", "seconds"):
+        for name in ("jobs", "made", "cached", "failed", "written", "seconds", "reused"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (f"{self.jobs} ảnh: {self.made} xử lý mới, {self.cached} lấy từ bộ nhớ đệm, "
+        return (f"{self.reused} bài dùng lại kết quả lần trước; "
+                f"{self.jobs} ảnh: {self.made} xử lý mới, {self.cached} lấy từ bộ nhớ đệm, "
                 f"{self.failed} lỗi; {self.written} tệp được ghi; {self.seconds:.2f} giây")
 
 
@@ -98,12 +100,17 @@ def _publish(job: Job, files, folder: str, output: str) -> int:
     written (a file already there, the same, is left alone)."""
     written = 0
     for name in files:
-        targets = list(job.aliases.get(name, ()))
-        if job.prefix and name not in job.aliases:
-            targets.append(f"{job.prefix}-{name}")
-        for target in targets:
+        for target in targets(job, name):
             written += publish(os.path.join(folder, name), os.path.join(output, target))
     return written
+
+
+def targets(job: Job, name: str) -> list[str]:
+    """Where the job's file ``name`` goes in the output (relative paths)."""
+    found = list(job.aliases.get(name, ()))
+    if job.prefix and name not in job.aliases:
+        found.append(f"{job.prefix}-{name}")
+    return found
 
 
 def _work_many(tasks: list, limits: Limits, output: str) -> list:

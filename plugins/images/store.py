@@ -1,0 +1,206 @@
+"""What each item got from the image pipeline, kept on disk between builds: an item whose
+inputs did not change costs a look-up, not a plan, a parse of its body and a rewrite.
+
+An entry (:class:`Entry`) holds what :mod:`.images` gave the item (``cover``, its social card,
+its rewritten body), the files of the output it needs, the cache objects they come from and
+the photos it shows (with their SHA-256). It is used again only when:
+
+- the item's inputs are the same (:func:`item_key`: its text, title, slug, the fields the
+  pipeline reads, where its social card goes), and so is everything else the pipeline reads
+  (:func:`build_token`: settings, data files, the build's code, the theme with its fonts);
+- every photo it shows has the same content (``Cache.digest``: one ``stat`` each, the index
+  knows the rest);
+- every output file it needs is there with the size and mtime it had when it was made (one
+  ``stat`` each, as the page writer does for its pages). The file's change time is then set
+  (``newsroom.core.safefs.keep``): a publish's kept build folder removes every file the build
+  did not produce (``newsroom.publish.buildfolder``), so an entry cannot spare that call;
+- every cache object it comes from is still in the image cache. The cache only ever gains or
+  loses whole objects (a worker's ``os.replace``, ``Cache.prune``'s removal), each of which
+  changes the modification time of its shard folder (``objects/<2 hex>/``): the store keeps
+  those times, and only a shard whose time moved is listed again (a time within the last two
+  seconds is not trusted: the file system's clock moves in ticks).
+
+Items with a problem (a missing or broken photo, a card that could not be drawn) are never
+kept: they are planned again at every build, and their messages come again. A store that
+cannot be read means every item is planned again, with a warning, never a failed build.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from newsroom.core import safefs
+from plugins import fence
+from plugins.fastbuild import pagestore
+
+logger = logging.getLogger(__name__)
+
+#: Bump when what an entry holds changes.
+SCHEMA = 1
+#: The fields of an item the pipeline reads (besides its title, slug, text and campaign).
+FIELDS = ("image", "image_focus", "image_alt", "unit", "campaign")
+#: A shard folder changed this recently (ns) is listed again at the next build.
+_TICK_NS = 2_000_000_000
+
+
+class Entry(NamedTuple):
+    key: str                          # item_key() when it was made
+    files: tuple                      # ((output rel, size, mtime_ns), ...)
+    objects: tuple                    # cache keys the files come from
+    photos: tuple                     # ((source path, sha256), ...)
+    attrs: dict                       # cover, social_image... as the item got them
+    body: str | None                  # the rewritten body, None if it was left alone
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return tuple(map(str, value))
+    return str(getattr(value, "slug", value))
+
+
+def item_key(item, og: str) -> str:
+    """What the pipeline reads of ``item`` (``og``: where its social card goes)."""
+    meta = item.metadata
+    return pagestore.digest((
+        og, item.source_path, getattr(item, "relative_dir", "") or "",
+        getattr(item, "slug", None), str(item.title),
+        tuple(_plain(meta.get(name)) for name in FIELDS),
+        _plain(getattr(item, "campaign", None)), fence.raw_content(item) or ""))
+
+
+def build_token(settings) -> str:
+    """Everything else the pipeline reads: the settings, data files and the build's code (the
+    page store's code token, taken when the build started when the speed layer runs), and
+    the theme (templates, card fonts)."""
+    code = pagestore.build_info(settings).get("code") or pagestore.code_token(settings)
+    return pagestore.digest((SCHEMA, code, pagestore.theme_token(settings)))
+
+
+class Store:
+    """The entries of one output folder, in ``<image cache>/plans/<folder's digest>.pickle``."""
+
+    def __init__(self, cache, output: Path, token: str):
+        self.cache = cache
+        self.output = str(output)
+        self.path = cache.root / "plans" / f"{pagestore.digest(os.path.realpath(output))}.pickle"
+        self.token = token
+        self.objects = os.path.join(cache.root, "objects")
+        self.entries: dict[str, Entry] = {}
+        self._shards: dict[str, int | None] = {}
+        self._present: dict[str, set[str]] = {}
+        self._changed: set[str] = set()
+        self.kept: set[str] = set()  # output files checked and kept by this build
+        self._keys: dict[str, str] = {}  # item_key() of this build's items, by source
+
+    def load(self) -> None:
+        """The last build's entries, if it was made with the same :func:`build_token`."""
+        try:
+            with open(self.path, "rb") as handle:
+                schema, token, payload = pickle.load(handle)
+            if schema != SCHEMA or token != self.token:
+                return
+            entries, shards = pickle.loads(payload)
+            if not isinstance(entries, dict) or not isinstance(shards, dict):
+                raise ValueError("không đúng dạng")
+        except FileNotFoundError:
+            return
+        except Exception as exc:  # a torn or foreign file: plan every item, never fail
+            logger.warning("plugins.images: không đọc được bản ghi ảnh của lần dựng trước "
+                           "(%s: %s): lần này mọi bài được xử lý ảnh lại từ đầu (chậm hơn, kết "
+                           "quả như cũ). Cách sửa: không cần làm gì, bản ghi được viết lại sau "
+                           "lần dựng này; nếu lặp lại, xóa tệp đó.", self.path,
+                           type(exc).__name__)
+            return
+        self.entries, self._shards = entries, shards
+        now = self.shard_times()
+        self._changed = {s for s in now if shards.get(s) != now[s]} | (set(shards) - set(now))
+
+    def shard_times(self) -> dict[str, int]:
+        try:
+            return {e.name: e.stat().st_mtime_ns for e in os.scandir(self.objects)
+                    if e.is_dir() and len(e.name) == 2}
+        except OSError:
+            return {}
+
+    def _has_object(self, key: str) -> bool:
+        shard = key[:2]
+        if shard not in self._changed:
+            return shard in self._shards
+        present = self._present.get(shard)
+        if present is None:
+            try:
+                present = set(os.listdir(os.path.join(self.objects, shard)))
+            except OSError:
+                present = set()
+            self._present[shard] = present
+        return key in present
+
+    def restore(self, item, og: str) -> Entry | None:
+        """The item's entry when it still holds (see the module's docstring), its output
+        files kept; else None (the item is planned: its key is kept for :meth:`record`,
+        taken before the pipeline rewrites its body)."""
+        key = self._keys[item.source_path] = item_key(item, og)
+        entry = self.entries.get(item.source_path)
+        if entry is None or entry.key != key:
+            return None
+        digest = self.cache.digest
+        if any(digest(path) != sha for path, sha in entry.photos):
+            return None
+        if not all(map(self._has_object, entry.objects)):
+            return None
+        join, output, kept = os.path.join, self.output, self.kept
+        for rel, size, mtime in entry.files:
+            if rel in kept:
+                continue
+            try:
+                st = os.stat(join(output, rel))
+            except OSError:
+                return None
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                return None
+        for rel, _, _ in entry.files:
+            if rel not in kept:
+                safefs.keep(join(output, rel))  # produced by this build, bytes as they were
+                kept.add(rel)
+        return entry
+
+    def record(self, item, files, objects, photos, attrs, body) -> None:
+        """Keep what ``item`` got in this build (its files are in the output now)."""
+        key = self._keys.get(item.source_path)
+        if key is None:
+            return
+        rows = []
+        for rel in dict.fromkeys(files):
+            try:
+                st = os.stat(os.path.join(self.output, rel))
+            except OSError:
+                return  # not made: the item is planned again next time
+            rows.append((rel, st.st_size, st.st_mtime_ns))
+        self.entries[item.source_path] = Entry(key, tuple(rows),
+                                               tuple(dict.fromkeys(objects)),
+                                               tuple(dict.fromkeys(photos)), attrs, body)
+
+    def save(self, sources) -> None:
+        """Write the entries of ``sources`` (the build's items); those of items gone go."""
+        entries = {s: self.entries[s] for s in sources if s in self.entries}
+        recent = time.time_ns() - _TICK_NS
+        shards = {s: (t if t < recent else None) for s, t in self.shard_times().items()}
+        payload = pickle.dumps((entries, shards), protocol=pickle.HIGHEST_PROTOCOL)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                pickle.dump((SCHEMA, self.token, payload), handle,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            logger.warning("plugins.images: không ghi được bản ghi ảnh %s (%s): lần dựng sau "
+                           "xử lý ảnh lại từ đầu. Cách sửa: kiểm tra quyền ghi và chỗ trống "
+                           "của thư mục bộ nhớ đệm.", self.path, exc)
