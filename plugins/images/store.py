@@ -5,15 +5,16 @@ An entry (:class:`Entry`) holds what :mod:`.images` gave the item (``cover``, it
 its rewritten body), the files of the output it needs, the cache objects they come from and
 the photos it shows (with their SHA-256). It is used again only when:
 
-- the item's inputs are the same (:func:`item_key`: its text, title, slug, the fields the
-  pipeline reads, where its social card goes), and so is everything else the pipeline reads
+- the item's inputs are the same (:func:`item_key`: its source file, title, slug, the fields
+  the pipeline reads, where its social card goes), and so is everything else the pipeline reads
   (:func:`build_token`: settings, data files, the build's code, the theme with its fonts);
 - every photo it shows has the same content (``Cache.digest``: one ``stat`` each, the index
   knows the rest);
 - every output file it needs is there with the size and mtime it had when it was made (one
-  ``stat`` each, as the page writer does for its pages). The file's change time is then set
-  (``newsroom.core.safefs.keep``): a publish's kept build folder removes every file the build
-  did not produce (``newsroom.publish.buildfolder``), so an entry cannot spare that call;
+  ``stat`` each, as the page writer checks its pages: a file changed or removed by anything
+  else is made again). Its change time is then set, as ``newsroom.core.safefs.keep`` does: a
+  publish's kept build folder removes every file the build did not touch
+  (``newsroom.publish.buildfolder``), so no listing of a folder can stand in for that call;
 - every cache object it comes from is still in the image cache. The cache only ever gains or
   loses whole objects (a worker's ``os.replace``, ``Cache.prune``'s removal), each of which
   changes the modification time of its shard folder (``objects/<2 hex>/``): the store keeps
@@ -33,7 +34,6 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from newsroom.core import safefs
 from plugins import fence
 from plugins.fastbuild import pagestore
 
@@ -64,14 +64,22 @@ def _plain(value):
     return str(getattr(value, "slug", value))
 
 
-def item_key(item, og: str) -> str:
-    """What the pipeline reads of ``item`` (``og``: where its social card goes)."""
+def item_key(item, og: str) -> str | None:
+    """What the pipeline reads of ``item`` (``og``: where its social card goes): the fields it
+    reads and, for its text, the size and mtime of its source file. Its text is made from that
+    file, the settings and the build's code alone (as ``plugins/fastbuild/versions.py`` has
+    it), and hashing 10,000 texts would cost a third of what the store saves. The photo folder
+    beside it does not count: each photo it shows is compared by content. None: no source."""
+    try:
+        st = os.stat(item.source_path)
+    except (OSError, TypeError):
+        return None
     meta = item.metadata
     return pagestore.digest((
-        og, item.source_path, getattr(item, "relative_dir", "") or "",
-        getattr(item, "slug", None), str(item.title),
+        og, item.source_path, st.st_size, st.st_mtime_ns, len(fence.raw_content(item) or ""),
+        getattr(item, "relative_dir", "") or "", getattr(item, "slug", None), str(item.title),
         tuple(_plain(meta.get(name)) for name in FIELDS),
-        _plain(getattr(item, "campaign", None)), fence.raw_content(item) or ""))
+        _plain(getattr(item, "campaign", None))))
 
 
 def build_token(settings) -> str:
@@ -147,7 +155,7 @@ class Store:
         taken before the pipeline rewrites its body)."""
         key = self._keys[item.source_path] = item_key(item, og)
         entry = self.entries.get(item.source_path)
-        if entry is None or entry.key != key:
+        if entry is None or key is None or entry.key != key:
             return None
         digest = self.cache.digest
         if any(digest(path) != sha for path, sha in entry.photos):
@@ -155,19 +163,23 @@ class Store:
         if not all(map(self._has_object, entry.objects)):
             return None
         join, output, kept = os.path.join, self.output, self.kept
+        found = []
         for rel, size, mtime in entry.files:
             if rel in kept:
                 continue
             try:
-                st = os.stat(join(output, rel))
+                st = os.lstat(join(output, rel))
             except OSError:
                 return None
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
-        for rel, _, _ in entry.files:
-            if rel not in kept:
-                safefs.keep(join(output, rel))  # produced by this build, bytes as they were
-                kept.add(rel)
+            found.append((rel, st))
+        for rel, st in found:
+            # Produced by this build, bytes as they were: newsroom.core.safefs.keep, with the
+            # stat just taken.
+            os.utime(join(output, rel), ns=(st.st_atime_ns, st.st_mtime_ns),
+                     follow_symlinks=False)
+            kept.add(rel)
         return entry
 
     def record(self, item, files, objects, photos, attrs, body) -> None:
