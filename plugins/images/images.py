@@ -390,15 +390,15 @@ def _process(generator):
     settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
     problems = [len(u.item.metadata.get("problems") or ()) for u in uses]
     _attach(generator, uses, outcomes, conf)
-    if store is not None:
-        for use, before in zip(uses, problems):
-            _remember(store, use, outcomes, before, cache)
-        store.save(item.source_path for item in items)
     if conf["cache_keep_builds"] and every_item:
         removed = cache.prune(conf["cache_keep_builds"])
         if removed:
             logger.info("plugins.images: bỏ %d mục bộ nhớ đệm không bản dựng nào dùng gần đây",
                         removed)
+    if store is not None:  # after the prune: the cache as the next build finds it
+        for use, before in zip(uses, problems):
+            _remember(store, use, outcomes, before, cache)
+        store.save(item.source_path for item in items)
     logger.info("plugins.images: %s", stats)
 
 
