@@ -40,7 +40,7 @@ from .card import FILE as CARD
 from .cache import Cache
 from .feed import feed_entries
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
-from .store import Store, build_token
+from .store import GIVEN, Store, build_token
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +64,6 @@ DEFAULTS = {
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
-#: What :func:`_attach` gives an item (kept by :mod:`.store` with its rewritten body).
-_GIVEN = ("cover", "social_image", "social_image_width", "social_image_height",
-          "social_image_alt")
 #: A photo's sizes (``w960.webp``), what an in-body photo uses of it.
 _SIZED = re.compile(r"w\d+\.[a-z]+")
 COVER_CARD = "og.jpg"  # a cover's social card, cut from the photo (a drawn one: CARD)
@@ -414,7 +411,7 @@ def _reuse(store, items, ogs, plan, cache) -> tuple[int, list]:
             continue
         reused += 1
         cache.used.update(entry.objects)  # not pruned: the output still uses them
-        item.__dict__.update(entry.attrs)
+        item.__dict__.update(zip(GIVEN, entry.given))
         if entry.body is not None:
             fence.set_raw_content(item, entry.body)
         item._images_done = settings
@@ -442,9 +439,9 @@ def _remember(store, use, outcomes, problems: int, cache) -> None:
                 files.append(use.og + ".jpg")
         else:  # an in-body photo (or a link to one): its sizes only
             files += [f"{job.prefix}-{n}" for n in names if _SIZED.fullmatch(n)]
-    attrs = {name: item.__dict__[name] for name in _GIVEN if name in item.__dict__}
+    given = [item.__dict__.get(name) for name in GIVEN]
     store.record(item, files, [outcomes[id(j)].manifest["key"] for j in jobs], photos,
-                 attrs, fence.raw_content(item) if use.body else None)
+                 given, fence.raw_content(item) if use.body else None)
 
 
 def _make(plan, uses, jobs, cache, output, limits, conf):

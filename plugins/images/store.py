@@ -27,6 +27,7 @@ cannot be read means every item is planned again, with a warning, never a failed
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -47,21 +48,20 @@ FIELDS = ("image", "image_focus", "image_alt", "unit", "campaign")
 _TICK_NS = 2_000_000_000
 
 
+#: What :mod:`.images` gives an item, kept in an entry in this order.
+GIVEN = ("cover", "social_image", "social_image_width", "social_image_height",
+         "social_image_alt")
+
+
 class Entry(NamedTuple):
+    """One item's entry (kept on disk as a plain tuple: 10,000 of them load faster)."""
+
     key: str                          # item_key() when it was made
     files: tuple                      # ((output rel, size, mtime_ns), ...)
     objects: tuple                    # cache keys the files come from
     photos: tuple                     # ((source path, sha256), ...)
-    attrs: dict                       # cover, social_image... as the item got them
+    given: tuple                      # the values of GIVEN as the item got them
     body: str | None                  # the rewritten body, None if it was left alone
-
-
-def _plain(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return tuple(map(str, value))
-    return str(getattr(value, "slug", value))
 
 
 def item_key(item, og: str) -> str | None:
@@ -69,7 +69,9 @@ def item_key(item, og: str) -> str | None:
     reads and, for its text, the size and mtime of its source file. Its text is made from that
     file, the settings and the build's code alone (as ``plugins/fastbuild/versions.py`` has
     it), and hashing 10,000 texts would cost a third of what the store saves. The photo folder
-    beside it does not count: each photo it shows is compared by content. None: no source."""
+    beside it does not count: each photo it shows is compared by content. A value without a
+    stable ``repr`` (one that shows a memory address) makes a key no later build meets: the
+    item is then planned at every build. None: no source file."""
     try:
         st = os.stat(item.source_path)
     except (OSError, TypeError):
@@ -77,9 +79,8 @@ def item_key(item, og: str) -> str | None:
     meta = item.metadata
     return pagestore.digest((
         og, item.source_path, st.st_size, st.st_mtime_ns, len(fence.raw_content(item) or ""),
-        getattr(item, "relative_dir", "") or "", getattr(item, "slug", None), str(item.title),
-        tuple(_plain(meta.get(name)) for name in FIELDS),
-        _plain(getattr(item, "campaign", None))))
+        item.__dict__.get("slug"), str(item.title), tuple(map(meta.get, FIELDS)),
+        item.__dict__.get("campaign")))
 
 
 def build_token(settings) -> str:
@@ -90,16 +91,28 @@ def build_token(settings) -> str:
     return pagestore.digest((SCHEMA, code, pagestore.theme_token(settings)))
 
 
+def _unpickled(payload: bytes):
+    """``pickle.loads`` with the cycle collector paused: the 10,000 entries' tuples would
+    start it many times over (two thirds of the load's time), and hold no cycle."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(payload)
+    finally:
+        if paused:
+            gc.enable()
+
+
 class Store:
     """The entries of one output folder, in ``<image cache>/plans/<folder's digest>.pickle``."""
 
     def __init__(self, cache, output: Path, token: str):
         self.cache = cache
-        self.output = str(output)
+        self.prefix = os.path.join(str(output), "")
         self.path = cache.root / "plans" / f"{pagestore.digest(os.path.realpath(output))}.pickle"
         self.token = token
         self.objects = os.path.join(cache.root, "objects")
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, tuple] = {}  # source path -> Entry as a plain tuple
         self._shards: dict[str, int | None] = {}
         self._present: dict[str, set[str]] = {}
         self._changed: set[str] = set()
@@ -113,7 +126,7 @@ class Store:
                 schema, token, payload = pickle.load(handle)
             if schema != SCHEMA or token != self.token:
                 return
-            entries, shards = pickle.loads(payload)
+            entries, shards = _unpickled(payload)
             if not isinstance(entries, dict) or not isinstance(shards, dict):
                 raise ValueError("không đúng dạng")
         except FileNotFoundError:
@@ -151,38 +164,46 @@ class Store:
 
     def restore(self, item, og: str) -> Entry | None:
         """The item's entry when it still holds (see the module's docstring), its output
-        files kept; else None (the item is planned: its key is kept for :meth:`record`,
-        taken before the pipeline rewrites its body)."""
-        key = self._keys[item.source_path] = item_key(item, og)
+        files kept; else None: the item is planned, and its key kept for :meth:`record`
+        (taken now, before the pipeline rewrites its body)."""
+        key = item_key(item, og)
         entry = self.entries.get(item.source_path)
-        if entry is None or key is None or entry.key != key:
-            return None
+        try:
+            if entry is not None and key is not None and entry[0] == key:
+                entry = Entry(*entry)
+                if len(entry.given) == len(GIVEN) and self._holds(entry):
+                    return entry
+        except (TypeError, ValueError, IndexError, KeyError):  # an entry of another shape
+            pass
+        self._keys[item.source_path] = key
+        return None
+
+    def _holds(self, entry: Entry) -> bool:
         digest = self.cache.digest
         if any(digest(path) != sha for path, sha in entry.photos):
-            return None
+            return False
         if not all(map(self._has_object, entry.objects)):
-            return None
-        join, output, kept = os.path.join, self.output, self.kept
+            return False
+        prefix, kept = self.prefix, self.kept
         found = []
         for rel, size, mtime in entry.files:
             if rel in kept:
                 continue
             try:
-                st = os.lstat(join(output, rel))
+                st = os.lstat(prefix + rel)
             except OSError:
-                return None
+                return False
             if st.st_size != size or st.st_mtime_ns != mtime:
-                return None
+                return False
             found.append((rel, st))
         for rel, st in found:
             # Produced by this build, bytes as they were: newsroom.core.safefs.keep, with the
             # stat just taken.
-            os.utime(join(output, rel), ns=(st.st_atime_ns, st.st_mtime_ns),
-                     follow_symlinks=False)
+            os.utime(prefix + rel, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
             kept.add(rel)
-        return entry
+        return True
 
-    def record(self, item, files, objects, photos, attrs, body) -> None:
+    def record(self, item, files, objects, photos, given, body) -> None:
         """Keep what ``item`` got in this build (its files are in the output now)."""
         key = self._keys.get(item.source_path)
         if key is None:
@@ -190,13 +211,12 @@ class Store:
         rows = []
         for rel in dict.fromkeys(files):
             try:
-                st = os.stat(os.path.join(self.output, rel))
+                st = os.stat(self.prefix + rel)
             except OSError:
                 return  # not made: the item is planned again next time
             rows.append((rel, st.st_size, st.st_mtime_ns))
-        self.entries[item.source_path] = Entry(key, tuple(rows),
-                                               tuple(dict.fromkeys(objects)),
-                                               tuple(dict.fromkeys(photos)), attrs, body)
+        self.entries[item.source_path] = (key, tuple(rows), tuple(dict.fromkeys(objects)),
+                                          tuple(dict.fromkeys(photos)), tuple(given), body)
 
     def save(self, sources) -> None:
         """Write the entries of ``sources`` (the build's items); those of items gone go."""
