@@ -100,17 +100,12 @@ def _publish(job: Job, files, folder: str, output: str) -> int:
     written (a file already there, the same, is left alone)."""
     written = 0
     for name in files:
-        for target in targets(job, name):
+        targets = list(job.aliases.get(name, ()))
+        if job.prefix and name not in job.aliases:
+            targets.append(f"{job.prefix}-{name}")
+        for target in targets:
             written += publish(os.path.join(folder, name), os.path.join(output, target))
     return written
-
-
-def targets(job: Job, name: str) -> list[str]:
-    """Where the job's file ``name`` goes in the output (relative paths)."""
-    found = list(job.aliases.get(name, ()))
-    if job.prefix and name not in job.aliases:
-        found.append(f"{job.prefix}-{name}")
-    return found
 
 
 def _work_many(tasks: list, limits: Limits, output: str) -> list:
