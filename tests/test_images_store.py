@@ -1,7 +1,8 @@
 """What each item got from the image pipeline is kept between builds (plugins/images/store.py):
 an unchanged item is given it again without a plan, and the output stays byte for byte what a
 clean build makes, after an edit, an addition, a deletion, a changed photo, a changed setting,
-a file removed from the output or from the image cache, and a torn store."""
+a file removed from the output or from the image cache, and a torn store; in a publish's kept
+build folder their files count as produced."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import logging
 import shutil
 
 from newsroom.build import site
+from newsroom.publish import buildfolder
 from tests.helpers import article, jpeg, tree
 
 DIR = "bai-viet/than-ha-lam/2020"
@@ -142,3 +144,12 @@ def test_kept_plan_gives_what_a_clean_build_gives(make_site, tmp_path, caplog):
     assert stats.reused == 0 and stats.made > 0
     kept.clean("setting")
     kept.assert_as_clean(extra_photos=True)
+
+    # A publish's kept build folder loses every file the build did not touch
+    # (newsroom.publish.buildfolder): the files of the items given what they got last time are
+    # touched, the photos of the deleted article are not.
+    since = buildfolder.start(out)
+    assert kept.build().reused == 3
+    buildfolder.settle(out, since, None)
+    photos = {n for n in tree(out) if n.startswith("anh/")}
+    assert photos == {n for n in kept.reference if n.startswith("anh/")}
