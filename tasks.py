@@ -100,7 +100,7 @@ def livereload(c, port=PORT, host="127.0.0.1"):
                       "kèm số: 1000 bài; mặc định không đo"})
 def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True, photos=None, publish=True,
           publish_fresh=False):
-    """Đo dựng trang, xuất bản, kho bài nhiều ảnh, so với Pelican gốc (+ Pagefind); kết quả vào bench/."""
+    """Đo thời gian dựng, xuất bản, bộ nhớ ở quy mô lớn, so với Pelican gốc (+ Pagefind); vào bench/."""
     from benchmarks import bench_suite
 
     bench_suite.run(sizes=[int(n) for n in str(sizes).split(",") if int(n) > 0],

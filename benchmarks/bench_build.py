@@ -425,7 +425,7 @@ def table(n: int, result: dict) -> str:
 
 def _cell(figures: dict, step: str) -> str:
     if step == "memory":  # in brackets: the upper bound from peak RSS (see measure)
-        return f"{_fmt(figures['memory'])} ({figures['memory_rss']:.0f})"
+        return f"{figures['memory']:.0f} ({figures['memory_rss']:.0f})"
     if step not in figures:
         return "–"
     return f"{_fmt(figures[step])} ({figures['cpu'][step]:.1f})"
@@ -481,12 +481,12 @@ def phase_table(columns: list[tuple[str, list]]) -> str:
             f"  {'':34}" + "".join(f"{head:>16}" for head, _ in columns)]
     labels = list(dict.fromkeys(label for _, steps in columns for label, _, _ in steps))
     by_label = [{label: (wall, cpu) for label, wall, cpu in steps} for _, steps in columns]
+    for steps in by_label:
+        steps["cộng"] = (sum(wall for wall, _ in steps.values()),
+                         sum(cpu for _, cpu in steps.values()))
     for label in [*labels, "cộng"]:
-        cells = []
-        for steps in by_label:
-            wall, cpu = (steps.get(label) if label != "cộng" else
-                         tuple(map(sum, zip(*steps.values()))) or None) or (None, None)
-            cells.append("–" if wall is None else f"{_fmt(wall)} ({cpu:.1f})")
+        cells = [f"{_fmt(steps[label][0])} ({steps[label][1]:.1f})" if label in steps else "–"
+                 for steps in by_label]
         rows.append(f"  {label:34}" + "".join(f"{c:>16}" for c in cells))
     return "\n".join(rows)
 
