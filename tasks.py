@@ -85,8 +85,7 @@ def livereload(c, port=PORT, host="127.0.0.1"):
         raise Exit(code=code)
 
 
-@task(optional=["photos"],
-      help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000; 0: "
+@task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000; 0: "
                      "không đo bản dựng, xuất bản)",
             "repeat": "số lần đo mỗi bước (lấy trung vị; mặc định 1)",
             "stock": "đo cả Pelican gốc và Pelican gốc + Pagefind để so sánh (mặc định: có)",
@@ -96,16 +95,16 @@ def livereload(c, port=PORT, host="127.0.0.1"):
             "publish_fresh": "xuất bản: làm lại từ đầu, kể cả lần đầu với bộ nhớ đệm nén trống "
                              "(khoảng 10 phút ở 10.000 bài), không dùng trạng thái đã giữ",
             "photos": "đo cả kho bài nhiều ảnh với N bài (80 % số bài có 1–6 ảnh cỡ điện thoại "
-                      "4000×3000): giây CPU mỗi ảnh bên cạnh mức sàn của Pillow; --photos không "
-                      "kèm số: 1000 bài; mặc định không đo"})
-def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True, photos=None, publish=True,
+                      "4000×3000, 1.000 bài là khoảng 13 GB): giây CPU mỗi ảnh bên cạnh mức sàn "
+                      "của Pillow (mặc định 0: không đo)"})
+def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True, photos=0, publish=True,
           publish_fresh=False):
     """Đo thời gian dựng, xuất bản, bộ nhớ ở quy mô lớn, so với Pelican gốc (+ Pagefind); vào bench/."""
     from benchmarks import bench_suite
 
     bench_suite.run(sizes=[int(n) for n in str(sizes).split(",") if int(n) > 0],
                     repeat=int(repeat), stock=stock, live=live, publish=publish,
-                    photos=1000 if photos is True else int(photos or 0), fresh=publish_fresh)
+                    photos=int(photos), fresh=publish_fresh)
 
 
 @task(help={"workers": "số tiến trình pytest-xdist (mặc định: auto)"})
