@@ -395,20 +395,23 @@ def table(n: int, result: dict) -> str:
     with the project's ratios to both, the goals of the cold builds, the cold builds step by
     step, livereload."""
     shown = [(key, head) for key, head in COLUMNS if result.get(key)]
+    project = result.get("project")
+    compared = bool(project) and len(shown) > 1  # the ratios, when there is something beside
     rows = [f"{n} bài (trung vị; giây thực, trong ngoặc giây CPU; bộ nhớ: MB PSS, trong ngoặc "
             "cận trên RSS)",
             f"{'':20}" + "".join(f"{head:>16}" for _, head in shown)
-            + f"{'dự án/gốc':>11}{'dự án/(gốc+PF)':>16}"]
-    project = result.get("project")
+            + (f"{'dự án/gốc':>11}{'dự án/(gốc+PF)':>16}" if compared else "")]
     for step in (*STEPS, "memory"):
-        cells = [_cell(result[key], step) for key, _ in shown]
-        # kept: against the others' cold build, as the goal is set (marked *)
-        other = "cold" if step == "kept" else step
-        ratios = [_ratio(project, step, result.get(key), other) + ("*" if step == "kept" else "")
-                  for key in ("stock", "stock_pagefind")]
-        rows.append(f"{LABELS[step]:20}" + "".join(f"{c:>16}" for c in cells)
-                    + f"{ratios[0]:>11}{ratios[1]:>16}")
-    if project and "kept" in project:
+        row = f"{LABELS[step]:20}" + "".join(f"{_cell(result[key], step):>16}"
+                                             for key, _ in shown)
+        if compared:
+            # kept: against the others' cold build, as the goal is set (marked *)
+            other, mark = ("cold", "*") if step == "kept" else (step, "")
+            ratios = [_ratio(project, step, result.get(key), other) + mark
+                      for key in ("stock", "stock_pagefind")]
+            row += f"{ratios[0]:>11}{ratios[1]:>16}"
+        rows.append(row)
+    if compared and "kept" in project:
         rows.append("* dựng mới, giữ ảnh: output và mọi bộ nhớ đệm trống trừ ảnh đã làm (ảnh, thẻ "
                     "chia sẻ); tỉ lệ so với lần dựng mới của Pelican gốc")
     rows += goals(result)
