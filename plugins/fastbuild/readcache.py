@@ -167,6 +167,9 @@ class ReadCache:
         self._stamps: dict[str, str] = {}
         self._swept = False  # files gone from the disk are dropped once per cache
         self.shared: dict = {}  # one object for each value that rows share (``loads``)
+        # The stamp of each file as this build read it (``taken``): what the item made from it
+        # was made from (``versions`` takes it instead of looking at the file again).
+        self.taken: dict[str, str] = {}
         self._wrote = False
         self._load()
 
@@ -199,10 +202,14 @@ class ReadCache:
         found = self._stamps.pop(path, None)
         return found if found is not None else stamp(path)
 
+    def new_build(self) -> None:
+        """A build (or a live session's update) starts: forget what the last one read."""
+        self.taken.clear()
+
     def get(self, path: str):
         """``(content, metadata)`` for the file if the cache holds its current version."""
         try:
-            current = self._stamp(path)
+            current = self.taken[path] = self._stamp(path)
         except OSError:
             return None
         fresh = self.fresh.get(path)
@@ -222,6 +229,7 @@ class ReadCache:
     def put(self, path: str, value, blob: bytes | None = None):
         try:
             current = self._stamps.get(path) or stamp(path)  # get() asks for it once more
+            self.taken[path] = current
             self.fresh[path] = (current, value)
             self.dirty[path] = (current, blob or dumps(value, self.settings))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
