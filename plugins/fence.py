@@ -85,6 +85,7 @@ SIGNATURES = {
     "pelican.utils:path_to_url": "(path)",
     "pelican.utils:get_relative_path": "(path)",
     "pelican.utils:get_original_items": "(items, with_str)",
+    "pelican.readers:find_empty_alt": "(content, path)",
 }
 
 #: Attributes that Pelican's constructors set and that we read or write (``__init__`` names
@@ -363,6 +364,14 @@ def wrap_period_archives(generator, wrapper) -> None:
     the period lists another way; the N² part is in that method)."""
     original = generator._build_period_archives
     generator._build_period_archives = functools.partial(wrapper, generator, original)
+
+
+def warn_empty_alt(content: str, path: str) -> None:
+    """``pelican.readers.find_empty_alt``: the warning Pelican's ``read_file`` gives for
+    images without ``alt`` (not in Pelican's documented API)."""
+    from pelican import readers
+
+    readers.find_empty_alt(content, path)
 
 
 def drop_discardable(metadata: dict) -> dict:

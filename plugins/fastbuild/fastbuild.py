@@ -32,7 +32,7 @@ from newsroom.core.settings import plugin_settings
 from plugins import fence
 from plugins.markdown_reader import markdown_reader as schema_reader
 
-from . import filters, grouping, listing, memo, pagestore, versions
+from . import filters, grouping, itemcache, listing, memo, pagestore, versions
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -160,9 +160,10 @@ def _state(generator) -> dict:
     state = generator.context.get(_KEY)
     if state is None:
         opts = options(generator.settings)
+        cache = ReadCache(generator.settings) if opts["cache"] else None
         state = generator.context[_KEY] = {
-            "options": opts, "cache": ReadCache(generator.settings) if opts["cache"] else None,
-            "started": time.perf_counter()}
+            "options": opts, "cache": cache, "started": time.perf_counter(),
+            "items": itemcache.ItemCache(cache) if cache is not None else None}
     return state
 
 
@@ -286,12 +287,16 @@ def article_generator_init(generator):
     state = _state(generator)
     if state["cache"] is not None:
         state["cache"].new_build()
+        itemcache.install(generator, state["items"], "article")
     _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 
 
 def page_generator_init(generator):
     if enabled(generator.settings):
         listing.install(generator)
+        state = _state(generator)
+        if state["items"] is not None:
+            itemcache.install(generator, state["items"], "page")
         _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
 
 
@@ -304,6 +309,7 @@ def generator_finalized(generator):
     state = generator.context.get(_KEY)
     if state and state["cache"] is not None:
         state["cache"].save()
+        state["items"].save()
 
 
 def _batched(method):

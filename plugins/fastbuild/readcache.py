@@ -59,13 +59,16 @@ class _Pickler(pickle.Pickler):
 
     _kinds: dict = {}  # type -> kind, filled as types are met
 
-    def __init__(self, file, settings):
+    def __init__(self, file, settings, context=None):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.settings = settings
+        self.context = context  # the build's context, which every item holds (``itemcache``)
 
     def persistent_id(self, obj):
         if obj is self.settings:
             return "settings"
+        if obj is self.context and obj is not None:
+            return "context"
         cls = type(obj)
         kind = self._kinds.get(cls, False)
         if kind is False:
@@ -81,14 +84,17 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, settings, shared=None):
+    def __init__(self, file, settings, shared=None, context=None):
         super().__init__(file)
         self.settings = settings
         self.shared = {} if shared is None else shared
+        self.context = context
 
     def persistent_load(self, pid):
         if pid == "settings":
             return self.settings
+        if pid == "context" and self.context is not None:
+            return self.context
         found = self.shared.get(pid)
         if found is not None:
             return found
@@ -105,16 +111,16 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def dumps(value, settings) -> bytes:
+def dumps(value, settings, context=None) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, settings).dump(value)
+    _Pickler(buffer, settings, context).dump(value)
     return buffer.getvalue()
 
 
-def loads(blob: bytes, settings, shared: dict | None = None):
+def loads(blob: bytes, settings, shared: dict | None = None, context=None):
     """The value of ``blob``; ``shared`` (kept by the caller) gives each shared value of the
-    rows it loads one object."""
-    return _Unpickler(io.BytesIO(blob), settings, shared).load()
+    rows it loads one object; ``context``: the build's, for the items that hold it."""
+    return _Unpickler(io.BytesIO(blob), settings, shared, context).load()
 
 
 def stamp(path: str) -> str:
@@ -171,6 +177,7 @@ class ReadCache:
         # was made from (``versions`` takes it instead of looking at the file again).
         self.taken: dict[str, str] = {}
         self._wrote = False
+        self._reader: sqlite3.Connection | None = None  # for ``_fetch``, until ``save``
         self._load()
 
     def _connect(self):
@@ -179,7 +186,14 @@ class ReadCache:
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, stamp TEXT, "
                    "data BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS objects (path TEXT PRIMARY KEY, stamp TEXT, "
+                   "data BLOB)")  # ``itemcache``: the finished items
         return db
+
+    def span(self) -> tuple[str, str]:
+        """The rows of this content folder: ``path >= low AND path < high``."""
+        prefix = os.path.join(os.path.abspath(self.settings["PATH"]), "")
+        return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
     def _load(self):
         try:
@@ -187,12 +201,13 @@ class ReadCache:
                 found = db.execute("SELECT value FROM meta WHERE key='code'").fetchone()
                 if not found or found[0] != self.key:
                     db.execute("DELETE FROM items")
+                    db.execute("DELETE FROM objects")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (self.key,))
                     return
-                prefix = os.path.join(os.path.abspath(self.settings["PATH"]), "")
-                self.rows = {p: (s, d) for p, s, d in db.execute(
-                    "SELECT * FROM items WHERE path >= ? AND path < ?",
-                    (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)))}
+                # Stamps only: a row's value is fetched when it is asked for (``_fetch``); a
+                # build whose items come whole from ``itemcache`` asks for none.
+                self.rows = {p: (s, None) for p, s in db.execute(
+                    "SELECT path, stamp FROM items WHERE path >= ? AND path < ?", self.span())}
         except sqlite3.Error as exc:
             logger.warning("fastbuild: bỏ qua bộ nhớ đệm hỏng %s (%s)", self.path, exc)
             self.path.unlink(missing_ok=True)
@@ -200,6 +215,11 @@ class ReadCache:
 
     def _stamp(self, path: str) -> str:
         found = self._stamps.pop(path, None)
+        return found if found is not None else stamp(path)
+
+    def current_stamp(self, path: str) -> str:
+        """The file's stamp as this build sees it (the one taken while listing, if any)."""
+        found = self._stamps.get(path)
         return found if found is not None else stamp(path)
 
     def new_build(self) -> None:
@@ -216,15 +236,34 @@ class ReadCache:
         if fresh is not None and fresh[0] == current:
             return fresh[1]
         row = self.rows.get(path)
-        if row is None or row[1] is None or row[0] != current:
+        if row is None or row[0] != current:
+            return None
+        blob = self._fetch(path, current)
+        if blob is None:
             return None
         try:
-            value = loads(row[1], self.settings, self.shared)
+            value = loads(blob, self.settings, self.shared)
         except (pickle.PickleError, AttributeError, ImportError, EOFError, TypeError):
             return None
         self.rows[path] = (row[0], None)
         self.fresh[path] = (row[0], value)
         return value
+
+    def _fetch(self, path: str, current: str) -> bytes | None:
+        """The pickled value of the row of ``path`` if its stamp is ``current``."""
+        try:
+            if self._reader is None:
+                self._reader = self._connect()
+            found = self._reader.execute("SELECT stamp, data FROM items WHERE path = ?",
+                                         (path,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return found[1] if found is not None and found[0] == current else None
+
+    def close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def put(self, path: str, value, blob: bytes | None = None):
         try:
@@ -237,6 +276,7 @@ class ReadCache:
 
     def save(self):
         self._stamps.clear()  # the generator has read its files: later reads look again
+        self.close_reader()
         self._write(sweep=True)
 
     def _write(self, sweep=False):
@@ -254,6 +294,7 @@ class ReadCache:
                     gone = [(p,) for (p,) in db.execute("SELECT path FROM items")
                             if not os.path.exists(p)]
                     db.executemany("DELETE FROM items WHERE path = ?", gone)
+                    db.executemany("DELETE FROM objects WHERE path = ?", gone)
                     self._swept = True
             self.rows.update((p, (s, None)) for p, (s, _) in self.dirty.items())
             self._wrote = self._wrote or bool(self.dirty)
