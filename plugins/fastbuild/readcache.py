@@ -4,8 +4,10 @@ Pelican's own content cache pickles every item into one file and rewrites all of
 build, and it reads files one by one. This cache keeps one row per source file in SQLite
 (``<CACHE_PATH>/fastbuild.sqlite``), keyed by the file's size and mtime (and the folder of
 photos beside it, which the schema checks); a build writes only the rows of files that
-changed. Files that are not in the cache are read before the generator asks for them, split
-over ``FASTBUILD["workers"]`` forked processes. The whole cache is dropped when the code or
+changed, and loads the stamps of the rows only (a row's pickle is fetched when its file is
+asked for: most files of a build come whole from ``itemcache``, in the same database).
+Files that are not in the cache are read before the generator asks for them, split over
+``FASTBUILD["workers"]`` forked processes. The whole cache is dropped when the code or
 data that reading depends on changes (settings, ``data/*.yml``, ``newsroom/``, ``plugins/``).
 
 Warnings that a reader logs in a worker are logged again in the build process, so strict
@@ -155,7 +157,7 @@ def code_key(settings) -> str:
 
 
 class ReadCache:
-    """The rows of one build: loaded at start, new rows written at the end.
+    """The rows of one build: their stamps loaded at start, new rows written at the end.
 
     A row's pickled value is dropped once it is read or written (``rows`` then keeps its
     stamp only; ``fresh`` holds the value, which the build's item holds anyway): at 10,000
