@@ -82,3 +82,24 @@ def test_the_cache_steps_aside_for_plugins_that_change_items_as_they_are_made(tm
     # Articles dated in the future are drafts until their hour comes: made in every build.
     assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
     assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
+
+
+def test_a_build_collects_garbage_less_often_and_puts_the_collector_back(tmp_path):
+    import gc
+
+    corpus.generate(tmp_path / "content", 2)
+    before = gc.get_threshold()
+    during = []
+
+    def receiver(pelican):
+        during.append(gc.get_threshold())
+
+    signals.finalized.connect(receiver)
+    try:
+        site.build("pelicanconf.py", PATH=tmp_path / "content", OUTPUT_PATH=tmp_path / "out",
+                   CACHE_PATH=tmp_path / "cache")
+    finally:
+        signals.finalized.disconnect(receiver)
+    assert during and during[0][0] >= site.GC_THRESHOLD > before[0]
+    assert during[0][1:] == before[1:]
+    assert gc.get_threshold() == before
