@@ -380,3 +380,17 @@ def test_an_edit_or_an_add_in_the_newest_year_remakes_its_month_only(tmp_path):
     build()
     assert list(parts()) == ["2022", "2021", "2020"]
     assert sorted(p.name for p in folder.iterdir()) == ["2020", "2021", "2022", "shards.json"]
+
+
+def test_the_search_bench_reports_what_a_readers_search_downloads(sample_site):
+    """``invoke bench.search`` opens the search page in Chromium as a phone would: it counts
+    the requests and KB of the index a query needs, and the query really ran."""
+    from benchmarks import bench_search
+
+    parts = json.loads((sample_site.output / "pagefind" / "shards.json").read_text())["parts"]
+    found = bench_search.downloads(sample_site.output, ("?q=cong+doan", "?q=zzqxwv"))
+    common, none = found["?q=cong+doan"], found["?q=zzqxwv"]
+    assert common["found"].startswith("Tìm thấy") and none["found"].startswith("Không tìm thấy")
+    # the list, the entry, metadata and filters of each part, Pagefind's script and WebAssembly
+    assert common["requests"] >= 4 + 3 * len(parts) and common["kb"] > 20
+    assert 0 < common["results_s"] < 120

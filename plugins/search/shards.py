@@ -4,7 +4,9 @@ Pagefind 1.5 holds a whole index in memory while it writes it: about 250 KB for 
 2.5 GB for 10,000 articles in one bundle. So the article pages are indexed in parts that follow
 each other in time, into ``<output>/pagefind/<part>/``, one part after the other, each of
 ``SEARCH["part_size"]`` articles at most (1500: some 400 MB for Pagefind): years with few
-articles share a part, a year with more is split into runs of months (:func:`part_names`).
+articles share a part, a year with more is split into runs of months, and the newest year, where
+articles are added and corrected, is split into months once it holds more than
+``SEARCH["recent_size"]`` articles (:func:`part_names`).
 ``<output>/pagefind/shards.json`` lists the parts, newest first. The search page loads the
 newest part and merges the others into it (Pagefind's ``mergeIndex``), each with a ``part``
 filter; results sorted by date are gathered a part at a time, in time order
@@ -12,9 +14,11 @@ filter; results sorted by date are gathered a part at a time, in time order
 
 A part is made again only when what Pagefind reads in it changed: the ``data-pagefind-body``
 element of each of its pages and the page's language (its fingerprint is kept in the cache
-folder, a file per output folder, with the fingerprint of the bundle it gave). Editing an
-article reindexes its own part only; a page outside the article body (related stories, previous
-and next links) changing reindexes nothing. Each part is written beside the old one
+folder, a file per output folder, with the fingerprint of the bundle it gave, and the hash of
+each page keyed by its stat: :class:`PageHashes`, so only the pages written since are read).
+Editing an article reindexes its own part only; a page outside the article body (related
+stories, previous and next links) changing reindexes nothing. Only the parts made again are
+given to Pagefind, as a folder of links to their pages. Each part is written beside the old one
 (``<part>.moi``) and put in its place when complete, so the search page keeps working while a
 live session reindexes.
 
