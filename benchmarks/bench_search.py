@@ -121,7 +121,7 @@ def downloads(site: Path, queries=QUERIES) -> dict:
                     re.compile(r"^(Tìm thấy|Không tìm thấy)"), timeout=120_000)
                 seconds = time.perf_counter() - start
                 index = [r for r in got if "/pagefind/" in r.url]
-                size = sum(r.sizes()["responseBodySize"] for r in index)
+                size = sum(max(r.sizes()["responseBodySize"], 0) for r in index)  # -1: none
                 figures[query] = {"requests": len(index), "kb": round(size / 1024),
                                   "results_s": round(seconds, 2),
                                   "found": page.locator("#search-status").inner_text()}
@@ -156,12 +156,12 @@ def run(output: Path, compare: bool = False, language: str | None = None) -> dic
         figures["bundle_mb"] = round(sum(map(len, bundles[0].values())) / 2**20, 1)
         figures["parts"] = len(set(parts.values()))
         site = Path(tmp) / "a"
-        os.symlink(output / "theme", site / "theme")  # the search page's script and style
+        os.symlink(os.path.realpath(output / "theme"), site / "theme")  # the search page's script and style
         figures["download"] = downloads(site)
         if compare:  # the index in a part per year, on the same pages
             yearly = Path(tmp) / "y"
             link_pages(output, articles + ["tim-kiem/index.html"], yearly)
-            os.symlink(output / "theme", yearly / "theme")
+            os.symlink(os.path.realpath(output / "theme"), yearly / "theme")
             by_year = article_parts(articles, texts, search.DEFAULTS["part_size"], recent=0)
             search.run_pagefind(yearly, "pagefind", by_year, language)
             figures["parts_by_year"] = len(set(by_year.values()))
