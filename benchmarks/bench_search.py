@@ -156,7 +156,8 @@ def run(output: Path, compare: bool = False, language: str | None = None) -> dic
         figures["bundle_mb"] = round(sum(map(len, bundles[0].values())) / 2**20, 1)
         figures["parts"] = len(set(parts.values()))
         site = Path(tmp) / "a"
-        os.symlink(os.path.realpath(output / "theme"), site / "theme")  # the search page's script and style
+        # the search page's script and style
+        os.symlink(os.path.realpath(output / "theme"), site / "theme")
         figures["download"] = downloads(site)
         if compare:  # the index in a part per year, on the same pages
             yearly = Path(tmp) / "y"

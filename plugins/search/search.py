@@ -14,9 +14,9 @@ search page folds the query the same way (``newsroom.core.text.fold``) before se
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
 those of the parts made again, so the thousands of list and term pages are never read) and
 reads only the ``data-pagefind-body`` element of each (``--root-selector``; the language still
-comes from each page's ``<html lang>``, so translations keep an index of their own). The index is made in parts
-of ``part_size`` articles at most (years shared or split by months; the newest year a month a
-part once it has more than ``recent_size`` articles), one after the other
+comes from each page's ``<html lang>``, so translations keep an index of their own). The
+index is made in parts of ``part_size`` articles at most (years shared or split by months; the
+newest year a month a part once it has more than ``recent_size`` articles), one after the other
 (:mod:`.shards`: Pagefind's memory grows with the pages of one run), each part put in a fixed
 order (``bundle.stabilize``) so the same pages give the same files, and made again only when
 its pages changed. The run starts as soon as the article pages are written
