@@ -8,7 +8,12 @@ temporary folder) and measures, as ``plugins/search`` runs them:
   (``bundle.stabilize``);
 - with ``compare=True``, Pagefind as it was run before: over every page of the output, the
   whole of each page read;
-- the folding of đ-words (``folded_words``) over the title and body of every article page.
+- the folding of đ-words (``folded_words``) over the title and body of every article page;
+- what a reader's search downloads (:func:`downloads`): the search page opened with a query
+  in Debian's Chromium, as a phone on a slow 4G line (150 ms, 1.6 Mbit/s, CPU four times
+  slower), a fresh cache each time: requests and KB of the index (as sent, gzip), and the
+  time until the first results are shown; with ``compare=True`` also for the index in a part
+  per year (``recent_size`` 0, as it was before the newest year was split by month).
 """
 from __future__ import annotations
 
@@ -63,13 +68,67 @@ def _timed(action) -> dict:
             "peak_mb_so_far": round(peak / 1024)}
 
 
-def article_parts(articles: list[str], texts: dict[str, str], size: int) -> dict[str, str]:
+def article_parts(articles: list[str], texts: dict[str, str], size: int,
+                  recent: int | None = None) -> dict[str, str]:
     """Each article page (of :func:`pages_of`) with the part of the search index it falls
-    in, parts of about ``size`` articles, from the date the page gives Pagefind."""
-    from plugins.search.shards import part_names  # noqa: PLC0415 (a plugin)
+    in, parts of about ``size`` articles, from the date the page gives Pagefind; the newest
+    year by month past ``recent`` articles (by default in the proportion of the site's
+    settings: 250 for 1,500)."""
+    from plugins.search.search import DEFAULTS  # noqa: PLC0415 (a plugin)
+    from plugins.search.shards import part_names  # noqa: PLC0415
 
+    if recent is None:
+        recent = max(1, size * DEFAULTS["recent_size"] // DEFAULTS["part_size"])
     dates = [dt.datetime.fromisoformat(_DATE.search(texts[page]).group(1)) for page in articles]
-    return dict(zip(articles, part_names(dates, size)))
+    return dict(zip(articles, part_names(dates, size, recent)))
+
+
+#: What the download is measured with: a common word in every part, a phrase, a rare word,
+#: and the common word sorted by date (a search in each part, one after the other).
+QUERIES = ("?q=cong+doan", "?q=b%E1%BB%AFa+%C4%83n+ca", "?q=ATVSL%C4%90", "?q=cong+doan&sort=moi")
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "vi-VN"}
+SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8,
+           "uploadThroughput": 750e3 / 8}
+
+
+def downloads(site: Path, queries=QUERIES) -> dict:
+    """Each query of ``queries`` on the search page of ``site`` (served on 127.0.0.1), in a
+    fresh browser context: requests and KB under ``/pagefind/`` until the results are
+    shown, and the seconds until then."""
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415
+
+    from newsroom.build.preview import serve  # noqa: PLC0415
+    from newsroom.core.chromium import CHROME_FLAGS, CHROMIUM  # noqa: PLC0415
+
+    figures = {}
+    with serve(site) as base, sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS,
+                                       headless=True)
+        try:
+            for query in queries:
+                context = browser.new_context(**PHONE)
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+                got = []
+                page.on("requestfinished", lambda request, got=got: got.append(request))
+                start = time.perf_counter()
+                page.goto(f"{base}/tim-kiem/{query}")
+                expect(page.locator("#search-status")).to_have_text(
+                    re.compile(r"^(Tìm thấy|Không tìm thấy)"), timeout=120_000)
+                seconds = time.perf_counter() - start
+                index = [r for r in got if "/pagefind/" in r.url]
+                size = sum(max(r.sizes()["responseBodySize"], 0) for r in index)  # -1: none
+                figures[query] = {"requests": len(index), "kb": round(size / 1024),
+                                  "results_s": round(seconds, 2),
+                                  "found": page.locator("#search-status").inner_text()}
+                context.close()
+        finally:
+            browser.close()
+    return figures
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -78,6 +137,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def run(output: Path, compare: bool = False, language: str | None = None) -> dict:
     from plugins.search import search  # noqa: PLC0415 (a plugin, imported when measured)
+    from plugins.search.shards import link_pages  # noqa: PLC0415
 
     output = Path(output)
     every, articles, texts = pages_of(output)
@@ -87,13 +147,26 @@ def run(output: Path, compare: bool = False, language: str | None = None) -> dic
         bundles = []
         for run_name in ("a", "b"):
             site = Path(tmp) / run_name
-            search.link_pages(output, every, site)  # the output, writable: Pagefind writes in it
+            link_pages(output, every, site)  # the output, writable: Pagefind writes in it
             figures[f"articles_only_{run_name}"] = _timed(
                 lambda site=site: search.run_pagefind(site, "pagefind", parts, language))
             bundles.append(_tree(site / "pagefind"))
         figures["same_bytes_twice"] = bundles[0] == bundles[1]
         figures["bundle_files"] = len(bundles[0])
         figures["bundle_mb"] = round(sum(map(len, bundles[0].values())) / 2**20, 1)
+        figures["parts"] = len(set(parts.values()))
+        site = Path(tmp) / "a"
+        # the search page's script and style
+        os.symlink(os.path.realpath(output / "theme"), site / "theme")
+        figures["download"] = downloads(site)
+        if compare:  # the index in a part per year, on the same pages
+            yearly = Path(tmp) / "y"
+            link_pages(output, articles + ["tim-kiem/index.html"], yearly)
+            os.symlink(os.path.realpath(output / "theme"), yearly / "theme")
+            by_year = article_parts(articles, texts, search.DEFAULTS["part_size"], recent=0)
+            search.run_pagefind(yearly, "pagefind", by_year, language)
+            figures["parts_by_year"] = len(set(by_year.values()))
+            figures["download_by_year"] = downloads(yearly)
         if compare:  # as before: every page, whole pages, files as Pagefind named them
             site = Path(tmp) / "a"
             command = [sys.executable, "-m", "pagefind", "--site", str(site),

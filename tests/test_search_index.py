@@ -144,7 +144,8 @@ def test_a_run_stopped_before_it_ends_leaves_nothing_behind(tmp_path):
     run = search.PagefindRun(tmp_path / "site", "pagefind", ["2020/05/a/index.html"])
     assert run.start()
     links = Path(run._folder)
-    assert (links / search.ALL / "2020" / "05" / "a" / "index.html").is_symlink()
+    job = json.loads((links / "job.json").read_text(encoding="utf-8"))
+    assert job["pages"] == {search.ALL: ["2020/05/a/index.html"]}
     run.close()
     assert run.process.poll() is not None and not links.exists()
 
@@ -259,3 +260,137 @@ def test_builds_into_two_outputs_keep_each_its_own_fingerprints(tmp_path):
         made.setdefault(output, entry.stat().st_mtime_ns)
         assert entry.stat().st_mtime_ns == made[output]  # the second build remade nothing
     assert len(list((cache / "search").glob("*.json"))) == 2
+
+
+def test_the_newest_year_is_split_into_months_and_merges_back_when_the_year_turns():
+    import datetime as dt
+
+    from plugins.search.shards import part_names
+
+    dates = [dt.datetime(2025, 3, 1)] * 5 + [dt.datetime(2026, m, 5) for m in (1, 1, 2, 5, 5, 5)]
+    names = part_names(dates, size=6, recent=4)
+    assert names == ["2025"] * 5 + ["2026-01"] * 2 + ["2026-02"] + ["2026-05"] * 3
+    # newest first, as shards.json lists them and search.js reads them
+    assert sorted(set(names), reverse=True) == ["2026-05", "2026-02", "2026-01", "2025"]
+    # not past ``recent`` (or 0): the newest year is one part, as the older ones
+    assert part_names(dates, size=6, recent=6) == ["2025"] * 5 + ["2026"] * 6
+    assert part_names(dates, size=6) == part_names(dates, size=6, recent=0)
+    # an article added in the newest month changes no other article's part
+    assert part_names([*dates, dt.datetime(2026, 5, 20)], size=6, recent=4)[:11] == names
+    # a new year: last year's months are one part again
+    turned = part_names([*dates, dt.datetime(2027, 1, 2)], size=6, recent=4)
+    assert turned == ["2025"] * 5 + ["2026"] * 6 + ["2027"]
+
+
+def test_a_page_is_read_again_only_when_its_stat_moved_or_may_hide_a_second_write(tmp_path):
+    """The hash of what Pagefind reads of each page is kept by (size, mtime_ns, inode): an
+    unchanged page is not read again; a page written twice in one clock tick with the same
+    size (same stat) is caught, because it was read less than 2 s after it was written."""
+    import os
+    import time
+
+    from plugins.search.shards import RACY_NS, PageHashes, fingerprint
+
+    page = tmp_path / "2026" / "05" / "tin" / "index.html"
+    page.parent.mkdir(parents=True)
+    rel = "2026/05/tin/index.html"
+
+    def body(word: str) -> bytes:
+        return f'<html lang="vi"><article data-pagefind-body>{word}</article></html>'.encode()
+
+    page.write_bytes(body("than"))
+    first = PageHashes(tmp_path, {}, 0)
+    mark, present = fingerprint([rel, "2026/05/khong-co/index.html"], first, "salt")
+    assert present == [rel] and first.read == 1 and mark == fingerprint([rel], first, "salt")[0]
+    read = first.get(rel)
+    written = page.stat().st_mtime_ns
+    page.write_bytes(body("mỏ"))  # the same size (4 bytes)...
+    os.utime(page, ns=(written, written))  # ...within the same tick: the same stat
+    assert list(first.kept[rel][:3]) == [page.stat().st_size, written, page.stat().st_ino]
+    second = PageHashes(tmp_path, first.kept, first.now)
+    assert fingerprint([rel], second, "salt")[0] != mark and second.get(rel) != read
+    assert second.read == 2
+
+    old = time.time_ns() - 10 * RACY_NS  # a page written long before the run looked at it
+    os.utime(page, ns=(old, old))
+    third = PageHashes(tmp_path, second.kept, second.now)
+    assert third.get(rel) == second.get(rel) and third.read == 1  # its stat moved: read
+    fourth = PageHashes(tmp_path, third.kept, third.now)
+    kept = fourth.get(rel)
+    assert kept == third.get(rel) and fourth.read == 0  # unchanged: not read
+    fresh = page.with_name("moi.html")  # written again through a new file: a new inode
+    fresh.write_bytes(body("than"))
+    os.utime(fresh, ns=(old, old))
+    fresh.replace(page)
+    fifth = PageHashes(tmp_path, fourth.kept, fourth.now)
+    assert fifth.get(rel) != kept and fifth.read == 1
+
+
+def _months() -> dict[str, str]:
+    files = _files(3)  # May 2020
+    for i, month in enumerate((1, 1, 3, 3, 5, 5)):
+        files[f"bai-viet/than-cao-son/2021/thang-{i}.md"] = article(
+            title=f"Thợ lò tháng {month} số {i}", date=f"2021-{month:02d}-{i + 1:02d} 08:00",
+            unit="than-cao-son", body=f"Tổ đội số {i} vượt kế hoạch than tháng {month}.")
+    return files
+
+
+def test_an_edit_or_an_add_in_the_newest_year_remakes_its_month_only(tmp_path):
+    """The newest year in parts of a month: an edit or an add remakes the part of its month
+    (the other part folders are not written at all), the index is then the same bytes as a
+    clean build's; when a new year begins, last year's months are one part again."""
+    from newsroom.build import site
+    from tests.helpers import write_files
+
+    content, out, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
+    write_files(content, _months())
+    folder = out / "pagefind"
+
+    def build(output=out, cache_path=cache):
+        site.build("pelicanconf.py", PATH=content, OUTPUT_PATH=output, CACHE_PATH=cache_path,
+                   NEWSROOM_STRICT=True, SEARCH={"part_size": 7, "recent_size": 4})
+
+    def parts() -> dict[str, tuple]:
+        listed = json.loads((folder / "shards.json").read_text())["parts"]
+        return {name: tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns,
+                                    p.read_bytes()) for p in (folder / name).rglob("*")
+                                   if p.is_file())) for name in listed}
+
+    build()
+    before = parts()
+    assert list(before) == ["2021-05", "2021-03", "2021-01", "2020"]
+    edited = content / "bai-viet/than-cao-son/2021/thang-2.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("vượt kế hoạch", "về đích"),
+                      encoding="utf-8")
+    build()
+    after = parts()
+    assert [name for name in before if after[name] != before[name]] == ["2021-03"]
+    assert any("về đích" in f["content"] for f in _fragments(out))
+
+    write_files(content, {"bai-viet/than-ha-lam/2021/moi.md": article(
+        title="Tin mới tháng năm", date="2021-05-20 08:00", body="Giao ca an toàn.")})
+    build()
+    added = parts()
+    assert [name for name in after if added[name] != after[name]] == ["2021-05"]
+    build(tmp_path / "clean", tmp_path / "cache-clean")
+    assert _bundle_files(out) == _bundle_files(tmp_path / "clean")
+
+    write_files(content, {"bai-viet/than-ha-lam/2022/dau-nam.md": article(
+        title="Tin đầu năm", date="2022-01-03 08:00", body="Ra quân đầu năm.")})
+    build()
+    assert list(parts()) == ["2022", "2021", "2020"]
+    assert sorted(p.name for p in folder.iterdir()) == ["2020", "2021", "2022", "shards.json"]
+
+
+def test_the_search_bench_reports_what_a_readers_search_downloads(sample_site):
+    """``invoke bench.search`` opens the search page in Chromium as a phone would: it counts
+    the requests and KB of the index a query needs, and the query really ran."""
+    from benchmarks import bench_search
+
+    parts = json.loads((sample_site.output / "pagefind" / "shards.json").read_text())["parts"]
+    found = bench_search.downloads(sample_site.output, ("?q=cong+doan", "?q=zzqxwv"))
+    common, none = found["?q=cong+doan"], found["?q=zzqxwv"]
+    assert common["found"].startswith("Tìm thấy") and none["found"].startswith("Không tìm thấy")
+    # the list, the entry, metadata and filters of each part, Pagefind's script and WebAssembly
+    assert common["requests"] >= 4 + 3 * len(parts) and common["kb"] > 20
+    assert 0 < common["results_s"] < 120

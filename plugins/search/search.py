@@ -12,10 +12,11 @@ spelling of every word of its text that has đ/Đ (printed in a hidden element o
 search page folds the query the same way (``newsroom.core.text.fold``) before searching.
 
 Pagefind is handed only the article pages this build wrote (a temporary folder of links to
-them, so the thousands of list and term pages are never read) and reads only the
-``data-pagefind-body`` element of each (``--root-selector``; the language still comes from each
-page's ``<html lang>``, so translations keep an index of their own). The index is made in parts
-of ``part_size`` articles at most (years shared or split by months), one after the other
+those of the parts made again, so the thousands of list and term pages are never read) and
+reads only the ``data-pagefind-body`` element of each (``--root-selector``; the language still
+comes from each page's ``<html lang>``, so translations keep an index of their own). The
+index is made in parts of ``part_size`` articles at most (years shared or split by months; the
+newest year a month a part once it has more than ``recent_size`` articles), one after the other
 (:mod:`.shards`: Pagefind's memory grows with the pages of one run), each part put in a fixed
 order (``bundle.stabilize``) so the same pages give the same files, and made again only when
 its pages changed. The run starts as soon as the article pages are written
@@ -30,6 +31,7 @@ Settings (checked at start-up)::
         "bundle_dir": "pagefind",           # where the index goes, a folder per part
         "index": True,                      # False: write the page but do not run Pagefind
         "part_size": 1500,                  # a year with more articles is split by months
+        "recent_size": 250,                 # the newest year with more: a part per month
     }
 """
 from __future__ import annotations
@@ -70,6 +72,7 @@ DEFAULTS = {
     "bundle_dir": "pagefind",
     "index": True,
     "part_size": 1500,
+    "recent_size": 250,
 }
 TIMEOUT = 300
 #: The element Pagefind reads on each page: the article (templates/article.html); Pagefind
@@ -102,6 +105,11 @@ def search_settings(settings) -> dict:
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise SearchSettingsError("plugins.search: SEARCH['part_size'] phải là số nguyên dương "
                                   "(số bài tối đa của một phần chỉ mục, ví dụ 1500)")
+    recent = merged["recent_size"]
+    if isinstance(recent, bool) or not isinstance(recent, int) or recent < 0:
+        raise SearchSettingsError("plugins.search: SEARCH['recent_size'] phải là số nguyên không "
+                                  "âm (năm mới nhất có nhiều bài hơn số này thì chia mỗi tháng "
+                                  "một phần chỉ mục, ví dụ 250; 0 là không chia)")
     return merged
 
 
@@ -221,10 +229,11 @@ def add_folded_words(generators) -> None:
             # each page goes to the index's part of its year or months (plugins/search/shards.py)
             items = [item for item in [*generator.articles, *generator.translations]
                      if item.save_as]
-            size = search_settings(generator.settings)["part_size"]
+            conf = search_settings(generator.settings)
             _PAGES[os.path.realpath(generator.output_path)] = dict(zip(
                 (item.save_as for item in items),
-                part_names([item.date for item in items], size)))
+                part_names([item.date for item in items], conf["part_size"],
+                           conf["recent_size"])))
         for article in getattr(generator, "articles", None) or ():
             # A live session keeps the objects of unchanged articles (their file unchanged, so
             # their text and terms too: a data change restarts it): nothing to fold again.
@@ -297,26 +306,6 @@ def pagefind_command(language: str | None = None) -> list[str]:
     return [sys.executable, "-m", "pagefind", *pagefind_options(language)]
 
 
-def link_pages(output: Path, pages, folder: Path) -> int:
-    """Fill ``folder`` with links to ``pages`` (paths relative to ``output``) at the same
-    relative paths, so Pagefind gives them the same URLs; return how many were linked."""
-    root, into = os.path.realpath(output), str(folder)
-    made: set[str] = set()
-    linked = 0
-    for page in pages:
-        target = os.path.join(root, page)
-        if not os.path.isfile(target):
-            continue
-        link = os.path.join(into, page)
-        parent = os.path.dirname(link)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        os.symlink(target, link)
-        linked += 1
-    return linked
-
-
 def _link_dir() -> str | None:
     """Where the folder of links goes: memory (/dev/shm) when there is one, ten times faster
     than a disk for 20,000 small entries; else the usual temporary folder."""
@@ -366,19 +355,18 @@ class PagefindRun:
         by_part: dict[str, list[str]] = {}
         for page, part in pages.items():
             by_part.setdefault(str(part), []).append(page)
-        # mkdtemp, not TemporaryDirectory: its finalizer would also run in a forked child
-        self._folder = tempfile.mkdtemp(prefix="pagefind-", dir=_link_dir())
-        folder = Path(self._folder)
-        parts = sorted((part for part, listed in by_part.items()
-                        if link_pages(self.output, listed, folder / part)), reverse=True)
-        if not parts:
-            self.close()
+        if not by_part:
             shutil.rmtree(self.bundle, ignore_errors=True)
             logger.info("Tìm kiếm: chưa có bài nào, không tạo chỉ mục")
             return False
+        # mkdtemp, not TemporaryDirectory: its finalizer would also run in a forked child
+        self._folder = tempfile.mkdtemp(prefix="pagefind-", dir=_link_dir())
+        folder = Path(self._folder)
         job = folder / "job.json"
         job.write_text(json.dumps({
-            "links": str(folder), "bundle": str(self.bundle.resolve()), "parts": parts,
+            "links": str(folder), "bundle": str(self.bundle.resolve()),
+            "output": os.path.realpath(self.output), "pages": by_part,
+            "parts": sorted(by_part, reverse=True),
             "command": pagefind_command(self.language), "salt": [_pagefind_version(), pagefind_options(self.language)],
             "state": str(Path(self.state).resolve()) if self.state else None,
             "background": self.background, "parent": os.getpid()}), encoding="utf-8")
@@ -554,7 +542,9 @@ def _index(output: Path, bundle_dir: str, pages=None, background: bool = False,
 
 
 def _done(bundle: Path, done: str) -> None:
-    if done:
+    if done == "0/0":
+        logger.info("Tìm kiếm: chưa có trang bài viết nào, không tạo chỉ mục")
+    elif done:
         made, _, parts = done.partition("/")
         logger.info("Tìm kiếm: chỉ mục Pagefind ở %s gồm %s phần (chia theo thời gian), tạo lại %s phần",
                     bundle, parts, made)
