@@ -6,12 +6,11 @@ rank every list again."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
-import logging
 import random
 import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 from hypothesis import given, settings as hsettings, strategies as st
@@ -147,6 +146,9 @@ _STEP = st.tuples(st.sampled_from(["add", "body", "tags", "delete", "date", "cat
                   st.booleans())  # True: a new process (the kept file is read)
 
 
+_ADDED = itertools.count()  # names of added articles: every file name new
+
+
 def _story(name: str, fields: dict) -> _Story:
     return _Story(name=name, source_path=f"/bai/{name}.md", text="",
                   date=datetime(2024, 1, 1, 8) + timedelta(days=fields["day"]),
@@ -161,7 +163,7 @@ def _change(articles: list, step) -> list:
     kind, at, fields, _ = step
     articles = [copy.copy(a) for a in articles]
     if kind == "add" or not articles:
-        articles.append(_story(f"moi-{len(articles)}-{at}", fields))
+        articles.append(_story(f"moi-{next(_ADDED)}", fields))
     elif kind == "delete":
         del articles[at % len(articles)]
     elif kind == "order":  # files read in another order: articles of the same date swap
@@ -208,4 +210,65 @@ def test_kept_ranking_after_any_change_equals_a_full_ranking(start, steps, limit
             kept, = kept.values()
             fresh = reading.relate([copy.copy(a) for a in articles], limit, None)
             assert kept.to_json() == fresh.to_json(), step
+    store._MEMORY.clear()
+
+
+def test_a_damaged_kept_ranking_warns_and_ranks_every_list(tmp_path, caplog):
+    """A kept file that cannot be read (cut short, not JSON, lists of the wrong shape, a
+    position past the end, bytes that are not UTF-8) never stops the build: a warning in
+    Vietnamese names the file, and every list is ranked as from nothing."""
+    articles, _, _ = _random_articles(3, 60)
+    conf = {"READING": {"related": 4}, "CACHE_PATH": str(tmp_path / "cache"),
+            "OUTPUT_PATH": str(tmp_path / "out")}
+    store._MEMORY.clear()
+    assert not _build(articles, conf)
+    kept = store.ranking_file(conf)
+    good = kept.read_text(encoding="utf-8")
+    found = json.loads(good)
+    ranking, = found["rankings"].values()
+    shapes = [good[:len(good) // 2], "không phải JSON", "[]", b"\xff\xfe{}",
+              json.dumps({**found, "rankings": {"x": {**ranking, "related": [[10 ** 6]] * 60}}}),
+              json.dumps({**found, "rankings": {"x": {**ranking, "scores": "hỏng"}}}),
+              json.dumps({**found, "rankings": {"x": {**ranking, "paths": [1] * 60}}})]
+    for damaged in shapes:
+        store._MEMORY.clear()
+        if isinstance(damaged, bytes):
+            kept.write_bytes(damaged)
+        else:
+            kept.write_text(damaged, encoding="utf-8")
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="plugins.reading.store"):
+            assert not _build([copy.copy(a) for a in articles], conf), damaged[:40]
+        assert reading.LAST_COUNTS["ranked"] == len(articles), damaged[:40]
+        said = [r.getMessage() for r in caplog.records]
+        if damaged != "[]":  # valid JSON of another shape: simply another version
+            assert len(said) == 1 and str(kept) in said[0] and "không đọc được" in said[0]
+    store._MEMORY.clear()
+
+
+def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog):
+    """Another ``READING["related"]`` ranks every list (with the new length); a cache
+    folder that cannot be written gives a warning, and the next build ranks every list."""
+    articles, _, _ = _random_articles(4, 80)
+    conf = {"READING": {"related": 4}, "CACHE_PATH": str(tmp_path / "cache"),
+            "OUTPUT_PATH": str(tmp_path / "out")}
+    store._MEMORY.clear()
+    assert not _build(articles, conf)
+    store._MEMORY.clear()
+    assert not _build([copy.copy(a) for a in articles], conf)
+    assert reading.LAST_COUNTS["ranked"] == 0
+    store._MEMORY.clear()
+    assert not _build(articles, {**conf, "READING": {"related": 3}})
+    assert reading.LAST_COUNTS["ranked"] == len(articles)
+    assert all(len(a.related_articles) <= 3 for a in articles)
+
+    blocked = tmp_path / "tep"
+    blocked.write_text("một tệp, không phải thư mục", encoding="utf-8")
+    conf = {**conf, "CACHE_PATH": str(blocked)}
+    with caplog.at_level("WARNING", logger="plugins.reading.store"):
+        assert not _build(articles, conf)
+    assert any("không ghi được" in r.getMessage() for r in caplog.records)
+    store._MEMORY.clear()
+    assert not _build([copy.copy(a) for a in articles], conf)
+    assert reading.LAST_COUNTS["ranked"] == len(articles)
     store._MEMORY.clear()

@@ -8,6 +8,10 @@ campaigns and themes given by other plugins count. Each article gets:
   among equals;
 - ``previous_article`` (older) and ``next_article`` (newer) in publication order.
 
+The ranking is kept in the cache folder (:mod:`.store`): the next build, in this process or a
+new one, ranks again only the lists a change can alter (:func:`relate`), with the same result
+as ranking every list.
+
 Settings: ``READING = {"related": 4}`` (checked at start-up), and those of the home page's
 lists (:mod:`.front`).
 """
@@ -43,14 +47,16 @@ def _keys(article, plural: str) -> set[str]:
     return {str(getattr(t, "slug", t)) for t in getattr(article, plural, None) or ()}
 
 
-def entry(article) -> list:
-    """Everything the ranking reads of one article, as the kept ranking holds it (JSON): its
-    date, its category's slug, and its campaigns, themes, tags and units."""
+def entry(article) -> tuple:
+    """Everything the ranking reads of one article, as the kept ranking holds it: its date,
+    its category's slug, and its campaigns, themes, tags and units (sorted slugs). Tuples of
+    text, which the garbage collector stops tracking: ten thousand of them kept from one
+    build to the next cost it nothing."""
     category = getattr(article, "category", None)
     if category is not None:
         category = str(getattr(category, "slug", category))
-    return [article.date.isoformat(), category,
-            *(sorted(_keys(article, plural)) for plural in WEIGHTS)]
+    return (article.date.isoformat(), category,
+            *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
 
 
 class RelatedIndex:
@@ -256,11 +262,13 @@ def link_articles(generators) -> None:
 
 def relate(articles, limit: int, last: store.Ranking | None) -> store.Ranking | None:
     """Give each article its ``related_articles``; return the ranking to keep (``last``
-    itself when no list changed; None when there is nothing to keep). With the ranking of the last build (``last``), an article is ranked again
-    only if it changed, its list held an article that changed (or was removed), or the newest
-    of its category filled its list and an article of that category changed; a changed
-    article that now scores at least the lowest entry of another list goes into it by score,
-    then date. Everything else keeps its list."""
+    itself when no list changed; None when there is nothing to keep).
+
+    With the last build's ranking (``last``) an article is ranked again only if it changed,
+    its list held an article that changed (or was removed), or the newest of its category
+    filled its list and an article of that category changed; a changed article that now
+    scores at least the lowest entry of another list goes into it by score, then date (the
+    score is symmetric). Every other list stays: a change of text ranks nothing."""
     order = [a.source_path for a in articles]
     ranking = store.Ranking(order=order, entries={p: entry(a) for p, a in zip(order, articles)})
     if limit <= 0 or len(ranking.entries) < len(order):  # no lists; or a path twice
@@ -279,8 +287,9 @@ def relate(articles, limit: int, last: store.Ranking | None) -> store.Ranking | 
     for article in articles:
         path = article.source_path
         if path in redo:
-            found, ranking.scores[path], filled = index.ranked(article, limit)
-            ranking.related[path] = [a.source_path for a in found]
+            found, scores, filled = index.ranked(article, limit)
+            ranking.related[path] = tuple(a.source_path for a in found)
+            ranking.scores[path] = tuple(scores)
             if filled:
                 ranking.filled.add(path)
         else:
@@ -351,15 +360,16 @@ def _enter(ranking, last, changed, index, redo, by_path, limit) -> None:
     for path, new in entering.items():
         article = by_path[path]
         if path in ranking.filled:
-            found, ranking.scores[path], filled = index.ranked(article, limit)
-            ranking.related[path] = [a.source_path for a in found]
+            found, scores, filled = index.ranked(article, limit)
+            ranking.related[path] = tuple(a.source_path for a in found)
+            ranking.scores[path] = tuple(scores)
             if not filled:
                 ranking.filled.discard(path)
             continue
         best = sorted((-score, index.rank_of(by_path[p]), p) for p, score in
                       [*zip(ranking.related[path], ranking.scores[path]), *new])[:limit]
-        ranking.related[path] = [p for _, _, p in best]
-        ranking.scores[path] = [-score for score, _, _ in best]
+        ranking.related[path] = tuple(p for _, _, p in best)
+        ranking.scores[path] = tuple(-score for score, _, _ in best)
 
 
 def home_lists(generators) -> None:

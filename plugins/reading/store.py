@@ -16,6 +16,7 @@ ranked again), the last with a warning.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -35,10 +36,10 @@ FOLDER = "bai-lien-quan"
 @dataclass
 class Ranking:
     """One generator's related lists and what they were ranked from."""
-    order: list[str] = field(default_factory=list)        # source paths, as the list
-    entries: dict[str, list] = field(default_factory=dict)  # path -> what ranking reads
-    related: dict[str, list[str]] = field(default_factory=dict)  # path -> related paths
-    scores: dict[str, list[int]] = field(default_factory=dict)   # path -> their scores
+    order: list[str] = field(default_factory=list)          # source paths, as the list
+    entries: dict[str, tuple] = field(default_factory=dict)   # path -> what ranking reads
+    related: dict[str, tuple] = field(default_factory=dict)   # path -> related paths
+    scores: dict[str, tuple] = field(default_factory=dict)    # path -> their scores
     filled: set[str] = field(default_factory=set)  # lists the newest of the category filled
 
     def floor(self, path: str) -> int:
@@ -63,13 +64,13 @@ class Ranking:
         if any(len(values) != len(order) for values in lists):
             raise ValueError("số bài không khớp")
         entries, related, scores = lists
-        ranking = cls(order=order, entries=dict(zip(order, entries)),
-                      filled={order[i] for i in kept["filled"]})
-        for path, positions, values in zip(order, related, scores):
+        ranking = cls(order=order, filled={order[i] for i in kept["filled"]})
+        for path, found, positions, values in zip(order, entries, related, scores):
             if len(positions) != len(values) or not all(type(v) is int for v in values):
                 raise ValueError(f"danh sách liên quan của {path} hỏng")
-            ranking.related[path] = [order[i] for i in positions]
-            ranking.scores[path] = values
+            ranking.entries[path] = (*found[:2], *map(tuple, found[2:]))
+            ranking.related[path] = tuple(order[i] for i in positions)
+            ranking.scores[path] = tuple(values)
         return ranking
 
 
@@ -120,6 +121,8 @@ def load(settings, key: str) -> dict[str, Ranking]:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         return _damaged(path, exc)
+    collecting = gc.isenabled()
+    gc.disable()  # the file's lists live a moment: none should be kept as long-lived
     try:
         found = json.loads(text)
         if not isinstance(found, dict) or found.get("schema") != SCHEMA:
@@ -129,6 +132,10 @@ def load(settings, key: str) -> dict[str, Ranking]:
         return {name: Ranking.from_json(value) for name, value in found["rankings"].items()}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return _damaged(path, exc)
+    finally:
+        found = None
+        if collecting:
+            gc.enable()
 
 
 def _damaged(path: Path, exc: Exception) -> dict:
