@@ -85,27 +85,26 @@ def livereload(c, port=PORT, host="127.0.0.1"):
         raise Exit(code=code)
 
 
-@task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000)",
+@task(help={"sizes": "số bài của mỗi kho bài mẫu, cách nhau dấu phẩy (mặc định 1000,10000; 0: "
+                     "không đo bản dựng, xuất bản)",
             "repeat": "số lần đo mỗi bước (lấy trung vị; mặc định 1)",
-            "stock": "đo cả Pelican gốc để so sánh (mặc định: có)",
+            "stock": "đo cả Pelican gốc và Pelican gốc + Pagefind để so sánh (mặc định: có)",
             "live": "đo cả livereload (mặc định: có)",
-            "photos": "kho bài nhiều ảnh: 80 % số bài có 1–6 ảnh cỡ điện thoại (4000×3000); đo "
-                      "giây CPU mỗi ảnh khi dựng mới, dựng lại, và mức sàn của Pillow "
-                      "(--sizes mặc định 1000)"})
-def bench(c, sizes=None, repeat=1, stock=True, live=True, photos=False):
-    """Đo thời gian dựng và bộ nhớ ở quy mô lớn, so với Pelican gốc (kết quả vào bench/)."""
-    from benchmarks import bench_build as measure
+            "publish": "đo cả xuất bản 1 bài mới (hằng ngày và --full) qua máy chủ SSH thật trên "
+                       "127.0.0.1 ở mỗi cỡ (mặc định: có)",
+            "publish_fresh": "xuất bản: làm lại từ đầu, kể cả lần đầu với bộ nhớ đệm nén trống "
+                             "(khoảng 10 phút ở 10.000 bài), không dùng trạng thái đã giữ",
+            "photos": "đo cả kho bài nhiều ảnh với N bài (80 % số bài có 1–6 ảnh cỡ điện thoại "
+                      "4000×3000, 1.000 bài là khoảng 13 GB): giây CPU mỗi ảnh bên cạnh mức sàn "
+                      "của Pillow (mặc định 0: không đo)"})
+def bench(c, sizes="1000,10000", repeat=1, stock=True, live=True, photos=0, publish=True,
+          publish_fresh=False):
+    """Đo thời gian dựng, xuất bản, bộ nhớ ở quy mô lớn, so với Pelican gốc (+ Pagefind); vào bench/."""
+    from benchmarks import bench_suite
 
-    if photos:
-        from benchmarks import bench_photos
-
-        for n in str(sizes or 1000).split(","):
-            bench_photos.run(int(n))
-        return
-    sizes = sizes or "1000,10000"
-    variants = ("project", "stock") if stock else ("project",)
-    measure.run(sizes=[int(n) for n in str(sizes).split(",")], repeat=int(repeat),
-                variants=variants, livereload=live)
+    bench_suite.run(sizes=[int(n) for n in str(sizes).split(",") if int(n) > 0],
+                    repeat=int(repeat), stock=stock, live=live, publish=publish,
+                    photos=int(photos), fresh=publish_fresh)
 
 
 @task(help={"workers": "số tiến trình pytest-xdist (mặc định: auto)"})
@@ -414,7 +413,8 @@ def bench_publish(c, articles=1000):
     thật trên 127.0.0.1: lần đầu, toàn bộ (--full) và hằng ngày (kết quả vào bench/)."""
     from benchmarks import bench_publish as measure
 
-    measure.run(int(articles))
+    n = int(articles)
+    print(measure.table(n, measure.run(n)))
 
 
 def _report(publishing, action):

@@ -1,4 +1,4 @@
-"""``invoke bench --photos``: what a union site really carries, photos in most articles.
+"""``invoke bench --photos N``: what a union site really carries, photos in most articles.
 
 The photo-heavy corpus (``benchmarks.corpus``, ``photos=True``: 80 % of the articles with 1–6
 phone-camera photos) is built with the project's settings in a child process, as ``invoke bench``
@@ -101,8 +101,8 @@ def _step_cpu(result: dict) -> float:
 
 def run(n: int = 1000, workdir: Path | str | None = None, sample: int = 12,
         photo_size=corpus.PHOTO_SIZE, log=print) -> dict:
-    """Measure; returns the figures (also added to ``<workdir>/photos.json``) and logs a
-    table."""
+    """Measure; returns the figures (also added to ``<workdir>/photos.json``; :func:`report`
+    prints them)."""
     workdir = Path(workdir or ROOT / "bench")
     workdir.mkdir(parents=True, exist_ok=True)
     log(f"— {n} bài nhiều ảnh: tạo kho bài mẫu…")
@@ -141,7 +141,6 @@ def run(n: int = 1000, workdir: Path | str | None = None, sample: int = 12,
         figures[f"one_{kind}_cpu_per_photo"] = round(spent, 4)
         figures[f"one_{kind}_files"] = files
     _save(workdir, figures)
-    log(report(figures))
     return figures
 
 

@@ -95,6 +95,16 @@ def test_changed_verification_finds_what_a_full_one_finds_after_add_edit_delete(
     assert "2020/06/bai-se-bi-go/index.html" in outcome.scan.removed
     # unchanged, it is found again (the index keeps it), and a fix clears it
     assert kept.step().findings == outcome.findings
+    # a link index torn, of another version or holding nonsense is not trusted: everything
+    # is verified again and the finding is still there
+    links = kept.places.links
+    good = links.read_bytes()
+    for bad in (good[: len(good) // 2], good.replace(b'"version":2', b'"version":1'),
+                good.replace(b'"keys":[', b'"keys":[7,', 1), b"\xff\xfe[]", b"null"):
+        links.write_bytes(bad)
+        again = kept.step()
+        assert again.checked == len(again.scan.files), bad[:40]
+        assert again.findings == outcome.findings
     write_files(kept.content, {"pages/gioi-thieu.md": "Title: Giới thiệu\n\nCông đoàn TKV.\n"})
     assert kept.step().findings == []
 

@@ -509,6 +509,12 @@ def test_old_releases_are_pruned(repo):
         assert repo.publish(PUBLISH_KEEP_RELEASES=2).ok
     assert len(repo.releases()) == 2
     assert repo.current() == f"releases/{repo.releases()[-1]}"
+    # the pruned releases left at once and are deleted in the background, never the live one
+    deadline = time.monotonic() + 30
+    while (repo.remote / ".trash").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not (repo.remote / ".trash").exists()
+    assert repo.live() == tree(repo.output)
 
 
 def project_copy(folder: Path) -> Path:

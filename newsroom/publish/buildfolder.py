@@ -25,13 +25,14 @@ the folder first.
 """
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+import orjson
 
 from newsroom.core import safefs
 from newsroom.publish.assets import COPIES
@@ -57,8 +58,8 @@ class Record:
     @classmethod
     def load(cls, path: Path) -> "Record | None":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = orjson.loads(path.read_bytes())
+        except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
             return None
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
@@ -68,10 +69,9 @@ class Record:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": VERSION, "stamp": self.stamp,
-                                   "full_at": self.full_at, "files": self.files,
-                                   "compressed": self.compressed},
-                                  separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(orjson.dumps({"version": VERSION, "stamp": self.stamp,
+                                      "full_at": self.full_at, "files": self.files,
+                                      "compressed": self.compressed}))
         os.replace(tmp, path)
 
     def owned_copies(self) -> set[str]:

@@ -93,7 +93,7 @@ class Places:
 
 def _load_links(path: Path) -> verify.LinkIndex | None:
     try:
-        return verify.LinkIndex.from_json(path.read_text(encoding="utf-8"))
+        return verify.LinkIndex.from_json(path.read_bytes())
     except OSError:
         return None
 
@@ -152,6 +152,6 @@ def _verify(places: Places, outcome: Outcome, full: bool) -> list[verify.Finding
     outcome.checked = index.checked
     places.links.parent.mkdir(parents=True, exist_ok=True)
     tmp = places.links.with_name(places.links.name + ".tmp")
-    tmp.write_text(index.to_json(), encoding="utf-8")
+    tmp.write_bytes(index.to_json())
     os.replace(tmp, places.links)
     return findings

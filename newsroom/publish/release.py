@@ -9,11 +9,17 @@ On each server (a *target*: ``user@host:port/path``) the site lives in ``path``:
     path/publish.log                                 one JSON line per publish or rollback
     path/.publish.lock                               held (flock) while a publish runs
 
-A publish sends the prepared output with rsync into ``releases/<new>.partial`` (files equal to
-the live release are hard-linked from it, so only changed files travel), checks with rsync
-checksums that the copy is complete, renames it to ``releases/<new>``, then switches
-``current`` with one ``rename(2)`` (``ln -s`` to a temporary name, ``mv -T``). Until that
-instant readers get the previous release, whole; after it, the new one, whole.
+A publish makes ``releases/<new>.partial`` a copy of the live release made of hard links
+(``cp -al``: one link per file, no byte copied), then sends the prepared output into it with
+rsync ``--delete``: only changed files travel, each written beside the old one and renamed over
+it, so no byte of the live release changes (a full publish, comparing checksums, may set the
+time of a file whose bytes are the same). That one rsync also says what changed. A
+second rsync checks that the copy is complete, then the copy is renamed to ``releases/<new>``
+and ``current`` switched with one ``rename(2)`` (``ln -s`` to a temporary name, ``mv -T``).
+Until that instant readers get the previous release, whole; after it, the new one, whole. (A
+server without ``cp -al`` gets rsync's ``--link-dest``, slower on a large site; old releases
+pruned are moved to ``.trash/`` and deleted in the background, since deleting tens of thousands
+of links takes seconds.)
 
 What is built is exactly the commit (HEAD) of the repository holding the content, taken into a
 worktree of its own (:mod:`newsroom.publish.snapshot`): nothing uncommitted or ignored reaches the site,
@@ -544,9 +550,28 @@ def _switch_script(target: Target, release: str, log_line: str, prune: list[str]
              "echo SWITCHED",
              f"out=$( {{ printf '%s\\n' {shlex.quote(log_line)} >> publish.log; }} 2>&1 ) "
              "|| echo \"LOG $out\" | head -n 1"]
-    lines += [f"out=$(rm -rf -- releases/{shlex.quote(r)} 2>&1) || echo \"PRUNE {r} $out\" | head -n 1"
-              for r in prune if RELEASE.match(r) and r != release]
+    pruned = [r for r in prune if RELEASE.match(r) and r != release]
+    if pruned:
+        lines.append("mkdir -p .trash")
+    lines += [f"out=$(mv -T -- releases/{shlex.quote(r)} .trash/{shlex.quote(r)} 2>&1) "
+              f"|| echo \"PRUNE {r} $out\" | head -n 1" for r in pruned]
+    if pruned:  # detached: the publish does not wait for the links to be deleted
+        lines.append(_EMPTY_TRASH)
     return "\n".join(lines)
+
+
+#: Delete what pruning moved to ``.trash/`` in a process of its own that outlives the SSH
+#: session (run from the site's folder).
+_EMPTY_TRASH = "(setsid rm -rf -- .trash </dev/null >/dev/null 2>&1 &)"
+
+
+def _seed(ssh: Ssh, target: Target, current: str, partial: str) -> bool:
+    """Make ``partial`` a copy of the live release ``current`` made of hard links; False
+    (nothing left behind) if the server cannot."""
+    q = shlex.quote
+    done = ssh.run(target, f"cp -al -- {q(target.path)}/releases/{q(current)} {q(partial)} "
+                           f"|| {{ rm -rf -- {q(partial)}; exit 1; }}", check=False)
+    return done.returncode == 0
 
 
 def switch(ssh: Ssh, target: Target, release: str, entry: dict, prune: list[str],
@@ -644,17 +669,21 @@ def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: s
     with multiplexed(ssh) as ssh, remote_lock(ssh, target):
         state = server_state(ssh, target)
         result.previous = state.current
-        result.changes = compare(ssh, target, output, state.current, checksum)
-        result.seconds["compare"] = time.perf_counter() - clock
-        clock = time.perf_counter()
         release = _release_name()
         partial = f"{target.path}/releases/{release}.partial"
-        say(f"{target}: gửi bản {release} ({len(result.changes.added)} tệp mới, "
-            f"{len(result.changes.changed)} tệp sửa)...")
+        seeded = bool(state.current) and _seed(ssh, target, state.current, partial)
+        if not seeded:  # what differs, before anything is sent (with the copy: while sending)
+            result.changes = compare(ssh, target, output, state.current, checksum)
+        result.seconds["compare"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        say(f"{target}: gửi bản {release}...")
         try:
-            link = [f"--link-dest={target.path}/releases/{state.current}"] if state.current else []
-            _, result.transferred = _rsync(ssh, target, output, partial, "--stats", *link,
-                                           *_how(checksum))
+            link = [f"--link-dest={target.path}/releases/{state.current}"] \
+                if state.current and not seeded else []
+            sent, result.transferred = _rsync(ssh, target, output, partial, "--stats", "--delete",
+                                              *link, *_how(checksum))
+            if seeded:
+                result.changes = sent
             left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete",
                              *_how(checksum))
             if left:
