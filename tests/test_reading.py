@@ -248,7 +248,8 @@ def test_a_damaged_kept_ranking_warns_and_ranks_every_list(tmp_path, caplog):
 
 def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog):
     """Another ``READING["related"]`` ranks every list (with the new length); a cache
-    folder that cannot be written gives a warning, and the next build ranks every list."""
+    folder that cannot be written, or a path the file cannot hold, gives a warning, and the
+    next build ranks every list."""
     articles, _, _ = _random_articles(4, 80)
     conf = {"READING": {"related": 4}, "CACHE_PATH": str(tmp_path / "cache"),
             "OUTPUT_PATH": str(tmp_path / "out")}
@@ -271,4 +272,12 @@ def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog)
     store._MEMORY.clear()
     assert not _build([copy.copy(a) for a in articles], conf)
     assert reading.LAST_COUNTS["ranked"] == len(articles)
+
+    odd = copy.copy(articles[0])  # a file name that is not UTF-8 (from a shared folder)
+    odd.source_path, odd.name = "/bai/t\udcffn.md", "odd"
+    conf = {**conf, "CACHE_PATH": str(tmp_path / "cache-2")}
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="plugins.reading.store"):
+        assert not _build([odd, *articles[1:]], conf)
+    assert any("không ghi được" in r.getMessage() for r in caplog.records)
     store._MEMORY.clear()

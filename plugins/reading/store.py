@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import orjson
 
 from newsroom.core import safefs
 
@@ -116,15 +117,15 @@ def load(settings, key: str) -> dict[str, Ranking]:
     if path is None:
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         return _damaged(path, exc)
     collecting = gc.isenabled()
     gc.disable()  # the file's lists live a moment: none should be kept as long-lived
     try:
-        found = json.loads(text)
+        found = orjson.loads(text)
         if not isinstance(found, dict) or found.get("schema") != SCHEMA:
             return {}
         if found.get("code") != code_version() or found.get("key") != key:
@@ -152,13 +153,12 @@ def save(settings, key: str, rankings: dict[str, Ranking]) -> None:
     path = ranking_file(settings)
     _MEMORY.clear()  # one site at a time: a live session's, or a test's
     if path is not None:
-        data = json.dumps({"schema": SCHEMA, "code": code_version(), "key": key,
-                           "rankings": {name: r.to_json() for name, r in rankings.items()}},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         try:
+            data = orjson.dumps({"schema": SCHEMA, "code": code_version(), "key": key,
+                                 "rankings": {n: r.to_json() for n, r in rankings.items()}})
             path.parent.mkdir(parents=True, exist_ok=True)
             safefs.write_durable(path, data)
-        except OSError as exc:
+        except (OSError, TypeError) as exc:  # TypeError: a path that is not UTF-8
             logger.warning("Bài liên quan: không ghi được %s (%s); lần dựng sau sẽ xếp lại bài "
                            "liên quan của mọi bài.", path, exc)
             return
