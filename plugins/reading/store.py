@@ -95,7 +95,7 @@ def ranking_file(settings) -> Path | None:
 
 
 #: What this process ranked last, by file (None: a site without a cache folder): the
-#: settings' key, the rankings, and the file's size and change time once written.
+#: settings' key, the rankings, and the file's size, modification time and inode once written.
 _MEMORY: dict = {}
 
 
@@ -112,7 +112,7 @@ def load(settings, key: str) -> dict[str, Ranking]:
     and settings (``key``); else none."""
     path = ranking_file(settings)
     kept = _MEMORY.get(path)
-    if kept is not None and kept[3] == _stat(path):
+    if kept is not None and kept[2] == _stat(path):
         return kept[1] if kept[0] == key else {}
     if path is None:
         return {}
@@ -162,4 +162,4 @@ def save(settings, key: str, rankings: dict[str, Ranking]) -> None:
             logger.warning("Bài liên quan: không ghi được %s (%s); lần dựng sau sẽ xếp lại bài "
                            "liên quan của mọi bài.", path, exc)
             return
-    _MEMORY[path] = (key, rankings, None, _stat(path))
+    _MEMORY[path] = (key, rankings, _stat(path))
