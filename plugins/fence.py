@@ -56,7 +56,9 @@ COPIED = {
         "174e97d135fc485668c87ed43e4decafef0ae77346d8e5960a202d9a946343c5",
     "pelican.utils:process_translations":
         "ef4eacb642181b1d9e1f67dc38a4ec5e9c11982cbd93c78d11a6b1c08f7df6ea",
-    # newsroom/build/livereload.py Session._update and _relist (no partial-run API)
+    # newsroom/build/livereload.py Session._update and _relist (no partial-run API); the
+    # build's one walk of each folder (plugins/fastbuild/listing.py) follows get_files and
+    # _include_path
     "pelican:Pelican.run":
         "b0a1a09c00cefe41facc7ad163d6f4e0f0e76ce2067fcedb556a455de2722dda",
     "pelican.generators:Generator.get_files":
@@ -83,6 +85,7 @@ SIGNATURES = {
     "pelican.utils:path_to_url": "(path)",
     "pelican.utils:get_relative_path": "(path)",
     "pelican.utils:get_original_items": "(items, with_str)",
+    "pelican.readers:find_empty_alt": "(content, path)",
 }
 
 #: Attributes that Pelican's constructors set and that we read or write (``__init__`` names
@@ -313,6 +316,15 @@ def include_path(generator, path, extensions=None) -> bool:
     return generator._include_path(path, extensions)
 
 
+def stock_include_path(generator) -> bool:
+    """The generator's ``_include_path`` is Pelican's own (no subclass or plugin changed
+    it): ``plugins.fastbuild.listing`` may then apply its rules itself."""
+    from pelican.generators import Generator
+
+    found = generator.__dict__.get("_include_path", type(generator)._include_path)
+    return found is Generator._include_path
+
+
 def raw_content(item) -> str:
     """``Content._content``: the body before Pelican's link substitution (documented only as
     "use ``_content``"; there is no setter)."""
@@ -352,6 +364,14 @@ def wrap_period_archives(generator, wrapper) -> None:
     the period lists another way; the N² part is in that method)."""
     original = generator._build_period_archives
     generator._build_period_archives = functools.partial(wrapper, generator, original)
+
+
+def warn_empty_alt(content: str, path: str) -> None:
+    """``pelican.readers.find_empty_alt``: the warning Pelican's ``read_file`` gives for
+    images without ``alt`` (not in Pelican's documented API)."""
+    from pelican import readers
+
+    readers.find_empty_alt(content, path)
 
 
 def drop_discardable(metadata: dict) -> dict:

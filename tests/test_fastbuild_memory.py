@@ -51,7 +51,8 @@ def test_rows_share_values_and_drop_pickles(tmp_path):
     assert cache.get(paths[0])[1]["title"] == "Bài 0"  # this build's own value
 
     warm = ReadCache(_settings(content, tmp_path / "cache"))
-    assert all(warm.rows[p][1] for p in paths)  # loaded from the disk, not read yet
+    # Stamps only: a row's pickle is fetched from the disk when its file is asked for.
+    assert all(warm.rows[p][0] and warm.rows[p][1] is None for p in paths)
     values = [warm.get(p) for p in paths]
     assert all(warm.rows[p][1] is None for p in paths)  # read: the pickle is dropped
     assert [v[0] for v in values] == [f"<p>Nội dung {n}</p>" for n in range(3)]

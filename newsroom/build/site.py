@@ -1,6 +1,8 @@
 """Building the site from Python: one entry point for tasks, tests and benchmarks."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
 import os
@@ -13,6 +15,25 @@ from pelican import Pelican
 from pelican.settings import read_settings
 from newsroom.core.paths import ROOT
 
+
+
+#: Allocations between two collections of the youngest generation while a site is built
+#: (Python's default: 700). A build makes millions of objects that live to its end (the
+#: items, their texts, the pages' inputs): with the default, the collector walked all of them
+#: again and again, 0.8 s of CPU in a build of one edit at 10,000 articles.
+GC_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """While a build runs, the youngest generation is collected less often (and so the older
+    ones); put back afterwards. Garbage with cycles is still collected."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class BuildError(RuntimeError):
@@ -61,7 +82,8 @@ def build(conf: str | Path = "pelicanconf.py", *, merge: dict | None = None,
     root = logging.getLogger()
     root.addHandler(collector)
     try:
-        Pelican(settings).run()
+        with fewer_collections():
+            Pelican(settings).run()
     finally:
         root.removeHandler(collector)
     if collector.records:

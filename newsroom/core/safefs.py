@@ -61,11 +61,13 @@ def within(root: Path | str, relative: str) -> Path:
     return path
 
 
-def keep(path: Path | str) -> None:
+def keep(path: Path | str, found: os.stat_result | None = None) -> None:
     """Say that a build produced ``path`` although its bytes did not change: its change time
     (ctime) becomes now, its modification time stays (``newsroom.publish.buildfolder`` removes from a
-    kept build folder the files a build did not produce)."""
-    found = os.stat(path, follow_symlinks=False)
+    kept build folder the files a build did not produce). ``found``: the path's ``lstat`` if
+    the caller just took it."""
+    if found is None:
+        found = os.stat(path, follow_symlinks=False)
     os.utime(path, ns=(found.st_atime_ns, found.st_mtime_ns), follow_symlinks=False)
 
 

@@ -32,7 +32,7 @@ from newsroom.core.settings import plugin_settings
 from plugins import fence
 from plugins.markdown_reader import markdown_reader as schema_reader
 
-from . import filters, grouping, memo, pagestore, versions
+from . import filters, grouping, itemcache, listing, memo, pagestore, versions
 from .readcache import ReadCache
 from .writer import FastWriter
 
@@ -77,10 +77,28 @@ def _relative_source_path(original):
             return original(self, source_path)
         memo = self.__dict__.get("_fastbuild_source")
         if memo is None or memo[0] != self.source_path:
-            memo = self.__dict__["_fastbuild_source"] = (self.source_path, original(self))
+            found = _inside(self.source_path, self.settings.get("PATH"))
+            memo = self.__dict__["_fastbuild_source"] = (
+                self.source_path, original(self) if found is None else found)
         return memo[1]
 
     return get_relative_source_path
+
+
+def _inside(path, base) -> str | None:
+    """``path`` relative to the folder ``base`` when it plainly lies inside it: both absolute
+    and normal (no ``.``/``..`` parts, no doubled or trailing separator), POSIX separators.
+    What Pelican's ``os.path.relpath`` of their absolute forms gives, without its cost (a
+    fifth of reading 10,000 cached articles); None otherwise (Pelican's way is taken)."""
+    if (os.sep != "/" or not isinstance(path, str) or not isinstance(base, str)
+            or not base.startswith("/") or len(base) < 2 or base.endswith("/")
+            or "/." in base or "//" in base):
+        return None
+    cut = len(base)
+    if (not path.startswith(base) or path[cut:cut + 1] != "/" or "/." in path
+            or "//" in path or path.endswith("/")):
+        return None
+    return path[cut + 1:] or None
 
 
 def _install_url_memo(on: bool):
@@ -142,9 +160,10 @@ def _state(generator) -> dict:
     state = generator.context.get(_KEY)
     if state is None:
         opts = options(generator.settings)
+        cache = ReadCache(generator.settings) if opts["cache"] else None
         state = generator.context[_KEY] = {
-            "options": opts, "cache": ReadCache(generator.settings) if opts["cache"] else None,
-            "started": time.perf_counter()}
+            "options": opts, "cache": cache, "started": time.perf_counter(),
+            "items": itemcache.ItemCache(cache) if cache is not None else None}
     return state
 
 
@@ -264,18 +283,33 @@ def article_generator_init(generator):
     if not enabled(generator.settings):
         return
     grouping.install(generator)
+    listing.install(generator)
+    state = _state(generator)
+    if state["cache"] is not None:
+        state["cache"].new_build()
+        itemcache.install(generator, state["items"], "article")
     _prefetch(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 
 
 def page_generator_init(generator):
     if enabled(generator.settings):
+        listing.install(generator)
+        state = _state(generator)
+        if state["items"] is not None:
+            itemcache.install(generator, state["items"], "page")
         _prefetch(generator, "PAGE_PATHS", "PAGE_EXCLUDES")
+
+
+def static_generator_init(generator):
+    if enabled(generator.settings):
+        listing.install(generator)
 
 
 def generator_finalized(generator):
     state = generator.context.get(_KEY)
     if state and state["cache"] is not None:
         state["cache"].save()
+        state["items"].save()
 
 
 def _batched(method):
@@ -304,7 +338,9 @@ def all_generators_finalized(generators):
         return
     # Every plugin has worked on the items by now: their versions, and where the links of
     # their texts lead (``versions``).
-    versions.use_context(generators[0].context)
+    state = generators[0].context.get(_KEY) or {}
+    cache = state.get("cache")
+    versions.use_context(generators[0].context, cache.taken if cache is not None else None)
     pagestore.build_info(generators[0].settings)["content"] = versions.of_site(generators)
     for generator in generators:
         name = "generate_pages" if isinstance(generator, ArticlesGenerator) else "generate_output"
@@ -337,6 +373,7 @@ def register():
     signals.initialized.connect(initialized)
     signals.article_generator_init.connect(article_generator_init)
     signals.page_generator_init.connect(page_generator_init)
+    signals.static_generator_init.connect(static_generator_init)
     signals.article_generator_finalized.connect(generator_finalized)
     signals.page_generator_finalized.connect(generator_finalized)
     signals.all_generators_finalized.connect(all_generators_finalized)

@@ -4,8 +4,10 @@ Pelican's own content cache pickles every item into one file and rewrites all of
 build, and it reads files one by one. This cache keeps one row per source file in SQLite
 (``<CACHE_PATH>/fastbuild.sqlite``), keyed by the file's size and mtime (and the folder of
 photos beside it, which the schema checks); a build writes only the rows of files that
-changed. Files that are not in the cache are read before the generator asks for them, split
-over ``FASTBUILD["workers"]`` forked processes. The whole cache is dropped when the code or
+changed, and loads the stamps of the rows only (a row's pickle is fetched when its file is
+asked for: most files of a build come whole from ``itemcache``, in the same database).
+Files that are not in the cache are read before the generator asks for them, split over
+``FASTBUILD["workers"]`` forked processes. The whole cache is dropped when the code or
 data that reading depends on changes (settings, ``data/*.yml``, ``newsroom/``, ``plugins/``).
 
 Warnings that a reader logs in a worker are logged again in the build process, so strict
@@ -59,13 +61,16 @@ class _Pickler(pickle.Pickler):
 
     _kinds: dict = {}  # type -> kind, filled as types are met
 
-    def __init__(self, file, settings):
+    def __init__(self, file, settings, context=None):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.settings = settings
+        self.context = context  # the build's context, which every item holds (``itemcache``)
 
     def persistent_id(self, obj):
         if obj is self.settings:
             return "settings"
+        if obj is self.context and obj is not None:
+            return "context"
         cls = type(obj)
         kind = self._kinds.get(cls, False)
         if kind is False:
@@ -81,14 +86,17 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, settings, shared=None):
+    def __init__(self, file, settings, shared=None, context=None):
         super().__init__(file)
         self.settings = settings
         self.shared = {} if shared is None else shared
+        self.context = context
 
     def persistent_load(self, pid):
         if pid == "settings":
             return self.settings
+        if pid == "context" and self.context is not None:
+            return self.context
         found = self.shared.get(pid)
         if found is not None:
             return found
@@ -105,16 +113,16 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def dumps(value, settings) -> bytes:
+def dumps(value, settings, context=None) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, settings).dump(value)
+    _Pickler(buffer, settings, context).dump(value)
     return buffer.getvalue()
 
 
-def loads(blob: bytes, settings, shared: dict | None = None):
+def loads(blob: bytes, settings, shared: dict | None = None, context=None):
     """The value of ``blob``; ``shared`` (kept by the caller) gives each shared value of the
-    rows it loads one object."""
-    return _Unpickler(io.BytesIO(blob), settings, shared).load()
+    rows it loads one object; ``context``: the build's, for the items that hold it."""
+    return _Unpickler(io.BytesIO(blob), settings, shared, context).load()
 
 
 def stamp(path: str) -> str:
@@ -149,7 +157,7 @@ def code_key(settings) -> str:
 
 
 class ReadCache:
-    """The rows of one build: loaded at start, new rows written at the end.
+    """The rows of one build: their stamps loaded at start, new rows written at the end.
 
     A row's pickled value is dropped once it is read or written (``rows`` then keeps its
     stamp only; ``fresh`` holds the value, which the build's item holds anyway): at 10,000
@@ -167,7 +175,11 @@ class ReadCache:
         self._stamps: dict[str, str] = {}
         self._swept = False  # files gone from the disk are dropped once per cache
         self.shared: dict = {}  # one object for each value that rows share (``loads``)
+        # The stamp of each file as this build read it (``taken``): what the item made from it
+        # was made from (``versions`` takes it instead of looking at the file again).
+        self.taken: dict[str, str] = {}
         self._wrote = False
+        self._reader: sqlite3.Connection | None = None  # for ``_fetch``, until ``save``
         self._load()
 
     def _connect(self):
@@ -176,7 +188,14 @@ class ReadCache:
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, stamp TEXT, "
                    "data BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS objects (path TEXT PRIMARY KEY, stamp TEXT, "
+                   "data BLOB)")  # ``itemcache``: the finished items
         return db
+
+    def span(self) -> tuple[str, str]:
+        """The rows of this content folder: ``path >= low AND path < high``."""
+        prefix = os.path.join(os.path.abspath(self.settings["PATH"]), "")
+        return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
     def _load(self):
         try:
@@ -184,12 +203,13 @@ class ReadCache:
                 found = db.execute("SELECT value FROM meta WHERE key='code'").fetchone()
                 if not found or found[0] != self.key:
                     db.execute("DELETE FROM items")
+                    db.execute("DELETE FROM objects")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (self.key,))
                     return
-                prefix = os.path.join(os.path.abspath(self.settings["PATH"]), "")
-                self.rows = {p: (s, d) for p, s, d in db.execute(
-                    "SELECT * FROM items WHERE path >= ? AND path < ?",
-                    (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)))}
+                # Stamps only: a row's value is fetched when it is asked for (``_fetch``); a
+                # build whose items come whole from ``itemcache`` asks for none.
+                self.rows = {p: (s, None) for p, s in db.execute(
+                    "SELECT path, stamp FROM items WHERE path >= ? AND path < ?", self.span())}
         except sqlite3.Error as exc:
             logger.warning("fastbuild: bỏ qua bộ nhớ đệm hỏng %s (%s)", self.path, exc)
             self.path.unlink(missing_ok=True)
@@ -199,29 +219,58 @@ class ReadCache:
         found = self._stamps.pop(path, None)
         return found if found is not None else stamp(path)
 
+    def current_stamp(self, path: str) -> str:
+        """The file's stamp as this build sees it (the one taken while listing, if any)."""
+        found = self._stamps.get(path)
+        return found if found is not None else stamp(path)
+
+    def new_build(self) -> None:
+        """A build (or a live session's update) starts: forget what the last one read."""
+        self.taken.clear()
+
     def get(self, path: str):
         """``(content, metadata)`` for the file if the cache holds its current version."""
         try:
-            current = self._stamp(path)
+            current = self.taken[path] = self._stamp(path)
         except OSError:
             return None
         fresh = self.fresh.get(path)
         if fresh is not None and fresh[0] == current:
             return fresh[1]
         row = self.rows.get(path)
-        if row is None or row[1] is None or row[0] != current:
+        if row is None or row[0] != current:
+            return None
+        blob = self._fetch(path, current)
+        if blob is None:
             return None
         try:
-            value = loads(row[1], self.settings, self.shared)
+            value = loads(blob, self.settings, self.shared)
         except (pickle.PickleError, AttributeError, ImportError, EOFError, TypeError):
             return None
         self.rows[path] = (row[0], None)
         self.fresh[path] = (row[0], value)
         return value
 
+    def _fetch(self, path: str, current: str) -> bytes | None:
+        """The pickled value of the row of ``path`` if its stamp is ``current``."""
+        try:
+            if self._reader is None:
+                self._reader = self._connect()
+            found = self._reader.execute("SELECT stamp, data FROM items WHERE path = ?",
+                                         (path,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return found[1] if found is not None and found[0] == current else None
+
+    def close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
     def put(self, path: str, value, blob: bytes | None = None):
         try:
             current = self._stamps.get(path) or stamp(path)  # get() asks for it once more
+            self.taken[path] = current
             self.fresh[path] = (current, value)
             self.dirty[path] = (current, blob or dumps(value, self.settings))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
@@ -229,6 +278,7 @@ class ReadCache:
 
     def save(self):
         self._stamps.clear()  # the generator has read its files: later reads look again
+        self.close_reader()
         self._write(sweep=True)
 
     def _write(self, sweep=False):
@@ -246,6 +296,7 @@ class ReadCache:
                     gone = [(p,) for (p,) in db.execute("SELECT path FROM items")
                             if not os.path.exists(p)]
                     db.executemany("DELETE FROM items WHERE path = ?", gone)
+                    db.executemany("DELETE FROM objects WHERE path = ?", gone)
                     self._swept = True
             self.rows.update((p, (s, None)) for p, (s, _) in self.dirty.items())
             self._wrote = self._wrote or bool(self.dirty)

@@ -38,12 +38,13 @@ _LINK = re.compile(r"[{|](filename|static|attach)[}|]([^\"'\s<>)]*)")
 _CONTEXT: dict = {}
 
 
-def use_context(context: dict | None) -> None:
-    """Where links to other files lead in the build under way (None: no build)."""
+def use_context(context: dict | None, stamps: dict | None = None) -> None:
+    """Where links to other files lead in the build under way (None: no build); ``stamps``:
+    the stamp (``readcache.stamp``) of each source file as this build read it."""
     _CONTEXT.clear()
     if context is not None:
         _CONTEXT.update(generated=context.get("generated_content") or {},
-                        static=context.get("static_content") or {})
+                        static=context.get("static_content") or {}, stamps=stamps or {})
 
 
 def version(item) -> str:
@@ -80,17 +81,19 @@ def _measure(item) -> tuple[str, tuple]:
 
 
 def _source(path: str) -> tuple:
-    """The source file's stamp and the photos in the folder beside it (``<slug>/``)."""
+    """The source file's stamp (as this build read the file, else as it is now) and the
+    photos in the folder beside it (``<slug>/``), if the stamp saw one."""
+    found = _CONTEXT.get("stamps", {}).get(path) or stamp(path)
     photos = []
     folder = os.path.splitext(path)[0]
-    if os.path.isdir(folder):
+    if found.count(":") == 2 and os.path.isdir(folder):  # the stamp holds the folder's time
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for name in sorted(filenames):
                 st = os.stat(os.path.join(dirpath, name))
                 photos.append((os.path.relpath(os.path.join(dirpath, name), folder),
                                st.st_size, st.st_mtime_ns))
-    return path, stamp(path), tuple(photos)
+    return path, found, tuple(photos)
 
 
 def _lead(item, links: tuple) -> tuple:

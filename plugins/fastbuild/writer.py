@@ -72,14 +72,14 @@ def token(value, deep=False, links=None):
                     if not isinstance(v, _PLAIN):
                         t = links.get(id(v))
                         if t is None:
-                            t = links[id(v)] = _link(v)
+                            t = links[id(v)] = _short(v)
                         found.append(t)
                 if found:
                     linked.append((key, tuple(found)))
             else:
                 t = links.get(id(attr))
                 if t is None:
-                    t = links[id(attr)] = _link(attr)
+                    t = links[id(attr)] = _short(attr)
                 linked.append((key, t))
         linked.sort(key=lambda pair: pair[0])
         return ("c", version(value), tuple(linked))
@@ -114,6 +114,15 @@ def _link_keys(attrs: dict) -> tuple:
 def _item_token(value):
     """``token(value)`` for the items of a list page (almost always articles)."""
     return ("c", version(value)) if isinstance(value, Content) else token(value)
+
+
+def _short(value) -> str:
+    """:func:`_link` as a short ASCII string (its digest; an item's version): the repr of a
+    page's inputs, hashed for every page, copies it once per link (an article links to some
+    thirty items and terms, whose names are Vietnamese, slower to repr)."""
+    if isinstance(value, Content):
+        return "c" + version(value)
+    return pagestore.digest(_link(value))
 
 
 def _link(value):
@@ -295,7 +304,7 @@ class FastWriter(Writer):
             return _PLAIN  # a plain value is no link (a None that becomes one is seen)
         found = self._links.get(id(value))
         if found is None:
-            found = self._links[id(value)] = _link(value)
+            found = self._links[id(value)] = _short(value)
         return found
 
     def _deep_token(self, item):
@@ -375,12 +384,12 @@ class FastWriter(Writer):
             return False
         path = os.path.join(self.output_path, name)
         try:
-            st = os.stat(path)
+            st = os.stat(path, follow_symlinks=False)  # a link put there is made a page again
         except OSError:
             return False
         if (st.st_size, st.st_mtime_ns) != kept[1:]:  # changed by something else since
             return False
-        safefs.keep(path)  # produced by this build, bytes as they were
+        safefs.keep(path, st)  # produced by this build, bytes as they were
         fence.written_files(self).add(path)
         self.stats["skipped"] += 1
         if local is not None and signals.content_written.receivers:

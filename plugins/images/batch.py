@@ -54,13 +54,15 @@ class Stats:
     failed: int = 0
     written: int = 0
     seconds: float = 0.0
+    reused: int = 0  # items given what they got last build (``store``), without a job
 
     def add(self, other: "Stats") -> None:
-        for name in ("jobs", "made", "cached", "failed", "written", "seconds"):
+        for name in ("jobs", "made", "cached", "failed", "written", "seconds", "reused"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (f"{self.jobs} ảnh: {self.made} xử lý mới, {self.cached} lấy từ bộ nhớ đệm, "
+        return (f"{self.reused} bài dùng lại kết quả lần trước; "
+                f"{self.jobs} ảnh: {self.made} xử lý mới, {self.cached} lấy từ bộ nhớ đệm, "
                 f"{self.failed} lỗi; {self.written} tệp được ghi; {self.seconds:.2f} giây")
 
 

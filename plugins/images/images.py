@@ -40,6 +40,7 @@ from .card import FILE as CARD
 from .cache import Cache
 from .feed import feed_entries
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
+from .store import GIVEN, Store, build_token
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ DEFAULTS = {
     # or a designer (campaign banners), never reporters' photos.
     "keep_originals": ("images",),
 }
+#: A photo's sizes (``w960.webp``), what an in-body photo uses of it.
+_SIZED = re.compile(r"w\d+\.[a-z]+")
 COVER_CARD = "og.jpg"  # a cover's social card, cut from the photo (a drawn one: CARD)
 _LINK = re.compile(r"^(?:\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)(?P<v>.*)$")
 
@@ -326,8 +329,8 @@ def _photo_refs(html: str) -> bool:
     return any(suffix in lower for suffix in PHOTO_SUFFIXES)
 
 
-def _plan_item(plan: Plan, item) -> Use:
-    use = Use(item, _shown(item, plan.settings, plan.shown_root), plan.og_stem(item))
+def _plan_item(plan: Plan, item, og: str) -> Use:
+    use = Use(item, _shown(item, plan.settings, plan.shown_root), og)
     image = item.metadata.get("image")
     if isinstance(image, str) and image:
         focus = _focus(use)
@@ -363,25 +366,82 @@ def _process(generator):
     # A live session (invoke livereload) keeps the items whose source did not change, with
     # their pictures: only new or re-read items are planned again.
     items = list(_items(generator.context))
-    uses = [_plan_item(plan, item) for item in items
-            if item.__dict__.get("_images_done") is not settings]
-    every_item = len(uses) == len(items)  # else a live session: the rest are not looked at
+    todo = [item for item in items if item.__dict__.get("_images_done") is not settings]
+    every_item = len(todo) == len(items)  # else a live session: the rest are not looked at
+    ogs = [plan.og_stem(item) for item in todo]  # in the build's order (names taken first)
 
-    jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
     cache = Cache(conf["cache_dir"] or Path(settings.get("CACHE_PATH", "cache")) / "images")
     limits = Limits.from_conf(conf,
                               schema.Limits.from_setting(settings.get("NEWSROOM_LIMITS")))
     output = Path(settings["OUTPUT_PATH"])
+    # A build keeps what each item got (``store``); a live session's update plans only what
+    # changed, and leaves the store to the builds.
+    store = Store(cache, output, build_token(settings)) if every_item else None
     with cache.in_use():  # no other build sharing the cache prunes it meanwhile
+        if store is not None:
+            store.load()
+        reused, uses = _reuse(store, todo, ogs, plan, cache)
+        jobs = list(plan.jobs.values()) + [u.card for u in uses if u.card.source is None]
         outcomes, stats, uses = _make(plan, uses, jobs, cache, output, limits, conf)
+    stats.reused = reused
     settings["IMAGES_STATS"] = stats  # this build's figures, for tests and benchmarks
+    problems = [len(u.item.metadata.get("problems") or ()) for u in uses]
     _attach(generator, uses, outcomes, conf)
     if conf["cache_keep_builds"] and every_item:
         removed = cache.prune(conf["cache_keep_builds"])
         if removed:
             logger.info("plugins.images: bỏ %d mục bộ nhớ đệm không bản dựng nào dùng gần đây",
                         removed)
+    if store is not None:  # after the prune: the cache as the next build finds it
+        for use, before in zip(uses, problems):
+            _remember(store, use, outcomes, before, cache)
+        store.save(item.source_path for item in items)
     logger.info("plugins.images: %s", stats)
+
+
+def _reuse(store, items, ogs, plan, cache) -> tuple[int, list]:
+    """Give each item whose stored entry still holds what it got last build (``store``);
+    returns how many, and the uses of the others, planned."""
+    uses, reused = [], 0
+    settings = plan.settings
+    for item, og in zip(items, ogs):
+        entry = store.restore(item, og) if store is not None else None
+        if entry is None:
+            uses.append(_plan_item(plan, item, og))
+            continue
+        reused += 1
+        cache.used.update(entry.objects)  # not pruned: the output still uses them
+        item.__dict__.update(zip(GIVEN, entry.given))
+        if entry.body is not None:
+            fence.set_raw_content(item, entry.body)
+        item._images_done = settings
+    return reused, uses
+
+
+def _remember(store, use, outcomes, problems: int, cache) -> None:
+    """Keep what ``use``'s item got, unless something went wrong (a problem on the item, a
+    file not made): such an item is planned again at every build."""
+    item = use.item
+    jobs = [j for j in (use.cover, use.card, *(job for _, job, _ in use.body)) if j is not None]
+    if (len(item.metadata.get("problems") or ()) != problems
+            or not all(outcomes[id(job)].ok for job in jobs)):
+        return
+    files, photos = [], []
+    for job in jobs:
+        names = outcomes[id(job)].manifest["files"]
+        if job.source is None:
+            files.append(use.og + ".png")
+            continue
+        photos.append((job.source, cache.digest(job.source)))
+        if job is use.cover:
+            files += [f"{job.prefix}-{n}" for n in names if n not in job.aliases]
+            if use.card is job:
+                files.append(use.og + ".jpg")
+        else:  # an in-body photo (or a link to one): its sizes only
+            files += [f"{job.prefix}-{n}" for n in names if _SIZED.fullmatch(n)]
+    given = [item.__dict__.get(name) for name in GIVEN]
+    store.record(item, files, [outcomes[id(j)].manifest["key"] for j in jobs], photos,
+                 given, fence.raw_content(item) if use.body else None)
 
 
 def _make(plan, uses, jobs, cache, output, limits, conf):

@@ -1,0 +1,105 @@
+"""Finished items kept between builds (plugins/fastbuild/itemcache.py): an unchanged article
+is not made again by Pelican, a changed one is, the pages are those of a build without any
+cache, and the cache steps aside when a plugin listens to items being made or when an
+article's status depends on the hour."""
+from __future__ import annotations
+
+import pytest
+from pelican import signals
+from pelican.contents import Article
+
+from benchmarks import corpus
+from benchmarks.corpus import Changes
+from newsroom.build import site
+from tests.helpers import tree
+
+pytestmark = pytest.mark.speed
+
+N = 6
+
+
+@pytest.fixture()
+def made(monkeypatch):
+    """How many articles Pelican's reader made in each build (it still makes them)."""
+    from pelican.readers import Readers
+
+    counts = []
+    original = Readers.read_file
+
+    def read_file(self, *args, **kwargs):
+        if kwargs.get("content_class") is Article:
+            counts[-1] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Readers, "read_file", read_file)
+    return counts
+
+
+def _build(root, made, **more):
+    made.append(0)
+    site.build("pelicanconf.py", PATH=root / "content", OUTPUT_PATH=root / "out",
+               CACHE_PATH=root / "cache", NEWSROOM_STRICT=True,
+               FASTBUILD={"workers": 1}, **more)
+    return made[-1]
+
+
+def test_unchanged_articles_come_back_whole_and_pages_equal_a_build_without_cache(
+        tmp_path, made):
+    corpus.generate(tmp_path / "content", N)
+    assert _build(tmp_path, made) == N
+    assert _build(tmp_path, made) == 0  # every article from the cache
+    changes = Changes(tmp_path / "content", N)
+    changes.edit(0)
+    assert _build(tmp_path, made) == 1
+    changes.add(0)
+    assert _build(tmp_path, made) == 1
+    site.build("pelicanconf.py", PATH=tmp_path / "content", OUTPUT_PATH=tmp_path / "full",
+               CACHE_PATH=tmp_path / "cache-full", NEWSROOM_STRICT=True,
+               FASTBUILD={"workers": 1, "cache": False})
+    kept, clean = tree(tmp_path / "out"), tree(tmp_path / "full")
+    for extra in [n for n in kept if n not in clean and n.startswith("anh/")]:
+        del kept[extra]
+    assert sorted(kept) == sorted(clean)
+    assert [n for n in kept if kept[n] != clean[n]] == []
+    # Settings the items are made with: every article is made again.
+    assert _build(tmp_path, made, DEFAULT_DATE_FORMAT="%d-%m-%Y") == N + 1
+
+
+def test_the_cache_steps_aside_for_plugins_that_change_items_as_they_are_made(tmp_path, made):
+    corpus.generate(tmp_path / "content", N)
+    _build(tmp_path, made)
+    seen = []
+
+    def receiver(item):
+        seen.append(item)
+
+    signals.content_object_init.connect(receiver)
+    try:
+        assert _build(tmp_path, made) == N
+    finally:
+        signals.content_object_init.disconnect(receiver)
+    assert sum(isinstance(item, Article) for item in seen) == N
+    # Articles dated in the future are drafts until their hour comes: made in every build.
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
+
+
+def test_a_build_collects_garbage_less_often_and_puts_the_collector_back(tmp_path):
+    import gc
+
+    corpus.generate(tmp_path / "content", 2)
+    before = gc.get_threshold()
+    during = []
+
+    def receiver(pelican):
+        during.append(gc.get_threshold())
+
+    signals.finalized.connect(receiver)
+    try:
+        site.build("pelicanconf.py", PATH=tmp_path / "content", OUTPUT_PATH=tmp_path / "out",
+                   CACHE_PATH=tmp_path / "cache")
+    finally:
+        signals.finalized.disconnect(receiver)
+    assert during and during[0][0] >= site.GC_THRESHOLD > before[0]
+    assert during[0][1:] == before[1:]
+    assert gc.get_threshold() == before
