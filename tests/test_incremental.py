@@ -125,3 +125,63 @@ def test_fresh_process_builds_render_what_changed_and_equal_a_full_build(inputs)
     assert incremental(root, FEED_MAX_ITEMS=5)[0] == 0
     assert card.is_file()
     assert_as_full_build(root, "card", FEED_MAX_ITEMS=5)
+
+
+def _set_line(path, field: str, value: str) -> None:
+    """Set the ``field: value`` line of an article's header."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{field}:"))
+    lines[at] = f"{field}: {value}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.speed
+def test_kept_related_ranking_builds_what_a_full_build_builds(tmp_path, caplog):
+    """The related lists kept in the cache folder (``plugins/reading/store.py``), read as a
+    new process reads them: after an edit of the text (no list ranked), of the tags, of the
+    date, a deletion and an addition, the output is byte for byte a clean full build's; a
+    damaged file gives a warning and every list is ranked again."""
+    from plugins.reading import reading, store
+
+    root = tmp_path
+    corpus.generate(root / "content", N)
+    shutil.copytree(THEME, root / "theme")
+    shutil.copytree(DATA_DIR, root / "data")
+
+    def fresh_build():
+        store._MEMORY.clear()  # what a new process knows: the file
+        incremental(root)
+        return reading.LAST_COUNTS
+
+    assert fresh_build()["ranked"] == N
+    articles = sorted((root / "content").glob("bai-viet/*/*/*.md"))
+    changes = Changes(root / "content", N)
+    changes.edit(0)
+    assert fresh_build()["ranked"] == 0
+
+    tags = next(line for line in articles[1].read_text(encoding="utf-8").split("\n")
+                if line.startswith("Tags:"))
+    _set_line(articles[7], "Tags", tags[5:].strip() + ", than sạch")
+    assert 0 < fresh_build()["ranked"] < N
+    assert_as_full_build(root, "tags")
+
+    _set_line(articles[3], "Date", "2021-03-08 07:30")
+    assert 0 < fresh_build()["ranked"] < N
+    assert_as_full_build(root, "date")
+
+    articles[11].unlink()
+    shutil.rmtree(articles[11].with_suffix(""), ignore_errors=True)
+    assert fresh_build()["ranked"] < N
+    assert_as_full_build(root, "delete")
+
+    changes.add(0)
+    assert 0 < fresh_build()["ranked"] < N
+    assert_as_full_build(root, "add")
+
+    kept = store.ranking_file({"CACHE_PATH": root / "cache", "OUTPUT_PATH": root / "out"})
+    kept.write_text('{"schema": 1, "code": "hỏng', encoding="utf-8")
+    changes.edit(1)
+    with caplog.at_level("WARNING"):
+        assert fresh_build()["ranked"] == N  # every list, as a full ranking
+    warned = [r.getMessage() for r in caplog.records if "Bài liên quan" in r.getMessage()]
+    assert warned and str(kept) in warned[0] and "xếp lại bài liên quan của mọi bài" in warned[0]

@@ -8,11 +8,16 @@ campaigns and themes given by other plugins count. Each article gets:
   among equals;
 - ``previous_article`` (older) and ``next_article`` (newer) in publication order.
 
+The ranking is kept in the cache folder (:mod:`.store`): the next build, in this process or a
+new one, ranks again only the lists a change can alter (:func:`relate`), with the same result
+as ranking every list.
+
 Settings: ``READING = {"related": 4}`` (checked at start-up), and those of the home page's
 lists (:mod:`.front`).
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from pelican import signals
@@ -20,7 +25,7 @@ from pelican import signals
 from newsroom.core import data
 from newsroom.core.settings import plugin_settings
 
-from . import front
+from . import front, store
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +47,30 @@ def _keys(article, plural: str) -> set[str]:
     return {str(getattr(t, "slug", t)) for t in getattr(article, plural, None) or ()}
 
 
+def entry(article) -> tuple:
+    """Everything the ranking reads of one article, as the kept ranking holds it: its date,
+    its category's slug, and its campaigns, themes, tags and units (sorted slugs). Tuples of
+    text, which the garbage collector stops tracking: ten thousand of them kept from one
+    build to the next cost it nothing."""
+    category = getattr(article, "category", None)
+    if category is not None:
+        category = str(getattr(category, "slug", category))
+    return (article.date.isoformat(), category,
+            *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
+
+
 class RelatedIndex:
     """Articles by each campaign, theme, tag, unit and category, as bit sets over the
     articles ranked newest first, to rank neighbours without comparing every pair of
     articles. An article's scores against all the others are added up in bit slices (slice
     ``j`` holds bit ``j`` of every score: a few operations on integers of N bits per shared
     term, done in C), and the best are found by walking the slices from the highest bit,
-    so a ten-year site of daily news ranks in seconds, not minutes."""
+    so a ten-year site of daily news ranks in seconds, not minutes. A term's bit set is
+    made when a ranking first needs it (a build that ranks a few lists needs a few)."""
 
-    def __init__(self, articles):
+    def __init__(self, articles, entries=None):
         self.articles = list(articles)  # newest first, as Pelican sorts them
+        self.entries = entries if entries is not None else [entry(a) for a in self.articles]
         self.position = {id(a): i for i, a in enumerate(self.articles)}
         # Rank by date, newest first; equal dates keep the list's order (deterministic).
         self.by_rank = sorted(range(len(self.articles)), key=lambda i: self.articles[i].date,
@@ -59,16 +78,22 @@ class RelatedIndex:
         self.rank = [0] * len(self.by_rank)  # position -> rank (0 = newest)
         for rank, i in enumerate(self.by_rank):
             self.rank[i] = rank
-        members: dict = {}
+        self.members: dict = {}
         self.by_category: dict = {}
-        for i, article in enumerate(self.articles):
-            for plural in WEIGHTS:
-                for key in _keys(article, plural):
-                    members.setdefault((plural, key), []).append(self.rank[i])
-            category = getattr(article, "category", None)
-            self.by_category.setdefault(category, []).append(article)
-            members.setdefault(("category", category), []).append(self.rank[i])
-        self.bits = {term: _bitset(ranks, len(self.articles)) for term, ranks in members.items()}
+        for i, (article, found) in enumerate(zip(self.articles, self.entries)):
+            for plural, keys in zip(WEIGHTS, found[2:]):
+                for key in keys:
+                    self.members.setdefault((plural, key), []).append(self.rank[i])
+            self.by_category.setdefault(found[1], []).append(article)
+            self.members.setdefault(("category", found[1]), []).append(self.rank[i])
+        self._bits: dict = {}
+
+    def bits(self, term) -> int:
+        """The articles of ``term`` (``(plural, key)``), a bit per rank."""
+        found = self._bits.get(term)
+        if found is None:
+            found = self._bits[term] = _bitset(self.members.get(term, ()), len(self.articles))
+        return found
 
     def related(self, article, limit: int) -> list:
         """The ``limit`` articles closest to ``article`` (see the module doc)."""
@@ -78,19 +103,19 @@ class RelatedIndex:
         """Every other article's score against ``article``, in bit slices over the ranks, and
         the bits of those with a score at all. Scores are symmetric: the score of ``other``
         here is the score of ``article`` when ``other`` is ranked."""
-        slices: list[int] = []
-        for plural, weight in WEIGHTS.items():
-            for key in _keys(article, plural):
-                _add(slices, self.bits.get((plural, key), 0), weight)
         position = self.position.get(id(article))
+        found = entry(article) if position is None else self.entries[position]
+        slices: list[int] = []
+        for (plural, weight), keys in zip(WEIGHTS.items(), found[2:]):
+            for key in keys:
+                _add(slices, self.bits((plural, key)), weight)
         if position is not None:
             others = ~(1 << self.rank[position])
             slices = [bits & others for bits in slices]
         scored = 0
         for bits in slices:
             scored |= bits
-        category = getattr(article, "category", None)
-        same = self.bits.get(("category", category), 0) & scored
+        same = self.bits(("category", found[1])) & scored
         if same:  # one more point for the same category
             _add(slices, same, 1)
         return slices, scored
@@ -99,29 +124,45 @@ class RelatedIndex:
         position = self.position.get(id(article))
         return None if position is None else self.rank[position]
 
-    def ranked(self, article, limit: int) -> tuple[list, bool, int]:
-        """``related``; whether articles of the same category filled the list (then any
-        article of that category may change it); and the lowest score another article needs
-        to enter the list (1 when the list has room for any article sharing a term)."""
+    def ranked(self, article, limit: int) -> tuple[list, list[int], bool]:
+        """``related``, the score of each (0 for those only of the same category), and
+        whether the newest of its category filled the list (fewer than ``limit`` articles
+        share a term with it: then any article of that category may change it)."""
         if limit <= 0:
-            return [], False, 1 << 30
+            return [], [], False
         slices, scored = self.scores(article)
-        best = _best(slices, scored, limit)
+        best, scores = _best(slices, scored, limit)
         found = [self.articles[self.by_rank[r]] for r in best]
-        floor = score_at(slices, best[-1]) if len(best) >= limit else 1
-        short = len(found) < limit
-        category = getattr(article, "category", None)
+        filled = len(found) < limit
+        position = self.position.get(id(article))
+        category = entry(article)[1] if position is None else self.entries[position][1]
         for other in self.by_category.get(category, ()):  # newest of the same category
             if len(found) >= limit:
                 break
             if other is not article and other not in found:
                 found.append(other)
-        return found, short, floor
+                scores.append(0)
+        return found, scores, filled
 
 
 def score_at(slices: list[int], rank: int) -> int:
     """The score of the article of ``rank`` in bit-sliced ``slices``."""
     return sum(((bits >> rank) & 1) << j for j, bits in enumerate(slices))
+
+
+def at_least(slices: list[int], scored: int, floor: int) -> int:
+    """The bits of the articles whose score in bit-sliced ``slices`` is ``floor`` (≥ 1) or
+    more (``scored``: those with a score at all)."""
+    if floor >> len(slices):
+        return 0
+    above, equal = 0, scored  # above floor; equal to it in the bits seen so far
+    for j in range(len(slices) - 1, -1, -1):
+        if floor >> j & 1:
+            equal &= slices[j]
+        else:
+            above |= equal & slices[j]
+            equal &= ~slices[j]
+    return above | equal
 
 
 def _bitset(ranks, size: int) -> int:
@@ -155,8 +196,9 @@ def _ranks(bits: int):
         bits ^= low
 
 
-def _best(slices: list[int], scored: int, limit: int) -> list[int]:
-    """The ranks of the ``limit`` highest scores, highest first, newest first among equals."""
+def _best(slices: list[int], scored: int, limit: int) -> tuple[list[int], list[int]]:
+    """The ranks of the ``limit`` highest scores, highest first, newest first among equals,
+    and their scores."""
     if scored.bit_count() <= limit:
         chosen = list(_ranks(scored))
     else:
@@ -173,87 +215,161 @@ def _best(slices: list[int], scored: int, limit: int) -> list[int]:
             if len(chosen) >= limit:
                 break
             chosen.append(rank)
-
-    return sorted(chosen, key=lambda rank: (-score_at(slices, rank), rank))
-
-
-def _entry(article) -> tuple:
-    """Everything the ranking reads of one article: date, category, terms."""
-    category = getattr(article, "category", None)
-    return (article.date, getattr(category, "slug", category),
-            *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
+    best = sorted((-score_at(slices, rank), rank) for rank in chosen)
+    return [rank for _, rank in best], [-score for score, _ in best]
 
 
-#: The last ranking, for a process that builds the same site again (``invoke livereload``):
-#: source path -> entry, the order of the list, the related paths, the paths whose lists the
-#: category filled, and each list's floor (the score another article needs to enter it). An
-#: article is ranked again (by ``RelatedIndex``, the one ranking) only if its list held an
-#: article whose entry changed (or was removed), its list was filled by the category of a
-#: changed article, or a changed article now scores at least its floor against it; the others'
-#: lists are the same, with the objects looked up again.
-_last: dict = {}
+def link_neighbours(articles) -> None:
+    """``previous_article`` (older) and ``next_article`` (newer) of every article."""
+    ordered = sorted(articles, key=lambda a: a.date)
+    for position, article in enumerate(ordered):
+        article.previous_article = ordered[position - 1] if position else None
+        article.next_article = ordered[position + 1] if position + 1 < len(ordered) else None
+
+
+#: How the last :func:`link_articles` of this process made the related lists (for tests and
+#: benchmarks): ``articles``, lists ``ranked`` again, lists a changed article ``entered``.
+LAST_COUNTS: dict[str, int] = {}
+
+
+def ranking_key(limit: int) -> str:
+    """The settings a kept ranking was made with: other settings rank every list again."""
+    return json.dumps({"related": limit})
 
 
 def link_articles(generators) -> None:
-    conf = reading_settings(generators[0].settings)
-    limit = conf["related"]
+    """Previous/next and related stories of every generator's articles; the related lists
+    from the last build's (:mod:`.store`) where no change can alter them (:func:`relate`)."""
+    settings = generators[0].settings
+    limit = reading_settings(settings)["related"]
+    key = ranking_key(limit)
+    kept = store.load(settings, key)
+    LAST_COUNTS.update(articles=0, ranked=0, entered=0)
+    rankings = {}
     for generator in generators:
         articles = getattr(generator, "articles", None)
         if not articles or not hasattr(generator, "dates"):
             continue
-        ordered = sorted(articles, key=lambda a: a.date)
-        for position, article in enumerate(ordered):
-            article.previous_article = ordered[position - 1] if position else None
-            article.next_article = ordered[position + 1] if position + 1 < len(ordered) else None
-        key = (type(generator).__name__, generator.path, limit)
-        entries = {a.source_path: _entry(a) for a in articles}
-        order = [a.source_path for a in articles]
-        last = _last.get(key)
-        changed = None
-        if last is not None:
-            old_entries, old_order, old_related, old_short, old_floor = last
-            changed = {p for p in entries.keys() | old_entries.keys()
-                       if entries.get(p) != old_entries.get(p)}
-            if ([p for p in order if p not in changed]
-                    != [p for p in old_order if p not in changed]):
-                changed = None  # the others moved: rank everything again
-        # Only text changed (or nothing): every list stays, no index needed.
-        index = RelatedIndex(articles) if changed != set() else None
-        related, short, floors = {}, set(), {}
-        if changed is not None:
-            categories = set()
-            for p in changed:
-                for entry in (entries.get(p), old_entries.get(p)):
-                    if entry is not None:
-                        categories.add(entry[1])
-            by_path = {a.source_path: a for a in articles}
-            # every article's score against each changed article as it is now
-            against = [index.scores(by_path[p])[0] for p in changed if p in by_path]
+        link_neighbours(articles)
+        LAST_COUNTS["articles"] += len(articles)
+        name = f"{type(generator).__name__}:{generator.path}"
+        ranking = relate(articles, limit, kept.get(name))
+        if ranking is not None:
+            rankings[name] = ranking
+    if rankings.keys() != kept.keys() or any(rankings[n] is not kept[n] for n in rankings):
+        store.save(settings, key, rankings)
 
-        def same_list(article, path) -> bool:
-            """The list of last time still holds: the article and every one in its list are
-            unchanged, its category did not fill it (a changed article may belong there
-            now), and no changed article now scores as high as its lowest entry."""
-            return (path not in changed
-                    and not (path in old_short and entries[path][1] in categories)
-                    and not any(p in changed for p in old_related[path])
-                    and not any(score_at(slices, index.rank_of(article)) >= old_floor[path]
-                                for slices in against))
 
+def relate(articles, limit: int, last: store.Ranking | None) -> store.Ranking | None:
+    """Give each article its ``related_articles``; return the ranking to keep (``last``
+    itself when no list changed; None when there is nothing to keep).
+
+    With the last build's ranking (``last``) an article is ranked again only if it changed,
+    its list held an article that changed (or was removed), or the newest of its category
+    filled its list and an article of that category changed; a changed article that now
+    scores at least the lowest entry of another list goes into it by score, then date (the
+    score is symmetric). Every other list stays: a change of text ranks nothing."""
+    order = [a.source_path for a in articles]
+    ranking = store.Ranking(order=order, entries={p: entry(a) for p, a in zip(order, articles)})
+    if limit <= 0 or len(ranking.entries) < len(order):  # no lists; or a path twice
+        index = RelatedIndex(articles) if limit > 0 else None
         for article in articles:
-            path = article.source_path
-            if changed is not None and same_list(article, path):
-                article.related_articles = [by_path[p] for p in old_related[path]]
-                related[path], floors[path] = old_related[path], old_floor[path]
-                if path in old_short:
-                    short.add(path)
-                continue
-            article.related_articles, filled, floors[path] = index.ranked(article, limit)
-            related[path] = [o.source_path for o in article.related_articles]
+            article.related_articles = index.related(article, limit) if index else []
+        return None  # nothing to keep
+    changed = _changed(ranking, last)
+    by_path = {a.source_path: a for a in articles}
+    if changed is not None and not changed:  # only text changed, or nothing
+        for article in articles:
+            article.related_articles = [by_path[p] for p in last.related[article.source_path]]
+        return last
+    index = RelatedIndex(articles, [ranking.entries[p] for p in order])
+    redo = set(order) if changed is None else _rank_again(ranking, last, changed)
+    for article in articles:
+        path = article.source_path
+        if path in redo:
+            found, scores, filled = index.ranked(article, limit)
+            ranking.related[path] = tuple(a.source_path for a in found)
+            ranking.scores[path] = tuple(scores)
             if filled:
-                short.add(path)
-        _last.clear()  # one site at a time: a new site (or a test's) starts afresh
-        _last[key] = (entries, order, related, short, floors)
+                ranking.filled.add(path)
+        else:
+            ranking.related[path], ranking.scores[path] = last.related[path], last.scores[path]
+            if path in last.filled:
+                ranking.filled.add(path)
+    LAST_COUNTS["ranked"] += len(redo)
+    if changed is not None:
+        _enter(ranking, last, changed, index, redo, by_path, limit)
+    for article in articles:
+        article.related_articles = [by_path[p] for p in ranking.related[article.source_path]]
+    return ranking
+
+
+def _changed(ranking: store.Ranking, last: store.Ranking | None) -> set | None:
+    """The paths whose entry differs from ``last``'s (added, removed, edited terms or date);
+    None when there is no last ranking, too much changed to be worth it, or the unchanged
+    articles are no longer in the same order."""
+    if last is None:
+        return None
+    now, before = ranking.entries, last.entries
+    changed = {p for p in now.keys() | before.keys() if now.get(p) != before.get(p)}
+    if len(changed) > max(16, len(now) // 8):
+        return None
+    if changed:
+        if ([p for p in ranking.order if p not in changed]
+                != [p for p in last.order if p not in changed]):
+            return None
+    elif ranking.order != last.order:
+        return None
+    return changed
+
+
+def _rank_again(ranking, last, changed: set) -> set:
+    """The articles whose list a change may alter in any way: those changed, those whose
+    list held a changed (or removed) article, and those the newest of a changed article's
+    category (as it is now or was) filled."""
+    categories = {found[1] for p in changed
+                  for found in (ranking.entries.get(p), last.entries.get(p)) if found}
+    redo = {p for p in changed if p in ranking.entries}
+    for path in ranking.order:
+        if path not in redo and (
+                (path in last.filled and ranking.entries[path][1] in categories)
+                or any(p in changed for p in last.related[path])):
+            redo.add(path)
+    return redo
+
+
+def _enter(ranking, last, changed, index, redo, by_path, limit) -> None:
+    """Put each changed article into the other lists it now reaches: those whose lowest
+    entry it scores at least (then by score, newer first among equals, as
+    :meth:`RelatedIndex.ranked`); a list the newest of its category filled is ranked again."""
+    floors: dict[int, list[int]] = {}  # lowest score to enter -> ranks of those lists
+    for path in ranking.order:
+        if path not in redo:
+            floors.setdefault(ranking.floor(path), []).append(index.rank_of(by_path[path]))
+    floor_bits = {f: _bitset(ranks, len(index.articles)) for f, ranks in floors.items()}
+    entering: dict[str, list] = {}
+    for path in changed:
+        if path not in by_path:
+            continue
+        slices, scored = index.scores(by_path[path])
+        for floor, bits in floor_bits.items():
+            for rank in _ranks(at_least(slices, scored, floor) & bits):
+                other = index.articles[index.by_rank[rank]].source_path
+                entering.setdefault(other, []).append((path, score_at(slices, rank)))
+    LAST_COUNTS["entered"] += len(entering)
+    for path, new in entering.items():
+        article = by_path[path]
+        if path in ranking.filled:
+            found, scores, filled = index.ranked(article, limit)
+            ranking.related[path] = tuple(a.source_path for a in found)
+            ranking.scores[path] = tuple(scores)
+            if not filled:
+                ranking.filled.discard(path)
+            continue
+        best = sorted((-score, index.rank_of(by_path[p]), p) for p, score in
+                      [*zip(ranking.related[path], ranking.scores[path]), *new])[:limit]
+        ranking.related[path] = tuple(p for _, _, p in best)
+        ranking.scores[path] = tuple(-score for score, _, _ in best)
 
 
 def home_lists(generators) -> None:
