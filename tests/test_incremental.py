@@ -185,3 +185,21 @@ def test_kept_related_ranking_builds_what_a_full_build_builds(tmp_path, caplog):
         assert fresh_build()["ranked"] == N  # every list, as a full ranking
     warned = [r.getMessage() for r in caplog.records if "Bài liên quan" in r.getMessage()]
     assert warned and str(kept) in warned[0] and "xếp lại bài liên quan của mọi bài" in warned[0]
+
+
+@pytest.mark.speed
+def test_a_deletion_and_an_addition_in_one_year_in_one_build_equal_a_full_build(tmp_path):
+    """The year's list keeps its length when one article of the year goes and another comes
+    in the same build: its pages must show the new one, not the old."""
+    root = tmp_path
+    corpus.generate(root / "content", N)
+    shutil.copytree(THEME, root / "theme")
+    shutil.copytree(DATA_DIR, root / "data")
+    incremental(root)
+    year = str(corpus.END.year)
+    victim = sorted((root / "content").glob(f"bai-viet/*/{year}/*.md"))[0]
+    victim.unlink()
+    shutil.rmtree(victim.with_suffix(""), ignore_errors=True)
+    Changes(root / "content", N).add(0)
+    assert 0 < incremental(root)[0]
+    assert_as_full_build(root, "delete-add")

@@ -356,7 +356,15 @@ class FastWriter(Writer):
             if tail and key in ("articles", "dates"):
                 continue
             plain = isinstance(value, (str, int, float, bool, type(None)))
-            parts.append((key, _link(value) if tail and not plain else token(value)))
+            if tail and not plain:
+                parts.append((key, _link(value)))
+            elif page is None and isinstance(value, (list, tuple)) and value \
+                    and isinstance(value[0], Content):
+                # A page that is not paged (a year's archive) shows the whole list: which
+                # items, not only how many (one deleted and one added keep the length).
+                parts.append((key, tuple(map(_item_token, value))))
+            else:
+                parts.append((key, token(value)))
         if page is not None:
             # A page from the oldest shows its neighbours' addresses, not how many pages
             # the list has: a new article does not change it.
