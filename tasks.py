@@ -469,7 +469,8 @@ def bench_reader(c, copies=20):
 
 
 @task(help={"output": "thư mục đầu ra đã dựng (mặc định output/; không bị sửa)",
-            "compare": "đo thêm cách chạy cũ: Pagefind đọc mọi trang"})
+            "compare": "đo thêm cách cũ: Pagefind đọc mọi trang; chỉ mục mỗi năm một phần "
+                       "(lượt tải của bạn đọc)"})
 def bench_search(c, output="output", compare=False):
     """Đo chỉ mục tìm kiếm trên bản dựng (thư mục output/).
 
