@@ -137,11 +137,11 @@ def _set_line(path, field: str, value: str) -> None:
 
 @pytest.mark.speed
 def test_kept_related_ranking_builds_what_a_full_build_builds(tmp_path, caplog):
-    """The related lists kept in the cache folder (``plugins/reading/store.py``), read as a
+    """The related lists kept in the cache folder (``plugins/reading/ranking.py``), read as a
     new process reads them: after an edit of the text (no list ranked), of the tags, of the
     date, a deletion and an addition, the output is byte for byte a clean full build's; a
     damaged file gives a warning and every list is ranked again."""
-    from plugins.reading import reading, store
+    from plugins.reading import ranking as store, reading
 
     root = tmp_path
     corpus.generate(root / "content", N)

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 from hypothesis import given, settings as hsettings, strategies as st
 
-from plugins.reading import reading, store
+from plugins.reading import ranking as store, reading
 
 Item = SimpleNamespace  # a stand-in term, or a generator
 
@@ -238,7 +238,7 @@ def test_a_damaged_kept_ranking_warns_and_ranks_every_list(tmp_path, caplog):
         else:
             kept.write_text(damaged, encoding="utf-8")
         caplog.clear()
-        with caplog.at_level("WARNING", logger="plugins.reading.store"):
+        with caplog.at_level("WARNING", logger="plugins.reading.ranking"):
             assert not _build([copy.copy(a) for a in articles], conf), damaged[:40]
         assert reading.LAST_COUNTS["ranked"] == len(articles), damaged[:40]
         said = [r.getMessage() for r in caplog.records]
@@ -267,7 +267,7 @@ def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog)
     blocked = tmp_path / "tep"
     blocked.write_text("một tệp, không phải thư mục", encoding="utf-8")
     conf = {**conf, "CACHE_PATH": str(blocked)}
-    with caplog.at_level("WARNING", logger="plugins.reading.store"):
+    with caplog.at_level("WARNING", logger="plugins.reading.ranking"):
         assert not _build(articles, conf)
     assert any("không ghi được" in r.getMessage() for r in caplog.records)
     store._MEMORY.clear()
@@ -278,7 +278,7 @@ def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog)
     odd.source_path, odd.name = "/bai/t\udcffn.md", "odd"
     conf = {**conf, "CACHE_PATH": str(tmp_path / "cache-2")}
     caplog.clear()
-    with caplog.at_level("WARNING", logger="plugins.reading.store"):
+    with caplog.at_level("WARNING", logger="plugins.reading.ranking"):
         assert not _build([odd, *articles[1:]], conf)
     assert any("không ghi được" in r.getMessage() for r in caplog.records)
     store._MEMORY.clear()

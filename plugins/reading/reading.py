@@ -8,7 +8,7 @@ campaigns and themes given by other plugins count. Each article gets:
   among equals;
 - ``previous_article`` (older) and ``next_article`` (newer) in publication order.
 
-The ranking is kept in the cache folder (:mod:`.store`): the next build, in this process or a
+The ranking is kept in the cache folder (:mod:`.ranking`): the next build, in this process or a
 new one, ranks again only the lists a change can alter (:func:`relate`), with the same result
 as ranking every list.
 
@@ -25,7 +25,7 @@ from pelican import signals
 from newsroom.core import data
 from newsroom.core.settings import plugin_settings
 
-from . import front, store
+from . import front, ranking as store
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def ranking_key(limit: int) -> str:
 
 def link_articles(generators) -> None:
     """Previous/next and related stories of every generator's articles; the related lists
-    from the last build's (:mod:`.store`) where no change can alter them (:func:`relate`)."""
+    from the last build's (:mod:`.ranking`) where no change can alter them (:func:`relate`)."""
     settings = generators[0].settings
     limit = reading_settings(settings)["related"]
     key = ranking_key(limit)
