@@ -11,6 +11,7 @@ import shutil
 
 from newsroom.build import site
 from newsroom.publish import buildfolder
+from plugins import fence
 from tests.helpers import article, jpeg, tree
 
 DIR = "bai-viet/than-ha-lam/2020"
@@ -52,6 +53,7 @@ class Kept:
         built = self.make_site(files or {}, CACHE_PATH=self.root / "cache",
                                IMAGES={"cache_dir": str(self.root / "image-cache"),
                                        **self.images})
+        self.settings = built.settings
         return built.settings["IMAGES_STATS"]
 
     def clean(self, name: str) -> None:
@@ -63,11 +65,15 @@ class Kept:
         self.reference = tree(out)
         shutil.rmtree(out)
 
-    def assert_as_clean(self, extra_photos=False) -> None:
+    def assert_as_clean(self, deleted: tuple[str, ...] = ()) -> None:
+        """``deleted``: the page folders of an article deleted since the last build."""
         kept = tree(self.root / "output")
-        if extra_photos:  # a deleted article's photos stay, as in any build into a kept folder
+        if deleted:  # a deleted article's photos stay, as in any build into a kept folder
+            # and, without the speed layer (FASTBUILD=off, an unknown Pelican), its page too:
+            # stock Pelican never removes a page it wrote before
+            stale = ("anh/",) if fence.speed_active(self.settings) else ("anh/", *deleted)
             kept = {n: b for n, b in kept.items()
-                    if n in self.reference or not n.startswith("anh/")}
+                    if n in self.reference or not n.startswith(stale)}
         assert sorted(kept) == sorted(self.reference), set(kept) ^ set(self.reference)
         assert [n for n in kept if kept[n] != self.reference[n]] == []
 
@@ -137,13 +143,13 @@ def test_kept_plan_gives_what_a_clean_build_gives(make_site, tmp_path, caplog):
     shutil.rmtree(tmp_path / f"content/{DIR}/{COVER}")
     assert kept.build().reused == 3
     kept.clean("delete")
-    kept.assert_as_clean(extra_photos=True)
+    kept.assert_as_clean(deleted=("2020/06/co-anh-bia/",))
 
     # A setting of the pipeline changed: nothing is taken from the store.
     stats = kept.build(quality={"webp": 60, "jpeg": 70})
     assert stats.reused == 0 and stats.made > 0
     kept.clean("setting")
-    kept.assert_as_clean(extra_photos=True)
+    kept.assert_as_clean(deleted=("2020/06/co-anh-bia/",))
 
     # A publish's kept build folder loses every file the build did not touch
     # (newsroom.publish.buildfolder): the files of the items given what they got last time are
