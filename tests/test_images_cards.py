@@ -75,6 +75,22 @@ def reference_card(title: str) -> Image.Image:
     return image
 
 
+def _drawn_in_full_colour(painter, info):
+    """The card ``info`` describes, drawn with Pillow in full colour on the painter's plain
+    background: the title lines, then the footer's two lines, where the design puts them."""
+    image = painter.plain.copy()
+    pen = ImageDraw.Draw(image)
+    face = ImageFont.truetype(FONTS[0], info["title_size"])
+    for row, line in enumerate(info["title_lines"]):
+        pen.text((card.MARGIN, 120 + row * round(info["title_size"] * card.SPACING)), line,
+                 font=face, fill=card.WHITE)
+    pen.text((card.MARGIN, SIZE[1] - 122), info["footer"][0],
+             font=ImageFont.truetype(FONTS[0], 34), fill=card.WHITE)
+    pen.text((card.MARGIN, SIZE[1] - 74), info["footer"][1],
+             font=ImageFont.truetype(FONTS[1], 28), fill=card.SOFT)
+    return image
+
+
 @pytest.mark.parametrize("title", TITLES)
 def test_painter_lays_out_and_draws_as_whole_lines(title, tmp_path):
     painter = card.Painter(FONTS, SIZE, BRAND, "congdoantkv.vn")
@@ -184,16 +200,7 @@ def test_text_over_other_ink_is_blended_and_canvas_put_back(tmp_path):
     footer = [["Công đoàn Công ty Cổ phần Than Hà Lầm - Vinacomin"], ["Tháng Công nhân 2020"]]
     info = painter.draw(TITLES[0], footer, str(tmp_path / "c.png"))
     assert painter.canvas.tobytes() == painter.background.tobytes()
-    expected = painter.plain.copy()
-    pen = ImageDraw.Draw(expected)
-    face = ImageFont.truetype(FONTS[0], info["title_size"])
-    for n, line in enumerate(info["title_lines"]):
-        pen.text((card.MARGIN, 120 + n * round(info["title_size"] * card.SPACING)), line,
-                 font=face, fill=card.WHITE)
-    pen.text((card.MARGIN, SIZE[1] - 122), info["footer"][0],
-             font=ImageFont.truetype(FONTS[0], 34), fill=card.WHITE)
-    pen.text((card.MARGIN, SIZE[1] - 74), info["footer"][1],
-             font=ImageFont.truetype(FONTS[1], 28), fill=card.SOFT)
+    expected = _drawn_in_full_colour(painter, info)
     footer_box = (0, SIZE[1] - 150, SIZE[0], SIZE[1])
     with Image.open(tmp_path / "c.png") as made:
         ours = made.convert("RGB").crop(footer_box).convert("L")
@@ -283,16 +290,7 @@ def test_card_is_a_small_palette_png_that_looks_as_the_full_colour_drawing(tmp_p
             assert not made.info.get("transparency")
             assert len(made.getpalette()) // 3 <= 160  # the design's colours and their blends
             made = made.convert("RGB")
-        before = painter.plain.copy()  # drawn in full colour, as before
-        pen = ImageDraw.Draw(before)
-        face = ImageFont.truetype(FONTS[0], info["title_size"])
-        for row, line in enumerate(info["title_lines"]):
-            pen.text((card.MARGIN, 120 + row * round(info["title_size"] * card.SPACING)), line,
-                     font=face, fill=card.WHITE)
-        pen.text((card.MARGIN, SIZE[1] - 122), info["footer"][0],
-                 font=ImageFont.truetype(FONTS[0], 34), fill=card.WHITE)
-        pen.text((card.MARGIN, SIZE[1] - 74), info["footer"][1],
-                 font=ImageFont.truetype(FONTS[1], 28), fill=card.SOFT)
+        before = _drawn_in_full_colour(painter, info)  # as cards were drawn before
         difference = ImageChops.difference(made, before).convert("L")
         assert ImageStat.Stat(difference).mean[0] < 0.6, title
         counts = difference.histogram()
