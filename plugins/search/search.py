@@ -227,12 +227,14 @@ def add_folded_words(generators) -> None:
     for generator in generators:
         if isinstance(generator, ArticlesGenerator):
             # each page goes to the index's part of its year or months (plugins/search/shards.py)
-            items = [item for item in [*generator.articles, *generator.translations]
-                     if item.save_as]
+            # an address is formatted from the settings at each use: once per item here
+            items = [(item.save_as, item.date)
+                     for item in [*generator.articles, *generator.translations]]
+            items = [(save_as, date) for save_as, date in items if save_as]
             conf = search_settings(generator.settings)
             _PAGES[os.path.realpath(generator.output_path)] = dict(zip(
-                (item.save_as for item in items),
-                part_names([item.date for item in items], conf["part_size"],
+                (save_as for save_as, _ in items),
+                part_names([date for _, date in items], conf["part_size"],
                            conf["recent_size"])))
         for article in getattr(generator, "articles", None) or ():
             # A live session keeps the objects of unchanged articles (their file unchanged, so
