@@ -1,8 +1,12 @@
 """Finished items kept between builds (plugins/fastbuild/itemcache.py): an unchanged article
 is not made again by Pelican, a changed one is, the pages are those of a build without any
 cache, and the cache steps aside when a plugin listens to items being made or when an
-article's status depends on the hour."""
+article dated later waits for its hour."""
 from __future__ import annotations
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from pelican import signals
@@ -16,6 +20,8 @@ from tests.helpers import tree
 pytestmark = pytest.mark.speed
 
 N = 6
+#: Seconds until an article "dated soon" is due: more than two builds of N articles take.
+SOON = 8
 
 
 @pytest.fixture()
@@ -79,9 +85,45 @@ def test_the_cache_steps_aside_for_plugins_that_change_items_as_they_are_made(tm
     finally:
         signals.content_object_init.disconnect(receiver)
     assert sum(isinstance(item, Article) for item in seen) == N
-    # Articles dated in the future are drafts until their hour comes: made in every build.
-    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
-    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N
+
+
+def _dated(content, slug: str, when: dt.datetime) -> None:
+    """An article of its own, dated ``when`` (the site's time zone)."""
+    source = sorted((content / "bai-viet").rglob("*.md"))[-1]
+    text = source.read_text(encoding="utf-8")
+    head, body = text.split("\n\n", 1)
+    lines = [line for line in head.splitlines() if not line.startswith(("Date:", "Slug:",
+                                                                        "Image"))]
+    lines += [f"Date: {when:%Y-%m-%d %H:%M:%S}", f"Slug: {slug}"]
+    (source.parent / f"{slug}.md").write_text("\n".join(lines) + "\n\n" + body,
+                                              encoding="utf-8")
+
+
+def _pages_of(root, slug: str) -> list[str]:
+    """The article's published pages (a draft's preview is under ban-nhap/)."""
+    return [name for name in tree(root / "out")
+            if f"/{slug}/" in name and not name.startswith("ban-nhap/")]
+
+
+def test_the_publish_keeps_past_articles_and_makes_future_ones_again_until_their_hour(
+        tmp_path, made):
+    """The publish hides articles dated later (WITH_FUTURE_DATES off): those already due come
+    from the cache; one dated later is made in every build and appears when its hour comes."""
+    content = tmp_path / "content"
+    corpus.generate(content, N)
+    now = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+    _dated(content, "bai-nam-sau", now + dt.timedelta(days=400))
+    soon = now + dt.timedelta(seconds=SOON)
+    _dated(content, "bai-sap-dang", soon)
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == N + 2
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == 2  # only the two dated later
+    assert _pages_of(tmp_path, "bai-sap-dang") == [] == _pages_of(tmp_path, "bai-nam-sau")
+    time.sleep(max(0.0, (soon - dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+                         .replace(tzinfo=None)).total_seconds() + 0.5))
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == 2
+    assert _pages_of(tmp_path, "bai-sap-dang") != []  # its hour came: it is published
+    assert _pages_of(tmp_path, "bai-nam-sau") == []
+    assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == 1  # now kept; next year's not
 
 
 def test_a_build_collects_garbage_less_often_and_puts_the_collector_back(tmp_path):

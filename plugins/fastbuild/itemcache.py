@@ -14,12 +14,15 @@ What an item is made of besides its file: the settings, the code and the data fi
 build's code token, ``pagestore.code_token``) and Pelican's signals around reading. The rows
 are dropped when the token changes; the cache is not used when a receiver listens to
 ``content_object_init`` or to the generator's ``*_preread``/``*_context`` signals (a plugin
-that changes items as they are made), nor with ``WITH_FUTURE_DATES`` off (an article's
-status then depends on the hour). Pelican's warning about images without ``alt`` is given
-again for each item given back, as reading the file gives it.
+that changes items as they are made). With ``WITH_FUTURE_DATES`` off (the publish), an
+article dated after the hour it is made is a draft until that hour comes: such an article is
+neither kept nor given back, so only articles whose date had passed when they were made (and
+so has passed now) come from the cache. Pelican's warning about images without ``alt`` is
+given again for each item given back, as reading the file gives it.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import pickle
@@ -40,12 +43,22 @@ _SIGNALS = {"article": ("article_generator_preread", "article_generator_context"
             "page": ("page_generator_preread", "page_generator_context")}
 
 
-def usable(settings, kind: str) -> bool:
+def usable(kind: str) -> bool:
     """Items of ``kind`` ("article", "page") may come from the cache in this build."""
     names = ("content_object_init", *_SIGNALS[kind])
-    if any(getattr(signals, name).receivers for name in names):
-        return False
-    return kind != "article" or bool(settings.get("WITH_FUTURE_DATES", True))
+    return not any(getattr(signals, name).receivers for name in names)
+
+
+def _timely(item, settings) -> bool:
+    """Whether the item's status does not depend on the hour: ``WITH_FUTURE_DATES`` on, or
+    its date has passed (Pelican's ``Article`` makes an article dated later a draft)."""
+    if settings.get("WITH_FUTURE_DATES", True):
+        return True
+    date = getattr(item, "date", None)
+    if not isinstance(date, datetime.datetime):
+        return date is None
+    now = datetime.datetime.now(datetime.UTC) if date.tzinfo else datetime.datetime.now()
+    return date <= now
 
 
 class ItemCache:
@@ -99,6 +112,8 @@ class ItemCache:
         except (pickle.PickleError, AttributeError, ImportError, EOFError, TypeError,
                 ValueError):
             return None
+        if not _timely(item, self.settings):
+            return None
         self.cache.taken[path] = current
         content = fence.raw_content(item)
         if content:
@@ -108,7 +123,7 @@ class ItemCache:
     def put(self, path: str, item, context: dict) -> None:
         """Keep ``item``, just made of ``path`` (nothing has changed it yet)."""
         current = self.cache.taken.get(path)  # the stamp the file was read with
-        if self.key is None or current is None:
+        if self.key is None or current is None or not _timely(item, self.settings):
             return
         try:
             self.dirty[path] = (current, dumps(item, self.settings, context))
@@ -130,7 +145,7 @@ class ItemCache:
 
 def install(generator, items: ItemCache, kind: str) -> None:
     """The generator asks ``items`` before reading a file, and gives it what it made."""
-    if not usable(generator.settings, kind):
+    if not usable(kind):
         return
 
     def where(filename):
