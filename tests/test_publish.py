@@ -434,7 +434,12 @@ def test_a_build_that_fails_verification_is_not_sent(repo):
     message = str(failure.value)
     assert "https://congdoantkv.vn/2019/01/bai-da-xoa/" in message
     assert "trang đang chạy giữ nguyên" in message
+    # the copy the server made while the site was built is gone (nothing half-made is kept)
     assert (repo.live(), repo.releases()) == (live_before, releases_before)
+    deadline = time.monotonic() + 60
+    while (repo.remote / ".trash").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not (repo.remote / ".trash").exists()
     repo.write(path, good)
     repo.commit("Sửa liên kết")
     assert repo.publish().ok

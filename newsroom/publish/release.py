@@ -35,6 +35,9 @@ with who published each (git's user.name and user.email) and which commit.
 
 Before building, each target is checked read-only (:func:`probe`: SSH, rsync and flock there,
 the folder writable); a dry run then only reads the server: no folder, lock or file is made.
+Once the commit is known to be publishable, each target is made ready while the site builds
+(:class:`Landing`: its lock taken, the hard-link copy made); a build or verification that
+fails sends nothing, and the copy is moved away.
 
 Targets are updated one after the other; a failure on one is reported and the others still go.
 SSH always checks host keys against a known_hosts file; nothing secret lives in the repo.
@@ -52,7 +55,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -659,48 +663,102 @@ def look(ssh: Ssh, target: Target, output: Path, checksum: bool = True) -> Targe
                         previous=current)
 
 
+class Landing:
+    """A target made ready for a release while the site builds (:func:`prepare`): the SSH
+    master connection and the server's lock held, the server's state read, and the live
+    release copied as hard links into ``releases/<new>.partial`` (``cp -al``, seconds at
+    tens of thousands of files). :meth:`close` lets go of the lock and the connection;
+    :meth:`abandon` also moves the copy away, when nothing is sent."""
+
+    def __init__(self, ssh: Ssh, target: Target):
+        self.target, self.stack = target, ExitStack()
+        clock = time.perf_counter()
+        try:
+            self.ssh = self.stack.enter_context(multiplexed(ssh))
+            self.stack.enter_context(remote_lock(self.ssh, target))
+            self.state = server_state(self.ssh, target)
+            self.release = _release_name()
+            self.partial = f"{target.path}/releases/{self.release}.partial"
+            self.seeded = bool(self.state.current) and \
+                _seed(self.ssh, target, self.state.current, self.partial)
+        except BaseException:
+            self.stack.close()
+            raise
+        self.seconds = time.perf_counter() - clock
+
+    def abandon(self) -> None:
+        """Nothing will be sent: the copy goes to ``.trash/`` (emptied in the background)."""
+        if self.seeded:
+            q = shlex.quote(self.target.path)
+            self.ssh.run(self.target, f"cd {q} && mkdir -p .trash && mv -T -- "
+                                      f"releases/{shlex.quote(self.release)}.partial "
+                                      f".trash/{shlex.quote(self.release)} ; {_EMPTY_TRASH}",
+                         check=False)
+        self.close()
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def prepare(ssh: Ssh, target: Target) -> Landing:
+    """:class:`Landing` for ``target`` (raises :class:`PublishError` as :func:`deploy` does)."""
+    return Landing(ssh, target)
+
+
 def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
-           say: Callable[[str], None] = logger.info, checksum: bool = True) -> TargetResult:
+           say: Callable[[str], None] = logger.info, checksum: bool = True,
+           landing: Landing | None = None) -> TargetResult:
     """Send ``output`` to one target as a new release and make it live (see the module doc).
     Without ``checksum``, files are compared by size and modification time (a kept build
-    folder, see :func:`rsync_argv`); rsync checks every file it sends either way."""
+    folder, see :func:`rsync_argv`); rsync checks every file it sends either way. ``landing``:
+    the target made ready while the site was built (else it is made ready now); it is closed."""
     result = TargetResult(target)
     clock = time.perf_counter()
-    with multiplexed(ssh) as ssh, remote_lock(ssh, target):
-        state = server_state(ssh, target)
-        result.previous = state.current
-        release = _release_name()
-        partial = f"{target.path}/releases/{release}.partial"
-        seeded = bool(state.current) and _seed(ssh, target, state.current, partial)
-        if not seeded:  # what differs, before anything is sent (with the copy: while sending)
-            result.changes = compare(ssh, target, output, state.current, checksum)
+    landing = landing or prepare(ssh, target)
+    try:
+        result.previous = landing.state.current
+        if not landing.seeded:  # what differs, before anything is sent (with the copy: while sending)
+            result.changes = compare(landing.ssh, target, output, landing.state.current, checksum)
         result.seconds["compare"] = time.perf_counter() - clock
+        result.seconds["prepared"] = landing.seconds
         clock = time.perf_counter()
-        say(f"{target}: gửi bản {release}...")
-        try:
-            link = [f"--link-dest={target.path}/releases/{state.current}"] \
-                if state.current and not seeded else []
-            sent, result.transferred = _rsync(ssh, target, output, partial, "--stats", "--delete",
-                                              *link, *_how(checksum))
-            if seeded:
-                result.changes = sent
-            left, _ = _rsync(ssh, target, output, partial, "--dry-run", "--delete",
-                             *_how(checksum))
-            if left:
-                raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
-                                   f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
-        except PublishError:
-            ssh.run(target, f"rm -rf -- {shlex.quote(partial)}", check=False)
-            raise
+        _send(landing, output, checksum, result, say)
         result.seconds["upload"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        state, release = landing.state, landing.release
         entry = _entry("publish", target, commit, by, release=release, previous=state.current,
                        **result.changes.counts(), transferred=len(result.transferred))
         after = ServerState(release, state.releases + [release], state.rolled_away)
-        result.problems = switch(ssh, target, release, entry, after.to_prune(keep), partial=True)
+        result.problems = switch(landing.ssh, target, release, entry, after.to_prune(keep),
+                                 partial=True)
         result.release = release
         result.seconds["switch"] = time.perf_counter() - clock
+    finally:
+        landing.close()
     return result
+
+
+def _send(landing: Landing, output: Path, checksum: bool, result: TargetResult,
+          say: Callable[[str], None]) -> None:
+    """rsync ``output`` into the landing's partial release, then check it is complete; the
+    partial release is removed if either fails."""
+    ssh, target, state = landing.ssh, landing.target, landing.state
+    say(f"{target}: gửi bản {landing.release}...")
+    try:
+        link = [f"--link-dest={target.path}/releases/{state.current}"] \
+            if state.current and not landing.seeded else []
+        sent, result.transferred = _rsync(ssh, target, output, landing.partial, "--stats",
+                                          "--delete", *link, *_how(checksum))
+        if landing.seeded:
+            result.changes = sent
+        left, _ = _rsync(ssh, target, output, landing.partial, "--dry-run", "--delete",
+                         *_how(checksum))
+        if left:
+            raise PublishError(f"{target}: bản vừa gửi chưa khớp với bản dựng "
+                               f"({len(left.added) + len(left.changed) + len(left.removed)} tệp khác)")
+    except PublishError:
+        ssh.run(target, f"rm -rf -- {shlex.quote(landing.partial)}", check=False)
+        raise
 
 
 def _project_settings(conf: str | Path, overrides: dict) -> dict:
@@ -848,27 +906,56 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
         checked = [_on_target(target, lambda: probe(ssh, target)) for target in targets]
         ready = [t for t, failed in zip(targets, checked) if failed is None]
         report = Report("dry-run" if dry_run else "publish")
-        if ready:
+        if ready:  # refused here, before the server is touched, if the commit is not all
             tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
-            say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
-            report.local = _local(tree, conf, settings, overrides, opts, full, say)
-            report.files = report.local.files
-        for target, failed in zip(targets, checked):
-            def send(target=target) -> TargetResult:
-                checksum = bool(report.local is None or report.local.full)
-                if dry_run:
-                    return look(ssh, target, output, checksum)
-                return deploy(ssh, target, output, report.commit, opts["PUBLISH_KEEP_RELEASES"],
-                              by, say=say, checksum=checksum)
-            result = failed or _on_target(target, send)
-            report.results.append(result)
-            if not dry_run:
-                _log_locally(opts, result, _entry(
-                    "publish", target, report.commit, by, release=result.release,
-                    previous=result.previous, **result.changes.counts(),
-                    transferred=len(result.transferred), error=result.error,
-                    problems=list(result.problems)))
+        with _Landings(ssh, [] if dry_run else ready) as landings:
+            if ready:
+                say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
+                report.local = _local(tree, conf, settings, overrides, opts, full, say)
+                report.files = report.local.files
+            for target, failed in zip(targets, checked):
+                def send(target=target) -> TargetResult:
+                    checksum = bool(report.local is None or report.local.full)
+                    if dry_run:
+                        return look(ssh, target, output, checksum)
+                    return deploy(ssh, target, output, report.commit,
+                                  opts["PUBLISH_KEEP_RELEASES"], by, say=say, checksum=checksum,
+                                  landing=landings.take(target))
+                result = failed or _on_target(target, send)
+                report.results.append(result)
+                if not dry_run:
+                    _log_locally(opts, result, _entry(
+                        "publish", target, report.commit, by, release=result.release,
+                        previous=result.previous, **result.changes.counts(),
+                        transferred=len(result.transferred), error=result.error,
+                        problems=list(result.problems)))
     return report
+
+
+class _Landings:
+    """Each target made ready (:func:`prepare`) in a thread of its own while the site builds
+    (the server copies the live release as the build runs); what is not taken by a deploy
+    is abandoned on leaving (a failed build: nothing is sent, the copy goes)."""
+
+    def __init__(self, ssh: Ssh, targets: list[Target]):
+        self.pool = ThreadPoolExecutor(max_workers=max(1, len(targets)),
+                                       thread_name_prefix="landing")
+        self.futures = {str(t): self.pool.submit(prepare, ssh, t) for t in targets}
+
+    def __enter__(self) -> "_Landings":
+        return self
+
+    def take(self, target: Target) -> Landing:
+        """The landing of ``target``, waited for; raises what preparing it raised."""
+        return self.futures.pop(str(target)).result()
+
+    def __exit__(self, *exc) -> None:
+        for future in self.futures.values():
+            try:
+                future.result().abandon()
+            except Exception:  # noqa: BLE001 - it failed: nothing was left to abandon
+                continue
+        self.pool.shutdown()
 
 
 def _choose(state: ServerState, action: str, to: str | None) -> str:
