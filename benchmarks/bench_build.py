@@ -512,6 +512,10 @@ def main(argv):
 
         logging.basicConfig(level=logging.WARNING)
         print(json.dumps(build_once(variant, Path(content), Path(output), Path(cache))))
+        if variant == "project":  # as `invoke build`'s process ends (stock Pelican's: as it does)
+            from newsroom.build import site
+
+            site.end_process(0)
         return 0
     raise SystemExit("dùng: invoke bench [--sizes 1000,10000] [--repeat 3]")
 

@@ -99,7 +99,7 @@ def run(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> di
                 lines.next_event("search")  # the index follows in the background
                 search[step].append(time.perf_counter() - began)
             changes.restore()
-            lines.drain()  # the updates after restoring
+            lines.drain(quiet=3.0)  # the updates after restoring (one takes some 2 s)
     finally:
         changes.restore()
         proc.terminate()

@@ -224,6 +224,10 @@ def test_invoke_build_strict_stops_on_a_content_error_even_after_a_preview_build
     preview = build()
     assert preview.returncode == 0, preview.stdout + preview.stderr
     assert (tmp_path / "output/index.html").exists()
+    assert "Đã dựng 1 bài" in preview.stdout  # all it printed reached the screen
+    # its process ended at once, its stamp written: the same build again does nothing
+    again = build()
+    assert again.returncode == 0 and "Không có gì thay đổi" in again.stdout, again.stdout
     strict = build("--strict")
     assert strict.returncode != 0
     assert "than-ha-lamm" in strict.stdout + strict.stderr

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     from pelican import Pelican
     from pelican.settings import read_settings
 
-    from newsroom.build import stamp
+    from newsroom.build import site, stamp
 
     # paths in the settings file are its folder's (the project run from where it is)
     settings = read_settings(args.settings,
@@ -105,7 +105,8 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     output = settings["OUTPUT_PATH"]
     try:
-        Pelican(settings).run()
+        with site.fewer_collections():
+            Pelican(settings).run()
     except Exception as exc:  # noqa: BLE001 - said in Vietnamese, never a traceback
         print(f"Bản dựng dừng lại: {exc}", file=sys.stderr)
         return 1
@@ -123,4 +124,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from newsroom.build.site import end_process
+
+    end_process(main())

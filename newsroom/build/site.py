@@ -36,6 +36,21 @@ def fewer_collections():
         gc.set_threshold(*old)
 
 
+def end_process(code: int) -> None:
+    """End a process whose last act was a build, now (``invoke build``'s, a publish's build,
+    the benchmark's): its logs closed and what it printed flushed, without Python freeing
+    the build's objects one by one on the way out (half a second of a build of one edit at
+    10,000 articles). The build leaves no process, thread or temporary folder behind it (the
+    search plugin waits for its run; worker pools are closed), so nothing else is skipped."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 class BuildError(RuntimeError):
     """Pelican logged errors during a build that must be clean."""
 

@@ -41,4 +41,4 @@ def main(spec_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    site.end_process(main(sys.argv[1]))
