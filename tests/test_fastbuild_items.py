@@ -14,7 +14,7 @@ from pelican.contents import Article
 
 from benchmarks import corpus
 from benchmarks.corpus import Changes
-from newsroom.build import site
+from newsroom.build import livereload, site
 from tests.helpers import tree
 
 pytestmark = pytest.mark.speed
@@ -126,7 +126,8 @@ def test_the_publish_keeps_past_articles_and_makes_future_ones_again_until_their
     assert _build(tmp_path, made, WITH_FUTURE_DATES=False) == 1  # now kept; next year's not
 
 
-def test_a_build_collects_garbage_less_often_and_puts_the_collector_back(tmp_path):
+def test_a_build_and_a_live_update_collect_garbage_less_often_and_put_the_collector_back(
+        tmp_path):
     import gc
 
     corpus.generate(tmp_path / "content", 2)
@@ -140,8 +141,16 @@ def test_a_build_collects_garbage_less_often_and_puts_the_collector_back(tmp_pat
     try:
         site.build("pelicanconf.py", PATH=tmp_path / "content", OUTPUT_PATH=tmp_path / "out",
                    CACHE_PATH=tmp_path / "cache")
+        # and so does each update of a live session (`invoke livereload`)
+        live = livereload.Session(PATH=str(tmp_path / "content"),
+                                  OUTPUT_PATH=str(tmp_path / "live"),
+                                  CACHE_PATH=str(tmp_path / "cache"))
+        live.update()
+        live.close()
     finally:
         signals.finalized.disconnect(receiver)
-    assert during and during[0][0] >= site.GC_THRESHOLD > before[0]
-    assert during[0][1:] == before[1:]
+    assert len(during) == 2
+    for seen in during:
+        assert seen[0] >= site.GC_THRESHOLD > before[0]
+        assert seen[1:] == before[1:]
     assert gc.get_threshold() == before

@@ -240,7 +240,11 @@ class Session:
         started = time.perf_counter()
         self._updating = True
         try:
-            return self._update(files_changed, paths, started)
+            # As a build does (site.fewer_collections): between updates the site in memory
+            # is frozen (_settle), so with Python's thresholds the collector walked this
+            # update's young objects over and over (0.3 s of an update at 10,000 articles).
+            with site.fewer_collections():
+                return self._update(files_changed, paths, started)
         finally:
             self._last_done = time.monotonic()  # before: a waiting index must see both
             self._updating = False

@@ -307,6 +307,24 @@ class FastWriter(Writer):
             found = self._links[id(value)] = _short(value)
         return found
 
+    def _snapshot(self, attrs: dict) -> tuple:
+        """The links of an item as the live memo compares them: items and Pelican's URL
+        wrappers themselves, a list as a tuple of its elements (compared with ``==``: items by
+        identity, wrappers by slug, taxonomy terms by taxonomy, slug and name, strings by
+        value; an element of any other kind by identity, so at worst the token is made
+        again), anything else as :meth:`_held` holds it. Two thirds cheaper than holding
+        each element (some 430,000 a live update at 10,000 articles)."""
+        found = []
+        for value in map(attrs.get, _link_keys(attrs)):
+            cls = value.__class__
+            if cls is list or cls is tuple:
+                found.append(tuple(value))
+            elif value is None or isinstance(value, (Content, URLWrapper)):
+                found.append(value)
+            else:
+                found.append(self._held(value))
+        return tuple(found)
+
     def _deep_token(self, item):
         found = self._deep.get(id(item))
         if found is not None:
@@ -318,9 +336,7 @@ class FastWriter(Writer):
         # items (compared by identity: Content has no __eq__; the memo keeps them alive, so
         # an id is never mistaken for another) and equal terms as at the last update has the
         # same token.
-        attrs = item.__dict__
-        links = tuple(tuple(map(self._held, v)) if isinstance(v, (list, tuple)) else self._held(v)
-                      for v in map(attrs.get, _link_keys(attrs)))
+        links = self._snapshot(item.__dict__)
         old = self.deep_memo.get(id(item))
         if old is not None and old[0] is item and old[1] == links:
             found = old[2]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from itertools import chain
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -87,7 +88,10 @@ def sitemap_entries(context, settings) -> list[tuple[str, dt.datetime | None]]:
     changed = {id(a): _changed(a) for a in articles}  # once, not once per term it is in
 
     def _newest(items):
-        return max((changed.get(id(a)) or _changed(a) for a in items), default=None)
+        try:  # in C: some 300,000 look-ups a build at 10,000 articles
+            return max(map(changed.__getitem__, map(id, items)), default=None)
+        except KeyError:  # an item that is not among the articles
+            return max((changed.get(id(a)) or _changed(a) for a in items), default=None)
 
     entries = [("", _newest(articles))]
     entries += [(a.url, changed[id(a)]) for a in articles]
@@ -102,7 +106,7 @@ def sitemap_entries(context, settings) -> list[tuple[str, dt.datetime | None]]:
         conf = info.get("conf") or {}
         if terms and conf.get("index_url"):
             entries.append((conf["index_url"].format(plural=conf.get("plural", "")),
-                            _newest([a for t in terms for a in t.articles])))
+                            _newest(chain.from_iterable(t.articles for t in terms))))
         entries += [(t.url, _newest(t.articles)) for t in terms]
     seen, unique = set(), []
     for url, lastmod in entries:

@@ -77,6 +77,17 @@ class Term:
     def __repr__(self):
         return f"<Term {self.taxonomy}:{self.slug}>"
 
+    # A term is what it names: each build (and each update of a live session) makes its
+    # terms anew, and the speed layer compares an item's terms with the last update's.
+    def __eq__(self, other):
+        if other.__class__ is not Term:
+            return NotImplemented
+        return (self.slug == other.slug and self.taxonomy == other.taxonomy
+                and self.name == other.name)
+
+    def __hash__(self):
+        return hash((self.taxonomy, self.slug))
+
 
 def term_slugs(article, field: str) -> list[str]:
     value = getattr(article, field, None)
