@@ -1,4 +1,5 @@
 """The site as reporters and readers see it: real strict builds, checked in the HTML."""
+import json
 import re
 import shutil
 import subprocess
@@ -231,6 +232,31 @@ def test_invoke_build_strict_stops_on_a_content_error_even_after_a_preview_build
     strict = build("--strict")
     assert strict.returncode != 0
     assert "than-ha-lamm" in strict.stdout + strict.stderr
+
+
+def test_invoke_build_that_stops_halfway_leaves_no_search_run_behind(tmp_path):
+    """The build's process ends at once (``site.end_process``) even when the build stopped
+    after the search index had started (a page naming a template that does not exist): the
+    index run is stopped and its folder of links removed, as when Python ended it."""
+    import os
+    import tempfile
+
+    from plugins.search import search
+
+    small_project(tmp_path)
+    source = tmp_path / "content/bai-viet/than-ha-lam/2020/a.md"
+    source.parent.mkdir(parents=True)
+    source.write_text(article(title="Tin một"), encoding="utf-8")
+    (tmp_path / "content/pages/gioi-thieu.md").write_text(
+        "Title: Giới thiệu\nTemplate: khong-co-mau-nay\n\nTrang.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "invoke", "build"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "khong-co-mau-nay" in done.stdout + done.stderr
+    links = Path(search._link_dir() or tempfile.gettempdir())
+    ours = os.path.realpath(tmp_path / "output")
+    left = [job.parent.name for job in links.glob("pagefind-*/job.json")
+            if json.loads(job.read_text(encoding="utf-8"))["output"] == ours]
+    assert left == []
 
 
 def test_invoke_serve_on_a_busy_port_says_so_in_vietnamese(tmp_path):
