@@ -1,6 +1,7 @@
 """Building the site from Python: one entry point for tasks, tests and benchmarks."""
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import json
@@ -40,8 +41,10 @@ def end_process(code: int) -> None:
     """End a process whose last act was a build, now (``invoke build``'s, a publish's build,
     the benchmark's): its logs closed and what it printed flushed, without Python freeing
     the build's objects one by one on the way out (half a second of a build of one edit at
-    10,000 articles). The build leaves no process, thread or temporary folder behind it (the
-    search plugin waits for its run; worker pools are closed), so nothing else is skipped."""
+    10,000 articles). What the process asked to be done at its end is done first (``atexit``:
+    a build that stopped after the search index started stops that run and removes its
+    folder of links; the logs are closed)."""
+    atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
