@@ -507,6 +507,38 @@ def test_several_targets_are_updated_in_turn_and_a_failure_is_named(repo, sshd):
     assert tree(repo.remote / "current") == tree(second / "current") == tree(repo.output)
 
 
+def test_a_server_busy_when_the_publish_starts_and_free_once_the_site_is_built_gets_it(repo):
+    """Another publish (from another machine) held the server when this one started and was
+    done before this one's site was built: the release goes out, as when the server was only
+    asked once the site was built."""
+    import fcntl
+
+    assert repo.publish().ok
+    repo.write("pages/lien-he.md", "Title: Liên hệ\n\nĐiện thoại.\n")
+    repo.commit("Liên hệ")
+    held = open(repo.remote / ".publish.lock", "a+")
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def say(line: str) -> None:
+        if line.startswith("Thư mục dựng:"):  # the site is built: the other publish is done
+            held.close()
+    try:
+        report = repo.publish(say=say)
+    finally:
+        held.close()
+    assert report.ok, report.summary()
+    assert "lien-he/index.html" in repo.live()
+
+
+def test_a_target_named_twice_is_published_in_turn(repo):
+    """The same server twice in PUBLISH_TARGETS (a slip in the settings, or one server under
+    two names): each is updated in turn, none waits on the other's lock."""
+    target = repo.server.target(repo.remote.name)
+    report = repo.publish(PUBLISH_TARGETS=[target, target])
+    assert report.ok, report.summary()
+    assert len(report.results) == 2 and repo.live() == tree(repo.output)
+
+
 def test_old_releases_are_pruned(repo):
     for n in range(3):
         repo.write("pages/lien-he.md", f"Title: Liên hệ\n\nĐiện thoại lần {n}.\n")
