@@ -107,6 +107,10 @@ class PublishError(RuntimeError):
     """Nothing was published (or rolled back): the message says why and what to do."""
 
 
+class ServerBusy(PublishError):
+    """Another publish holds the server's lock."""
+
+
 class SwitchUnknown(PublishError):
     """The connection broke while ``current`` was being switched: it may or may not have been."""
 
@@ -381,7 +385,7 @@ def remote_lock(ssh: Ssh, target: Target) -> Iterator[None]:
             code = proc.wait()
             stderr = proc.stderr.read()
             if code == LOCK_BUSY:
-                raise PublishError(f"{target}: một lần xuất bản khác đang chạy trên máy chủ này. "
+                raise ServerBusy(f"{target}: một lần xuất bản khác đang chạy trên máy chủ này. "
                                    "Đợi nó xong rồi chạy lại.")
             raise PublishError(_ssh_failure(target, code, stderr))
         yield
@@ -688,13 +692,15 @@ class Landing:
 
     def abandon(self) -> None:
         """Nothing will be sent: the copy goes to ``.trash/`` (emptied in the background)."""
-        if self.seeded:
-            q = shlex.quote(self.target.path)
-            self.ssh.run(self.target, f"cd {q} && mkdir -p .trash && mv -T -- "
-                                      f"releases/{shlex.quote(self.release)}.partial "
-                                      f".trash/{shlex.quote(self.release)} ; {_EMPTY_TRASH}",
-                         check=False)
-        self.close()
+        try:
+            if self.seeded:
+                q = shlex.quote(self.target.path)
+                self.ssh.run(self.target, f"cd {q} && mkdir -p .trash && mv -T -- "
+                                          f"releases/{shlex.quote(self.release)}.partial "
+                                          f".trash/{shlex.quote(self.release)} ; {_EMPTY_TRASH}",
+                             check=False)
+        finally:
+            self.close()
 
     def close(self) -> None:
         self.stack.close()
@@ -938,16 +944,26 @@ class _Landings:
     is abandoned on leaving (a failed build: nothing is sent, the copy goes)."""
 
     def __init__(self, ssh: Ssh, targets: list[Target]):
+        self.ssh = ssh
+        targets = list(dict.fromkeys(targets))  # a target named twice is made ready once
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(targets)),
                                        thread_name_prefix="landing")
-        self.futures = {str(t): self.pool.submit(prepare, ssh, t) for t in targets}
+        self.futures = {t: self.pool.submit(prepare, ssh, t) for t in targets}
 
     def __enter__(self) -> "_Landings":
         return self
 
     def take(self, target: Target) -> Landing:
-        """The landing of ``target``, waited for; raises what preparing it raised."""
-        return self.futures.pop(str(target)).result()
+        """The landing of ``target``, waited for; made now if the server was busy while the
+        site was built (another publish, or this one's to the same server under another
+        name), or if it was taken already (a target named twice). Raises as :func:`prepare`."""
+        future = self.futures.pop(target, None)
+        if future is not None:
+            try:
+                return future.result()
+            except ServerBusy:
+                pass
+        return prepare(self.ssh, target)
 
     def __exit__(self, *exc) -> None:
         for future in self.futures.values():
