@@ -386,7 +386,7 @@ def remote_lock(ssh: Ssh, target: Target) -> Iterator[None]:
             stderr = proc.stderr.read()
             if code == LOCK_BUSY:
                 raise ServerBusy(f"{target}: một lần xuất bản khác đang chạy trên máy chủ này. "
-                                   "Đợi nó xong rồi chạy lại.")
+                                 "Đợi nó xong rồi chạy lại.")
             raise PublishError(_ssh_failure(target, code, stderr))
         yield
     finally:
