@@ -144,6 +144,27 @@ def test_sitemap_lists_pages_with_lastmod(built):
     assert len(xml.find_all("url")) == len(entries)  # each URL once
 
 
+def test_a_taxonomy_index_in_the_sitemap_has_the_newest_date_of_all_its_terms():
+    """The index of a taxonomy (don-vi/) is as new as the newest article of any of its terms,
+    also when a term holds an item that is not in the site's article list (the slow path)."""
+    import datetime as dt
+
+    from plugins.sitemaps.sitemaps import sitemap_entries
+    from plugins.taxonomies.taxonomies import DEFAULTS, Term
+
+    def item(url, day):
+        return SimpleNamespace(url=url, date=dt.datetime(2020, 5, day, 9, tzinfo=dt.UTC))
+
+    newest, other, older = item("moi/", 20), item("khac/", 10), item("cu/", 1)
+    conf = {**DEFAULTS, "plural": "don-vi"}
+    first, second = (Term("unit", slug, {}, conf, {}) for slug in ("a", "b"))
+    first.articles, second.articles = [newest, other], [older]
+    context = {"articles": [newest, older],
+               "taxonomies": {"unit": {"conf": conf, "terms": [first, second]}}}
+    lastmod = dict(sitemap_entries(context, {}))
+    assert lastmod["don-vi/"] == newest.date
+
+
 def test_news_sitemap_keeps_the_last_two_days(built):
     xml = built.xml("sitemap-tin-moi.xml")
     urls = xml.find_all("url")
