@@ -88,6 +88,8 @@ def sitemap_entries(context, settings) -> list[tuple[str, dt.datetime | None]]:
     changed = {id(a): _changed(a) for a in articles}  # once, not once per term it is in
 
     def _newest(items):
+        if not isinstance(items, (list, tuple)):
+            items = list(items)  # read twice if the fast path stops halfway
         try:  # in C: some 300,000 look-ups a build at 10,000 articles
             return max(map(changed.__getitem__, map(id, items)), default=None)
         except KeyError:  # an item that is not among the articles
