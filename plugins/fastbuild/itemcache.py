@@ -61,6 +61,16 @@ def _timely(item, settings) -> bool:
     return date <= now
 
 
+def _drafted_by_the_hour(item, settings) -> bool:
+    """Whether Pelican made ``item`` a draft because its date had not come (with
+    ``WITH_FUTURE_DATES`` off) rather than because its file says so: its date may have come
+    between the making and the keeping, so :func:`_timely` alone would keep a draft."""
+    if settings.get("WITH_FUTURE_DATES", True) or getattr(item, "status", None) != "draft":
+        return False
+    said = (getattr(item, "metadata", None) or {}).get("status")
+    return str(said or "").strip().lower() != "draft"
+
+
 class ItemCache:
     """The finished items of one build: loaded at start, new ones written with the read
     cache's rows (``save``)."""
@@ -123,7 +133,8 @@ class ItemCache:
     def put(self, path: str, item, context: dict) -> None:
         """Keep ``item``, just made of ``path`` (nothing has changed it yet)."""
         current = self.cache.taken.get(path)  # the stamp the file was read with
-        if self.key is None or current is None or not _timely(item, self.settings):
+        if self.key is None or current is None or not _timely(item, self.settings) \
+                or _drafted_by_the_hour(item, self.settings):
             return
         try:
             self.dirty[path] = (current, dumps(item, self.settings, context))
