@@ -36,8 +36,10 @@ with who published each (git's user.name and user.email) and which commit.
 Before building, each target is checked read-only (:func:`probe`: SSH, rsync and flock there,
 the folder writable); a dry run then only reads the server: no folder, lock or file is made.
 Once the commit is known to be publishable, each target is made ready while the site builds
-(:class:`Landing`: its lock taken, the hard-link copy made); a build or verification that
-fails sends nothing, and the copy is moved away.
+(:class:`Landing`: its lock taken, the hard-link copy made; not for ``--full``, whose build
+takes minutes: a rollback would wait that long); a build or verification that fails sends
+nothing, and the copy is moved away. A server busy at that moment is asked again after the
+build.
 
 Targets are updated one after the other; a failure on one is reported and the others still go.
 SSH always checks host keys against a known_hosts file; nothing secret lives in the repo.
@@ -59,6 +61,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -713,14 +716,15 @@ def prepare(ssh: Ssh, target: Target) -> Landing:
 
 def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
            say: Callable[[str], None] = logger.info, checksum: bool = True,
-           landing: Landing | None = None) -> TargetResult:
+           ready: Callable[[], Landing] | None = None) -> TargetResult:
     """Send ``output`` to one target as a new release and make it live (see the module doc).
     Without ``checksum``, files are compared by size and modification time (a kept build
-    folder, see :func:`rsync_argv`); rsync checks every file it sends either way. ``landing``:
-    the target made ready while the site was built (else it is made ready now); it is closed."""
+    folder, see :func:`rsync_argv`); rsync checks every file it sends either way. ``ready()``
+    gives the target made ready while the site was built (by default it is made ready now);
+    the time waited for it is the step "compare"; the landing is closed at the end."""
     result = TargetResult(target)
     clock = time.perf_counter()
-    landing = landing or prepare(ssh, target)
+    landing = ready() if ready is not None else prepare(ssh, target)
     try:
         result.previous = landing.state.current
         if not landing.seeded:  # what differs, before anything is sent (with the copy: while sending)
@@ -914,7 +918,9 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
         report = Report("dry-run" if dry_run else "publish")
         if ready:  # refused here, before the server is touched, if the commit is not all
             tree, report.commit = _source(Path(settings["PATH"]), opts, dry_run, force, say)
-        with _Landings(ssh, [] if dry_run else ready) as landings:
+        # The servers are made ready beside a daily build; a --full publish (minutes) does
+        # not hold their locks (a rollback waits for it) while it builds.
+        with _Landings(ssh, [] if dry_run or full else ready) as landings:
             if ready:
                 say(f"Dựng trang từ commit {tree.commit[:12]} (publishconf.py, chế độ nghiêm ngặt)...")
                 report.local = _local(tree, conf, settings, overrides, opts, full, say)
@@ -926,7 +932,7 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
                         return look(ssh, target, output, checksum)
                     return deploy(ssh, target, output, report.commit,
                                   opts["PUBLISH_KEEP_RELEASES"], by, say=say, checksum=checksum,
-                                  landing=landings.take(target))
+                                  ready=partial(landings.take, target))
                 result = failed or _on_target(target, send)
                 report.results.append(result)
                 if not dry_run:
