@@ -671,11 +671,12 @@ def look(ssh: Ssh, target: Target, output: Path, checksum: bool = True) -> Targe
 
 
 class Landing:
-    """A target made ready for a release while the site builds (:func:`prepare`): the SSH
-    master connection and the server's lock held, the server's state read, and the live
-    release copied as hard links into ``releases/<new>.partial`` (``cp -al``, seconds at
-    tens of thousands of files). :meth:`close` lets go of the lock and the connection;
-    :meth:`abandon` also moves the copy away, when nothing is sent."""
+    """A target made ready for a release while the site builds: the SSH master connection
+    and the server's lock held, the server's state read, and the live release copied as
+    hard links into ``releases/<new>.partial`` (``cp -al``, seconds at tens of thousands of
+    files); raises :class:`PublishError` (:class:`ServerBusy`) as :func:`deploy` does.
+    :meth:`close` lets go of the lock and the connection; :meth:`abandon` also moves the
+    copy away, when nothing is sent."""
 
     def __init__(self, ssh: Ssh, target: Target):
         self.target, self.stack = target, ExitStack()
@@ -709,11 +710,6 @@ class Landing:
         self.stack.close()
 
 
-def prepare(ssh: Ssh, target: Target) -> Landing:
-    """:class:`Landing` for ``target`` (raises :class:`PublishError` as :func:`deploy` does)."""
-    return Landing(ssh, target)
-
-
 def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: str = "",
            say: Callable[[str], None] = logger.info, checksum: bool = True,
            ready: Callable[[], Landing] | None = None) -> TargetResult:
@@ -724,7 +720,7 @@ def deploy(ssh: Ssh, target: Target, output: Path, commit: str, keep: int, by: s
     the time waited for it is the step "compare"; the landing is closed at the end."""
     result = TargetResult(target)
     clock = time.perf_counter()
-    landing = ready() if ready is not None else prepare(ssh, target)
+    landing = ready() if ready is not None else Landing(ssh, target)
     try:
         result.previous = landing.state.current
         if not landing.seeded:  # what differs, before anything is sent (with the copy: while sending)
@@ -945,7 +941,7 @@ def publish(conf: str | Path = "publishconf.py", *, dry_run: bool = False, force
 
 
 class _Landings:
-    """Each target made ready (:func:`prepare`) in a thread of its own while the site builds
+    """Each target made ready (:class:`Landing`) in a thread of its own while the site builds
     (the server copies the live release as the build runs); what is not taken by a deploy
     is abandoned on leaving (a failed build: nothing is sent, the copy goes)."""
 
@@ -954,7 +950,7 @@ class _Landings:
         targets = list(dict.fromkeys(targets))  # a target named twice is made ready once
         self.pool = ThreadPoolExecutor(max_workers=max(1, len(targets)),
                                        thread_name_prefix="landing")
-        self.futures = {t: self.pool.submit(prepare, ssh, t) for t in targets}
+        self.futures = {t: self.pool.submit(Landing, ssh, t) for t in targets}
 
     def __enter__(self) -> "_Landings":
         return self
@@ -962,14 +958,14 @@ class _Landings:
     def take(self, target: Target) -> Landing:
         """The landing of ``target``, waited for; made now if the server was busy while the
         site was built (another publish, or this one's to the same server under another
-        name), or if it was taken already (a target named twice). Raises as :func:`prepare`."""
+        name), or if it was taken already (a target named twice). Raises as :class:`Landing`."""
         future = self.futures.pop(target, None)
         if future is not None:
             try:
                 return future.result()
             except ServerBusy:
                 pass
-        return prepare(self.ssh, target)
+        return Landing(self.ssh, target)
 
     def __exit__(self, *exc) -> None:
         for future in self.futures.values():
