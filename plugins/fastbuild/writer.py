@@ -194,6 +194,7 @@ class FastWriter(Writer):
         self._newest = None  # date of the newest article, for feeds without entries
         self._batch: list | None = None
         self._depth = 0
+        self._mark = True  # unchanged files marked as produced (safefs.keep)
 
     def start_session(self, fingerprints: dict, deep_memo: dict) -> None:
         """Write as a live session's update (``newsroom.build.livereload``): a page whose
@@ -201,6 +202,9 @@ class FastWriter(Writer):
         itself) is not rendered again; ``deep_memo`` keeps the items' tokens between updates."""
         self.fingerprints, self.deep_memo = fingerprints, deep_memo
         self._persist = False
+        # Its output folder is a preview, never a publish's kept build folder: an unchanged
+        # file need not be marked as produced (13,000 calls an update at 10,000 articles).
+        self._mark = False
 
     def _prepare(self, context) -> None:
         """Once per build, when the first page comes: the page store, and the tokens of what
@@ -254,7 +258,8 @@ class FastWriter(Writer):
             with open(path, "rb") as existing:
                 if existing.read() == data:
                     self.stats["unchanged"] += 1
-                    safefs.keep(path)  # produced by this build, bytes as they were
+                    if self._mark:
+                        safefs.keep(path)  # produced by this build, bytes as they were
                     return
         except OSError:
             pass
@@ -412,7 +417,8 @@ class FastWriter(Writer):
             return False
         if (st.st_size, st.st_mtime_ns) != kept[1:]:  # changed by something else since
             return False
-        safefs.keep(path, st)  # produced by this build, bytes as they were
+        if self._mark:
+            safefs.keep(path, st)  # produced by this build, bytes as they were
         fence.written_files(self).add(path)
         self.stats["skipped"] += 1
         if local is not None and signals.content_written.receivers:
