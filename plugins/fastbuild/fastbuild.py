@@ -58,9 +58,11 @@ _epoch = 0
 
 def _memo_property(key):
     def getter(self):
+        memo = self.__dict__.get("_fastbuild_urls")
+        if memo is not None and key in memo:  # a live session's kept item: as last written
+            return memo[key]
         if not _epoch or not isinstance(self, (Article, Page)):
             return self.get_url_setting(key)
-        memo = self.__dict__.get("_fastbuild_urls")
         if memo is None:
             memo = self.__dict__["_fastbuild_urls"] = {}
         value = memo.get(key)
