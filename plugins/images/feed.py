@@ -83,6 +83,7 @@ def plain_html(html: str, base: str) -> str:
 
 #: The articles of the build being written, by URL: (the list they came from, the index).
 _by_url: tuple[list | None, dict] = (None, {})
+_newest: tuple[list | None, object] = (None, None)  # the articles, the date of the newest
 
 
 def _article(context, link: str):
@@ -131,9 +132,13 @@ def _date_if_empty(context, feed) -> None:
     """A feed without entries (a new campaign's, a unit's with nothing yet) is dated by the
     newest article of the site, not by the clock (feedgenerator's default): its bytes stay the
     same from one build to the next."""
+    global _newest
     if feed.items:
         return
-    dates = [a.date for a in context.get("articles") or () if getattr(a, "date", None)]
-    if dates:
-        newest = max(dates)
+    articles = context.get("articles") or []
+    if _newest[0] is not articles:  # once per build, not once per empty feed
+        dates = [a.date for a in articles if getattr(a, "date", None)]
+        _newest = (articles, max(dates) if dates else None)
+    newest = _newest[1]
+    if newest is not None:
         feed.latest_post_date = lambda: newest
