@@ -149,14 +149,19 @@ def test_a_build_and_a_live_update_collect_garbage_less_often_and_put_the_collec
         # a later update (one saved file) collects nothing until it is done
         (tmp_path / "content" / "pages" / "gioi-thieu.md").touch()
         live.update(files_changed=False)
+        assert not gc.isenabled()  # nor just after it, while the page is served
+        live.settle()  # as the browser reloads: collected, and the collector back
+        gc.unfreeze()
+        assert gc.isenabled()
+        live.update(files_changed=False)
         live.close()
     finally:
         signals.finalized.disconnect(receiver)
-    assert len(during) == 3
+    assert len(during) == 4
     for seen in during[:2]:
         assert seen[0] >= site.GC_THRESHOLD > before[0]
         assert seen[1:] == before[1:]
-    assert during[2] == "off"
+    assert during[2:] == ["off", "off"]
     assert gc.get_threshold() == before and gc.isenabled()
 
 

@@ -14,7 +14,6 @@ or ``plugins/`` restarts the process, since it changes what every page is made f
 """
 from __future__ import annotations
 
-import contextlib
 import errno
 import gc
 import http.server
@@ -66,6 +65,10 @@ class Session:
         self.count = 0
         self.last: dict = {}
         self.changed: set[str] | None = None  # this update's changed files, if known
+        # What the last update no longer needs (its context, writer, generators, the memo
+        # before it), freed by settle(): not while the reporter waits for the page.
+        self._dropped: list = []
+        self._collector_off = False  # switched off by update() until settle() or close()
         # Work that may follow an update in the background (the search index): Pagefind
         # indexes the whole output (tens of seconds at 10,000 articles), so pages are served
         # first and the index catches up; only the newest request runs.
@@ -218,6 +221,7 @@ class Session:
     def close(self) -> None:
         """The session ends: what each page was made from is kept, its background work (the
         search index) stops, and builds into its output folder index it themselves again."""
+        self._collector_back()
         self.save_pages()
         _stop_background()
         search.undefer(self.settings["OUTPUT_PATH"])
@@ -242,19 +246,37 @@ class Session:
         self._updating = True
         try:
             # Between updates the site in memory is frozen and what an update left is
-            # collected (_settle, as the browser reloads): a collection during an update
-            # walks only its young objects, over and over (five or six of them, a tenth of
-            # a second of an update at 10,000 articles), so none is made. The first update
-            # reads the whole site (its garbage is collected as a build's is).
-            with _no_collections() if self.count else site.fewer_collections():
-                return self._update(files_changed, paths, started)
+            # collected (settle(), as the browser reloads): a collection during an update,
+            # or just after it, walks only its young objects (a tenth of a second of an
+            # update at 10,000 articles), so none is made until settle() or close(). The
+            # first update reads the whole site (its garbage is collected as a build's is).
+            if not self.count:
+                with site.fewer_collections():
+                    return self._update(files_changed, paths, started)
+            if gc.isenabled():
+                gc.disable()
+                self._collector_off = True
+            return self._update(files_changed, paths, started)
         finally:
             self._last_done = time.monotonic()  # before: a waiting index must see both
             self._updating = False
 
+    def settle(self) -> None:
+        """Between updates, while the browser reloads: free what the last update left, then
+        :func:`_settle`."""
+        self._dropped.clear()
+        self._collector_back()
+        _settle()
+
+    def _collector_back(self) -> None:
+        if self._collector_off:
+            self._collector_off = False
+            gc.enable()
+
     def _update(self, files_changed, paths, started) -> dict:
         if not fence.speed_active(self.settings):
             return self._full_build(started)
+        self._dropped.clear()  # no settle() since the last update
         self.forget(paths)
         # The watcher says which files changed (modified, added, removed): the others need
         # not be looked at. A folder among them (moved in whole) and the first update look
@@ -271,8 +293,8 @@ class Session:
             self.moved, self.moved_keys = [], set()
         p = self.pelican
         keep = fastbuild.session_state(self.context)
-        self.context.clear()
-        self.context.update(p.settings.copy())
+        self._dropped.append(self.context)
+        self.context = dict(p.settings)
         self.context.update({"generated_content": {}, "static_links": set(),
                              "static_content": {}, "localsiteurl": p.settings["SITEURL"]})
         fastbuild.carry_state(keep, self.context)
@@ -312,9 +334,11 @@ class Session:
             raise
         writer.flush()
         signals.finalized.send(p)
+        self._dropped += [self.deep_memo, writer, generators]
         self.deep_memo = writer.deep_memo_next  # the items of this update only
         written = {os.path.abspath(path) for path in fence.written_files(writer)}
         removed = sorted(self.written - written)
+        self._dropped.append(self.written)
         for path in removed:
             Path(path).unlink(missing_ok=True)
             self.fingerprints.pop(os.path.relpath(path, p.output_path), None)
@@ -448,17 +472,6 @@ def start_server(output: Path, port: int, state: _State,
 RESTART = ("data", "newsroom", "plugins")
 
 
-@contextlib.contextmanager
-def _no_collections():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _settle():
     """Between updates, while the browser reloads: collect garbage over everything, then
     freeze what is left (the site in memory), so that the collector does not walk half a
@@ -496,7 +509,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
             preview.stop(server)
         raise
     state.bump(session.count)
-    _settle()
+    session.settle()
     content = Path(session.settings["PATH"])
     theme = Path(session.settings["THEME"])
     watched = [content, theme] + [ROOT / name for name in RESTART] + [ROOT / conf]
@@ -530,7 +543,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 continue
             emit({**info, "event": "update", "changed": [str(p) for p in paths]})
             state.bump(session.count)
-            _settle()
+            session.settle()
     finally:
         session.close()
         if server:
