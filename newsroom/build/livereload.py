@@ -540,6 +540,7 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                     change != Change.modified for change, _ in changes), paths=paths)
             except Exception as exc:  # keep serving the last good output
                 logger.error("Cập nhật lỗi, trang cũ vẫn được phục vụ: %s", exc)
+                session.settle()  # the collector back on while the reporter fixes it
                 continue
             emit({**info, "event": "update", "changed": [str(p) for p in paths]})
             state.bump(session.count)
