@@ -82,6 +82,8 @@ def tag_articles(generator):
     for name in fence.ARTICLE_LISTS:
         for article in getattr(generator, name, None) or ():
             decisions = article.metadata.get("tagging")  # decided by the reader (schema)
+            if decisions is not None and article.__dict__.get("_tagged_with") is decisions:
+                continue  # a live session's kept article, tagged at an earlier update
             if decisions is None:
                 try:
                     values, body = _source_values(article, settings)
@@ -93,6 +95,7 @@ def tag_articles(generator):
             article.theme = [d.slug for d in decisions["theme"]]
             article.metadata["campaign"] = article.campaign
             article.metadata["theme"] = article.theme
+            article._tagged_with = decisions
 
 
 def _is_media(article, categories) -> bool:

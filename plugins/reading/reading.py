@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 
 from pelican import signals
 
@@ -51,12 +52,21 @@ def entry(article) -> tuple:
     """Everything the ranking reads of one article, as the kept ranking holds it: its date,
     its category's slug, and its campaigns, themes, tags and units (sorted slugs). Tuples of
     text, which the garbage collector stops tracking: ten thousand of them kept from one
-    build to the next cost it nothing."""
-    category = getattr(article, "category", None)
+    build to the next cost it nothing. Kept on the article with the very objects it was read
+    from (a live session's kept article has the same date, category and lists of terms at
+    every update: plugins.taxonomies keeps an unchanged list)."""
+    sources = (article.date, getattr(article, "category", None),
+               *(getattr(article, plural, None) for plural in WEIGHTS))
+    memo = article.__dict__.get("_reading_entry")
+    if memo is not None and all(map(operator.is_, memo[0], sources)):
+        return memo[1]
+    category = sources[1]
     if category is not None:
         category = str(getattr(category, "slug", category))
-    return (article.date.isoformat(), category,
-            *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
+    found = (article.date.isoformat(), category,
+             *(tuple(sorted(_keys(article, plural))) for plural in WEIGHTS))
+    article.__dict__["_reading_entry"] = (sources, found)
+    return found
 
 
 class RelatedIndex:
