@@ -119,6 +119,38 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
 
 
 @pytest.mark.speed
+def test_a_live_edit_moving_an_article_to_other_terms_and_back_equals_a_full_build(tmp_path):
+    """A live session keeps an unchanged term, an article's unchanged list of terms and its
+    ranking entry from one update to the next: an article moved to another unit and other
+    themes, then back, is on the right term pages, feeds and related lists each time."""
+    work = tmp_path / "content"
+    corpus.generate(work, 12)
+    session = livereload.Session(PATH=work, OUTPUT_PATH=tmp_path / "live",
+                                 CACHE_PATH=tmp_path / "cache", NEWSROOM_STRICT=True)
+    session.update()
+    moved = sorted(work.glob("bai-viet/*/*/*.md"))[2]
+    original = moved.read_text(encoding="utf-8")
+    unit = next(line for line in original.splitlines() if line.startswith("Unit: "))
+    other = "Unit: than-ha-lam" if unit != "Unit: than-ha-lam" else "Unit: than-mao-khe"
+    edited = original.replace(unit, other).replace(
+        "Tags: ", "Tags: An toàn vệ sinh lao động, Tháng Công nhân, ", 1)
+    try:
+        for text, label in ((edited, "moved"), (original, "back")):
+            moved.write_text(text, encoding="utf-8")
+            session.update(files_changed=False, paths=[moved])
+            session.wait()  # the search index too
+            session.settle()
+            full = tmp_path / f"full-{label}"
+            build(work, full, tmp_path / f"cache-{label}", workers=1, cache=False)
+            images = session.settings.get("IMAGES", {}).get("output_dir", "anh") + "/"
+            assert_same(tmp_path / "live", full, extra_left=[images])
+    finally:
+        session.close()
+        import gc
+        gc.unfreeze()
+
+
+@pytest.mark.speed
 def test_unchanged_build_is_skipped(content, tmp_path, caplog):
     out, cache = tmp_path / "out", tmp_path / "cache"
     build(content, out, cache, skip_unchanged=True)
