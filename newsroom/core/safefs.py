@@ -126,20 +126,25 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_durable(path: Path, data: bytes, sha: str | None = None) -> None:
+def write_durable(path: Path, data: bytes, sha: str | None = None, sync: bool = True) -> None:
     """Write ``path`` whole or not at all: a hidden temporary file beside it, flushed to disk
     and, when ``sha`` is given, read back and checked against it, then renamed over ``path``.
-    ``path`` comes from :func:`inside`; raises OSError when the copy does not match."""
+    ``path`` comes from :func:`inside`; raises OSError when the copy does not match.
+    ``sync=False`` (a cache, checked when it is read): whole or not at all, not waiting for
+    the disk (an fsync waits for every other file written just before it: a live update
+    after the search index wrote its parts waited up to half a second)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         if sha is not None and sha256(tmp) != sha:
             raise OSError(f"bản chép của {path.name} không khớp bản gốc")
         os.replace(tmp, path)
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
-    fsync_dir(path.parent)
+    if sync:
+        fsync_dir(path.parent)

@@ -4,7 +4,8 @@
 new process (``invoke build``) as in a live session (``invoke livereload``) it needs what the
 last build ranked from. This module keeps it, one file per output folder:
 ``<CACHE_PATH>/bai-lien-quan/<key>.json``, written whole or not at all
-(:func:`newsroom.core.safefs.write_durable`), and in memory for the next build of the same
+(:func:`newsroom.core.safefs.write_durable`, without waiting for the disk: a damaged file
+only means every list is ranked again), and in memory for the next build of the same
 process (a live session), as long as the file is the one it wrote.
 
 A :class:`Ranking` holds, for one generator's articles: their source paths in the order of the
@@ -157,7 +158,7 @@ def save(settings, key: str, rankings: dict[str, Ranking]) -> None:
             data = orjson.dumps({"schema": SCHEMA, "code": code_version(), "key": key,
                                  "rankings": {n: r.to_json() for n, r in rankings.items()}})
             path.parent.mkdir(parents=True, exist_ok=True)
-            safefs.write_durable(path, data)
+            safefs.write_durable(path, data, sync=False)  # a cache, checked when read
         except (OSError, TypeError) as exc:  # TypeError: a path that is not UTF-8
             logger.warning("Bài liên quan: không ghi được %s (%s); lần dựng sau sẽ xếp lại bài "
                            "liên quan của mọi bài.", path, exc)
