@@ -92,12 +92,21 @@ class Term:
 
 
 def term_slugs(article, field: str) -> list[str]:
+    """The slugs ``article`` names in ``field``; kept on the article with the value they were
+    read from (a live session's kept article has the very same value at every update)."""
     value = getattr(article, field, None)
     if not value:
         return []
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",")]
-    return [str(v) for v in value if str(v).strip() and str(v).lower() != "none"]
+    memo = article.__dict__.get("_term_slugs")
+    if memo is None:
+        memo = article.__dict__["_term_slugs"] = {}
+    found = memo.get(field)
+    if found is not None and found[0] is value:
+        return found[1]
+    slugs = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+    slugs = [str(v) for v in slugs if str(v).strip() and str(v).lower() != "none"]
+    memo[field] = (value, slugs)
+    return slugs
 
 
 def term_infos(conf: dict, settings) -> dict[str, dict]:
