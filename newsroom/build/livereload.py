@@ -249,8 +249,9 @@ class Session:
             # collected (settle(), as the browser reloads): a collection during an update,
             # or just after it, walks only its young objects (a tenth of a second of an
             # update at 10,000 articles), so none is made until settle() or close(). The
-            # first update reads the whole site (its garbage is collected as a build's is).
-            if not self.count:
+            # first update reads the whole site, and without the speed layer each update is a
+            # full build: their garbage is collected as a build's is.
+            if not self.count or not fence.speed_active(self.settings):
                 with site.fewer_collections():
                     return self._update(files_changed, paths, started)
             if gc.isenabled():
