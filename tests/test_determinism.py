@@ -2,6 +2,7 @@
 cache, read on one core or two, and from a live session updated file by file."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -146,8 +147,7 @@ def test_a_live_edit_moving_an_article_to_other_terms_and_back_equals_a_full_bui
             assert_same(tmp_path / "live", full, extra_left=[images])
     finally:
         session.close()
-        import gc
-        gc.unfreeze()
+        gc.unfreeze()  # settle() froze this process's objects
 
 
 @pytest.mark.speed

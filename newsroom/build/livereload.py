@@ -263,11 +263,15 @@ class Session:
             self._updating = False
 
     def settle(self) -> None:
-        """Between updates, while the browser reloads: free what the last update left, then
-        :func:`_settle`."""
+        """Between updates, while the browser reloads: free what the last update left, put
+        the collector back, collect garbage over everything, then freeze what is left (the
+        site in memory), so that the collector does not walk half a million live objects
+        again at the next update (0.6 s of CPU at 10,000 articles)."""
         self._dropped.clear()
         self._collector_back()
-        _settle()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def _collector_back(self) -> None:
         if self._collector_off:
@@ -471,15 +475,6 @@ def start_server(output: Path, port: int, state: _State,
 
 
 RESTART = ("data", "newsroom", "plugins")
-
-
-def _settle():
-    """Between updates, while the browser reloads: collect garbage over everything, then
-    freeze what is left (the site in memory), so that the collector does not walk half a
-    million live objects again during the next update (0.6 s of CPU at 10,000 articles)."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 def _say(info: dict) -> None:

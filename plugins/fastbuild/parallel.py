@@ -64,7 +64,7 @@ def render(writer, jobs: list, workers: int):
     try:
         return _render(writer, jobs, workers, children)
     finally:
-        if not frozen:  # a live session keeps its own frozen set (livereload._settle)
+        if not frozen:  # a live session keeps its own frozen set (livereload's settle())
             gc.unfreeze()
 
 
