@@ -148,12 +148,14 @@ def test_a_build_and_a_live_update_collect_garbage_less_often_and_put_the_collec
         live.update()
         # a later update (one saved file) collects nothing until it is done
         (tmp_path / "content" / "pages" / "gioi-thieu.md").touch()
-        live.update(files_changed=False)
-        assert not gc.isenabled()  # nor just after it, while the page is served
+        assert gc.isenabled()
+        live.update(files_changed=False, settle_next=True)
+        assert not gc.isenabled()  # nor just after it, while the page is served (serve)
         live.settle()  # as the browser reloads: collected, and the collector back
         gc.unfreeze()
         assert gc.isenabled()
-        live.update(files_changed=False)
+        live.update(files_changed=False)  # a caller that does not settle: back at once
+        assert gc.isenabled()
         live.close()
     finally:
         signals.finalized.disconnect(receiver)

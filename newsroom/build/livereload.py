@@ -68,7 +68,7 @@ class Session:
         # What the last update no longer needs (its context, writer, generators, the memo
         # before it), freed by settle(): not while the reporter waits for the page.
         self._dropped: list = []
-        self._collector_off = False  # switched off by update() until settle() or close()
+        self._collector_off = False  # switched off by update(), back on in _collector_back()
         # Work that may follow an update in the background (the search index): Pagefind
         # indexes the whole output (tens of seconds at 10,000 articles), so pages are served
         # first and the index catches up; only the newest request runs.
@@ -238,19 +238,22 @@ class Session:
                     os.path.join(self.settings["PATH"], k[1])) == owner]:
                 del self.items[key]
 
-    def update(self, files_changed: bool = True, paths=()) -> dict:
+    def update(self, files_changed: bool = True, paths=(), settle_next: bool = False) -> dict:
         """Bring the output up to date; return what was done. ``files_changed=False`` says
         that files were only modified (none added or removed): the lists of files are kept;
-        ``paths`` are the files that changed, if known."""
+        ``paths`` are the files that changed, if known. ``settle_next``: the caller calls
+        :meth:`settle` right after (:func:`serve` does, as the browser reloads), so the
+        garbage collector stays off until then; otherwise it is back on when this returns."""
         started = time.perf_counter()
         self._updating = True
         try:
             # Between updates the site in memory is frozen and what an update left is
             # collected (settle(), as the browser reloads): a collection during an update,
             # or just after it, walks only its young objects (a tenth of a second of an
-            # update at 10,000 articles), so none is made until settle() or close(). The
-            # first update reads the whole site, and without the speed layer each update is a
-            # full build: their garbage is collected as a build's is.
+            # update at 10,000 articles), so none is made until the update ends, or until
+            # settle() with settle_next. The first update reads the whole site, and without
+            # the speed layer each update is a full build: their garbage is collected as a
+            # build's is.
             if not self.count or not fence.speed_active(self.settings):
                 with site.fewer_collections():
                     return self._update(files_changed, paths, started)
@@ -261,6 +264,8 @@ class Session:
         finally:
             self._last_done = time.monotonic()  # before: a waiting index must see both
             self._updating = False
+            if not settle_next:
+                self._collector_back()
 
     def settle(self) -> None:
         """Between updates, while the browser reloads: free what the last update left, put
@@ -533,7 +538,8 @@ def serve(conf="pelicanconf.py", port: int = 8000, serve_http: bool = True, emit
                 os.execv(sys.executable, [sys.executable, "-m", "newsroom.build.livereload", *argv])
             try:
                 info = session.update(files_changed=any(
-                    change != Change.modified for change, _ in changes), paths=paths)
+                    change != Change.modified for change, _ in changes), paths=paths,
+                    settle_next=True)
             except Exception as exc:  # keep serving the last good output
                 logger.error("Cập nhật lỗi, trang cũ vẫn được phục vụ: %s", exc)
                 session.settle()  # the collector back on while the reporter fixes it
