@@ -101,6 +101,25 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     photo.write_bytes(corpus.image_bytes(9999))  # a photo replaced, its article untouched
     replaced = session.update(files_changed=False, paths=[photo])
     assert replaced["rendered"] >= 1  # its article was read again (new photos, same text)
+    # A folder moved in whole (the watcher reports the folder alone): the article in it and
+    # its photo folder are read; the folder moved out again takes its page with it.
+    staged = tmp_path / "staged" / "2027"
+    (staged / "tin-ca-thu-muc").mkdir(parents=True)
+    (staged / "tin-ca-thu-muc.md").write_text(
+        article(title="Tin chuyển vào cả thư mục", date="2026-01-03 07:00",
+                image="tin-ca-thu-muc/anh-bia.jpg", image_alt="Ảnh bìa",
+                body="![Ảnh trong bài]({static}tin-ca-thu-muc/anh-bia.jpg)"), encoding="utf-8")
+    (staged / "tin-ca-thu-muc" / "anh-bia.jpg").write_bytes(corpus.image_bytes(4242))
+    moved_in = work / "bai-viet" / "than-ha-lam" / "2027"
+    staged.rename(moved_in)
+    came = session.update(files_changed=True, paths=[moved_in])
+    page = tmp_path / "live" / "2026" / "01" / "tin-chuyen-vao-ca-thu-muc" / "index.html"
+    shown = page.read_text(encoding="utf-8")
+    assert "Tin chuyển vào cả thư mục" in shown and 'alt="Ảnh trong bài"' in shown
+    assert came["written"] >= 1 and 0 < came["rendered"] < 120
+    moved_in.rename(staged)
+    gone = session.update(files_changed=True, paths=[moved_in])
+    assert gone["removed"] >= 1 and not page.exists()
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
     removed = session.update(files_changed=True, paths=[victim])

@@ -142,12 +142,9 @@ class Session:
             key = (kind, repr(paths), repr(exclude), repr(extensions))
             found = self.files.get(key)
             if found is not None and key in self.moved_keys:
-                found = _relist(generator, found, self.moved, paths, exclude, extensions)
+                found = self.files[key] = _relist(generator, found, self.moved, paths, exclude,
+                                                  extensions)
                 self.moved_keys.discard(key)
-                if found is None:  # a folder came or went: look at every file again
-                    del self.files[key]
-                else:
-                    self.files[key] = found
             if key not in self.files:
                 self.files[key] = original(paths, exclude=exclude, extensions=extensions)
             return set(self.files[key])
@@ -287,12 +284,12 @@ class Session:
         if not fence.speed_active(self.settings):
             return self._full_build(started)
         self._dropped.clear()  # no settle() since the last update
+        paths = _with_contents(paths)
         self.forget(paths)
         # The watcher says which files changed (modified, added, removed): the others need
-        # not be looked at. A folder among them (moved in whole) and the first update look
-        # at every file.
-        self.changed = ({os.path.realpath(p) for p in paths} if paths and self.count
-                        and not any(os.path.isdir(p) for p in paths) else None)
+        # not be looked at (a folder stands for what it holds). The first update looks at
+        # every file.
+        self.changed = {os.path.realpath(p) for p in paths} if paths and self.count else None
         if files_changed and paths and self.count:
             if not self.moved_keys:  # every list is up to date with the earlier moves
                 self.moved = []
@@ -375,10 +372,23 @@ class Session:
         return self.last
 
 
-def _relist(generator, files: set, moved, paths, exclude, extensions) -> set | None:
+def _with_contents(paths) -> list:
+    """The paths the watcher gave, each folder followed by everything in it: a folder
+    moved in whole is one event, and its files are as new as it is (a folder removed is
+    handled by :func:`_relist`)."""
+    found = list(paths)
+    for path in paths:
+        if os.path.isdir(path):
+            for top, dirs, names in os.walk(path, followlinks=True):  # as Pelican lists
+                found += [os.path.join(top, name) for name in dirs + names]
+    return found
+
+
+def _relist(generator, files: set, moved, paths, exclude, extensions) -> set:
     """``files`` (Pelican's ``get_files`` of ``paths``) after the files of ``moved`` were
     added or removed, with Pelican's rules (paths, excluded and ignored folders, readers'
-    extensions); None if a folder is among them (then the whole tree is listed again)."""
+    extensions). A folder that is there stands for nothing itself (:func:`_with_contents`
+    put what it holds in ``moved``); a folder that is gone takes its files with it."""
     import fnmatch
 
     files = set(files)
@@ -387,15 +397,15 @@ def _relist(generator, files: set, moved, paths, exclude, extensions) -> set | N
     ignores = generator.settings["IGNORE_FILES"]
     for path in moved:
         if os.path.isdir(path):
-            return None
+            continue
         rel = os.path.relpath(path, base)
         if rel == os.pardir or rel.startswith(os.pardir + os.sep):  # through a symlink?
             rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
             if rel == os.pardir or rel.startswith(os.pardir + os.sep):
                 continue  # not in this generator's tree
-        if not os.path.exists(path) and rel not in files and any(
-                f.startswith(rel + os.sep) for f in files):
-            return None  # a removed folder that held listed files
+        if not os.path.exists(path) and rel not in files:
+            files -= {f for f in files if f.startswith(rel + os.sep)}  # a folder removed
+            continue
         root = next((r for r in roots if not r or rel == r or rel.startswith(
             r.rstrip("/") + os.sep)), None)
         if root is None:
