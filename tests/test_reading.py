@@ -247,6 +247,30 @@ def test_a_damaged_kept_ranking_warns_and_ranks_every_list(tmp_path, caplog):
     store._MEMORY.clear()
 
 
+def test_a_kept_ranking_is_read_once_per_process_and_again_when_the_file_changes(tmp_path,
+                                                                                  caplog):
+    """A live session reads the kept file at its first build only (an edit of text alone
+    writes nothing, and used to read it again at every save); a file replaced since, by
+    another process, is read again."""
+    articles, _, _ = _random_articles(5, 60)
+    conf = {"READING": {"related": 4}, "CACHE_PATH": str(tmp_path / "cache"),
+            "OUTPUT_PATH": str(tmp_path / "out")}
+    store._MEMORY.clear()
+    assert not _build(articles, conf)
+    store._MEMORY.clear()  # a new process: the file is all there is
+    kept = store.ranking_file(conf)
+    read = store.load(conf, reading.ranking_key(4))
+    assert store.load(conf, reading.ranking_key(4)) is read  # not read again
+    assert not _build([copy.copy(a) for a in articles], conf)
+    assert reading.LAST_COUNTS["ranked"] == 0
+    kept.write_text("không phải JSON", encoding="utf-8")  # another process wrote it
+    with caplog.at_level("WARNING", logger="plugins.reading.ranking"):
+        assert not _build([copy.copy(a) for a in articles], conf)
+    assert reading.LAST_COUNTS["ranked"] == len(articles)
+    assert any(str(kept) in r.getMessage() for r in caplog.records)
+    store._MEMORY.clear()
+
+
 def test_other_settings_or_an_unwritable_cache_rank_every_list(tmp_path, caplog):
     """Another ``READING["related"]`` ranks every list (with the new length); a cache
     folder that cannot be written, or a path the file cannot hold, gives a warning, and the

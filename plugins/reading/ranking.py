@@ -95,8 +95,8 @@ def ranking_file(settings) -> Path | None:
     return safefs.inside(cache, FOLDER, f"{key}.json")
 
 
-#: What this process ranked last, by file (None: a site without a cache folder): the
-#: settings' key, the rankings, and the file's size, modification time and inode once written.
+#: What this process ranked or read last, by file (None: a site without a cache folder): the
+#: settings' key, the rankings, and the file's size, modification time and inode then.
 _MEMORY: dict = {}
 
 
@@ -117,6 +117,7 @@ def load(settings, key: str) -> dict[str, Ranking]:
         return kept[1] if kept[0] == key else {}
     if path is None:
         return {}
+    stat = _stat(path)  # before reading: a file replaced meanwhile is read again next time
     try:
         text = path.read_bytes()
     except FileNotFoundError:
@@ -131,13 +132,16 @@ def load(settings, key: str) -> dict[str, Ranking]:
             return {}
         if found.get("code") != code_version() or found.get("key") != key:
             return {}
-        return {name: Ranking.from_json(value) for name, value in found["rankings"].items()}
+        rankings = {name: Ranking.from_json(value) for name, value in found["rankings"].items()}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return _damaged(path, exc)
     finally:
         found = None
         if collecting:
             gc.enable()
+    _MEMORY.clear()
+    _MEMORY[path] = (key, rankings, stat)  # the next build of this process needs no reading
+    return rankings
 
 
 def _damaged(path: Path, exc: Exception) -> dict:
