@@ -226,13 +226,11 @@ class Session:
     def forget(self, paths):
         """Items to read again although their source did not change: the article beside a
         changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
-        for path in paths:
-            path = Path(path)
-            if path.suffix == ".md":
-                continue
-            owner = str(path.parent.with_suffix(".md"))
-            for key in [k for k in self.items if os.path.abspath(
-                    os.path.join(self.settings["PATH"], k[1])) == owner]:
+        base = os.path.abspath(self.settings["PATH"])
+        owners = {os.path.relpath(os.path.abspath(Path(path).parent.with_suffix(".md")), base)
+                  for path in paths if Path(path).suffix != ".md"}
+        if owners:  # items are kept by (generator, path as Pelican lists it: from PATH)
+            for key in [k for k in self.items if k[1] in owners]:
                 del self.items[key]
 
     def update(self, files_changed: bool = True, paths=(), settle_next: bool = False) -> dict:
