@@ -97,7 +97,7 @@ INIT_NAMES = {
     "pelican.generators:PagesGenerator.__init__": (
         "pages", "translations", "hidden_pages", "hidden_translations", "draft_pages",
         "draft_translations"),
-    "pelican.contents:Content.__init__": ("_content",),
+    "pelican.contents:Content.__init__": ("_content", "_context"),
     "pelican.urlwrappers:URLWrapper.__init__": ("_name", "_slug", "_slug_from_name"),
     "jinja2.runtime:Macro.__init__": ("_func",),
 }
@@ -202,6 +202,15 @@ def _code_problems() -> list[str]:
                     problems.append(f"{name} không còn đặt {', '.join(sorted(missing))}")
         except (ImportError, AttributeError, TypeError, OSError, ValueError) as error:
             problems.append(f"không tìm thấy {name} ({type(error).__name__})")
+    try:
+        from pelican.contents import Content
+
+        for name in MEMOIZED:
+            if not isinstance(getattr(Content, name).cache, dict):
+                raise TypeError(name)
+    except (ImportError, AttributeError, TypeError) as error:
+        problems.append(f"Content.{'/'.join(MEMOIZED)} không còn giữ kết quả trong .cache "
+                        f"({type(error).__name__})")
     try:
         resolve("pelican.writers:FileOverwriteFailedError")
     except (ImportError, AttributeError) as error:
@@ -333,6 +342,40 @@ def raw_content(item) -> str:
 
 def set_raw_content(item, html: str) -> None:
     item._content = html
+
+
+#: ``Content`` methods Pelican memoises (``pelican.utils.memoized``: one cache per method,
+#: keyed by (item, arguments), never emptied) whose result follows the item's links.
+MEMOIZED = ("get_content", "get_summary")
+
+
+def relink(items, context: dict, moved=()) -> None:
+    """``Content._context`` made ``context`` for ``items``: a live session keeps unchanged
+    items from update to update, and each would otherwise keep the context of the update
+    that read it, with every item of that update. Pelican's cached bodies of the items of
+    ``moved`` are dropped: their ``{filename}``/``{static}`` links are looked up again in
+    ``context`` (the files they link to may have moved: another date, another slug)."""
+    from pelican.contents import Content
+
+    for item in items:
+        item._context = context
+    dropped = {id(item) for item in moved}
+    if dropped:
+        for name in MEMOIZED:
+            cache = getattr(Content, name).cache
+            for key in [k for k in cache if id(k[0]) in dropped]:
+                del cache[key]
+
+
+def forget_memoized(keep) -> None:
+    """Pelican's cached bodies of every item but ``keep`` (ids): a live session's earlier
+    items would otherwise stay in memory, and with them the context of their update."""
+    from pelican.contents import Content
+
+    for name in MEMOIZED:
+        cache = getattr(Content, name).cache
+        for key in [k for k in cache if id(k[0]) not in keep]:
+            del cache[key]
 
 
 def macro_code(macro):

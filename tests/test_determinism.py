@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -71,6 +72,14 @@ def test_same_bytes_cold_warm_and_as_pelican_alone(content, tmp_path):
 def test_live_updates_equal_a_full_build(content, tmp_path):
     work = tmp_path / "content"
     shutil.copytree(content, work)
+    # An article that links to another by its file: the link follows the other's move.
+    target = sorted(work.glob("bai-viet/*/*/*.md"))[5]
+    linking = work / "bai-viet" / "than-ha-lam" / "2026" / "xem-them.md"
+    linking.parent.mkdir(parents=True, exist_ok=True)
+    linking.write_text(article(
+        title="Xem thêm bài cũ", date="2026-01-01 06:00",
+        body=f"Đọc [bài trước]({{filename}}/{target.relative_to(work).as_posix()})."),
+        encoding="utf-8")
     session = livereload.Session(PATH=work, OUTPUT_PATH=tmp_path / "live",
                                  CACHE_PATH=tmp_path / "cache", NEWSROOM_STRICT=True)
     indexed = []  # the seconds of each background search index run
@@ -79,6 +88,15 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     assert first["rendered"] > N
     again = session.update()
     assert again["rendered"] == 0 and again["written"] == 0
+
+    linked = tmp_path / "live" / "2026" / "01" / "xem-them-bai-cu" / "index.html"
+    before = re.search(r'href="([^"]+)">bài trước', linked.read_text(encoding="utf-8"))[1]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(re.sub(r"^Date: \d{4}-\d\d", "Date: 2019-12", text, flags=re.M),
+                      encoding="utf-8")
+    session.update(files_changed=False, paths=[target])
+    after = re.search(r'href="([^"]+)">bài trước', linked.read_text(encoding="utf-8"))[1]
+    assert after != before and "/2019/12/" in after
 
     changes = Changes(work, N)
     changes.edit(0)
@@ -136,6 +154,34 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     assert_same(tmp_path / "live", tmp_path / "full", extra_left=[images])
     new = changes.added[0].stem
     assert any(new in name for name in tree(tmp_path / "live"))
+
+
+@pytest.mark.speed
+def test_a_live_session_lets_go_of_the_articles_an_edit_replaced(content, tmp_path):
+    """A reporter saves the same article all day: the session holds the article as last read,
+    not every earlier reading of it (Pelican caches each article's body for good)."""
+    import weakref
+
+    work = tmp_path / "content"
+    shutil.copytree(content, work)
+    session = livereload.Session(PATH=work, OUTPUT_PATH=tmp_path / "live",
+                                 CACHE_PATH=tmp_path / "cache")
+    try:
+        session.update()
+        session.settle()
+        changes = Changes(work, N)
+        path = os.path.relpath(changes.edited, work)
+        first = weakref.ref(next(data for (_, name), (_, data) in session.items.items()
+                                 if name == path))
+        assert first() is not None and first().content  # its body cached by Pelican
+        for round_ in range(3):
+            changes.edit(round_)
+            session.update(files_changed=False, paths=[changes.edited], settle_next=True)
+            session.settle()
+        gc.collect()
+        assert first() is None
+    finally:
+        session.close()
 
 
 @pytest.mark.speed

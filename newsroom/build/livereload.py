@@ -268,6 +268,7 @@ class Session:
         site in memory), so that the collector does not walk half a million live objects
         again at the next update (0.6 s of CPU at 10,000 articles)."""
         self._dropped.clear()
+        fence.forget_memoized({id(data) for _, data in self.items.values()})
         self._collector_back()
         gc.unfreeze()
         gc.collect()
@@ -303,6 +304,11 @@ class Session:
         self.context.update({"generated_content": {}, "static_links": set(),
                              "static_content": {}, "localsiteurl": p.settings["SITEURL"]})
         fastbuild.carry_state(keep, self.context)
+        # Kept items belong to this update's context: the links of their text are resolved
+        # in it (a linked article may have moved: their pages change with their version),
+        # and the contexts of earlier updates are let go.
+        kept = [data for _, data in self.items.values()]
+        fence.relink(kept, self.context, [d for d in kept if fastbuild.item_links_elsewhere(d)])
         generators = []
         self._check_templates()
         for cls in fence.generator_classes(p):

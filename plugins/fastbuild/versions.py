@@ -66,6 +66,12 @@ def version(item) -> str:
     return value
 
 
+def links_elsewhere(item) -> bool:
+    """Whether the item's texts link to other files (known once its version was taken)."""
+    found = getattr(item, "__dict__", {}).get(_KEY)
+    return found is not None and found.__class__ is not str
+
+
 def _measure(item) -> tuple[str, tuple]:
     try:
         source = _source(item.source_path)

@@ -86,6 +86,12 @@ _by_url: tuple[list | None, dict] = (None, {})
 _newest: tuple[list | None, object] = (None, None)  # the articles, the date of the newest
 
 
+def forget(_pelican=None) -> None:
+    """The build is done: its articles are let go (a live session's next update has its own)."""
+    global _by_url, _newest
+    _by_url, _newest = (None, {}), (None, None)
+
+
 def _article(context, link: str):
     """The article an entry links to (its URL is the path of the link)."""
     global _by_url

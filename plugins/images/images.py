@@ -39,6 +39,7 @@ from .batch import Job, run
 from .card import FILE as CARD
 from .cache import Cache
 from .feed import feed_entries
+from .feed import forget as forget_feed_articles
 from .process import PHOTO_SUFFIXES, SUFFIX, MIME, Limits, Variant
 from .store import GIVEN, Store, build_token
 
@@ -566,3 +567,4 @@ def register():
     signals.initialized.connect(check_settings)
     signals.static_generator_finalized.connect(process)
     signals.feed_generated.connect(feed_entries)
+    signals.finalized.connect(forget_feed_articles)
