@@ -201,6 +201,7 @@ class FastWriter(Writer):
         self._batch: list | None = None
         self._depth = 0
         self._mark = True  # unchanged files marked as produced (safefs.keep)
+        self._site_lists: list = []
 
     def start_session(self, fingerprints: dict, deep_memo: dict) -> None:
         """Write as a live session's update (``newsroom.build.livereload``): a page whose
@@ -223,6 +224,9 @@ class FastWriter(Writer):
             self.fingerprints = dict(self.store.pages)
         if self.fingerprints is None:
             return
+        # the articles in their two orders: every item of them is in the content token
+        self._site_lists = [lst for lst in (context.get("articles"), context.get("dates"))
+                            if lst is not None]
         info = pagestore.build_info(self.settings)
         code = info.get("code") or pagestore.unique()
         pages = tuple(version(p) for name in ("pages", "hidden_pages", "draft_pages")
@@ -384,6 +388,7 @@ class FastWriter(Writer):
         elif memo and page is None and self.deep_memo is not None:
             return self._item_page(name, template_name, kwargs, item)
         parts = [name, template_name, self.site_token]
+        summary = False
         if item is not None:
             parts.append(self._deep_token(item))
         elif template_name is None or (template_name in self.always
@@ -391,6 +396,7 @@ class FastWriter(Writer):
             # Summary pages (home, archives, indexes of terms, template pages) may show
             # anything about any item: they depend on all of them.
             parts.append(self.content_token)
+            summary = True
         # An older page of a list paged from the oldest shows its own items, not the size of
         # the list nor of its term (templates show those on the first page only).
         tail = (page is not None and page.number != 1
@@ -407,8 +413,11 @@ class FastWriter(Writer):
             elif page is None and isinstance(value, (list, tuple)) and value \
                     and isinstance(value[0], Content):
                 # A page that is not paged (a year's archive) shows the whole list: which
-                # items, not only how many (one deleted and one added keep the length).
-                parts.append((key, tuple(map(_item_token, value))))
+                # items, not only how many (one deleted and one added keep the length); the
+                # site's own lists on a summary page are in the site's token already.
+                parts.append((key, "site") if summary and any(
+                    value is lst for lst in self._site_lists)
+                    else (key, tuple(map(_item_token, value))))
             else:
                 parts.append((key, token(value)))
         if page is not None:
