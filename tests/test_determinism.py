@@ -69,6 +69,42 @@ def test_same_bytes_cold_warm_and_as_pelican_alone(content, tmp_path):
 
 
 @pytest.mark.speed
+def test_translations_are_grouped_as_pelican_alone_groups_them(tmp_path, caplog):
+    """The speed layer's grouping of translations (linear, most articles alone) picks the
+    same originals and translations, and says the same warnings, as Pelican's own."""
+    work = tmp_path / "content" / "bai-viet" / "than-ha-lam" / "2026"
+    work.mkdir(parents=True)
+    files = {
+        "mot-minh.md": article(title="Tin một mình", date="2026-01-02 07:00"),
+        "ban-goc.md": article(title="Tin có bản dịch", date="2026-01-03 07:00",
+                              slug="tin-co-ban-dich"),
+        "ban-dich.md": article(title="News with a translation", date="2026-01-03 07:00",
+                               slug="tin-co-ban-dich", lang="en", translation="true"),
+        "chi-ban-dich.md": article(title="Only a translation", date="2026-01-04 07:00",
+                                   lang="en", translation="true"),
+    }
+    for name, text in files.items():
+        (work / name).write_text(text, encoding="utf-8")
+    said = {}
+    plugins = site.settings_for("pelicanconf.py")["PLUGINS"]
+    for label, listed in (("fast", plugins), ("plain", [p for p in plugins
+                                                      if p != "plugins.fastbuild"])):
+        # a folder of its own: Pelican says a message once per process (its LimitFilter)
+        shutil.copytree(tmp_path / "content", tmp_path / f"content-{label}")
+        caplog.clear()
+        with caplog.at_level("WARNING"):  # not strict: Pelican's warnings are the point
+            site.build("pelicanconf.py", PATH=tmp_path / f"content-{label}",
+                       OUTPUT_PATH=tmp_path / label, CACHE_PATH=tmp_path / f"cache-{label}",
+                       PLUGINS=listed)
+        said[label] = sorted(r.getMessage().replace(f"content-{label}", "content")
+                             for r in caplog.records if "translation" in r.getMessage())
+    assert_same(tmp_path / "fast", tmp_path / "plain")
+    assert said["fast"] == said["plain"] and said["fast"]  # "All items ... are translations"
+    page = tmp_path / "fast" / "2026" / "01" / "tin-co-ban-dich" / "index.html"
+    assert "Tin có bản dịch" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.speed
 def test_live_updates_equal_a_full_build(content, tmp_path):
     work = tmp_path / "content"
     shutil.copytree(content, work)

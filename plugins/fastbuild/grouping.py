@@ -72,6 +72,12 @@ def install(generator):
     fence.wrap_period_archives(generator, build_period_archives)
 
 
+def _plainly_original(item) -> bool:
+    """An item that ``get_original_items`` takes as the original when it is alone."""
+    flag = item.metadata.get("translation", "false")
+    return isinstance(flag, str) and flag.lower() == "false"
+
+
 def process_translations(content_list, translation_id=None):
     """``pelican.utils.process_translations`` with the same result in linear time.
 
@@ -92,10 +98,17 @@ def process_translations(content_list, translation_id=None):
         return fence.pelican_translations()(content_list, translation_id)  # its messages
     index = []
     for id_vals, items in groupby(content_list, attrgetter(*translation_id)):
+        items = list(items)
+        if len(items) == 1 and _plainly_original(items[0]):
+            # Pelican's choice among one item that is no translation: itself, nothing said
+            # (most articles: a tenth of a second an update at 10,000)
+            index.append(items[0])
+            if items[0].__dict__.get("translations") != []:
+                items[0].translations = []
+            continue
         id_vals = (id_vals,) if len(translation_id) == 1 else id_vals
         with_str = "with" + ", ".join([' {} "{{}}"'] * len(translation_id)).format(
             *translation_id).format(*id_vals)
-        items = list(items)
         index.extend(fence.original_items(items, with_str))
         for a in items:
             a.translations = [x for x in items if x is not a]
