@@ -114,8 +114,10 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     linking.parent.mkdir(parents=True, exist_ok=True)
     linking.write_text(article(
         title="Xem thêm bài cũ", date="2026-01-01 06:00",
-        body=f"Đọc [bài trước]({{filename}}/{target.relative_to(work).as_posix()})."),
-        encoding="utf-8")
+        body=f"Đọc [bài trước]({{filename}}/{target.relative_to(work).as_posix()}), tải "
+             "[biểu mẫu]({static}/tai-lieu/bieu-mau.pdf)."), encoding="utf-8")
+    (work / "tai-lieu").mkdir()  # outside the static folders: copied because it is linked
+    (work / "tai-lieu" / "bieu-mau.pdf").write_bytes(b"%PDF-1.4 bieu mau\n")
     session = livereload.Session(PATH=work, OUTPUT_PATH=tmp_path / "live",
                                  CACHE_PATH=tmp_path / "cache", NEWSROOM_STRICT=True)
     indexed = []  # the seconds of each background search index run
@@ -133,6 +135,7 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     session.update(files_changed=False, paths=[target])
     after = re.search(r'href="([^"]+)">bài trước', linked.read_text(encoding="utf-8"))[1]
     assert after != before and "/2019/12/" in after
+    assert (tmp_path / "live" / "tai-lieu" / "bieu-mau.pdf").is_file()
 
     changes = Changes(work, N)
     changes.edit(0)

@@ -317,6 +317,7 @@ class Session:
             if isinstance(generator, CachingGenerator):
                 self._remember(generator)
             self._list_once(generator)
+            fence.keep_static_links(generator)
             # Compiled templates are kept until a template file changes.
             env = self.envs.setdefault(cls, getattr(generator, "env", None))
             if env is not None:
