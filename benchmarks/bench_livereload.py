@@ -11,6 +11,7 @@ import select
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,20 +55,32 @@ class _Lines:
                 return
 
 
-def _session(content: Path, output: Path, cache: Path):
-    """A live session on the corpus: (process, its lines, seconds until its first update is
-    done, that update's line)."""
+#: Seconds an update may take before the session is taken as stuck (one takes about 1 s).
+UPDATE_TIMEOUT = 120
+
+
+def _said(log) -> str:
+    """The last lines the session wrote to its standard error."""
+    log.seek(0)
+    return "\n".join(log.read().decode("utf-8", "replace").splitlines()[-20:])
+
+
+def _session(content: Path, output: Path, cache: Path, log):
+    """A live session on the corpus, its standard error into ``log``: (process, its lines,
+    seconds until its first update is done, that update's line)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsroom.build.livereload", "--json", "--no-serve",
          "--content", str(content), "--output", str(output), "--cache", str(cache)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=log, bufsize=0)
     lines = _Lines(proc.stdout)
     started = time.perf_counter()
     try:
         first = lines.next()
-    except BaseException:
+    except BaseException as exc:
         proc.terminate()
         proc.wait(timeout=30)
+        if isinstance(exc, RuntimeError):
+            raise RuntimeError(f"{exc}\n{_said(log)}") from None
         raise
     return proc, lines, time.perf_counter() - started, first
 
@@ -79,10 +92,15 @@ def run(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> di
     The session is started twice: the first start (``start_cold``) finds the read and image
     caches of the benchmark's builds but an empty output folder; the second (``start``, as a
     webmaster starts it every morning) finds the output and the page store the first left."""
-    proc, _, cold_seconds, _ = _session(content, output, cache)
+    with tempfile.TemporaryFile() as log:
+        return _measure(content, output, cache, n, repeat, log)
+
+
+def _measure(content: Path, output: Path, cache: Path, n: int, repeat: int, log) -> dict:
+    proc, _, cold_seconds, _ = _session(content, output, cache, log)
     proc.terminate()
     proc.wait(timeout=60)
-    proc, lines, start_seconds, first = _session(content, output, cache)
+    proc, lines, start_seconds, first = _session(content, output, cache, log)
     changes = corpus.Changes(Path(content), n)
     samples = {"edit": [], "add": []}
     search = {"edit": [], "add": []}  # until the search index holds the change too
@@ -93,10 +111,13 @@ def run(content: Path, output: Path, cache: Path, n: int, repeat: int = 1) -> di
                 lines.drain(quiet=0.5)
                 began = time.perf_counter()
                 changes.edit(round_) if step == "edit" else changes.add(round_)
-                info = lines.next_event("update")
-                samples[step].append(time.perf_counter() - began)
-                memory = max(memory, info["memory_mb"])
-                lines.next_event("search")  # the index follows in the background
+                try:
+                    info = lines.next_event("update", timeout=UPDATE_TIMEOUT)
+                    samples[step].append(time.perf_counter() - began)
+                    memory = max(memory, info["memory_mb"])
+                    lines.next_event("search", timeout=UPDATE_TIMEOUT)  # in the background
+                except RuntimeError as exc:  # stuck or stopped: say what it wrote
+                    raise RuntimeError(f"{exc} ({step} {round_ + 1})\n{_said(log)}") from None
                 search[step].append(time.perf_counter() - began)
             changes.restore()
             lines.drain(quiet=3.0)  # the updates after restoring (one takes some 2 s)
