@@ -174,9 +174,37 @@ def test_live_updates_equal_a_full_build(content, tmp_path):
     shown = page.read_text(encoding="utf-8")
     assert "Tin chuyển vào cả thư mục" in shown and 'alt="Ảnh trong bài"' in shown
     assert came["written"] >= 1 and 0 < came["rendered"] < 120
+    # Replaced by another folder of the same name in one go (one event for the watcher): the
+    # article that went with the old folder goes too.
+    other = tmp_path / "other" / "2027"
+    other.mkdir(parents=True)
+    (other / "tin-thay-the.md").write_text(
+        article(title="Tin thay thế cả thư mục", date="2026-01-04 07:00"), encoding="utf-8")
     moved_in.rename(staged)
-    gone = session.update(files_changed=True, paths=[moved_in])
-    assert gone["removed"] >= 1 and not page.exists()
+    other.rename(moved_in)
+    swapped = session.update(files_changed=True, paths=[moved_in])
+    assert swapped["removed"] >= 1 and not page.exists()
+    assert (tmp_path / "live" / "2026" / "01" / "tin-thay-the-ca-thu-muc" / "index.html").is_file()
+    shutil.rmtree(moved_in)
+    session.update(files_changed=True, paths=[moved_in])
+    # An article's photo folder replaced whole by one with another photo: the article is read
+    # again (its folder, not a file in it, is what the watcher names).
+    folder = sorted(p for p in work.glob("bai-viet/*/*/*") if p.is_dir()
+                    and (p / "anh-bia.jpg").is_file() and p.with_suffix(".md").is_file())[1]
+    fresh = tmp_path / "fresh-photos"
+    fresh.mkdir()
+    (fresh / "anh-bia.jpg").write_bytes(corpus.image_bytes(7777))
+    folder.rename(tmp_path / "old-photos")
+    fresh.rename(folder)
+    again_read = session.update(files_changed=True, paths=[folder])
+    assert again_read["rendered"] >= 1
+    # Moved out whole: the article is read again, and its missing photo said (strict: the
+    # update stops); moved back, the session goes on.
+    folder.rename(tmp_path / "photos-gone")
+    with pytest.raises(Exception, match="không tìm thấy ảnh"):
+        session.update(files_changed=True, paths=[folder])
+    (tmp_path / "photos-gone").rename(folder)
+    session.update(files_changed=True, paths=[folder])  # its page as before: nothing to render
     victim = sorted(work.glob("bai-viet/*/*/*.md"))[3]
     victim.unlink()
     removed = session.update(files_changed=True, paths=[victim])

@@ -225,10 +225,16 @@ class Session:
 
     def forget(self, paths):
         """Items to read again although their source did not change: the article beside a
-        changed photo (``<slug>/photo.jpg`` belongs to ``<slug>.md``)."""
-        base = os.path.abspath(self.settings["PATH"])
-        owners = {os.path.relpath(os.path.abspath(Path(path).parent.with_suffix(".md")), base)
-                  for path in paths if Path(path).suffix != ".md"}
+        changed photo or photo folder (``<slug>/photo.jpg`` and ``<slug>/`` belong to
+        ``<slug>.md``)."""
+        base = Path(os.path.abspath(self.settings["PATH"]))
+        owners = set()
+        for path in paths:
+            path = Path(os.path.abspath(path))
+            if path.suffix != ".md":  # a photo, or a photo folder (moved whole), deep or not
+                owners.update(os.path.relpath(folder.with_suffix(".md"), base)
+                              for folder in (path, *path.parents)
+                              if folder != base and base in folder.parents)
         if owners:  # items are kept by (generator, path as Pelican lists it: from PATH)
             for key in [k for k in self.items if k[1] in owners]:
                 del self.items[key]
@@ -401,13 +407,15 @@ def _relist(generator, files: set, moved, paths, exclude, extensions) -> set:
     roots = [paths] if isinstance(paths, str) else list(paths)
     ignores = generator.settings["IGNORE_FILES"]
     for path in moved:
-        if os.path.isdir(path):
-            continue
         rel = os.path.relpath(path, base)
         if rel == os.pardir or rel.startswith(os.pardir + os.sep):  # through a symlink?
             rel = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
             if rel == os.pardir or rel.startswith(os.pardir + os.sep):
                 continue  # not in this generator's tree
+        if os.path.isdir(path):  # what it holds is in moved; what it held may be gone
+            files -= {f for f in files if f.startswith(rel + os.sep)
+                      and not os.path.exists(os.path.join(base, f))}
+            continue
         if not os.path.exists(path) and rel not in files:
             files -= {f for f in files if f.startswith(rel + os.sep)}  # a folder removed
             continue
