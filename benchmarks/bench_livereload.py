@@ -115,7 +115,10 @@ def _measure(content: Path, output: Path, cache: Path, n: int, repeat: int, log)
                     info = lines.next_event("update", timeout=UPDATE_TIMEOUT)
                     samples[step].append(time.perf_counter() - began)
                     memory = max(memory, info["memory_mb"])
-                    lines.next_event("search", timeout=UPDATE_TIMEOUT)  # in the background
+                    # The index follows in the background, if a file of the output changed (an
+                    # article added again, its pages left by an earlier run, changes none).
+                    if info.get("written") or info.get("removed"):
+                        lines.next_event("search", timeout=UPDATE_TIMEOUT)
                 except RuntimeError as exc:  # stuck or stopped: say what it wrote
                     raise RuntimeError(f"{exc} ({step} {round_ + 1})\n{_said(log)}") from None
                 search[step].append(time.perf_counter() - began)
