@@ -359,16 +359,11 @@ def relink(items, context: dict, moved=()) -> None:
     that read it, with every item of that update. Pelican's cached bodies of the items of
     ``moved`` are dropped: their ``{filename}``/``{static}`` links are looked up again in
     ``context`` (the files they link to may have moved: another date, another slug)."""
-    from pelican.contents import Content
-
     for item in items:
         item._context = context
     dropped = {id(item) for item in moved}
     if dropped:
-        for name in MEMOIZED:
-            cache = getattr(Content, name).cache
-            for key in [k for k in cache if id(k[0]) in dropped]:
-                del cache[key]
+        _drop_memoized(dropped.__contains__)
 
 
 def keep_static_links(generator) -> None:
@@ -388,11 +383,16 @@ def keep_static_links(generator) -> None:
 def forget_memoized(keep) -> None:
     """Pelican's cached bodies of every item but ``keep`` (ids): a live session's earlier
     items would otherwise stay in memory, and with them the context of their update."""
+    _drop_memoized(lambda found: found not in keep)
+
+
+def _drop_memoized(dropped) -> None:
+    """The entries of :data:`MEMOIZED` whose item's id ``dropped`` says yes to."""
     from pelican.contents import Content
 
     for name in MEMOIZED:
         cache = getattr(Content, name).cache
-        for key in [k for k in cache if id(k[0]) not in keep]:
+        for key in [k for k in cache if dropped(id(k[0]))]:
             del cache[key]
 
 

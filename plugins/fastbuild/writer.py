@@ -126,7 +126,7 @@ def _same_shape(attrs: dict, shape: tuple) -> bool:
     """Whether an item's links are still those of ``shape`` (:func:`_shape`), checked in C:
     every sequence equal element by element (as ``FastWriter._snapshot`` compares them),
     every other value the very same object. False may be wrong (then the snapshot decides),
-    True never is: some 10,000 items an update, a tenth of the snapshot's time."""
+    True never is (some 10,000 items an update)."""
     if shape[0] is not _link_keys(attrs):
         return False
     try:
@@ -394,9 +394,9 @@ class FastWriter(Writer):
 
     def _item_page(self, name, template_name, kwargs, item):
         """A live session: the inputs of an item's own page are the very tuple of the last
-        update when the item's token is (its links did not change) and every argument is the
-        same object (or an equal string): 10,000 article pages an update need not be made
-        into tuples again."""
+        update when the item's token is the same object (its links did not change) and every
+        argument is the same object (or an equal string): 10,000 article pages an update need
+        not be made into tuples again."""
         found = self._deep_token(item)
         pages = self.deep_memo_next[id(item)][3]
         keys, values = tuple(kwargs), tuple(kwargs.values())
