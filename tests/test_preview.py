@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import socket
+import struct
+import time
 
 import pytest
 
@@ -68,3 +71,21 @@ def test_servers_bind_a_free_port_and_free_it_when_stopped(built):
     preview.stop(server)
     with pytest.raises(OSError):
         get(f"http://127.0.0.1:{port}", "/don-vi/")
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_a_reader_who_leaves_mid_page_leaves_no_traceback(built, kind, capfd):
+    """A phone that moves on before a large page has arrived: the server says nothing (the
+    reporter's terminal keeps only what matters) and goes on serving."""
+    (built / "anh-lon.jpg").write_bytes(b"\xff" * (32 << 20))  # more than any socket buffer
+    with SERVERS[kind](built) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for _ in range(3):
+            client = socket.create_connection((host, int(port)), timeout=30)
+            client.sendall(b"GET /anh-lon.jpg HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.recv(1024)  # the answer has begun
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # reset, mid-page
+        time.sleep(0.5)
+        assert get(base, "/don-vi/")[0] == 200
+    assert "Traceback" not in capfd.readouterr().err

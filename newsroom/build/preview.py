@@ -42,6 +42,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle(self):
+        """A reader who leaves before the page has arrived (a phone that moves on, a test
+        browser that closes) is no error: no traceback in the reporter's terminal."""
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _body(self, path: Path, status: int):
         data = path.read_bytes()
         headers = {"Content-Type": self.guess_type(str(path))}
